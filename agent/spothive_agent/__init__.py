@@ -1,0 +1,1 @@
+"""SpotHive in-cluster agent."""

@@ -1,0 +1,1 @@
+"""SpotHive core: domain, services, adapters and API shared by every function."""

@@ -1,0 +1,1 @@
+"""SpotHive interruption-risk model: features, training, evaluation and serving."""

@@ -1,0 +1,42 @@
+"""The ``spothive`` command line: each sub-command lives in ``spothive.commands.<name>``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Sub-command modules; each exposes ``register(subparsers)`` that adds its parser and sets ``func``.
+COMMAND_MODULES: tuple[str, ...] = (
+    "spothive.commands.local",
+    "spothive.commands.openapi",
+    "spothive.commands.plan",
+    "spothive.commands.risk",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with every installed sub-command registered."""
+    parser = argparse.ArgumentParser(prog="spothive", description="SpotHive cost optimizer")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command and return its exit code."""
+    args = build_parser().parse_args(argv)
+    result = args.func(args)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Errors the domain and services raise; the API maps each to one HTTP status and one body shape."""
+
+from __future__ import annotations
+
+
+class SpotHiveError(Exception):
+    """Base class: ``code`` is machine-readable, the message is for people."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(SpotHiveError):
+    """The request names a value that is wrong; ``field`` says which."""
+
+    status = 422
+    code = "invalid_input"
+
+
+class Unauthorized(SpotHiveError):
+    """No valid credentials (missing, expired, revoked or forged token)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(SpotHiveError):
+    """Valid credentials without the role the operation needs."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(SpotHiveError):
+    """Absent, or owned by another tenant (the two are indistinguishable by design)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(SpotHiveError):
+    """The change clashes with the stored state (duplicate, stale version, resource in use)."""
+
+    status = 409
+    code = "conflict"
+
+
+class RateLimited(SpotHiveError):
+    """The caller exceeded the endpoint's rate limit."""
+
+    status = 429
+    code = "rate_limited"
+
+
+class DependencyFailed(SpotHiveError):
+    """A cloud dependency refused or failed (AssumeRole denied, permission probe failed)."""
+
+    status = 424
+    code = "dependency_failed"

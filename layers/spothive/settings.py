@@ -1,0 +1,51 @@
+"""Runtime configuration from ``SPOTHIVE_*`` environment variables (one object, read once)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a function or the local stack needs to wire its adapters."""
+
+    model_config = SettingsConfigDict(env_prefix="SPOTHIVE_", extra="ignore")
+
+    region: str = "us-east-1"
+    table_prefix: str = "spothive"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    #: Base URL of the JWKS issuer; empty means the real Cognito issuer for the pool.
+    cognito_issuer: str = ""
+    hub_account_id: str = "000000000000"
+    customer_template_url: str = "https://spothive-public.s3.amazonaws.com/customer-role.yaml"
+    customer_role_name: str = "SpotHiveAccess"
+    scan_regions: str = "us-east-1"
+    safe_mode: bool = False
+    risk_flag_ttl_seconds: int = 1800
+    api_base_url: str = "https://api.spothive.io"
+    optimization_state_machine_arn: str = ""
+    live_switch_state_machine_arn: str = ""
+    discovery_function_name: str = ""
+
+    @property
+    def regions(self) -> list[str]:
+        """The regions discovery scans in every linked account."""
+        return [r.strip() for r in self.scan_regions.split(",") if r.strip()]
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` every accepted token must carry."""
+        if self.cognito_issuer:
+            return self.cognito_issuer.rstrip("/")
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Amazon States Language definitions, shared by the CDK app and the local stack."""

@@ -1,0 +1,49 @@
+"""The FastAPI application: every route group locally, one group per Lambda function on AWS."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+
+from fastapi import FastAPI
+
+from spothive.api.errors import install_error_handlers
+
+#: Route group (a Lambda function name in ``spothive.topology``) → router modules it serves.
+ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
+    "api-auth": ("spothive.api.routers.auth",),
+    "api-connect": ("spothive.api.routers.connect",),
+    "api-clusters": ("spothive.api.routers.clusters",),
+    "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
+                   "spothive.api.routers.hibernation"),
+    "api-audit": ("spothive.api.routers.audit",),
+    "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab"),
+}
+
+
+def create_app(groups: Iterable[str] | None = None) -> FastAPI:
+    """Build the API with the given route groups (all of them when ``None``)."""
+    app = FastAPI(
+        title="SpotHive API",
+        version="1.0.0",
+        description="Cost optimization for EKS and EC2: accounts, clusters, policies, savings, audit.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+    )
+    install_error_handlers(app)
+    selected = list(ROUTE_GROUPS) if groups is None else list(groups)
+    for group in selected:
+        for module_name in ROUTE_GROUPS[group]:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:
+                    continue
+                raise
+            app.include_router(module.router)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     cognito_client_id: str = ""
     #: Base URL of the JWKS issuer; empty means the real Cognito issuer for the pool.
     cognito_issuer: str = ""
+    #: Where the signing keys are served; empty means ``<issuer>/.well-known/jwks.json``, or the
+    #: emulator's ``<AWS_ENDPOINT_URL>/<pool-id>/.well-known/jwks.json`` when an endpoint is set.
+    cognito_jwks_url: str = ""
     hub_account_id: str = "000000000000"
     customer_template_url: str = "https://spothive-public.s3.amazonaws.com/customer-role.yaml"
     customer_role_name: str = "SpotHiveAccess"
@@ -43,6 +46,15 @@ class Settings(BaseSettings):
         if self.cognito_issuer:
             return self.cognito_issuer.rstrip("/")
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        """The URL of the JSON Web Key Set that signs accepted tokens."""
+        if self.cognito_jwks_url:
+            return self.cognito_jwks_url
+        if self.aws_endpoint_url:
+            return f"{self.aws_endpoint_url.rstrip('/')}/{self.cognito_user_pool_id}/.well-known/jwks.json"
+        return f"{self.issuer}/.well-known/jwks.json"
 
 
 @lru_cache(maxsize=1)

@@ -62,3 +62,10 @@ class DependencyFailed(SpotHiveError):
 
     status = 424
     code = "dependency_failed"
+
+
+class ServiceUnavailable(SpotHiveError):
+    """A store the request depends on is down; retrying later may succeed."""
+
+    status = 503
+    code = "service_unavailable"

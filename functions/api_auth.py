@@ -1,0 +1,7 @@
+"""Lambda entry point for the `api-auth` route group (FastAPI behind API Gateway via Mangum)."""
+
+from mangum import Mangum
+
+from spothive.api.app import create_app
+
+handler = Mangum(create_app(["api-auth"]), lifespan="off")

@@ -1,0 +1,23 @@
+"""boto3 clients: adaptive retries for throttling, and ``AWS_ENDPOINT_URL`` honoured for moto/LocalStack."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+#: Adaptive mode adds client-side rate limiting on top of exponential back-off when AWS throttles.
+RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=5, read_timeout=30)
+
+
+def endpoint_url() -> str | None:
+    """The emulator endpoint when one is configured (boto3 reads the same variable natively)."""
+    return os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def client(service: str, region: str, session: boto3.Session | None = None, **kwargs: Any) -> Any:
+    """A client for ``service`` in ``region`` with SpotHive's retry policy."""
+    factory = session or boto3.session.Session()
+    return factory.client(service, region_name=region, config=RETRIES, endpoint_url=endpoint_url(), **kwargs)

@@ -1,0 +1,114 @@
+"""Customer accounts through STS AssumeRole: EC2 and EKS inventory, and a permission probe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from spothive.adapters.aws.clients import client
+from spothive.domain.errors import DependencyFailed
+from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, cluster_name_from_tags
+
+_LIVE_STATES = ["pending", "running", "stopping", "stopped"]
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
+
+
+class StsCloudAccess:
+    """Assumes the customer role with its External ID."""
+
+    def __init__(self, region: str) -> None:
+        self._sts: Any = client("sts", region)
+
+    def assume(self, role_arn: str, external_id: str, session_name: str) -> AssumedSession:
+        """A session with the role's temporary credentials, or ``DependencyFailed`` saying why not."""
+        try:
+            creds = self._sts.assume_role(
+                RoleArn=role_arn, RoleSessionName=session_name[:64], ExternalId=external_id, DurationSeconds=900
+            )["Credentials"]
+        except ClientError as exc:
+            error = exc.response["Error"]
+            raise DependencyFailed(
+                f"could not assume {role_arn}: {error.get('Code')}: {error.get('Message')}", field="role_arn"
+            ) from exc
+        session = boto3.session.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+        return AssumedSession(session)
+
+
+class AssumedSession:
+    """Reads one customer account's inventory with paginators and adaptive retries."""
+
+    def __init__(self, session: boto3.Session) -> None:
+        self._session = session
+
+    def instances(self, region: str) -> Iterator[DiscoveredInstance]:
+        """Every live instance in ``region``, page by page."""
+        ec2: Any = client("ec2", region, self._session)
+        pages = ec2.get_paginator("describe_instances").paginate(
+            Filters=[{"Name": "instance-state-name", "Values": _LIVE_STATES}], PaginationConfig={"PageSize": 500}
+        )
+        for page in pages:
+            for reservation in page["Reservations"]:
+                for raw in reservation["Instances"]:
+                    yield _instance(raw, region)
+
+    def clusters(self, region: str) -> Iterator[DiscoveredCluster]:
+        """Every EKS cluster in ``region`` with its managed node groups."""
+        eks: Any = client("eks", region, self._session)
+        for page in eks.get_paginator("list_clusters").paginate():
+            for name in page["clusters"]:
+                described = eks.describe_cluster(name=name)["cluster"]
+                groups = [
+                    group
+                    for ng_page in eks.get_paginator("list_nodegroups").paginate(clusterName=name)
+                    for group in ng_page["nodegroups"]
+                ]
+                yield DiscoveredCluster(
+                    account_id="", region=region, name=name, arn=described.get("arn", ""),
+                    version=described.get("version", ""), status=described.get("status", ""),
+                    nodegroups=tuple(sorted(groups)),
+                )
+
+    def probe(self, region: str) -> list[str]:
+        """The read actions SpotHive needs that the role is denied."""
+        ec2: Any = client("ec2", region, self._session)
+        eks: Any = client("eks", region, self._session)
+        asg: Any = client("autoscaling", region, self._session)
+        checks: dict[str, Callable[[], object]] = {
+            "ec2:DescribeInstances": lambda: ec2.describe_instances(MaxResults=5),
+            "ec2:DescribeInstanceTypes": lambda: ec2.describe_instance_types(MaxResults=5),
+            "eks:ListClusters": lambda: eks.list_clusters(maxResults=1),
+            "autoscaling:DescribeAutoScalingGroups": lambda: asg.describe_auto_scaling_groups(MaxRecords=1),
+        }
+        denied = []
+        for action, call in checks.items():
+            try:
+                call()
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] in _DENIED:
+                    denied.append(action)
+                else:
+                    raise
+        return denied
+
+
+def _instance(raw: dict[str, Any], region: str) -> DiscoveredInstance:
+    tags = {t["Key"]: t["Value"] for t in raw.get("Tags", [])}
+    return DiscoveredInstance(
+        account_id="",
+        region=region,
+        instance_id=raw["InstanceId"],
+        instance_type=raw["InstanceType"],
+        zone=raw.get("Placement", {}).get("AvailabilityZone", ""),
+        lifecycle="spot" if raw.get("InstanceLifecycle") == "spot" else "on-demand",
+        state=raw.get("State", {}).get("Name", "unknown"),
+        launch_time=raw.get("LaunchTime"),
+        cluster_name=cluster_name_from_tags(tags),
+        tags=tags,
+    )

@@ -1,0 +1,114 @@
+"""Users, orgs and accounts in DynamoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from spothive.adapters.dynamo.models import AccountModel, OrgModel, UserModel
+from spothive.domain.errors import Conflict
+from spothive.domain.tenancy import Account, AccountStatus, Org, Role, User
+
+
+class DynamoTenancyRepo:
+    """``TenancyRepo`` on the users, orgs and accounts tables."""
+
+    def __init__(self, region: str, host: str | None) -> None:
+        self._region = region
+        self._host = host
+
+    def create_signup(self, user: User, org: Org, account: Account) -> None:
+        """User, org and placeholder account in one transaction; the e-mail key makes it unique."""
+        try:
+            with TransactWrite(connection=Connection(region=self._region, host=self._host)) as txn:
+                txn.save(_user_item(user), condition=UserModel.email.does_not_exist())
+                txn.save(OrgModel(org.org_id, name=org.name, created_at=org.created_at),
+                         condition=OrgModel.org_id.does_not_exist())
+                txn.save(_account_item(account), condition=AccountModel.account_id.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
+            if "ConditionalCheckFailed" in reasons:
+                raise Conflict("an account with this email already exists", field="email") from exc
+            raise
+
+    def delete_signup(self, user: User, org: Org, account: Account) -> None:
+        """Undo ``create_signup``."""
+        with TransactWrite(connection=Connection(region=self._region, host=self._host)) as txn:
+            txn.delete(UserModel(user.email))
+            txn.delete(OrgModel(org.org_id))
+            txn.delete(AccountModel(account.org_id, account.account_id))
+
+    def get_user(self, email: str) -> User | None:
+        try:
+            item = UserModel.get(email, consistent_read=True)
+        except UserModel.DoesNotExist:
+            return None
+        return User(item.user_id, item.email, item.org_id, Role(item.role), item.created_at)
+
+    def get_org(self, org_id: str) -> Org | None:
+        try:
+            item = OrgModel.get(org_id)
+        except OrgModel.DoesNotExist:
+            return None
+        return Org(item.org_id, item.name, item.created_at)
+
+    def list_accounts(self, org_id: str) -> list[Account]:
+        return [_account(i) for i in AccountModel.query(org_id, consistent_read=True)]
+
+    def get_account(self, org_id: str, account_id: str) -> Account | None:
+        try:
+            return _account(AccountModel.get(org_id, account_id, consistent_read=True))
+        except AccountModel.DoesNotExist:
+            return None
+
+    def save_account(self, account: Account, *, expected_status: AccountStatus | None = None) -> None:
+        """Write the account; with ``expected_status`` the write is conditional (optimistic concurrency)."""
+        condition = AccountModel.status == expected_status.value if expected_status else None
+        try:
+            _account_item(account).save(condition=condition)
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict(f"account {account.account_id} changed meanwhile; retry", field="account_id") from exc
+            raise
+
+    def accounts_with_status(self, status: AccountStatus) -> Iterator[Account]:
+        """Query the ``by_status`` index (paginated by pynamodb)."""
+        for item in AccountModel.by_status.query(status.value):
+            yield _account(item)
+
+
+def _user_item(user: User) -> UserModel:
+    return UserModel(
+        user.email, user_id=user.user_id, org_id=user.org_id, role=user.role.value, created_at=user.created_at
+    )
+
+
+def _account_item(account: Account) -> AccountModel:
+    return AccountModel(
+        account.org_id,
+        account.account_id,
+        status=account.status.value,
+        created_at=account.created_at,
+        external_id=account.external_id,
+        aws_account_id=account.aws_account_id,
+        role_arn=account.role_arn,
+        status_reason=account.status_reason,
+        last_scan_at=account.last_scan_at,
+    )
+
+
+def _account(item: AccountModel) -> Account:
+    return Account(
+        org_id=item.org_id,
+        account_id=item.account_id,
+        status=AccountStatus(item.status),
+        created_at=item.created_at,
+        external_id=item.external_id,
+        aws_account_id=item.aws_account_id,
+        role_arn=item.role_arn,
+        status_reason=item.status_reason,
+        last_scan_at=item.last_scan_at,
+    )

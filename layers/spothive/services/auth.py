@@ -1,0 +1,119 @@
+"""Sign-up, sign-in, logout and "who am I" (CORE-API auth_service)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from spothive.domain.errors import InvalidInput, Unauthorized
+from spothive.domain.tenancy import Account, AccountStatus, Org, Role, User, landing_path, normalize_email
+from spothive.ports import (
+    Clock,
+    IdentityProvider,
+    Principal,
+    TenancyRepo,
+    TokenDenyList,
+    TokenSet,
+    TokenVerifier,
+)
+
+MIN_PASSWORD = 12
+
+
+@dataclass(frozen=True, slots=True)
+class SignupResult:
+    """What a new customer gets back."""
+
+    user_id: str
+    org_id: str
+    account_id: str
+    tokens: TokenSet
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """The signed-in user and where the app should take them."""
+
+    principal: Principal
+    org_name: str
+    account_statuses: list[AccountStatus]
+    redirect_path: str
+
+
+class AuthService:
+    """Use cases of the auth endpoints."""
+
+    def __init__(
+        self,
+        repo: TenancyRepo,
+        idp: IdentityProvider,
+        verifier: TokenVerifier,
+        deny_list: TokenDenyList,
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
+        self._idp = idp
+        self._verifier = verifier
+        self._deny = deny_list
+        self._clock = clock
+
+    def signup(self, org_name: str, email: str, password: str) -> SignupResult:
+        """Create user, org and placeholder account atomically, then the directory user, then sign in.
+
+        The DynamoDB transaction runs first so a duplicate e-mail fails before anything exists;
+        if the directory refuses the user afterwards, the transaction's items are removed again.
+        """
+        email = normalize_email(email)
+        name = org_name.strip()
+        if not name:
+            raise InvalidInput("org_name must not be empty", field="org_name")
+        if len(password) < MIN_PASSWORD:
+            raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters", field="password")
+        now = self._clock.now()
+        org = Org(org_id=f"org-{uuid.uuid4().hex[:12]}", name=name, created_at=now)
+        user = User(user_id=str(uuid.uuid4()), email=email, org_id=org.org_id, role=Role.CLIENT, created_at=now)
+        account = Account(
+            org_id=org.org_id, account_id=f"acct-{uuid.uuid4().hex[:12]}", status=AccountStatus.PENDING,
+            created_at=now,
+        )
+        self._repo.create_signup(user, org, account)
+        try:
+            self._idp.create_user(email, password, user_id=user.user_id, org_id=org.org_id, role=user.role)
+        except Exception:
+            self._repo.delete_signup(user, org, account)
+            raise
+        tokens = self._idp.authenticate(email, password)
+        return SignupResult(user.user_id, org.org_id, account.account_id, tokens)
+
+    def token(self, email: str, password: str) -> tuple[TokenSet, Role]:
+        """Sign in; the same ``Unauthorized`` for an unknown user and a wrong password."""
+        email = normalize_email(email)
+        user = self._repo.get_user(email)
+        if user is None:
+            raise Unauthorized("email or password is wrong")
+        return self._idp.authenticate(email, password), user.role
+
+    def authenticate(self, token: str) -> Principal:
+        """The principal behind a bearer token that is valid and not revoked."""
+        claims = self._verifier.verify(token)
+        if self._deny.is_revoked(claims.token_id):
+            raise Unauthorized("token has been revoked")
+        user = self._repo.get_user(claims.email)
+        if user is None:
+            raise Unauthorized("token names no SpotHive user")
+        impersonated_by = claims.raw.get("spothive:impersonated_by")
+        org_id = str(claims.raw.get("spothive:org_id") or user.org_id)
+        return Principal(
+            user_id=user.user_id, email=user.email, org_id=org_id, role=user.role, token_id=claims.token_id,
+            expires_at=claims.expires_at, impersonated_by=str(impersonated_by) if impersonated_by else None,
+        )
+
+    def logout(self, principal: Principal) -> None:
+        """Deny-list the caller's token until it expires."""
+        self._deny.revoke(principal.token_id, principal.expires_at)
+
+    def me(self, principal: Principal) -> Me:
+        """The caller, their org and where to land."""
+        org = self._repo.get_org(principal.org_id)
+        statuses = [a.status for a in self._repo.list_accounts(principal.org_id)]
+        return Me(principal, org.name if org else "", statuses, landing_path(statuses))

@@ -19,8 +19,9 @@ _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Un
 class StsCloudAccess:
     """Assumes the customer role with its External ID."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, page_size: int = 500) -> None:
         self._sts: Any = client("sts", region)
+        self._page_size = page_size
 
     def assume(self, role_arn: str, external_id: str, session_name: str) -> AssumedSession:
         """A session with the role's temporary credentials, or ``DependencyFailed`` saying why not."""
@@ -38,20 +39,21 @@ class StsCloudAccess:
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
         )
-        return AssumedSession(session)
+        return AssumedSession(session, self._page_size)
 
 
 class AssumedSession:
     """Reads one customer account's inventory with paginators and adaptive retries."""
 
-    def __init__(self, session: boto3.Session) -> None:
+    def __init__(self, session: boto3.Session, page_size: int = 500) -> None:
         self._session = session
+        self._page_size = page_size
 
     def instances(self, region: str) -> Iterator[DiscoveredInstance]:
         """Every live instance in ``region``, page by page."""
         ec2: Any = client("ec2", region, self._session)
         pages = ec2.get_paginator("describe_instances").paginate(
-            Filters=[{"Name": "instance-state-name", "Values": _LIVE_STATES}], PaginationConfig={"PageSize": 500}
+            Filters=[{"Name": "instance-state-name", "Values": _LIVE_STATES}], PaginationConfig={"PageSize": self._page_size}
         )
         for page in pages:
             for reservation in page["Reservations"]:
@@ -61,7 +63,9 @@ class AssumedSession:
     def clusters(self, region: str) -> Iterator[DiscoveredCluster]:
         """Every EKS cluster in ``region`` with its managed node groups."""
         eks: Any = client("eks", region, self._session)
-        for page in eks.get_paginator("list_clusters").paginate():
+        for page in eks.get_paginator("list_clusters").paginate(
+            PaginationConfig={"PageSize": min(self._page_size, 100)}
+        ):
             for name in page["clusters"]:
                 described = eks.describe_cluster(name=name)["cluster"]
                 groups = [

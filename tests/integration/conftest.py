@@ -1,0 +1,134 @@
+"""An embedded AWS (moto server) and a real Redis for integration tests, once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import redis
+from moto.server import ThreadedMotoServer
+
+from spothive import bootstrap
+from spothive.adapters.dynamo import schema
+
+REGION = "us-east-1"
+PREFIX = "it"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto server on loopback; every boto3 client in the process points at it."""
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION, "MOTO_PORT": str(port),
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    yield url
+    server.stop()
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``redis-server`` on loopback (CI installs it); REDIS_URL overrides."""
+    if os.environ.get("SPOTHIVE_TEST_REDIS_URL"):
+        yield os.environ["SPOTHIVE_TEST_REDIS_URL"]
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not on PATH: install it (apt-get install redis-server) or set SPOTHIVE_TEST_REDIS_URL")
+    port = _free_port()
+    data = Path(tmp_path_factory.mktemp("redis"))
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(data)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def create_tables(prefix: str) -> None:
+    """Every table of ``schema.ALL_TABLES`` in the emulator."""
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    existing = set(ddb.list_tables()["TableNames"])
+    for spec in schema.ALL_TABLES:
+        name = spec.table_name(prefix)
+        if name in existing:
+            continue
+        key_schema = [{"AttributeName": spec.hash_key.name, "KeyType": "HASH"}]
+        if spec.range_key:
+            key_schema.append({"AttributeName": spec.range_key.name, "KeyType": "RANGE"})
+        kwargs: dict = {
+            "TableName": name, "BillingMode": "PAY_PER_REQUEST", "KeySchema": key_schema,
+            "AttributeDefinitions": [{"AttributeName": k.name, "AttributeType": k.type} for k in spec.key_attributes()],
+        }
+        if spec.indexes:
+            kwargs["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": ix.name,
+                    "KeySchema": [{"AttributeName": ix.hash_key.name, "KeyType": "HASH"}]
+                    + ([{"AttributeName": ix.range_key.name, "KeyType": "RANGE"}] if ix.range_key else []),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for ix in spec.indexes
+            ]
+        ddb.create_table(**kwargs)
+
+
+@pytest.fixture(scope="session")
+def hub(moto_endpoint: str, redis_url: str) -> Iterator[dict[str, str]]:
+    """Tables, a Cognito user pool and client, and the SPOTHIVE_* environment pointing at them."""
+    create_tables(PREFIX)
+    idp = boto3.client("cognito-idp", region_name=REGION)
+    pool = idp.create_user_pool(
+        PoolName="spothive-it",
+        Schema=[
+            {"Name": "org_id", "AttributeDataType": "String", "Mutable": True},
+            {"Name": "role", "AttributeDataType": "String", "Mutable": True},
+        ],
+    )["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool, ClientName="spothive-api", ExplicitAuthFlows=["ADMIN_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    env = {
+        "SPOTHIVE_TABLE_PREFIX": PREFIX, "SPOTHIVE_REGION": REGION, "SPOTHIVE_REDIS_URL": redis_url,
+        "SPOTHIVE_COGNITO_USER_POOL_ID": pool, "SPOTHIVE_COGNITO_CLIENT_ID": client_id,
+        "SPOTHIVE_SCAN_REGIONS": "us-east-1,eu-west-1", "SPOTHIVE_HUB_ACCOUNT_ID": "123456789012",
+    }
+    os.environ.update(env)
+    bootstrap.reset()
+    yield env
+    for k in env:
+        os.environ.pop(k, None)
+    bootstrap.reset()

@@ -159,7 +159,7 @@ def _instance(item: InstanceModel) -> StoredInstance:
             state=item.state,
             launch_time=item.launch_time,
             cluster_name=item.cluster_name,
-            tags=dict(item.tags or {}),
+            tags=item.tags.as_dict() if item.tags else {},
         ),
         last_seen=item.last_seen,
     )

@@ -5,6 +5,7 @@ Used by the local stack's demo and by the integration tests, so both exercise th
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,10 +58,8 @@ def seed_customer(
     session = customer_session(aws_account_id)
     iam: Any = session.client("iam", region_name=region)
     role_name = "SpotHiveAccess"
-    try:
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
         iam.create_role(RoleName=role_name, AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}')
-    except iam.exceptions.EntityAlreadyExistsException:
-        pass
     ec2: Any = session.client("ec2", region_name=region)
     eks: Any = session.client("eks", region_name=region)
     vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]

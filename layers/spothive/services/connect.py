@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from spothive.domain.errors import Conflict, DependencyFailed, NotFound
 from spothive.domain.tenancy import Account, AccountStatus, parse_role_arn
-from spothive.ports import CloudAccess, Clock, DiscoveryTrigger, Principal, TenancyRepo
+from spothive.ports import Clock, CloudAccess, DiscoveryTrigger, Principal, TenancyRepo
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from spothive.domain.errors import SpotHiveError
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, diff_instances
 from spothive.domain.tenancy import Account, AccountStatus
-from spothive.ports import CloudAccess, Clock, InventoryRepo, ScanRecord, TenancyRepo
+from spothive.ports import Clock, CloudAccess, InventoryRepo, ScanRecord, TenancyRepo
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,45 @@
+# SpotHive developer commands. `make run` starts the local stack; `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+
+.PHONY: install run demo test lint unit bench synth clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+## Start SpotHive locally (moto, Redis, API on :8000, workflows, ticker) and run the demo.
+run: install
+	$(VENV)/bin/spothive local
+
+## Start, run the demo, print what it found and stop.
+demo: install
+	$(VENV)/bin/spothive local --exit-after-demo
+
+## Lint, type-check, dependency rule and the whole test suite.
+test: install lint
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check layers functions models agent infra tests app.py
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+## Benchmarks (not part of `make test`): each prints a table with its baseline beside it.
+bench: install
+	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+synth: install
+	$(PY) app.py
+
+clean:
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache .spothive

@@ -80,7 +80,7 @@ class AuditStore:
         """
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
-                time.sleep(random.uniform(0, 0.01 * min(attempt, 10)))  # jittered back-off  # noqa: S311
+                time.sleep(random.uniform(0, 0.01 * min(attempt, 10)))  # jittered back-off
             head = self.head(org_id)
             record = next_record(org_id, head, entry, self._now())
             try:

@@ -9,6 +9,7 @@ from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, Lamb
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
+from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.adapters.cache.redis_client import redis_client
 from spothive.adapters.dynamo import models
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
@@ -36,6 +37,10 @@ class Container:
     @cached_property
     def redis(self):  # type: ignore[no-untyped-def]
         return redis_client(self.settings.redis_url)
+
+    @cached_property
+    def rate_limiter(self) -> RedisRateLimiter:
+        return RedisRateLimiter(self.redis, self.clock, enabled=self.settings.rate_limits_enabled)
 
     @cached_property
     def tenancy(self) -> DynamoTenancyRepo:

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     customer_role_name: str = "SpotHiveAccess"
     scan_regions: str = "us-east-1"
     safe_mode: bool = False
+    rate_limits_enabled: bool = True
     risk_flag_ttl_seconds: int = 1800
     api_base_url: str = "https://api.spothive.io"
     optimization_state_machine_arn: str = ""

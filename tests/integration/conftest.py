@@ -125,6 +125,8 @@ def hub(moto_endpoint: str, redis_url: str) -> Iterator[dict[str, str]]:
         "SPOTHIVE_TABLE_PREFIX": PREFIX, "SPOTHIVE_REGION": REGION, "SPOTHIVE_REDIS_URL": redis_url,
         "SPOTHIVE_COGNITO_USER_POOL_ID": pool, "SPOTHIVE_COGNITO_CLIENT_ID": client_id,
         "SPOTHIVE_SCAN_REGIONS": "us-east-1,eu-west-1", "SPOTHIVE_HUB_ACCOUNT_ID": "123456789012",
+        # many tests sign up from one client address; the limiter has its own tests
+        "SPOTHIVE_RATE_LIMITS_ENABLED": "false",
     }
     os.environ.update(env)
     bootstrap.reset()

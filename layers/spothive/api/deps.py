@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from spothive.bootstrap import Container, container
 from spothive.domain.errors import Forbidden, Unauthorized
+from spothive.domain.rate_limits import limit_for
 from spothive.ports import Principal
 
 _bearer = HTTPBearer(auto_error=False, description="Cognito ID token")
@@ -31,8 +32,18 @@ def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("a bearer token is required")
     principal = services.auth.authenticate(credentials.credentials)
+    services.rate_limiter.check(f"user:{principal.user_id}", limit_for(request.method, request.url.path))
     request.state.principal = principal
     return principal
+
+
+def client_rate_limit(request: Request, services: Services) -> None:
+    """Rate limiting for routes without a token, keyed by the client address."""
+    host = request.client.host if request.client else "unknown"
+    services.rate_limiter.check(f"ip:{host}", limit_for(request.method, request.url.path))
+
+
+ClientRateLimited = Depends(client_rate_limit)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spothive.domain.errors import SpotHiveError
+from spothive.domain.errors import RateLimited, SpotHiveError
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, dict[str, str | None]]:
@@ -26,7 +26,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SpotHiveError)
     async def _domain(_: Request, exc: SpotHiveError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers: dict[str, str] | None = None
+        if exc.status == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

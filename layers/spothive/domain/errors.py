@@ -51,10 +51,14 @@ class Conflict(SpotHiveError):
 
 
 class RateLimited(SpotHiveError):
-    """The caller exceeded the endpoint's rate limit."""
+    """The caller exceeded the endpoint's rate limit; ``retry_after`` is in seconds."""
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class DependencyFailed(SpotHiveError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.deps import ClientRateLimited, CurrentPrincipal, Services
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -51,7 +51,9 @@ class SuccessResponse(BaseModel):
     success: bool = True
 
 
-@router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=AuthResponse)
+@router.post(
+    "/signup", status_code=status.HTTP_201_CREATED, response_model=AuthResponse, dependencies=[ClientRateLimited]
+)
 def signup(body: SignupRequest, services: Services) -> AuthResponse:
     """Create the user, the org and a placeholder account atomically; the same e-mail again is 409."""
     result = services.auth.signup(body.org_name, body.email, body.password)
@@ -61,7 +63,7 @@ def signup(body: SignupRequest, services: Services) -> AuthResponse:
     )
 
 
-@router.post("/token", response_model=TokenResponse)
+@router.post("/token", response_model=TokenResponse, dependencies=[ClientRateLimited])
 def token(body: LoginRequest, services: Services) -> TokenResponse:
     """Exchange e-mail and password for a Cognito ID token."""
     tokens, role = services.auth.token(body.email, body.password)

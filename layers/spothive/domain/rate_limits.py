@@ -1,0 +1,34 @@
+"""The API's rate limits per caller (the registry's figures), shared by the app and the CDK usage plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``limit`` requests per ``window_seconds`` for one caller."""
+
+    name: str
+    limit: int
+    window_seconds: int
+
+
+SIGNUP = RateLimit("signup", 5, 3600)
+TOKEN = RateLimit("token", 10, 60)
+DEFAULT = RateLimit("default", 100, 60)
+
+_BY_ROUTE: dict[tuple[str, str], RateLimit] = {
+    ("POST", "/api/auth/signup"): SIGNUP,
+    ("POST", "/api/auth/token"): TOKEN,
+}
+
+
+def limit_for(method: str, path: str) -> RateLimit:
+    """The limit that applies to a route (the default for every route not named)."""
+    return _BY_ROUTE.get((method.upper(), path.rstrip("/") or "/"), DEFAULT)
+
+
+def window_start(epoch_seconds: float, limit: RateLimit) -> int:
+    """The start of the fixed window containing ``epoch_seconds``."""
+    return int(epoch_seconds // limit.window_seconds) * limit.window_seconds

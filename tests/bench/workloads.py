@@ -41,7 +41,7 @@ def _pod(rng: random.Random, i: int, node: str | None) -> dict[str, Any]:
 
 
 def fragmented(pods: int, catalog: Catalog, seed: int = 7) -> dict[str, Any]:
-    """Karpenter-benchmark-like pods (100–1500m, 100Mi–4Gi) spread over half-empty mixed on-demand nodes."""
+    """Karpenter-benchmark-like pods (100-1500m, 100Mi-4Gi) on half-empty mixed on-demand nodes."""
     rng = random.Random(seed)
     nodes: list[dict[str, Any]] = []
     out: list[dict[str, Any]] = []
@@ -75,31 +75,29 @@ def _closest_type(catalog: Catalog, cpu_m: int, mem: int, gpu: int) -> str:
             continue
         if gpu == 0 and t.gpus > 0:
             continue
-        key = (t.vcpu * 1000 - cpu_m) / max(cpu_m, 1) + (t.memory_mib - mem) / max(mem, 1) + t.ondemand_price * 1e-3
+        waste = (t.vcpu * 1000 - cpu_m) / max(cpu_m, 1) + (t.memory_mib - mem) / max(mem, 1)
+        key = waste + t.ondemand_price * 1e-3
         if best is None or key < best[0]:
             best = (key, t.name)
     assert best is not None, (cpu_m, mem, gpu)
     return best[1]
 
 
-def alibaba(data: Path, catalog: Catalog, pod_file: str = "openb_pod_list_default.csv",
-            gpu: bool = False, limit_pods: int | None = None) -> dict[str, Any]:
-    """Alibaba openb pods placed first-fit on the trace's nodes, each mapped to the closest-fitting EC2 type."""
+def alibaba(data: Path, catalog: Catalog, pod_file: str = "openb_pod_list_default.csv") -> dict[str, Any]:
+    """Alibaba openb pods placed round-robin first-fit on the trace's nodes mapped to the closest EC2 types.
+
+    Pods that fit no node are left out, so every pod of the workload runs somewhere at the start.
+    """
     base = data / "alibaba_openb"
     with (base / "openb_node_list_all_node.csv").open(encoding="utf-8") as fh:
         raw_nodes = list(csv.DictReader(fh))
     with (base / pod_file).open(encoding="utf-8") as fh:
-        raw_pods = [r for r in csv.DictReader(fh) if (int(r["num_gpu"]) > 0) == gpu or not gpu]
-    if not gpu:
-        raw_pods = [r for r in raw_pods if int(r["num_gpu"]) == 0]
-    raw_pods = raw_pods[:limit_pods] if limit_pods else raw_pods
+        raw_pods = list(csv.DictReader(fh))
     mapping: dict[tuple[int, int, int], str] = {}
     nodes: list[dict[str, Any]] = []
     caps: list[list[int]] = []
     for k, r in enumerate(raw_nodes):
-        shape = (int(r["cpu_milli"]), int(r["memory_mib"]), int(r["gpu"]) if gpu else 0)
-        if not gpu and int(r["gpu"]) > 0:
-            continue
+        shape = (int(r["cpu_milli"]), int(r["memory_mib"]), int(r["gpu"]))
         if shape not in mapping:
             mapping[shape] = _closest_type(catalog, *shape)
         t = catalog.types[mapping[shape]]
@@ -110,20 +108,18 @@ def alibaba(data: Path, catalog: Catalog, pod_file: str = "openb_pod_list_defaul
     cursor = 0
     for r in raw_pods:
         c, m, g = int(r["cpu_milli"]), int(r["memory_mib"]), int(r["num_gpu"])
-        placed = None
         for step in range(len(nodes)):
             j = (cursor + step) % len(nodes)
             cap = caps[j]
-            if cap[0] >= c and cap[1] >= m and cap[2] >= g and cap[3] >= 1:
+            if cap[0] >= c and cap[1] >= m and cap[2] >= g and cap[3] >= 1 and (g > 0) == (cap[2] > 0 or g > 0):
                 cap[0] -= c
                 cap[1] -= m
                 cap[2] -= g
                 cap[3] -= 1
-                placed = nodes[j]["name"]
+                pods.append({"namespace": "openb", "name": r["name"], "node": nodes[j]["name"], "cpu_m": c,
+                             "memory_mib": m, "gpu": g, "owner": r.get("qos", "")})
                 cursor = j + 1
                 break
-        pods.append({"namespace": "openb", "name": r["name"], "node": placed, "cpu_m": c, "memory_mib": m,
-                     "gpu": g, "owner": r.get("qos", "")})
-    used = {p["node"] for p in pods if p["node"]}
+    used = {p["node"] for p in pods}
     nodes = [n for n in nodes if n["name"] in used]
     return {"cluster": "alibaba-openb", "region": "us-east-1", "nodes": nodes, "pods": pods, "pdbs": []}

@@ -25,7 +25,7 @@ class _Buckets:
 
     def __init__(self, layout: Layout, pods: list[int]) -> None:
         pr = layout.problem
-        self.c, self.m = pr.pod_c, pr.pod_m
+        self.c, self.m, self.g = pr.pod_c, pr.pod_m, pr.pod_g
         ratios = sorted(math.log((pr.pod_m[p] + 1) / (pr.pod_c[p] + 1)) for p in pods)
         edges = [ratios[len(ratios) * k // BUCKETS] for k in range(1, BUCKETS)] if ratios else []
         self.keys: list[list[tuple[int, int, int]]] = [[] for _ in range(BUCKETS)]
@@ -43,14 +43,18 @@ class _Buckets:
         best: tuple[float, int, int] | None = None
         rc = b.free_c / b.cap[0]
         rm = b.free_m / b.cap[1]
+        rg = b.free_g / b.cap[2] if b.cap[2] else 0.0
         for k, bucket in enumerate(self.keys):
             if not bucket:
                 continue
             pos = bisect.bisect_left(bucket, (-b.free_c, -(10**12), -1))
             for j in range(pos, min(pos + SCAN, len(bucket))):
-                nc, nm, _ = bucket[j]
-                if -nm <= b.free_m:
-                    score = abs((rc + nc / b.cap[0]) - (rm + nm / b.cap[1])) - 0.25 * (rc - rm) ** 2
+                nc, nm, p = bucket[j]
+                if -nm <= b.free_m and self.g[p] <= b.free_g:
+                    ac, am = rc + nc / b.cap[0], rm + nm / b.cap[1]
+                    score = abs(ac - am) - 0.25 * (rc - rm) ** 2
+                    if b.cap[2]:
+                        score += abs(rg - self.g[p] / b.cap[2] - (ac + am) / 2)
                     if best is None or score < best[0]:
                         best = (score, k, j)
                     break
@@ -77,8 +81,11 @@ def pack_balanced(layout: Layout, pods: list[int], plan: list[tuple[Offer, float
         return list(pods)
     offers = [o for o, _ in plan]
     pr = layout.problem
-    fitting = [p for p in pods if all(o.cap[0] >= pr.pod_c[p] and o.cap[1] >= pr.pod_m[p] for o in offers)]
-    misfits = [p for p in pods if not all(o.cap[0] >= pr.pod_c[p] and o.cap[1] >= pr.pod_m[p] for o in offers)]
+    def fits_all(p: int) -> bool:
+        return all(o.cap[0] >= pr.pod_c[p] and o.cap[1] >= pr.pod_m[p] and o.cap[2] >= pr.pod_g[p] for o in offers)
+
+    fitting = [p for p in pods if fits_all(p)]
+    misfits = [p for p in pods if not fits_all(p)]
     if not fitting:
         return misfits
     buckets = _Buckets(layout, fitting)

@@ -80,13 +80,13 @@ def _split_by_ratio(
 def pack_new(layout: Layout, pods: Sequence[int], index: OfferIndex) -> None:
     """Place pods on new nodes: per class, LP-chosen types, first-fit-decreasing over every open new node."""
     pr = layout.problem
-    by_class: dict[ClassKey, list[int]] = defaultdict(list)
+    by_class: dict[tuple[ClassKey, bool], list[int]] = defaultdict(list)
     for p in pods:
-        by_class[class_key(pr, p)].append(p)
+        by_class[(class_key(pr, p), pr.pod_g[p] > 0)].append(p)
     target: dict[int, Offer] = {}
     keys: dict[int, ClassKey] = {}
     left: list[int] = []
-    for key, members in by_class.items():
+    for (key, _), members in by_class.items():
         offers = index.for_class(key)
         demand = (
             float(sum(pr.pod_c[p] for p in members)),
@@ -95,7 +95,7 @@ def pack_new(layout: Layout, pods: Sequence[int], index: OfferIndex) -> None:
             float(len(members)),
         )
         plan = choose_types(offers, demand, index.bound)
-        if plan and demand[2] == 0:
+        if plan:
             members = pack_balanced(layout, members, plan, index)
         elif plan:
             target.update(_split_by_ratio(layout, members, plan))

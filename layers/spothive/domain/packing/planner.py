@@ -12,7 +12,7 @@ from spothive.domain.packing.improve import downsize, remove_nodes
 from spothive.domain.packing.layout import Layout
 from spothive.domain.packing.milp import MilpSolver, improve_with_milp
 from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
-from spothive.domain.packing.offers import OfferIndex
+from spothive.domain.packing.offers import ClassKey, OfferIndex, class_key, offer_accepts
 from spothive.domain.packing.pack import fill_existing, pack_new
 from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.spread import spread_spot_pools
@@ -45,11 +45,27 @@ def policy_kept(problem: Problem, used: Sequence[Sequence[int]]) -> set[int]:
     return kept
 
 
+_FRONTIER: dict[int, dict[ClassKey, list[tuple[int, int, int]]]] = {}
+
+
+def _frontier(problem: Problem, key: ClassKey) -> list[tuple[int, int, int]]:
+    """Non-dominated (cpu, memory, gpu) capacities of the offers a class accepts."""
+    per_problem = _FRONTIER.setdefault(id(problem), {})
+    if key not in per_problem:
+        caps = sorted({(o.cap[0], o.cap[1], o.cap[2]) for o in problem.offers if offer_accepts(o, key)},
+                      reverse=True)
+        front: list[tuple[int, int, int]] = []
+        for cap in caps:
+            if not any(f[0] >= cap[0] and f[1] >= cap[1] and f[2] >= cap[2] for f in front):
+                front.append(cap)
+        per_problem[key] = front
+    return per_problem[key]
+
+
 def _placeable(problem: Problem, pod: int) -> bool:
+    """True when some new node the policy allows would accept and fit the pod."""
     c, m, g = problem.pod_c[pod], problem.pod_m[pod], problem.pod_g[pod]
-    return any(o.cap[0] >= c and o.cap[1] >= m and o.cap[2] >= g for o in problem.offers) or any(
-        t.alloc_cpu_m >= c and t.alloc_memory_mib >= m and t.gpus >= g for t in problem.node_types
-    )
+    return any(f[0] >= c and f[1] >= m and f[2] >= g for f in _frontier(problem, class_key(problem, pod)))
 
 
 def compute_bound(problem: Problem, kept: set[int]) -> Bound:
@@ -161,6 +177,7 @@ def plan_consolidation(
         if best is None or layout.cost() < best.cost() - 1e-9:
             best = layout
     assert best is not None
+    _FRONTIER.pop(id(problem), None)
     method = "heuristic"
     if solver is not None and len(snapshot.pods) <= policy.milp_max_pods:
         improved = improve_with_milp(best, index, solver, policy.milp_time_limit_s)

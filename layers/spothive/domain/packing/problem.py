@@ -247,7 +247,11 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         pod_arch=archs_needed,
         movable=movable,
         pod_pdb=pod_pdb,
-        pdb_budget=[max(0, b.max_unavailable) for b in snapshot.pdbs],
+        pdb_budget=[
+            max(0, min(o.max_unavailable for o in snapshot.pdbs
+                       if (o.namespace, o.selector_owner) == (b.namespace, b.selector_owner)))
+            for b in snapshot.pdbs
+        ],
         pinned_nodes=pinned,
         offers=build_offers(catalog, policy, archs, zones),
     )

@@ -1,4 +1,4 @@
-"""Baselines for the benchmark: FFD onto the cheapest-per-resource type, and a Karpenter-like single-node pass."""
+"""Baselines for the benchmark: FFD onto the cheapest type, and a Karpenter-like single-node pass."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from spothive.domain.packing.problem import build_problem
 
 
 def ffd_cheapest_type(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -> tuple[int, float]:
-    """Keep the nodes the policy keeps (pinned pods, utilisation at or above the threshold); first-fit-decreasing
+    """Keep the nodes the policy keeps (pinned pods, utilisation over the threshold); first-fit-decreasing
     every other pod onto one type per pod class: the offer with the lowest price for the class's dominant
     resource. Returns (nodes, $/h)."""
     pr = build_problem(snapshot, catalog, policy)
@@ -44,13 +44,23 @@ def ffd_cheapest_type(snapshot: Snapshot, catalog: Catalog, policy: PackingPolic
         offer = choice[(key, pr.pod_g[p] > 0)]
         c, m, g = pr.pod_c[p], pr.pod_m[p], pr.pod_g[p]
         for k, b in enumerate(bins):
-            if b[0] >= c and b[1] >= m and b[2] >= g and b[3] >= 1 and (
-                bin_offer[k][1] is None or bin_offer[k][1] is offer
+            if (
+                b[0] >= c
+                and b[1] >= m
+                and b[2] >= g
+                and b[3] >= 1
+                and (bin_offer[k][1] is None or bin_offer[k][1] is offer)
             ):
                 break
         else:
-            o = offer if (offer.cap[0] >= c and offer.cap[1] >= m and offer.cap[2] >= g) else min(
-                (x for x in pr.offers if x.cap[0] >= c and x.cap[1] >= m and x.cap[2] >= g), key=lambda x: x.price)
+            o = (
+                offer
+                if (offer.cap[0] >= c and offer.cap[1] >= m and offer.cap[2] >= g)
+                else min(
+                    (x for x in pr.offers if x.cap[0] >= c and x.cap[1] >= m and x.cap[2] >= g),
+                    key=lambda x: x.price,
+                )
+            )
             bins.append(list(o.cap))
             bin_offer.append((o.price, o))
             k = len(bins) - 1
@@ -69,16 +79,22 @@ def karpenter_single_node(
     re-scheduling its pods (first fit) on the remaining nodes; no replacement nodes. Returns (nodes, $/h)."""
     pr = build_problem(snapshot, catalog, policy)
     layout = initial_layout(pr, set(pr.pinned_nodes))
-    order = sorted(
-        (b for b in layout.bins if not b.pinned), key=lambda b: (b.price, len(b.pods), b.idx)
-    )[:max_candidates]
+    order = sorted((b for b in layout.bins if not b.pinned), key=lambda b: (b.price, len(b.pods), b.idx))[
+        :max_candidates
+    ]
     for victim in order:
         moved = []
         ok = True
         for pod in list(victim.pods):
             dest = next(
-                (b for b in layout.bins if b is not victim and b.active and b.fits(pr.pod_c[pod], pr.pod_m[pod],
-                 pr.pod_g[pod]) and pr.compatible(pod, b.labels, b.taints, b.existing)),
+                (
+                    b
+                    for b in layout.bins
+                    if b is not victim
+                    and b.active
+                    and b.fits(pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod])
+                    and pr.compatible(pod, b.labels, b.taints, b.existing)
+                ),
                 None,
             )
             if dest is None:

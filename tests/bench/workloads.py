@@ -49,22 +49,39 @@ def fragmented(pods: int, catalog: Catalog, seed: int = 7) -> dict[str, Any]:
     while i < pods:
         itype = catalog.types[rng.choice(FRAGMENTED_TYPES)]
         name = f"node-{len(nodes):04d}"
-        nodes.append({"name": name, "instance_type": itype.name, "capacity_type": "on-demand",
-                      "zone": ZONES[len(nodes) % len(ZONES)], "labels": {}, "taints": []})
+        nodes.append(
+            {
+                "name": name,
+                "instance_type": itype.name,
+                "capacity_type": "on-demand",
+                "zone": ZONES[len(nodes) % len(ZONES)],
+                "labels": {},
+                "taints": [],
+            }
+        )
         target = rng.uniform(0.3, 0.6)
         used_c = used_m = 0
         while i < pods:
             pod = _pod(rng, i, name)
-            if (used_c + pod["cpu_m"] > target * itype.alloc_cpu_m
-                    or used_m + pod["memory_mib"] > target * itype.alloc_memory_mib
-                    or len([p for p in out[-itype.max_pods:] if p["node"] == name]) + 1 > itype.max_pods):
+            if (
+                used_c + pod["cpu_m"] > target * itype.alloc_cpu_m
+                or used_m + pod["memory_mib"] > target * itype.alloc_memory_mib
+                or len([p for p in out[-itype.max_pods :] if p["node"] == name]) + 1 > itype.max_pods
+            ):
                 break
             used_c += pod["cpu_m"]
             used_m += pod["memory_mib"]
             out.append(pod)
             i += 1
-    pdbs = [{"namespace": f"team-{k % 7}", "name": f"pdb-{k}", "selector_owner": f"deploy-{k}",
-             "max_unavailable": 50} for k in range(0, 97, 5)]
+    pdbs = [
+        {
+            "namespace": f"team-{k % 7}",
+            "name": f"pdb-{k}",
+            "selector_owner": f"deploy-{k}",
+            "max_unavailable": 50,
+        }
+        for k in range(0, 97, 5)
+    ]
     return {"cluster": f"fragmented-{pods}", "region": "us-east-1", "nodes": nodes, "pods": out, "pdbs": pdbs}
 
 
@@ -101,8 +118,14 @@ def alibaba(data: Path, catalog: Catalog, pod_file: str = "openb_pod_list_defaul
         if shape not in mapping:
             mapping[shape] = _closest_type(catalog, *shape)
         t = catalog.types[mapping[shape]]
-        nodes.append({"name": r["sn"], "instance_type": t.name, "capacity_type": "on-demand",
-                      "zone": ZONES[k % len(ZONES)]})
+        nodes.append(
+            {
+                "name": r["sn"],
+                "instance_type": t.name,
+                "capacity_type": "on-demand",
+                "zone": ZONES[k % len(ZONES)],
+            }
+        )
         caps.append([t.alloc_cpu_m, t.alloc_memory_mib, t.gpus, t.max_pods])
     pods: list[dict[str, Any]] = []
     cursor = 0
@@ -111,13 +134,28 @@ def alibaba(data: Path, catalog: Catalog, pod_file: str = "openb_pod_list_defaul
         for step in range(len(nodes)):
             j = (cursor + step) % len(nodes)
             cap = caps[j]
-            if cap[0] >= c and cap[1] >= m and cap[2] >= g and cap[3] >= 1 and (g > 0) == (cap[2] > 0 or g > 0):
+            if (
+                cap[0] >= c
+                and cap[1] >= m
+                and cap[2] >= g
+                and cap[3] >= 1
+                and (g > 0) == (cap[2] > 0 or g > 0)
+            ):
                 cap[0] -= c
                 cap[1] -= m
                 cap[2] -= g
                 cap[3] -= 1
-                pods.append({"namespace": "openb", "name": r["name"], "node": nodes[j]["name"], "cpu_m": c,
-                             "memory_mib": m, "gpu": g, "owner": r.get("qos", "")})
+                pods.append(
+                    {
+                        "namespace": "openb",
+                        "name": r["name"],
+                        "node": nodes[j]["name"],
+                        "cpu_m": c,
+                        "memory_mib": m,
+                        "gpu": g,
+                        "owner": r.get("qos", ""),
+                    }
+                )
                 cursor = j + 1
                 break
     used = {p["node"] for p in pods}

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     removed = sum(1 for a in plan.actions if a.get("type") == "remove_node")
     print(
         f"{snapshot.cluster or 'cluster'}: {len(snapshot.nodes)} → {len(plan.nodes)} nodes "
-        f"(+{added} new, −{removed} removed); ${plan.cost_before_per_hour:.4f}/h → "
+        f"(+{added} new, -{removed} removed); ${plan.cost_before_per_hour:.4f}/h → "
         f"${plan.cost_after_per_hour:.4f}/h; ${savings.monthly_savings:,.2f}/month saved "
         f"({savings.savings_pct:.1f} %); lower bound ${plan.lower_bound_per_hour:.4f}/h, gap {plan.gap:.1%}; "
         f"{len(plan.unplaced)} unplaced; {plan.method} in {plan.solve_seconds:.2f} s",

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-
 #: Fraction of memory the hypervisor keeps (Karpenter's VM memory overhead default).
 VM_MEMORY_OVERHEAD = 0.075
 #: Hard eviction threshold kept free by the kubelet (MiB).
@@ -25,15 +24,15 @@ ADVISOR_BUCKET_PROBABILITY: Mapping[int, float] = {0: 0.025, 1: 0.075, 2: 0.125,
 
 
 def eks_reserved_cpu_m(vcpu: int) -> int:
-    """kube-reserved CPU in millicores: 6 % of the 1st core, 1 % of the 2nd, 0.5 % of the next 2, 0.25 % above."""
+    """kube-reserved CPU in millicores: 6 % of core 1, 1 % of core 2, 0.5 % of cores 3-4, 0.25 % above."""
     reserved = 0.0
     for core in range(vcpu):
         reserved += 60 if core == 0 else 10 if core == 1 else 5 if core < 4 else 2.5
-    return int(round(reserved))
+    return round(reserved)
 
 
 def eks_allocatable(vcpu: int, memory_mib: int, max_pods: int) -> tuple[int, int]:
-    """Allocatable (cpu_m, memory_mib) by the EKS formula: VM overhead, 11 MiB × pods + 255 MiB, eviction."""
+    """Allocatable (cpu_m, memory_mib) by the EKS formula: VM overhead, 11 MiB x pods + 255 MiB, eviction."""
     cpu = vcpu * 1000 - eks_reserved_cpu_m(vcpu)
     mem = int(memory_mib * (1 - VM_MEMORY_OVERHEAD)) - (11 * max_pods + 255) - EVICTION_THRESHOLD_MIB
     return cpu, max(mem, 0)
@@ -114,11 +113,13 @@ class Catalog:
 
     def spot_zones(self, name: str) -> list[tuple[str, float]]:
         """(zone, spot price) pairs known for a type, cheapest first."""
-        found = [(zone, self.spot_prices[(name, zone)]) for zone in self.zones if (name, zone) in self.spot_prices]
+        found = [
+            (zone, self.spot_prices[(name, zone)]) for zone in self.zones if (name, zone) in self.spot_prices
+        ]
         return sorted(found, key=lambda item: (item[1], item[0]))
 
     def price(self, name: str, capacity_type: str, zone: str | None) -> float | None:
-        """Hourly price of a node: spot in its zone, else cheapest known spot, else on-demand; None if unknown."""
+        """Hourly price of a node: spot in its zone, else cheapest spot, else on-demand; None if unknown."""
         itype = self.types.get(name)
         if itype is None:
             return None
@@ -175,7 +176,7 @@ def instance_type_from_row(row: Mapping[str, str]) -> InstanceType:
         gpus=gpus,
         max_pods=pods,
         ondemand_price=_opt_float(row.get("ondemand_usd_per_hour_us_east_1")),
-        alloc_cpu_m=int(round(cpu_cores * 1000)) if cpu_cores is not None else None,
+        alloc_cpu_m=round(cpu_cores * 1000) if cpu_cores is not None else None,
         alloc_memory_mib=int(mem_alloc) if mem_alloc is not None else None,
     )
 
@@ -217,7 +218,9 @@ def parse_spot_price_csv(
     return {key: value for key, (_, value) in latest.items()}
 
 
-def parse_spot_advisor_json(text: str, region: str = "us-east-1", os_name: str = "Linux") -> dict[str, AdvisorEntry]:
+def parse_spot_advisor_json(
+    text: str, region: str = "us-east-1", os_name: str = "Linux"
+) -> dict[str, AdvisorEntry]:
     """Advisor entries for one region and OS from the public Spot Advisor feed JSON."""
     data = json.loads(text)
     entries = data.get("spot_advisor", {}).get(region, {}).get(os_name, {})

@@ -11,7 +11,14 @@ from spothive.domain.pricing import is_flagged, pool_key
 from spothive.domain.rightsizing import Recommendation
 
 #: Execution order: capacity first, then replacements, then drains/removals, then request changes.
-ORDER = {"add_node": 0, "replace_with_spot": 1, "move_pods": 2, "drain_node": 3, "remove_node": 4, "resize": 5}
+ORDER = {
+    "add_node": 0,
+    "replace_with_spot": 1,
+    "move_pods": 2,
+    "drain_node": 3,
+    "remove_node": 4,
+    "resize": 5,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +33,9 @@ class RiskView:
         """(is the pool high-risk, its probability); on-demand pools are never high-risk."""
         if capacity_type != "spot":
             return False, 0.0
-        prob = self.probabilities.get(pool_key(zone, instance_type), self.probabilities.get(instance_type, 0.0))
+        prob = self.probabilities.get(
+            pool_key(zone, instance_type), self.probabilities.get(instance_type, 0.0)
+        )
         return is_flagged(self.flagged, zone, instance_type) or prob > self.threshold, prob
 
 
@@ -77,7 +86,11 @@ def resolve_conflicts(
     risk = risk or RiskView()
     nodes = {n.name: n for n in plan.nodes}
     removed = {a["node"] for a in plan.actions if a.get("type") == "remove_node"}
-    drains = {a["node"]: list(a.get("pods", [])) for a in plan.actions if a.get("type") in ("drain_node", "move_pods")}
+    drains = {
+        a["node"]: list(a.get("pods", []))
+        for a in plan.actions
+        if a.get("type") in ("drain_node", "move_pods")
+    }
     approved: list[Action] = []
     blocked: list[Action] = []
     blocked_nodes: set[str] = set()
@@ -93,13 +106,24 @@ def resolve_conflicts(
         if risky:
             blocked_nodes.add(source)
             dest_name, prob = max(risky, key=lambda t: t[1])
-            blocked.append(Action(
-                "remove_node" if source in removed else "move_pods", source,
-                f"blocked: pods of {source} would land on high-risk {dest_name} (stability over savings)",
-                {"destination": dest_name, "interruption_probability": prob, "threshold": risk.threshold,
-                 "flagged": [d for d, _ in risky if is_flagged(risk.flagged, nodes[d].zone, nodes[d].instance_type)]},
-                approved=False,
-            ))
+            blocked.append(
+                Action(
+                    "remove_node" if source in removed else "move_pods",
+                    source,
+                    f"blocked: pods of {source} would land on high-risk {dest_name} (stability over savings)",
+                    {
+                        "destination": dest_name,
+                        "interruption_probability": prob,
+                        "threshold": risk.threshold,
+                        "flagged": [
+                            d
+                            for d, _ in risky
+                            if is_flagged(risk.flagged, nodes[d].zone, nodes[d].instance_type)
+                        ],
+                    },
+                    approved=False,
+                )
+            )
     needed_new: set[str] = set()
     for source, pods in drains.items():
         if source not in blocked_nodes:
@@ -115,23 +139,47 @@ def resolve_conflicts(
         d = decisions.get((kind if kind != "drain_node" else "remove_node", node)) or by_node.get(node)
         reason = d.reason if d else f"{kind} {node}"
         evidence = dict(d.evidence) if d else {}
-        approved.append(Action(kind, node, reason, evidence, True, {k: v for k, v in a.items() if k != "type"}))
+        approved.append(
+            Action(kind, node, reason, evidence, True, {k: v for k, v in a.items() if k != "type"})
+        )
     for r in spot:
         if r.node in removed and r.node not in blocked_nodes:
-            blocked.append(Action("replace_with_spot", r.node, f"superseded: {r.node} is removed by consolidation",
-                                  {"saving_per_hour": r.saving_per_hour}, approved=False))
+            blocked.append(
+                Action(
+                    "replace_with_spot",
+                    r.node,
+                    f"superseded: {r.node} is removed by consolidation",
+                    {"saving_per_hour": r.saving_per_hour},
+                    approved=False,
+                )
+            )
             continue
         high, prob = risk.high_risk("spot", r.zone, r.instance_type)
-        evidence = {"instance_type": r.instance_type, "zone": r.zone, "saving_per_hour": r.saving_per_hour,
-                    "interruption_probability": prob}
+        evidence = {
+            "instance_type": r.instance_type,
+            "zone": r.zone,
+            "saving_per_hour": r.saving_per_hour,
+            "interruption_probability": prob,
+        }
         if high:
-            blocked.append(Action("replace_with_spot", r.node,
-                                  f"blocked: spot pool {r.zone}:{r.instance_type} is high-risk", evidence, False))
+            blocked.append(
+                Action(
+                    "replace_with_spot",
+                    r.node,
+                    f"blocked: spot pool {r.zone}:{r.instance_type} is high-risk",
+                    evidence,
+                    False,
+                )
+            )
         else:
             approved.append(Action("replace_with_spot", r.node, r.reason, evidence))
     for s in sizing:
         target = f"{s.namespace}/{s.pod}/{s.container}"
-        evidence = {"cpu_m": s.cpu_m, "memory_mib": s.memory_mib, "history_hours": round(s.history_s / 3600, 2)}
+        evidence = {
+            "cpu_m": s.cpu_m,
+            "memory_mib": s.memory_mib,
+            "history_hours": round(s.history_s / 3600, 2),
+        }
         if s.confident:
             approved.append(Action("resize", target, s.reason, evidence))
         else:

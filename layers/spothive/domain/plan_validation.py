@@ -31,7 +31,7 @@ class Violation:
 def validate_plan(
     snapshot: Snapshot, catalog: Catalog, plan: Mapping[str, Any], policy: PackingPolicy | None = None
 ) -> list[Violation]:
-    """Every violation of capacity, selectors, architecture, taints, pinning, PDBs and coverage in ``plan``."""
+    """Every broken constraint in ``plan``: capacity, selectors, arch, taints, pinning, PDBs, coverage."""
     policy = policy or PackingPolicy()
     out: list[Violation] = []
     old = {n.name: n for n in snapshot.nodes}
@@ -47,7 +47,9 @@ def validate_plan(
         if not n.get("new"):
             before = old.get(name)
             if before is None or before.instance_type != n["instance_type"]:
-                out.append(Violation("node", name, f"kept node {name} is not in the snapshot as {itype.name}"))
+                out.append(
+                    Violation("node", name, f"kept node {name} is not in the snapshot as {itype.name}")
+                )
                 continue
             labels[name] = node_labels(before, itype)
             taints[name] = frozenset(t.key for t in before.taints if t.effect in SCHEDULING_EFFECTS)
@@ -56,9 +58,14 @@ def validate_plan(
                 out.append(Violation("template", name, f"new node {name}: family {itype.family} not allowed"))
             if policy.architectures and itype.arch not in policy.architectures:
                 out.append(Violation("template", name, f"new node {name}: arch {itype.arch} not allowed"))
-            labels[name] = {ARCH_LABEL: itype.arch, TYPE_LABEL: itype.name, OS_LABEL: "linux",
-                            CAPACITY_LABEL: str(n["capacity_type"]), ZONE_LABEL: str(n["zone"]),
-                            **policy.template_labels}
+            labels[name] = {
+                ARCH_LABEL: itype.arch,
+                TYPE_LABEL: itype.name,
+                OS_LABEL: "linux",
+                CAPACITY_LABEL: str(n["capacity_type"]),
+                ZONE_LABEL: str(n["zone"]),
+                **policy.template_labels,
+            }
             taints[name] = frozenset()
         caps[name] = [itype.alloc_cpu_m, itype.alloc_memory_mib, itype.gpus, itype.max_pods]
     placements: Mapping[str, str] = plan.get("placements", {})
@@ -71,7 +78,9 @@ def validate_plan(
         target = placements.get(key)
         if target is None:
             if pod.node is not None:
-                out.append(Violation("coverage", key, f"{key} ran on {pod.node} and has no place in the plan"))
+                out.append(
+                    Violation("coverage", key, f"{key} ran on {pod.node} and has no place in the plan")
+                )
             elif key not in unplaced:
                 out.append(Violation("coverage", key, f"pending {key} is neither placed nor listed unplaced"))
             continue
@@ -92,22 +101,38 @@ def validate_plan(
             node_lab = labels[target]
             for k, v in pod.node_selector.items():
                 if node_lab.get(k) != v:
-                    out.append(Violation("selector", key, f"{key} needs {k}={v}; {target} has {node_lab.get(k)}"))
+                    out.append(
+                        Violation("selector", key, f"{key} needs {k}={v}; {target} has {node_lab.get(k)}")
+                    )
             arch = pod.node_selector.get(ARCH_LABEL)
             if arch is None and pod.node in old:
                 itype = catalog.get(old[pod.node].instance_type)
                 arch = itype.arch if itype is not None else None
             if arch is not None and node_lab.get(ARCH_LABEL) != arch:
-                out.append(Violation("arch", key, f"{key} runs {arch} images; {target} is {node_lab.get(ARCH_LABEL)}"))
+                out.append(
+                    Violation(
+                        "arch", key, f"{key} runs {arch} images; {target} is {node_lab.get(ARCH_LABEL)}"
+                    )
+                )
             if not taints[target] <= pod.tolerations:
                 out.append(Violation("taint", key, f"{key} does not tolerate the taints of {target}"))
     for name, cap in caps.items():
         if min(cap) < 0 and name in received:
-            out.append(Violation("capacity", name, f"{name} is over capacity by (cpu_m, MiB, gpu, pods) "
-                                 f"{tuple(-min(0, c) for c in cap)}"))
+            out.append(
+                Violation(
+                    "capacity",
+                    name,
+                    f"{name} is over capacity by (cpu_m, MiB, gpu, pods) {tuple(-min(0, c) for c in cap)}",
+                )
+            )
     for pdb in snapshot.pdbs:
         n = moved.get((pdb.namespace, pdb.selector_owner), 0)
         if n > pdb.max_unavailable:
-            out.append(Violation("pdb", f"{pdb.namespace}/{pdb.name}",
-                                 f"{n} pods of {pdb.namespace}/{pdb.name} move; max_unavailable is {pdb.max_unavailable}"))
+            out.append(
+                Violation(
+                    "pdb",
+                    f"{pdb.namespace}/{pdb.name}",
+                    f"{n} pods of {pdb.namespace}/{pdb.name} move; max_unavailable is {pdb.max_unavailable}",
+                )
+            )
     return out

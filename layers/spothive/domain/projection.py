@@ -1,4 +1,4 @@
-"""Savings projection: monthly spend now and after a plan (price × 730 h)."""
+"""Savings projection: monthly spend now and after a plan (price x 730 h)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class SavingsProjection:
 
 
 def monthly_spend(hourly_prices: Iterable[float]) -> float:
-    """Sum of hourly prices × 730 h."""
+    """Sum of hourly prices x 730 h."""
     return round(sum(hourly_prices) * HOURS_PER_MONTH, 2)
 
 

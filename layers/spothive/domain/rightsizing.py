@@ -42,13 +42,11 @@ class DecayingHistogram:
 
     def bucket(self, value: float) -> int:
         """Index of the bucket holding ``value``."""
-        if value < self.first:
-            return 0
-        return 1 + int(math.log(value / self.first * (self.growth - 1) + 1, self.growth))
+        return int(math.log(max(value, 0.0) / self.first * (self.growth - 1) + 1, self.growth))
 
     def bucket_start(self, index: int) -> float:
         """Lower edge of bucket ``index``."""
-        return 0.0 if index == 0 else self.first * (self.growth ** (index - 1) - 1) / (self.growth - 1)
+        return self.first * (self.growth**index - 1) / (self.growth - 1)
 
     def add(self, value: float, ts: float, weight: float = 1.0) -> None:
         """Add a sample taken at ``ts`` (seconds)."""
@@ -110,23 +108,30 @@ def recommend(
         history = max(stamps) - min(stamps) if stamps else 0.0
         cpu_m = policy.min_cpu_m
         if cpu:
-            hist = DecayingHistogram(policy.cpu_first_bucket, policy.bucket_growth, policy.half_life_s, max(stamps))
+            hist = DecayingHistogram(
+                policy.cpu_first_bucket, policy.bucket_growth, policy.half_life_s, max(stamps)
+            )
             for ts, value in cpu:
                 hist.add(max(value, 0.0), ts)
-            cpu_m = max(policy.min_cpu_m, math.ceil(hist.percentile(policy.cpu_percentile) * (1 + policy.margin) * 1000))
+            cpu_m = max(
+                policy.min_cpu_m,
+                math.ceil(hist.percentile(policy.cpu_percentile) * (1 + policy.margin) * 1000),
+            )
         mem_mib = policy.min_memory_mib
         if mem:
             peak = max(v for _, v in mem)
             mem_mib = max(policy.min_memory_mib, math.ceil(peak * (1 + policy.margin) / 2**20))
         confident = history >= policy.min_history_s
-        reason = (f"p{policy.cpu_percentile * 100:.0f} CPU and peak memory over {history / 3600:.1f} h "
-                  f"+{policy.margin:.0%} margin" + ("" if confident else " (not enough history: kept as is)"))
+        reason = (
+            f"p{policy.cpu_percentile * 100:.0f} CPU and peak memory over {history / 3600:.1f} h "
+            f"+{policy.margin:.0%} margin" + ("" if confident else " (not enough history: kept as is)")
+        )
         out.append(Recommendation(key[0], key[1], key[2], cpu_m, mem_mib, confident, history, reason))
     return out
 
 
 def apply_recommendations(snapshot: Snapshot, recs: Iterable[Recommendation]) -> Snapshot:
-    """The snapshot with each pod's requests replaced by the sum of its confident container recommendations."""
+    """The snapshot with pod requests replaced by the sum of their confident recommendations."""
     per_pod: dict[tuple[str, str], list[int]] = {}
     for r in recs:
         if r.confident:

@@ -1,4 +1,4 @@
-"""Spot pool scoring (MOD-SPOT-01): rank (type, zone, capacity type) pools for a workload by risk-aware cost."""
+"""Spot pool scoring (MOD-SPOT-01): rank (type, zone, capacity type) pools by risk-aware cost."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class PodRequirements:
 
 @dataclass(frozen=True, slots=True)
 class SpotPolicy:
-    """How pools are scored: ``expected_cost`` (price + risk × interruption cost) or ``weighted`` (0.6/0.4)."""
+    """How pools are scored: ``expected_cost`` (price + risk x interruption cost) or ``weighted``."""
 
     method: str = "expected_cost"
     interruption: InterruptionCost = field(default_factory=InterruptionCost)
@@ -83,7 +83,7 @@ def rank_pools(
     flagged: Collection[str],
     policy: SpotPolicy | None = None,
 ) -> list[RankedPool]:
-    """Pools best first. Flagged and over-risk spot pools are left out; on-demand pools follow as the fallback.
+    """Pools best first; flagged and over-risk spot pools left out; on-demand pools follow as fallback.
 
     ``interruption_probability`` maps ``{zone}:{type}`` (or a bare type) to a monthly probability; missing
     pools use the Spot Advisor bucket, then a conservative default. ``flagged`` holds ``RISK:{zone}:{type}``.
@@ -100,9 +100,11 @@ def rank_pools(
         if per_node == 0:
             continue
         for zone, price in catalog.spot_zones(itype.name):
-            if req.zones and zone not in req.zones or is_flagged(flagged, zone, itype.name):
+            if (req.zones and zone not in req.zones) or is_flagged(flagged, zone, itype.name):
                 continue
-            prob = interruption_probability.get(pool_key(zone, itype.name), interruption_probability.get(itype.name))
+            prob = interruption_probability.get(
+                pool_key(zone, itype.name), interruption_probability.get(itype.name)
+            )
             if prob is None:
                 entry = catalog.advisor.get(itype.name)
                 prob = entry.interruption_probability if entry else UNKNOWN_POOL_PROBABILITY
@@ -118,8 +120,19 @@ def rank_pools(
         price = itype.ondemand_price or 0.0
         per_replica = price / min(per_node, max(req.replicas, 1))
         zone = sorted(req.zones)[0] if req.zones else ""
-        ods.append(RankedPool(itype.name, zone, "on-demand", price, per_node, per_replica, 0.0, per_replica,
-                              f"on-demand fallback: {itype.name} at ${price:.4f}/h, no interruption risk"))
+        ods.append(
+            RankedPool(
+                itype.name,
+                zone,
+                "on-demand",
+                price,
+                per_node,
+                per_replica,
+                0.0,
+                per_replica,
+                f"on-demand fallback: {itype.name} at ${price:.4f}/h, no interruption risk",
+            )
+        )
     ods.sort(key=lambda r: (r.score, r.instance_type))
     return ranked + ods
 
@@ -142,16 +155,22 @@ def _score_spot(
         lo, hi = min(costs), max(costs)
         norm_price = (per_replica - lo) / (hi - lo) if hi > lo else 0.0
         score = policy.price_weight * norm_price + policy.risk_weight * prob
-        reason = (f"spot {itype.name} in {zone}: price score {norm_price:.2f}×{policy.price_weight} + "
-                  f"risk {prob:.2f}×{policy.risk_weight} = {score:.3f}")
+        reason = (
+            f"spot {itype.name} in {zone}: price score {norm_price:.2f}x{policy.price_weight} + "
+            f"risk {prob:.2f}x{policy.risk_weight} = {score:.3f}"
+        )
     else:
         score = expected
-        reason = (f"spot {itype.name} in {zone}: ${per_replica:.4f}/replica-h + {prob:.0%}/month interruption "
-                  f"risk → ${expected:.4f}/replica-h expected")
+        reason = (
+            f"spot {itype.name} in {zone}: ${per_replica:.4f}/replica-h + {prob:.0%}/month interruption "
+            f"risk → ${expected:.4f}/replica-h expected"
+        )
     return RankedPool(itype.name, zone, "spot", price, per_node, per_replica, prob, score, reason)
 
 
-def diversify(ranking: Sequence[RankedPool], nodes: int, max_pool_share: float = 0.5) -> list[tuple[RankedPool, int]]:
+def diversify(
+    ranking: Sequence[RankedPool], nodes: int, max_pool_share: float = 0.5
+) -> list[tuple[RankedPool, int]]:
     """Spread ``nodes`` over the best pools, at most ``max_pool_share`` each when two or more pools exist.
 
     Fallback order follows the ranking, which puts the same type in other zones and other families before
@@ -178,8 +197,11 @@ def diversify(ranking: Sequence[RankedPool], nodes: int, max_pool_share: float =
 
 def fallback_order(ranking: Sequence[RankedPool], blocked: RankedPool) -> list[RankedPool]:
     """Alternatives to a blocked pool: same type other zone, then other families, then on-demand."""
-    same_type = [r for r in ranking if r.capacity_type == "spot" and r.instance_type == blocked.instance_type
-                 and r.zone != blocked.zone]
+    same_type = [
+        r
+        for r in ranking
+        if r.capacity_type == "spot" and r.instance_type == blocked.instance_type and r.zone != blocked.zone
+    ]
     others = [r for r in ranking if r.capacity_type == "spot" and r.instance_type != blocked.instance_type]
     od = [r for r in ranking if r.capacity_type == "on-demand"]
     return same_type + others + od

@@ -10,6 +10,7 @@ from spothive.domain.catalog import (
     parse_spot_advisor_json,
     parse_spot_price_csv,
 )
+
 from tests.unit.engine.helpers import tiny_catalog
 
 
@@ -55,7 +56,9 @@ def test_spot_history_keeps_latest_price_per_pool() -> None:
         "use1-az1,m5.large,Linux/UNIX,0.04,2022-05-31T11:00:00+00:00\n"
         "euw3-az1,m5.large,Linux/UNIX,0.09,2022-05-31T11:00:00+00:00\n"
     )
-    assert parse_spot_price_csv(text, zone_names={"use1-az1": "us-east-1a"}) == {("m5.large", "us-east-1a"): 0.04}
+    assert parse_spot_price_csv(text, zone_names={"use1-az1": "us-east-1a"}) == {
+        ("m5.large", "us-east-1a"): 0.04
+    }
 
 
 def test_advisor_feed_parses_bucket_and_savings() -> None:

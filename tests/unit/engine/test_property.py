@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_validation import validate_plan
+
 from tests.unit.engine.helpers import tiny_catalog
 
 TYPES = ["m5.large", "m5.xlarge", "m5.2xlarge", "m7g.xlarge"]
@@ -22,11 +22,15 @@ def snapshots(draw: st.DrawFn) -> dict:
     for i in range(n_nodes):
         itype = draw(st.sampled_from(TYPES))
         t = CATALOG.types[itype]
-        nodes.append({
-            "name": f"n{i}", "instance_type": itype, "capacity_type": draw(st.sampled_from(["on-demand", "spot"])),
-            "zone": draw(st.sampled_from(["z-a", "z-b"])),
-            "taints": draw(st.sampled_from([[], [{"key": "dedicated", "effect": "NoSchedule"}]])),
-        })
+        nodes.append(
+            {
+                "name": f"n{i}",
+                "instance_type": itype,
+                "capacity_type": draw(st.sampled_from(["on-demand", "spot"])),
+                "zone": draw(st.sampled_from(["z-a", "z-b"])),
+                "taints": draw(st.sampled_from([[], [{"key": "dedicated", "effect": "NoSchedule"}]])),
+            }
+        )
         free.append([t.alloc_cpu_m, t.alloc_memory_mib, t.max_pods])
     pods = []
     for j in range(draw(st.integers(0, 14))):
@@ -39,26 +43,58 @@ def snapshots(draw: st.DrawFn) -> dict:
             free[home][1] -= mem
             free[home][2] -= 1
             on = f"n{home}"
-        selector = draw(st.sampled_from([{}, {}, {"topology.kubernetes.io/zone": "z-a"},
-                                         {"karpenter.sh/capacity-type": "on-demand"},
-                                         {"kubernetes.io/arch": "arm64"}]))
-        pods.append({
-            "namespace": draw(st.sampled_from(["app", "app", "kube-system", "batch"])), "name": f"p{j}",
-            "node": on, "cpu_m": cpu, "memory_mib": mem, "owner": draw(st.sampled_from(["web", "api", ""])),
-            "node_selector": selector, "do_not_disrupt": draw(st.booleans()) and draw(st.booleans()),
-            "tolerations": draw(st.sampled_from([[], ["dedicated"]])),
-        })
-    pdbs = [{"namespace": "app", "name": "web", "selector_owner": "web", "max_unavailable": draw(st.integers(0, 2))}]
+        selector = draw(
+            st.sampled_from(
+                [
+                    {},
+                    {},
+                    {"topology.kubernetes.io/zone": "z-a"},
+                    {"karpenter.sh/capacity-type": "on-demand"},
+                    {"kubernetes.io/arch": "arm64"},
+                ]
+            )
+        )
+        pods.append(
+            {
+                "namespace": draw(st.sampled_from(["app", "app", "kube-system", "batch"])),
+                "name": f"p{j}",
+                "node": on,
+                "cpu_m": cpu,
+                "memory_mib": mem,
+                "owner": draw(st.sampled_from(["web", "api", ""])),
+                "node_selector": selector,
+                "do_not_disrupt": draw(st.booleans()) and draw(st.booleans()),
+                "tolerations": draw(st.sampled_from([[], ["dedicated"]])),
+            }
+        )
+    pdbs = [
+        {
+            "namespace": "app",
+            "name": "web",
+            "selector_owner": "web",
+            "max_unavailable": draw(st.integers(0, 2)),
+        }
+    ]
     return {"cluster": "prop", "nodes": nodes, "pods": pods, "pdbs": pdbs}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(doc=snapshots(), aggressiveness=st.integers(20, 80), spot=st.booleans(),
-       families=st.sampled_from([[], ["m5"], ["m7g", "m5"]]))
+@given(
+    doc=snapshots(),
+    aggressiveness=st.integers(20, 80),
+    spot=st.booleans(),
+    families=st.sampled_from([[], ["m5"], ["m7g", "m5"]]),
+)
 def test_every_plan_is_valid(doc: dict, aggressiveness: int, spot: bool, families: list[str]) -> None:
     # Given a random snapshot and policy
-    policy = policy_from_dict({"aggressiveness": aggressiveness, "spot_allowed": spot,
-                               "excluded_namespaces": ["batch"], "node_template": {"families": families}})
+    policy = policy_from_dict(
+        {
+            "aggressiveness": aggressiveness,
+            "spot_allowed": spot,
+            "excluded_namespaces": ["batch"],
+            "node_template": {"families": families},
+        }
+    )
     snap = snapshot_from_dict(doc)
     # When planning
     plan = plan_consolidation(snap, CATALOG, policy)

@@ -1,4 +1,4 @@
-"""AWS PriceFeed: EC2 DescribeInstanceTypes / DescribeSpotPriceHistory and the Pricing API (us-east-1 endpoint)."""
+"""AWS PriceFeed: EC2 DescribeInstanceTypes, DescribeSpotPriceHistory, Pricing API (us-east-1)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,14 @@ RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"})
 SPOT_ADVISOR_URL = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"
 #: Region name → the location string the Pricing API uses.
 PRICING_LOCATIONS = {
-    "us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)", "us-west-1": "US West (N. California)",
-    "us-west-2": "US West (Oregon)", "eu-west-1": "EU (Ireland)", "eu-central-1": "EU (Frankfurt)",
-    "ap-southeast-1": "Asia Pacific (Singapore)", "ap-northeast-1": "Asia Pacific (Tokyo)",
+    "us-east-1": "US East (N. Virginia)",
+    "us-east-2": "US East (Ohio)",
+    "us-west-1": "US West (N. California)",
+    "us-west-2": "US West (Oregon)",
+    "eu-west-1": "EU (Ireland)",
+    "eu-central-1": "EU (Frankfurt)",
+    "ap-southeast-1": "Asia Pacific (Singapore)",
+    "ap-northeast-1": "Asia Pacific (Tokyo)",
 }
 
 
@@ -56,14 +61,17 @@ def instance_type_from_api(item: Mapping[str, Any]) -> InstanceType:
 class AwsPriceFeed:
     """Live prices from AWS; every client honours ``AWS_ENDPOINT_URL`` and retries adaptively."""
 
-    def __init__(self, region: str = "us-east-1", session: Any = None, advisor_url: str = SPOT_ADVISOR_URL) -> None:
+    def __init__(
+        self, region: str = "us-east-1", session: Any = None, advisor_url: str = SPOT_ADVISOR_URL
+    ) -> None:
         self.region = region
         self.session = session or boto3.session.Session()
         self.advisor_url = advisor_url
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         self.ec2 = self.session.client("ec2", region_name=region, config=RETRY_CONFIG, endpoint_url=endpoint)
-        self.pricing = self.session.client("pricing", region_name="us-east-1", config=RETRY_CONFIG,
-                                           endpoint_url=endpoint)
+        self.pricing = self.session.client(
+            "pricing", region_name="us-east-1", config=RETRY_CONFIG, endpoint_url=endpoint
+        )
 
     def instance_types(self) -> list[InstanceType]:
         """Every instance type the region offers."""
@@ -78,8 +86,11 @@ class AwsPriceFeed:
         filters = [
             {"Type": "TERM_MATCH", "Field": field, "Value": value}
             for field, value in (
-                ("location", location), ("operatingSystem", "Linux"), ("tenancy", "Shared"),
-                ("preInstalledSw", "NA"), ("capacitystatus", "Used"),
+                ("location", location),
+                ("operatingSystem", "Linux"),
+                ("tenancy", "Shared"),
+                ("preInstalledSw", "NA"),
+                ("capacitystatus", "Used"),
             )
         ]
         wanted = set(instance_types) if instance_types is not None else None

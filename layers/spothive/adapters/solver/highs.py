@@ -16,7 +16,9 @@ class HighsSolver:
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads
 
-    def solve(self, model: MilpModel, time_limit_s: float, warm_start: Sequence[float] | None = None) -> MilpResult:
+    def solve(
+        self, model: MilpModel, time_limit_s: float, warm_start: Sequence[float] | None = None
+    ) -> MilpResult:
         """Build, solve and read back; never raises for solver failures (status ``error``)."""
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
@@ -30,13 +32,17 @@ class HighsSolver:
         ints = [i for i, flag in enumerate(model.integer) if flag]
         if ints:
             h.changeColsIntegrality(
-                len(ints), np.array(ints, dtype=np.int32),
+                len(ints),
+                np.array(ints, dtype=np.int32),
                 np.array([highspy.HighsVarType.kInteger] * len(ints)),
             )
         for idx, coefs, lo, hi in model.rows:
             h.addRow(
-                -inf if lo == float("-inf") else lo, inf if hi == float("inf") else hi,
-                len(idx), np.array(idx, dtype=np.int32), np.array(coefs, dtype=np.float64),
+                -inf if lo == float("-inf") else lo,
+                inf if hi == float("inf") else hi,
+                len(idx),
+                np.array(idx, dtype=np.int32),
+                np.array(coefs, dtype=np.float64),
             )
         if warm_start is not None:
             sol = highspy.HighsSolution()

@@ -1,4 +1,4 @@
-"""Bin-centric packing for many small pods: fill one node at a time with the pods that best match its free space.
+"""Bin-centric packing for many small pods: fill one node at a time with the pods that fit it best.
 
 Pods are bucketed by their memory-to-CPU ratio (each bucket sorted largest first). A node being filled takes,
 among the largest fitting pod of every bucket, the one with the highest dot product between its normalised
@@ -75,14 +75,19 @@ def _pair_counts(a: Offer, b: Offer, c: float, m: float) -> tuple[float, float]:
     return ((c * b.cap[1] - m * b.cap[0]) / det, (a.cap[0] * m - a.cap[1] * c) / det)
 
 
-def pack_balanced(layout: Layout, pods: list[int], plan: list[tuple[Offer, float]], index: OfferIndex) -> list[int]:
+def pack_balanced(
+    layout: Layout, pods: list[int], plan: list[tuple[Offer, float]], index: OfferIndex
+) -> list[int]:
     """Place ``pods`` (no GPUs, one class) on new nodes of the plan's offers; return pods that fit none."""
     if not pods or not plan:
         return list(pods)
     offers = [o for o, _ in plan]
     pr = layout.problem
+
     def fits_all(p: int) -> bool:
-        return all(o.cap[0] >= pr.pod_c[p] and o.cap[1] >= pr.pod_m[p] and o.cap[2] >= pr.pod_g[p] for o in offers)
+        return all(
+            o.cap[0] >= pr.pod_c[p] and o.cap[1] >= pr.pod_m[p] and o.cap[2] >= pr.pod_g[p] for o in offers
+        )
 
     fitting = [p for p in pods if fits_all(p)]
     misfits = [p for p in pods if not fits_all(p)]

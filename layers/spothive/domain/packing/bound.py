@@ -4,7 +4,7 @@ The relaxation: buy fractional new nodes (any offer) and keep a fraction z ∈ [
 that total capacity covers total pod demand (CPU, memory, GPUs); pinned nodes are paid in full. For any
 resource prices y ≥ 0 with y·cap(offer) ≤ price(offer) for every offer, the Lagrangian value
 
-    L(y) = y·D + Σ_pinned (p − y·a) + Σ_removable min(0, p − y·a)
+    L(y) = y·D + Σ_pinned (p - y·a) + Σ_removable min(0, p - y·a)
 
 is a valid lower bound (weak duality). We search y over the vertices of the 2-D (CPU, memory) dual polygon,
 scale it, and add a GPU price by line search; the best y also serves as the shadow price of each resource.

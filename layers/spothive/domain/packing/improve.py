@@ -42,7 +42,7 @@ def _fits(layout: Layout, pod: int, b: Bin, index: OfferIndex) -> bool:
 
 
 def try_empty(layout: Layout, victim: Bin, targets: list[Bin], index: OfferIndex) -> bool:
-    """Move every pod of ``victim`` to ``targets`` (best fit, PDB budgets kept); undo and say False if any fails."""
+    """Move all pods of ``victim`` to ``targets`` (best fit, within PDBs); undo and say False if stuck."""
     pr = layout.problem
     moved: list[tuple[int, Bin, bool]] = []
     pods = sorted(victim.pods, key=lambda p: -index.bound.worth(pr.pod_c[p], pr.pod_m[p], pr.pod_g[p]))
@@ -81,7 +81,7 @@ def try_empty(layout: Layout, victim: Bin, targets: list[Bin], index: OfferIndex
 
 
 def remove_nodes(layout: Layout, index: OfferIndex, max_candidates: int = 400) -> int:
-    """Try to empty the least-utilised removable nodes, cheapest-to-fill first; return how many were removed."""
+    """Empty the least-utilised removable nodes where their pods fit elsewhere; return how many went."""
     pr = layout.problem
     min_c = min((pr.pod_c[p] for p in range(len(pr.pod_c))), default=0)
     min_m = min((pr.pod_m[p] for p in range(len(pr.pod_m))), default=0)
@@ -90,7 +90,9 @@ def remove_nodes(layout: Layout, index: OfferIndex, max_candidates: int = 400) -
         used = index.bound.worth(b.cap[0] - b.free_c, b.cap[1] - b.free_m, b.cap[2] - b.free_g)
         return used / b.price if b.price > 0 else float("inf")
 
-    candidates = sorted((b for b in layout.bins if b.active and not b.pinned), key=utilisation)[:max_candidates]
+    candidates = sorted((b for b in layout.bins if b.active and not b.pinned), key=utilisation)[
+        :max_candidates
+    ]
     removed = 0
     for victim in candidates:
         if not victim.active:

@@ -40,7 +40,9 @@ class MilpResult:
 class MilpSolver(Protocol):
     """A mixed-integer solver with a time budget and an optional warm start."""
 
-    def solve(self, model: MilpModel, time_limit_s: float, warm_start: Sequence[float] | None = None) -> MilpResult:
+    def solve(
+        self, model: MilpModel, time_limit_s: float, warm_start: Sequence[float] | None = None
+    ) -> MilpResult:
         """Solve ``model`` within ``time_limit_s`` seconds."""
         ...
 
@@ -61,7 +63,9 @@ def _candidate_bins(layout: Layout, index: OfferIndex) -> list[Bin]:
         if work.where[pod] >= 0:
             for o in index.for_class(class_key(pr, pod))[:3]:
                 offers[id(o)] = o
-            o2 = index.cheapest_fitting([class_key(pr, pod)], (pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod], 1))
+            o2 = index.cheapest_fitting(
+                [class_key(pr, pod)], (pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod], 1)
+            )
             if o2 is not None:
                 offers[id(o2)] = o2
     used_new = sum(1 for b in work.bins if b.active and b.offer is not None)
@@ -71,7 +75,9 @@ def _candidate_bins(layout: Layout, index: OfferIndex) -> list[Bin]:
     return bins
 
 
-def improve_with_milp(layout: Layout, index: OfferIndex, solver: MilpSolver, time_limit_s: float) -> Layout | None:
+def improve_with_milp(
+    layout: Layout, index: OfferIndex, solver: MilpSolver, time_limit_s: float
+) -> Layout | None:
     """Solve the packing MILP warm-started from ``layout``; return a cheaper layout or None."""
     pr = layout.problem
     bins = _candidate_bins(layout, index)
@@ -119,7 +125,9 @@ def improve_with_milp(layout: Layout, index: OfferIndex, solver: MilpSolver, tim
         if a.offer is not None and a.offer is b.offer:
             model.rows.append(([y_col[j - 1], y_col[j]], [1.0, -1.0], 0.0, INF))
     for pdb, budget in enumerate(pr.pdb_budget):
-        stay = [x_col[(p, pr.pod_orig[p])] for p in pods if pr.pod_pdb[p] == pdb and (p, pr.pod_orig[p]) in x_col]
+        stay = [
+            x_col[(p, pr.pod_orig[p])] for p in pods if pr.pod_pdb[p] == pdb and (p, pr.pod_orig[p]) in x_col
+        ]
         members = [p for p in pods if pr.pod_pdb[p] == pdb and pr.pod_orig[p] >= 0]
         if members:
             model.rows.append((stay, [1.0] * len(stay), float(len(members) - budget), INF))
@@ -140,7 +148,7 @@ def improve_with_milp(layout: Layout, index: OfferIndex, solver: MilpSolver, tim
             mapping[b.idx] = slot[b.existing]
         elif b.offer is not None and new_slots.get(id(b.offer)):
             mapping[b.idx] = new_slots[id(b.offer)].pop(0)
-    for b_idx, j in mapping.items():
+    for j in mapping.values():
         warm[y_col[j]] = 1.0
     for p in pods:
         j = mapping.get(layout.where[p], -1)

@@ -58,7 +58,7 @@ class Pod:
 
 @dataclass(frozen=True, slots=True)
 class Pdb:
-    """A PodDisruptionBudget: pods of ``selector_owner`` in ``namespace``; at most ``max_unavailable`` move."""
+    """A PodDisruptionBudget: pods of ``selector_owner``; at most ``max_unavailable`` move at once."""
 
     namespace: str
     name: str
@@ -139,7 +139,7 @@ class Plan:
 
     @property
     def gap(self) -> float:
-        """Relative optimality gap (cost after − bound) / cost after; 0 when the plan costs nothing."""
+        """Relative optimality gap (cost after - bound) / cost after; 0 when the plan costs nothing."""
         if self.cost_after_per_hour <= 0:
             return 0.0
         return max(0.0, (self.cost_after_per_hour - self.lower_bound_per_hour) / self.cost_after_per_hour)
@@ -185,7 +185,9 @@ def _taints(value: Any) -> tuple[Taint, ...]:
             val, _, effect = rest.partition(":")
             out.append(Taint(key, val, effect or "NoSchedule"))
         else:
-            out.append(Taint(str(item["key"]), str(item.get("value", "")), str(item.get("effect", "NoSchedule"))))
+            out.append(
+                Taint(str(item["key"]), str(item.get("value", "")), str(item.get("effect", "NoSchedule")))
+            )
     return tuple(out)
 
 
@@ -213,7 +215,9 @@ def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
             owner=str(p.get("owner") or ""),
             node_selector=_labels(p.get("node_selector")),
             do_not_disrupt=bool(p.get("do_not_disrupt", False)),
-            tolerations=frozenset(str(t["key"] if isinstance(t, dict) else t) for t in p.get("tolerations", [])),
+            tolerations=frozenset(
+                str(t["key"] if isinstance(t, dict) else t) for t in p.get("tolerations", [])
+            ),
         )
         for p in data.get("pods", [])
     )

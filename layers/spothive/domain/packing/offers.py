@@ -74,16 +74,16 @@ class OfferIndex:
                 hi = mid
         for offer in self.by_price[lo:]:
             cap = offer.cap
-            if cap[0] >= need[0] and cap[1] >= need[1] and cap[2] >= need[2] and cap[3] >= need[3]:
-                if all(self.accepts(offer, k) for k in keys):
-                    return offer
+            fits = cap[0] >= need[0] and cap[1] >= need[1] and cap[2] >= need[2] and cap[3] >= need[3]
+            if fits and all(self.accepts(offer, k) for k in keys):
+                return offer
         return None
 
 
 def choose_types(
     offers: Sequence[Offer], demand: tuple[float, float, float, float], bound: Bound, top: int = 24
 ) -> list[tuple[Offer, float]]:
-    """The one or two offers (with fractional counts) that cover ``demand`` cheapest, largest sizes on ties."""
+    """The one or two offers (with fractional counts) covering ``demand`` cheapest; larger on ties."""
     usable = [o for o in offers if (o.cap[2] > 0) == (demand[2] > 0)] or list(offers)
     if not usable:
         return []

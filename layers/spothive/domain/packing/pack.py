@@ -19,7 +19,9 @@ def _weights(layout: Layout, index: OfferIndex, pods: Sequence[int]) -> dict[int
     return {p: pr.pod_c[p] / 1000 + pr.pod_m[p] / 4096 + pr.pod_g[p] * 10 for p in pods}
 
 
-def _first_fit(layout: Layout, pod: int, open_bins: list[Bin], key: ClassKey, index: OfferIndex) -> Bin | None:
+def _first_fit(
+    layout: Layout, pod: int, open_bins: list[Bin], key: ClassKey, index: OfferIndex
+) -> Bin | None:
     pr = layout.problem
     c, m, g = pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]
     for b in open_bins:
@@ -58,9 +60,7 @@ def fill_existing(layout: Layout, pods: Sequence[int], index: OfferIndex) -> lis
     return rest
 
 
-def _split_by_ratio(
-    layout: Layout, pods: list[int], plan: list[tuple[Offer, float]]
-) -> dict[int, Offer]:
+def _split_by_ratio(layout: Layout, pods: list[int], plan: list[tuple[Offer, float]]) -> dict[int, Offer]:
     """Assign each pod the offer its new node should use: CPU-heavy pods to the CPU-rich type of a pair."""
     if len(plan) == 1:
         return {p: plan[0][0] for p in pods}

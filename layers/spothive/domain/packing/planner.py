@@ -17,8 +17,8 @@ from spothive.domain.packing.pack import fill_existing, pack_new
 from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.spread import spread_spot_pools
 
-#: Removal thresholds tried: remove a node when its price exceeds κ × the shadow value of its pods.
-STRATEGIES: tuple[float, ...] = (0.0, 1.0, 1.3)
+#: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
+STRATEGIES: tuple[float, ...] = (0.0, 1.0, 1.3, float("inf"))
 
 
 def node_usage(problem: Problem) -> list[list[int]]:
@@ -52,8 +52,9 @@ def _frontier(problem: Problem, key: ClassKey) -> list[tuple[int, int, int]]:
     """Non-dominated (cpu, memory, gpu) capacities of the offers a class accepts."""
     per_problem = _FRONTIER.setdefault(id(problem), {})
     if key not in per_problem:
-        caps = sorted({(o.cap[0], o.cap[1], o.cap[2]) for o in problem.offers if offer_accepts(o, key)},
-                      reverse=True)
+        caps = sorted(
+            {(o.cap[0], o.cap[1], o.cap[2]) for o in problem.offers if offer_accepts(o, key)}, reverse=True
+        )
         front: list[tuple[int, int, int]] = []
         for cap in caps:
             if not any(f[0] >= cap[0] and f[1] >= cap[1] and f[2] >= cap[2] for f in front):
@@ -113,7 +114,7 @@ def initial_layout(problem: Problem, kept: set[int]) -> Layout:
 
 
 def run_strategy(problem: Problem, kept: set[int], index: OfferIndex, kappa: float) -> Layout:
-    """Remove nodes worth less than their price (κ), repack their pods, then improve locally."""
+    """Remove nodes worth less than their price (kappa), repack their pods, then improve locally."""
     layout = initial_layout(problem, kept)
     bound = index.bound
     used = node_usage(problem)
@@ -127,9 +128,13 @@ def run_strategy(problem: Problem, kept: set[int], index: OfferIndex, kappa: flo
         worth = bound.worth(used[i][0], used[i][1], used[i][2])
         return problem.node_prices[i] / worth if worth > 0 else float("inf")
 
-    eligible = sorted((i for i in range(len(problem.node_types)) if i not in kept), key=lambda i: (-score(i), i))
+    eligible = sorted(
+        (i for i in range(len(problem.node_types)) if i not in kept), key=lambda i: (-score(i), i)
+    )
     to_place = [p for p in range(len(problem.pod_c)) if problem.pod_orig[p] < 0 and _placeable(problem, p)]
-    layout.unplaced = [p for p in range(len(problem.pod_c)) if problem.pod_orig[p] < 0 and not _placeable(problem, p)]
+    layout.unplaced = [
+        p for p in range(len(problem.pod_c)) if problem.pod_orig[p] < 0 and not _placeable(problem, p)
+    ]
     for i in eligible:
         if score(i) <= kappa:
             continue

@@ -134,7 +134,7 @@ class Problem:
         return self._label_sig.setdefault(key, len(self._label_sig))
 
     def compatible(self, pod: int, labels: Mapping[str, str], taints: frozenset[str], existing: int) -> bool:
-        """Selectors, architecture and taints allow ``pod`` on a node with these labels (GPU/capacity aside)."""
+        """Selectors, architecture and taints allow ``pod`` on a node with these labels."""
         if existing >= 0 and existing == self.pod_orig[pod]:
             return True
         the_pod = self.snapshot.pods[pod]
@@ -148,7 +148,7 @@ class Problem:
 
 
 def _pod_arch(pod: Pod, labels: list[dict[str, str]], index: Mapping[str, int]) -> str | None:
-    """The architecture a pod must keep: its selector's, else the one it runs on now (images may be single-arch)."""
+    """The architecture a pod must keep: its selector's, else the one it runs on (single-arch images)."""
     if ARCH_LABEL in pod.node_selector:
         return pod.node_selector[ARCH_LABEL]
     if pod.node is not None and pod.node in index:
@@ -248,8 +248,14 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         movable=movable,
         pod_pdb=pod_pdb,
         pdb_budget=[
-            max(0, min(o.max_unavailable for o in snapshot.pdbs
-                       if (o.namespace, o.selector_owner) == (b.namespace, b.selector_owner)))
+            max(
+                0,
+                min(
+                    o.max_unavailable
+                    for o in snapshot.pdbs
+                    if (o.namespace, o.selector_owner) == (b.namespace, b.selector_owner)
+                ),
+            )
             for b in snapshot.pdbs
         ],
         pinned_nodes=pinned,

@@ -15,7 +15,9 @@ def spread_spot_pools(layout: Layout, index: OfferIndex) -> None:
     A node whose pods pin it to one pool stays there: diversity is kept "when possible".
     """
     pr = layout.problem
-    spot_bins = [b for b in layout.bins if b.active and b.offer is not None and b.offer.capacity_type == "spot"]
+    spot_bins = [
+        b for b in layout.bins if b.active and b.offer is not None and b.offer.capacity_type == "spot"
+    ]
     if len(spot_bins) < 2:
         return
     cap = max(1, math.ceil(pr.policy.max_pool_share * len(spot_bins)))

@@ -1,0 +1,1 @@
+"""Optimisation solvers behind domain Protocols."""

@@ -1,0 +1,64 @@
+"""HiGHS (highspy) implementation of the domain's ``MilpSolver`` Protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import highspy
+import numpy as np
+
+from spothive.domain.packing.milp import MilpModel, MilpResult
+
+
+class HighsSolver:
+    """Solve a ``MilpModel`` with HiGHS under a time limit, warm-started when a solution is given."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
+
+    def solve(
+        self, model: MilpModel, time_limit_s: float, warm_start: Sequence[float] | None = None
+    ) -> MilpResult:
+        """Build, solve and read back; never raises for solver failures (status ``error``)."""
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", float(time_limit_s))
+        h.setOptionValue("threads", self.threads)
+        h.setOptionValue("mip_rel_gap", 1e-6)
+        inf = highspy.kHighsInf
+        n = len(model.costs)
+        h.addVars(n, np.array(model.lower, dtype=np.float64), np.array(model.upper, dtype=np.float64))
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array(model.costs, dtype=np.float64))
+        ints = [i for i, flag in enumerate(model.integer) if flag]
+        if ints:
+            h.changeColsIntegrality(
+                len(ints),
+                np.array(ints, dtype=np.int32),
+                np.array([highspy.HighsVarType.kInteger] * len(ints)),
+            )
+        for idx, coefs, lo, hi in model.rows:
+            h.addRow(
+                -inf if lo == float("-inf") else lo,
+                inf if hi == float("inf") else hi,
+                len(idx),
+                np.array(idx, dtype=np.int32),
+                np.array(coefs, dtype=np.float64),
+            )
+        if warm_start is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = list(warm_start)
+            sol.value_valid = True
+            h.setSolution(sol)
+        h.run()
+        status = h.getModelStatus()
+        info = h.getInfo()
+        values = list(h.getSolution().col_value)
+        if status == highspy.HighsModelStatus.kOptimal:
+            kind = "optimal"
+        elif status == highspy.HighsModelStatus.kInfeasible:
+            kind = "infeasible"
+        elif len(values) == n and info.primal_solution_status == 2:
+            kind = "feasible"
+        else:
+            kind = "error"
+        return MilpResult(kind, float(info.objective_function_value), values, float(info.mip_dual_bound))

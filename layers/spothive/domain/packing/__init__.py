@@ -1,0 +1,1 @@
+"""Consolidation planning (bin packing) over a cluster snapshot."""

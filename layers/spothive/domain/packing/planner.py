@@ -1,0 +1,192 @@
+"""Consolidation planner (MOD-PACK-01): the cheapest valid layout found, with its lower bound."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from spothive.domain.catalog import Catalog
+from spothive.domain.packing.bound import Bound, lower_bound
+from spothive.domain.packing.build import build_plan
+from spothive.domain.packing.improve import downsize, remove_nodes
+from spothive.domain.packing.layout import Layout
+from spothive.domain.packing.milp import MilpSolver, improve_with_milp
+from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
+from spothive.domain.packing.offers import ClassKey, OfferIndex, class_key, offer_accepts
+from spothive.domain.packing.pack import fill_existing, pack_new
+from spothive.domain.packing.problem import Bin, Problem, build_problem
+from spothive.domain.packing.spread import spread_spot_pools
+
+#: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
+STRATEGIES: tuple[float, ...] = (0.0, 1.0, 1.3, float("inf"))
+
+
+def node_usage(problem: Problem) -> list[list[int]]:
+    """(cpu_m, memory_mib, gpus, pods) requested on each node today."""
+    used = [[0, 0, 0, 0] for _ in problem.snapshot.nodes]
+    for pod, node in enumerate(problem.pod_orig):
+        if node >= 0:
+            u = used[node]
+            u[0] += problem.pod_c[pod]
+            u[1] += problem.pod_m[pod]
+            u[2] += problem.pod_g[pod]
+            u[3] += 1
+    return used
+
+
+def policy_kept(problem: Problem, used: Sequence[Sequence[int]]) -> set[int]:
+    """Nodes the policy keeps: pinned ones, and those utilised at or above the aggressiveness threshold."""
+    threshold = problem.policy.aggressiveness / 100
+    kept = set(problem.pinned_nodes)
+    for i, itype in enumerate(problem.node_types):
+        util = max(used[i][0] / max(itype.alloc_cpu_m, 1), used[i][1] / max(itype.alloc_memory_mib, 1))
+        if util >= threshold:
+            kept.add(i)
+    return kept
+
+
+_FRONTIER: dict[int, dict[ClassKey, list[tuple[int, int, int]]]] = {}
+
+
+def _frontier(problem: Problem, key: ClassKey) -> list[tuple[int, int, int]]:
+    """Non-dominated (cpu, memory, gpu) capacities of the offers a class accepts."""
+    per_problem = _FRONTIER.setdefault(id(problem), {})
+    if key not in per_problem:
+        caps = sorted(
+            {(o.cap[0], o.cap[1], o.cap[2]) for o in problem.offers if offer_accepts(o, key)}, reverse=True
+        )
+        front: list[tuple[int, int, int]] = []
+        for cap in caps:
+            if not any(f[0] >= cap[0] and f[1] >= cap[1] and f[2] >= cap[2] for f in front):
+                front.append(cap)
+        per_problem[key] = front
+    return per_problem[key]
+
+
+def _placeable(problem: Problem, pod: int) -> bool:
+    """True when some new node the policy allows would accept and fit the pod."""
+    c, m, g = problem.pod_c[pod], problem.pod_m[pod], problem.pod_g[pod]
+    return any(f[0] >= c and f[1] >= m and f[2] >= g for f in _frontier(problem, class_key(problem, pod)))
+
+
+def compute_bound(problem: Problem, kept: set[int]) -> Bound:
+    """Lower bound over every pod that could be placed at all."""
+    demand = [0.0, 0.0, 0.0]
+    for pod in range(len(problem.pod_c)):
+        if problem.pod_orig[pod] >= 0 or _placeable(problem, pod):
+            demand[0] += problem.pod_c[pod]
+            demand[1] += problem.pod_m[pod]
+            demand[2] += problem.pod_g[pod]
+    cheapest: dict[str, tuple[float, tuple[float, float, float]]] = {}
+    for o in problem.offers:
+        if o.itype.name not in cheapest or o.price < cheapest[o.itype.name][0]:
+            cheapest[o.itype.name] = (o.price, (o.cap[0], o.cap[1], o.cap[2]))
+
+    def cap(i: int) -> tuple[float, float, float]:
+        t = problem.node_types[i]
+        return (t.alloc_cpu_m, t.alloc_memory_mib, t.gpus)
+
+    pinned = [(problem.node_prices[i], cap(i)) for i in sorted(kept)]
+    removable = [(problem.node_prices[i], cap(i)) for i in range(len(problem.node_types)) if i not in kept]
+    return lower_bound((demand[0], demand[1], demand[2]), list(cheapest.values()), pinned, removable)
+
+
+def initial_layout(problem: Problem, kept: set[int]) -> Layout:
+    """Every node active with its current pods; pending pods unplaced."""
+    layout = Layout(problem, [], [-1] * len(problem.pod_c), [0] * len(problem.pdb_budget))
+    for i, itype in enumerate(problem.node_types):
+        b = Bin(
+            idx=i,
+            labels=problem.node_labels[i],
+            taints=problem.node_taints[i],
+            price=problem.node_prices[i],
+            cap=(itype.alloc_cpu_m, itype.alloc_memory_mib, itype.gpus, itype.max_pods),
+            existing=i,
+            offer=None,
+            pinned=i in kept,
+        )
+        b.reset()
+        layout.bins.append(b)
+    for pod, node in enumerate(problem.pod_orig):
+        if node >= 0:
+            layout.place(pod, layout.bins[node])
+    return layout
+
+
+def run_strategy(problem: Problem, kept: set[int], index: OfferIndex, kappa: float) -> Layout:
+    """Remove nodes worth less than their price (kappa), repack their pods, then improve locally."""
+    layout = initial_layout(problem, kept)
+    bound = index.bound
+    used = node_usage(problem)
+    pdb_count: list[dict[int, int]] = [{} for _ in problem.node_types]
+    for pod, node in enumerate(problem.pod_orig):
+        pdb = problem.pod_pdb[pod]
+        if node >= 0 and pdb >= 0:
+            pdb_count[node][pdb] = pdb_count[node].get(pdb, 0) + 1
+
+    def score(i: int) -> float:
+        worth = bound.worth(used[i][0], used[i][1], used[i][2])
+        return problem.node_prices[i] / worth if worth > 0 else float("inf")
+
+    eligible = sorted(
+        (i for i in range(len(problem.node_types)) if i not in kept), key=lambda i: (-score(i), i)
+    )
+    to_place = [p for p in range(len(problem.pod_c)) if problem.pod_orig[p] < 0 and _placeable(problem, p)]
+    layout.unplaced = [
+        p for p in range(len(problem.pod_c)) if problem.pod_orig[p] < 0 and not _placeable(problem, p)
+    ]
+    for i in eligible:
+        if score(i) <= kappa:
+            continue
+        counts = pdb_count[i]
+        if any(layout.pdb_used[b] + n > problem.pdb_budget[b] for b, n in counts.items()):
+            continue
+        if not all(_placeable(problem, p) for p in layout.bins[i].pods):
+            continue
+        for b, n in counts.items():
+            layout.pdb_used[b] += n
+        victim = layout.bins[i]
+        for pod in list(victim.pods):
+            layout.unplace(pod)
+            to_place.append(pod)
+        victim.active = False
+    rest = fill_existing(layout, to_place, index)
+    pack_new(layout, rest, index)
+    downsize(layout, index)
+    remove_nodes(layout, index)
+    downsize(layout, index)
+    return layout
+
+
+def plan_consolidation(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    policy: PackingPolicy,
+    solver: MilpSolver | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Plan:
+    """Plan which nodes to drain and remove, which to add, and where every pod goes.
+
+    A fast heuristic (LP-guided first-fit-decreasing plus node-removal search) under several removal
+    thresholds; a MILP refinement when ``solver`` is given and the instance is small; a Lagrangian lower
+    bound so the plan reports its own optimality gap.
+    """
+    started = clock()
+    problem = build_problem(snapshot, catalog, policy)
+    kept = policy_kept(problem, node_usage(problem))
+    bound = compute_bound(problem, kept)
+    index = OfferIndex(problem, bound)
+    best: Layout | None = None
+    for kappa in STRATEGIES:
+        layout = run_strategy(problem, kept, index, kappa)
+        if best is None or layout.cost() < best.cost() - 1e-9:
+            best = layout
+    assert best is not None
+    _FRONTIER.pop(id(problem), None)
+    method = "heuristic"
+    if solver is not None and len(snapshot.pods) <= policy.milp_max_pods:
+        improved = improve_with_milp(best, index, solver, policy.milp_time_limit_s)
+        if improved is not None:
+            best, method = improved, "milp"
+    spread_spot_pools(best, index)
+    return build_plan(best, bound.value, kept, method, clock() - started)

@@ -1,0 +1,138 @@
+"""Check a plan against every hard constraint, from the snapshot, the catalog and the plan JSON alone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from spothive.domain.catalog import Catalog
+from spothive.domain.packing.model import (
+    ARCH_LABEL,
+    CAPACITY_LABEL,
+    OS_LABEL,
+    TYPE_LABEL,
+    ZONE_LABEL,
+    PackingPolicy,
+    Snapshot,
+)
+from spothive.domain.packing.problem import SCHEDULING_EFFECTS, node_labels
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken constraint: its kind, the pod/node/PDB it concerns, and a readable message."""
+
+    kind: str
+    subject: str
+    message: str
+
+
+def validate_plan(
+    snapshot: Snapshot, catalog: Catalog, plan: Mapping[str, Any], policy: PackingPolicy | None = None
+) -> list[Violation]:
+    """Every broken constraint in ``plan``: capacity, selectors, arch, taints, pinning, PDBs, coverage."""
+    policy = policy or PackingPolicy()
+    out: list[Violation] = []
+    old = {n.name: n for n in snapshot.nodes}
+    labels: dict[str, dict[str, str]] = {}
+    taints: dict[str, frozenset[str]] = {}
+    caps: dict[str, list[int]] = {}
+    for n in plan.get("nodes", []):
+        name = str(n["name"])
+        itype = catalog.get(str(n["instance_type"]))
+        if itype is None:
+            out.append(Violation("catalog", name, f"node {name} has unknown type {n['instance_type']}"))
+            continue
+        if not n.get("new"):
+            before = old.get(name)
+            if before is None or before.instance_type != n["instance_type"]:
+                out.append(
+                    Violation("node", name, f"kept node {name} is not in the snapshot as {itype.name}")
+                )
+                continue
+            labels[name] = node_labels(before, itype)
+            taints[name] = frozenset(t.key for t in before.taints if t.effect in SCHEDULING_EFFECTS)
+        else:
+            if policy.families and itype.family not in policy.families:
+                out.append(Violation("template", name, f"new node {name}: family {itype.family} not allowed"))
+            if policy.architectures and itype.arch not in policy.architectures:
+                out.append(Violation("template", name, f"new node {name}: arch {itype.arch} not allowed"))
+            labels[name] = {
+                ARCH_LABEL: itype.arch,
+                TYPE_LABEL: itype.name,
+                OS_LABEL: "linux",
+                CAPACITY_LABEL: str(n["capacity_type"]),
+                ZONE_LABEL: str(n["zone"]),
+                **policy.template_labels,
+            }
+            taints[name] = frozenset()
+        caps[name] = [itype.alloc_cpu_m, itype.alloc_memory_mib, itype.gpus, itype.max_pods]
+    placements: Mapping[str, str] = plan.get("placements", {})
+    unplaced = set(plan.get("unplaced", []))
+    excluded = policy.all_excluded_namespaces
+    moved: dict[tuple[str, str], int] = {}
+    received: set[str] = {str(n["name"]) for n in plan.get("nodes", []) if n.get("new")}
+    for pod in snapshot.pods:
+        key = pod.key
+        target = placements.get(key)
+        if target is None:
+            if pod.node is not None:
+                out.append(
+                    Violation("coverage", key, f"{key} ran on {pod.node} and has no place in the plan")
+                )
+            elif key not in unplaced:
+                out.append(Violation("coverage", key, f"pending {key} is neither placed nor listed unplaced"))
+            continue
+        if target not in caps:
+            out.append(Violation("coverage", key, f"{key} is placed on {target}, which is not a plan node"))
+            continue
+        cap = caps[target]
+        cap[0] -= pod.cpu_m
+        cap[1] -= pod.memory_mib
+        cap[2] -= pod.gpu
+        cap[3] -= 1
+        if target != pod.node:
+            received.add(target)
+            if pod.node is not None and (pod.do_not_disrupt or pod.namespace in excluded):
+                out.append(Violation("pinned", key, f"{key} must stay on {pod.node} but moves to {target}"))
+            if pod.node is not None and pod.owner:
+                moved[(pod.namespace, pod.owner)] = moved.get((pod.namespace, pod.owner), 0) + 1
+            node_lab = labels[target]
+            for k, v in pod.node_selector.items():
+                if node_lab.get(k) != v:
+                    out.append(
+                        Violation("selector", key, f"{key} needs {k}={v}; {target} has {node_lab.get(k)}")
+                    )
+            arch = pod.node_selector.get(ARCH_LABEL)
+            if arch is None and pod.node in old:
+                itype = catalog.get(old[pod.node].instance_type)
+                arch = itype.arch if itype is not None else None
+            if arch is not None and node_lab.get(ARCH_LABEL) != arch:
+                out.append(
+                    Violation(
+                        "arch", key, f"{key} runs {arch} images; {target} is {node_lab.get(ARCH_LABEL)}"
+                    )
+                )
+            if not taints[target] <= pod.tolerations:
+                out.append(Violation("taint", key, f"{key} does not tolerate the taints of {target}"))
+    for name, cap in caps.items():
+        if min(cap) < 0 and name in received:
+            out.append(
+                Violation(
+                    "capacity",
+                    name,
+                    f"{name} is over capacity by (cpu_m, MiB, gpu, pods) {tuple(-min(0, c) for c in cap)}",
+                )
+            )
+    for pdb in snapshot.pdbs:
+        n = moved.get((pdb.namespace, pdb.selector_owner), 0)
+        if n > pdb.max_unavailable:
+            out.append(
+                Violation(
+                    "pdb",
+                    f"{pdb.namespace}/{pdb.name}",
+                    f"{n} pods of {pdb.namespace}/{pdb.name} move; max_unavailable is {pdb.max_unavailable}",
+                )
+            )
+    return out

@@ -1,0 +1,94 @@
+"""Consolidation benchmark: SpotHive's planner against FFD and a Karpenter-like single-node pass.
+
+Run: ``PYTHONPATH=layers python tests/bench/bench_plan.py`` (needs ../shared/data or SPOTHIVE_SHARED_DATA).
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "layers"))
+
+from baselines import ffd_cheapest_type, karpenter_single_node
+from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
+from spothive.domain.packing.planner import plan_consolidation
+from spothive.domain.plan_validation import validate_plan
+from workloads import alibaba, fragmented, real_catalog, shared_data_dir
+
+POLICY = {"aggressiveness": 80, "spot_allowed": True}
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(name: str, doc: dict[str, Any], catalog: Any) -> dict[str, Any]:
+    """Plan one workload and both baselines; return a table row."""
+    snapshot = snapshot_from_dict(doc)
+    policy = policy_from_dict(POLICY)
+    started = time.perf_counter()
+    plan = plan_consolidation(snapshot, catalog, policy)
+    seconds = time.perf_counter() - started
+    violations = validate_plan(snapshot, catalog, plan.to_dict(), policy)
+    ffd_nodes, ffd_cost = ffd_cheapest_type(snapshot, catalog, policy)
+    karp_nodes, karp_cost = karpenter_single_node(snapshot, catalog, policy)
+    return {
+        "workload": name,
+        "pods": len(snapshot.pods),
+        "nodes_before": len(snapshot.nodes),
+        "cost_before": plan.cost_before_per_hour,
+        "nodes_after": len(plan.nodes),
+        "cost_after": plan.cost_after_per_hour,
+        "bound": plan.lower_bound_per_hour,
+        "gap": plan.gap,
+        "seconds": seconds,
+        "rss_mib": _rss_mib(),
+        "ffd_nodes": ffd_nodes,
+        "ffd_cost": ffd_cost,
+        "karp_nodes": karp_nodes,
+        "karp_cost": karp_cost,
+        "vs_karp": 1 - plan.cost_after_per_hour / karp_cost if karp_cost else 0.0,
+        "violations": len(violations),
+        "unplaced": len(plan.unplaced),
+    }
+
+
+def main() -> int:
+    """Print the benchmark table."""
+    data = shared_data_dir()
+    if not data.is_dir():
+        print(f"shared data not found at {data} (set SPOTHIVE_SHARED_DATA)", file=sys.stderr)
+        return 2
+    catalog = real_catalog(data)
+    workloads = [
+        ("fragmented-1k", lambda: fragmented(1000, catalog)),
+        ("fragmented-5k", lambda: fragmented(5000, catalog)),
+        ("fragmented-10k", lambda: fragmented(10000, catalog)),
+        ("alibaba-openb-default", lambda: alibaba(data, catalog)),
+        ("alibaba-openb-cpu050", lambda: alibaba(data, catalog, "openb_pod_list_cpu050.csv")),
+    ]
+    header = (
+        f"{'workload':<22} {'pods':>6} {'nodes':>11} {'$/h before':>10} {'$/h after':>9} {'bound':>8} "
+        f"{'gap':>6} {'time s':>6} {'RSS MiB':>7} | {'FFD $/h':>8} {'(nodes)':>7} | {'Karp $/h':>8} "
+        f"{'(nodes)':>7} {'vs Karp':>7} {'viol':>4}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, make in workloads:
+        r = run(name, make(), catalog)
+        print(
+            f"{r['workload']:<22} {r['pods']:>6} {r['nodes_before']:>5}→{r['nodes_after']:<5} "
+            f"{r['cost_before']:>10.2f} {r['cost_after']:>9.2f} {r['bound']:>8.2f} {r['gap']:>6.1%} "
+            f"{r['seconds']:>6.2f} {r['rss_mib']:>7.0f} | {r['ffd_cost']:>8.2f} {r['ffd_nodes']:>7} | "
+            f"{r['karp_cost']:>8.2f} {r['karp_nodes']:>7} {r['vs_karp']:>7.1%} {r['violations']:>4}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -158,49 +158,65 @@ def _name_features(itype: str) -> dict[str, float]:
     }
 
 
+def static_pool_features(region: str, itype: str, context: RiskContext) -> dict[str, float]:
+    """Features that depend only on the pool and the context (cacheable per pool between context refreshes)."""
+    pool = (region, itype)
+    bucket = context.buckets.get(pool)
+    feats: dict[str, float] = {
+        "advisor_bucket": NAN if bucket is None else float(bucket),
+        "advisor_savings": float(context.savings.get(pool, NAN)),
+    }
+    feats.update(context.bucket_aggregates(region, itype))
+    feats.update(_name_features(itype))
+    row = context.catalog.get(itype)
+    feats["vcpu"] = row.vcpu if row else NAN
+    feats["memory_gib"] = row.memory_gib if row else NAN
+    feats["memory_per_vcpu"] = row.memory_gib / row.vcpu if row and row.vcpu else NAN
+    feats["gpu_count"] = row.gpu_count if row else NAN
+    feats["on_demand_price"] = row.on_demand_price if row and row.on_demand_price else NAN
+    by_az = context.prices.get(pool, {})
+    feats["spot_mean"] = _mean(float(np.mean(v)) for v in by_az.values() if v)
+    feats["price_azs"] = float(len(by_az)) if by_az else NAN
+    feats["spot_to_od_ratio"] = _ratio(feats["spot_mean"], feats["on_demand_price"])
+    feats["placement_score"] = float(context.placement_scores.get(pool, NAN))
+    return feats
+
+
+def _ratio(spot: float, on_demand: float) -> float:
+    if math.isnan(spot) or math.isnan(on_demand) or on_demand <= 0:
+        return NAN
+    return spot / on_demand
+
+
+def apply_request(static: Mapping[str, float], request: Mapping[str, object], extras: bool = False) -> dict[str, float]:
+    """Overlay the facts a v1.0 request carries on the pool's static features.
+
+    ``extras`` adds the price statistics of the request's history (not used by the v1 model).
+    """
+    feats = dict(static)
+    for name in ("advisor_bucket", "on_demand_price", "placement_score", "hour_of_day", "day_of_week",
+                 "live_interruptions"):
+        value = request.get(name)
+        if value is not None:
+            feats[name] = float(value)  # type: ignore[arg-type]
+    history = request.get("spot_price_history")
+    if history:
+        feats["spot_mean"] = float(sum(history) / len(history))  # type: ignore[arg-type]
+        if extras:
+            feats.update(price_stats(history))  # type: ignore[arg-type]
+    feats["spot_to_od_ratio"] = _ratio(feats["spot_mean"], feats["on_demand_price"])
+    return feats
+
+
 def pool_features(
     region: str,
     itype: str,
     context: RiskContext,
     request: Mapping[str, object] | None = None,
 ) -> dict[str, float]:
-    """All features (model and extra) of one pool; ``request`` holds contract facts that override context."""
-    request = request or {}
-    pool = (region, itype)
-    feats: dict[str, float] = {}
-    bucket = request.get("advisor_bucket")
-    bucket = context.buckets.get(pool) if bucket is None else bucket
-    feats["advisor_bucket"] = NAN if bucket is None else float(bucket)  # type: ignore[arg-type]
-    feats["advisor_savings"] = float(context.savings.get(pool, NAN))
-    feats.update(context.bucket_aggregates(region, itype))
-    feats.update(_name_features(itype))
-    row = context.catalog.get(itype)
-    on_demand = request.get("on_demand_price")
-    if on_demand is None and row is not None:
-        on_demand = row.on_demand_price
-    feats["vcpu"] = row.vcpu if row else NAN
-    feats["memory_gib"] = row.memory_gib if row else NAN
-    feats["memory_per_vcpu"] = row.memory_gib / row.vcpu if row and row.vcpu else NAN
-    feats["gpu_count"] = row.gpu_count if row else NAN
-    feats["on_demand_price"] = float(on_demand) if on_demand else NAN  # type: ignore[arg-type]
-    by_az = context.prices.get(pool, {})
-    history = list(request.get("spot_price_history") or [])  # type: ignore[call-overload]
-    if history:
-        az_means = [float(np.mean(history))]
-    else:
-        az_means = [float(np.mean(v)) for v in by_az.values() if v]
-        history = next((v for v in by_az.values() if v), [])
-    spot_mean = _mean(az_means)
-    od = feats["on_demand_price"]
-    feats["spot_to_od_ratio"] = spot_mean / od if od and not math.isnan(od) and not math.isnan(spot_mean) else NAN
-    feats["price_azs"] = float(len(by_az)) if by_az else NAN
-    feats.update(price_stats(history))
-    score = request.get("placement_score")
-    feats["placement_score"] = float(score if score is not None else context.placement_scores.get(pool, NAN))  # type: ignore[arg-type]
-    for name in ("hour_of_day", "day_of_week", "live_interruptions"):
-        value = request.get(name)
-        feats[name] = float(value) if value is not None else NAN  # type: ignore[arg-type]
-    return feats
+    """Features of one pool; ``request`` holds contract facts that override the context."""
+    static = static_pool_features(region, itype, context)
+    return apply_request(static, request, extras=True) if request else static
 
 
 def to_matrix(rows: Sequence[Mapping[str, float]], names: Sequence[str] = FEATURE_NAMES) -> np.ndarray:

@@ -31,8 +31,10 @@ BINARY_PARAMS: dict[str, Any] = {
     "verbosity": -1,
 }
 BINARY_ROUNDS = 100
-BUCKET_PARAMS: dict[str, Any] = {**BINARY_PARAMS, "objective": "multiclass", "num_class": 5, "num_leaves": 7}
-BUCKET_ROUNDS = 40
+BUCKET_PARAMS: dict[str, Any] = {
+    **BINARY_PARAMS, "objective": "multiclass", "num_class": 5, "num_leaves": 7, "learning_rate": 0.08,
+}
+BUCKET_ROUNDS = 25
 
 
 @dataclass

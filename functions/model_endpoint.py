@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-
 from spothive.contracts.risk_v1 import RiskInput, error_fields
 from spothive.ports_risk import RiskModel
 from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
@@ -48,7 +47,8 @@ def _response(status: int, body: Any) -> dict[str, Any]:
 
 def _invalid(exc: ValidationError, prefix: str = "") -> dict[str, Any]:
     details = [
-        {"field": prefix + ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()
+        {"field": prefix + ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+        for err in exc.errors()
     ]
     fields = [prefix + f for f in error_fields(exc)]
     return _response(422, {"error": "validation_error", "fields": fields, "detail": details})
@@ -63,12 +63,20 @@ def handle(event: dict[str, Any], model: RiskModel) -> dict[str, Any]:
         except (TypeError, ValueError):
             return _response(400, {"error": "invalid_json", "fields": ["body"]})
     if not isinstance(body, dict):
-        return _response(400, {"error": "invalid_body", "fields": ["body"], "detail": "expected a JSON object"})
+        return _response(
+            400, {"error": "invalid_body", "fields": ["body"], "detail": "expected a JSON object"}
+        )
     if "instances" in body:
         instances = body["instances"]
         if not isinstance(instances, list) or not 1 <= len(instances) <= MAX_BATCH:
-            return _response(422, {"error": "validation_error", "fields": ["instances"],
-                                   "detail": f"instances must be a list of 1 to {MAX_BATCH} inputs"})
+            return _response(
+                422,
+                {
+                    "error": "validation_error",
+                    "fields": ["instances"],
+                    "detail": f"instances must be a list of 1 to {MAX_BATCH} inputs",
+                },
+            )
         batch = []
         for index, item in enumerate(instances):
             try:

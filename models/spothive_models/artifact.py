@@ -75,7 +75,9 @@ def save_artifact(
         "feature_names": list(FEATURE_NAMES),
         "categorical_features": list(CATEGORICAL_FEATURES),
         "model_files": {name: sha256_bytes(text.encode()) for name, text in files.items()},
-        "data_files": [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in data_files],
+        "data_files": [
+            {"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in data_files
+        ],
         "training": dict(training),
         "metrics": dict(metrics),
         "created_at": (created_at or datetime.now(UTC)).isoformat(),
@@ -88,7 +90,9 @@ def load_artifact(directory: Path = DEFAULT_ARTIFACT_DIR) -> RiskArtifact:
     """Read and verify an artifact: contract version, feature list and model-file hashes must match."""
     manifest = json.loads((directory / MANIFEST_FILE).read_text())
     if manifest.get("contract_version") != CONTRACT_VERSION:
-        raise ValueError(f"artifact speaks contract {manifest.get('contract_version')!r}, not {CONTRACT_VERSION}")
+        raise ValueError(
+            f"artifact speaks contract {manifest.get('contract_version')!r}, not {CONTRACT_VERSION}"
+        )
     if tuple(manifest.get("feature_names", ())) != FEATURE_NAMES:
         raise ValueError("artifact feature names differ from this code's FEATURE_NAMES")
     texts: dict[str, str] = {}

@@ -63,8 +63,11 @@ def reliability_table(labels: np.ndarray, probabilities: np.ndarray, bins: int =
     for b in range(bins):
         mask = index == b
         if mask.any():
-            table.append(ReliabilityBin(b / bins, (b + 1) / bins, int(mask.sum()), float(p[mask].mean()),
-                                        float(y[mask].mean())))
+            table.append(
+                ReliabilityBin(
+                    b / bins, (b + 1) / bins, int(mask.sum()), float(p[mask].mean()), float(y[mask].mean())
+                )
+            )
     return table
 
 
@@ -104,9 +107,9 @@ def carried_forward(carried: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def static_table(carried: np.ndarray) -> np.ndarray:
     """Baseline 2, the static bucket → probability table applied to the last known bucket."""
-    return np.array([
-        UNKNOWN_BUCKET_PROBABILITY if np.isnan(b) else STATIC_BUCKET_PROBABILITY[int(b)] for b in carried
-    ])
+    return np.array(
+        [UNKNOWN_BUCKET_PROBABILITY if np.isnan(b) else STATIC_BUCKET_PROBABILITY[int(b)] for b in carried]
+    )
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,13 @@ class MetricsRow:
     bucket_macro_f1: float
 
 
-def score(name: str, buckets: np.ndarray, ranking: np.ndarray, probability: np.ndarray,
-          predicted_bucket: np.ndarray | None) -> MetricsRow:
+def score(
+    name: str,
+    buckets: np.ndarray,
+    ranking: np.ndarray,
+    probability: np.ndarray,
+    predicted_bucket: np.ndarray | None,
+) -> MetricsRow:
     """All metrics for one predictor; macro-F1 of high/not-high at p > 0.5, bucket macro-F1 over 0..4."""
     labels = (buckets >= HIGH_BUCKET).astype(int)
     return MetricsRow(
@@ -142,6 +150,8 @@ def format_table(rows: Sequence[MetricsRow], title: str = "") -> str:
     lines = [title] if title else []
     lines.append(f"{'predictor':<28}{'n':>7}{'AUC':>8}{'logloss':>9}{'ECE':>8}{'macroF1':>9}{'bucketF1':>10}")
     for r in rows:
-        lines.append(f"{r.name:<28}{r.n:>7}{r.auc:>8.3f}{r.log_loss:>9.3f}{r.ece:>8.3f}{r.macro_f1:>9.3f}"
-                     f"{r.bucket_macro_f1:>10.3f}")
+        lines.append(
+            f"{r.name:<28}{r.n:>7}{r.auc:>8.3f}{r.log_loss:>9.3f}{r.ece:>8.3f}{r.macro_f1:>9.3f}"
+            f"{r.bucket_macro_f1:>10.3f}"
+        )
     return "\n".join(lines)

@@ -50,10 +50,15 @@ class Evaluation:
     def report(self) -> str:
         """The text printed by the command."""
         known = int((~np.isnan(self.data.carried)).sum())
-        parts = [f"protocol: {self.protocol}", *self.notes,
-                 format_table(self.rows(known_only=True), f"pools with a carried bucket ({known})")]
+        parts = [
+            f"protocol: {self.protocol}",
+            *self.notes,
+            format_table(self.rows(known_only=True), f"pools with a carried bucket ({known})"),
+        ]
         if known < len(self.data.pools):
-            parts.append(format_table(self.rows(known_only=False), f"all test pools ({len(self.data.pools)})"))
+            parts.append(
+                format_table(self.rows(known_only=False), f"all test pools ({len(self.data.pools)})")
+            )
         return "\n\n".join(parts)
 
 
@@ -83,7 +88,9 @@ def concat(parts: Sequence[RiskDataset]) -> RiskDataset:
     )
 
 
-def evaluate(train: Sequence[Source], test: LabeledSnapshot, group: str = "family", folds: int = 5) -> Evaluation:
+def evaluate(
+    train: Sequence[Source], test: LabeledSnapshot, group: str = "family", folds: int = 5
+) -> Evaluation:
     """Train on ``train`` and score ``test`` (see the module docstring for the protocol)."""
     notes = []
     late = [s.name for s in train if s.taken_at and test.taken_at and s.taken_at >= test.taken_at]
@@ -98,15 +105,22 @@ def evaluate(train: Sequence[Source], test: LabeledSnapshot, group: str = "famil
         fit_on = concat(transitions)
         probability = fit_binary(fit_on).predict(data.features)
         expected = fit_buckets(fit_on).predict(data.features)
-        return Evaluation(f"forecast (trained on {len(fit_on.pools)} earlier transitions)", data, probability,
-                          expected, notes)
+        return Evaluation(
+            f"forecast (trained on {len(fit_on.pools)} earlier transitions)",
+            data,
+            probability,
+            expected,
+            notes,
+        )
     groups = data.families if group == "family" else [itype for _, itype in data.pools]
     probability, expected = cross_fit(data, groups, folds)
     protocol = f"cross-fit ({folds} folds grouped by instance {group}; test labels only out of fold)"
     return Evaluation(protocol, data, probability, expected, notes)
 
 
-def evaluate_paths(train: Sequence[Path | str], test: Path | str, group: str = "family", folds: int = 5) -> Evaluation:
+def evaluate_paths(
+    train: Sequence[Path | str], test: Path | str, group: str = "family", folds: int = 5
+) -> Evaluation:
     """:func:`evaluate` on files."""
     test_source = load_source(test)
     if not isinstance(test_source, LabeledSnapshot):

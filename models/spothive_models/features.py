@@ -30,25 +30,69 @@ NAN = float("nan")
 
 #: Instance series in a fixed order; the code is a LightGBM categorical feature.
 SERIES: tuple[str, ...] = (
-    "a", "c", "d", "dl", "f", "g", "h", "hpc", "i", "im", "inf", "is", "m", "mac", "p", "r", "t", "trn",
-    "u-", "vt", "x", "z",
+    "a",
+    "c",
+    "d",
+    "dl",
+    "f",
+    "g",
+    "h",
+    "hpc",
+    "i",
+    "im",
+    "inf",
+    "is",
+    "m",
+    "mac",
+    "p",
+    "r",
+    "t",
+    "trn",
+    "u-",
+    "vt",
+    "x",
+    "z",
 )
 
 #: Features the v1 model uses, in column order. Price std/trend, hour, weekday, SPS and live interruption
 #: counts are computed (see :data:`EXTRA_FEATURES`) but not learned from: the public training data has one
 #: price point per pool, one timestamp and no interruption feed, so the model could not learn them.
 FEATURE_NAMES: tuple[str, ...] = (
-    "advisor_bucket", "advisor_savings",
-    "type_bucket_other_regions", "type_high_share_other_regions", "type_regions_known",
-    "family_region_bucket", "family_bucket", "region_bucket",
-    "series_code", "generation", "size_rank", "graviton", "amd", "local_nvme", "network_optimized",
-    "vcpu", "memory_gib", "memory_per_vcpu", "gpu_count", "on_demand_price",
-    "spot_to_od_ratio", "price_azs",
+    "advisor_bucket",
+    "advisor_savings",
+    "type_bucket_other_regions",
+    "type_high_share_other_regions",
+    "type_regions_known",
+    "family_region_bucket",
+    "family_bucket",
+    "region_bucket",
+    "series_code",
+    "generation",
+    "size_rank",
+    "graviton",
+    "amd",
+    "local_nvme",
+    "network_optimized",
+    "vcpu",
+    "memory_gib",
+    "memory_per_vcpu",
+    "gpu_count",
+    "on_demand_price",
+    "spot_to_od_ratio",
+    "price_azs",
 )
 CATEGORICAL_FEATURES: tuple[str, ...] = ("series_code",)
 EXTRA_FEATURES: tuple[str, ...] = (
-    "price_mean", "price_std", "price_cv", "price_min", "price_max", "price_trend",
-    "placement_score", "hour_of_day", "day_of_week", "live_interruptions",
+    "price_mean",
+    "price_std",
+    "price_cv",
+    "price_min",
+    "price_max",
+    "price_trend",
+    "placement_score",
+    "hour_of_day",
+    "day_of_week",
+    "live_interruptions",
 )
 
 
@@ -125,7 +169,9 @@ class RiskContext:
 def price_stats(history: Sequence[float]) -> dict[str, float]:
     """Mean, std, coefficient of variation, min, max and relative trend (slope per step / mean)."""
     if not history:
-        return dict.fromkeys(("price_mean", "price_std", "price_cv", "price_min", "price_max", "price_trend"), NAN)
+        return dict.fromkeys(
+            ("price_mean", "price_std", "price_cv", "price_min", "price_max", "price_trend"), NAN
+        )
     values = np.asarray(history, dtype=float)
     mean = float(values.mean())
     std = float(values.std())
@@ -134,8 +180,12 @@ def price_stats(history: Sequence[float]) -> dict[str, float]:
         steps = np.arange(len(values), dtype=float)
         trend = float(np.polyfit(steps, values, 1)[0]) / mean
     return {
-        "price_mean": mean, "price_std": std, "price_cv": std / mean if mean > 0 else NAN,
-        "price_min": float(values.min()), "price_max": float(values.max()), "price_trend": trend,
+        "price_mean": mean,
+        "price_std": std,
+        "price_cv": std / mean if mean > 0 else NAN,
+        "price_min": float(values.min()),
+        "price_max": float(values.max()),
+        "price_trend": trend,
     }
 
 
@@ -144,7 +194,8 @@ def _name_features(itype: str) -> dict[str, float]:
         parsed = parse_instance_type(itype)
     except ValueError:
         return dict.fromkeys(
-            ("series_code", "generation", "size_rank", "graviton", "amd", "local_nvme", "network_optimized"), NAN
+            ("series_code", "generation", "size_rank", "graviton", "amd", "local_nvme", "network_optimized"),
+            NAN,
         )
     attributes = parsed.attributes
     return {
@@ -159,7 +210,7 @@ def _name_features(itype: str) -> dict[str, float]:
 
 
 def static_pool_features(region: str, itype: str, context: RiskContext) -> dict[str, float]:
-    """Features that depend only on the pool and the context (cacheable per pool between context refreshes)."""
+    """Features that depend only on the pool and the context (cacheable until the context changes)."""
     pool = (region, itype)
     bucket = context.buckets.get(pool)
     feats: dict[str, float] = {
@@ -188,14 +239,22 @@ def _ratio(spot: float, on_demand: float) -> float:
     return spot / on_demand
 
 
-def apply_request(static: Mapping[str, float], request: Mapping[str, object], extras: bool = False) -> dict[str, float]:
+def apply_request(
+    static: Mapping[str, float], request: Mapping[str, object], extras: bool = False
+) -> dict[str, float]:
     """Overlay the facts a v1.0 request carries on the pool's static features.
 
     ``extras`` adds the price statistics of the request's history (not used by the v1 model).
     """
     feats = dict(static)
-    for name in ("advisor_bucket", "on_demand_price", "placement_score", "hour_of_day", "day_of_week",
-                 "live_interruptions"):
+    for name in (
+        "advisor_bucket",
+        "on_demand_price",
+        "placement_score",
+        "hour_of_day",
+        "day_of_week",
+        "live_interruptions",
+    ):
         value = request.get(name)
         if value is not None:
             feats[name] = float(value)  # type: ignore[arg-type]

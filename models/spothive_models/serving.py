@@ -20,8 +20,15 @@ from spothive_models.artifact import DEFAULT_ARTIFACT_DIR, load_artifact
 from spothive_models.features import FEATURE_NAMES, RiskContext, apply_request, static_pool_features
 from spothive_models.predictor import BoosterPredictor
 
-_REQUEST_FIELDS = ("advisor_bucket", "on_demand_price", "placement_score", "hour_of_day", "day_of_week",
-                   "live_interruptions", "spot_price_history")
+_REQUEST_FIELDS = (
+    "advisor_bucket",
+    "on_demand_price",
+    "placement_score",
+    "hour_of_day",
+    "day_of_week",
+    "live_interruptions",
+    "spot_price_history",
+)
 _BUCKET = FEATURE_NAMES.index("advisor_bucket")
 _ON_DEMAND = FEATURE_NAMES.index("on_demand_price")
 _RATIO = FEATURE_NAMES.index("spot_to_od_ratio")
@@ -37,7 +44,9 @@ class LightGBMRiskModel:
         self._cache: dict[tuple[str, str], tuple[np.ndarray, float]] = {}
 
     @classmethod
-    def from_artifact(cls, directory: Path = DEFAULT_ARTIFACT_DIR, context: RiskContext | None = None) -> LightGBMRiskModel:
+    def from_artifact(
+        cls, directory: Path = DEFAULT_ARTIFACT_DIR, context: RiskContext | None = None
+    ) -> LightGBMRiskModel:
         """Load and verify the artifact in ``directory``."""
         return cls(BoosterPredictor(load_artifact(directory)), context)
 
@@ -79,28 +88,35 @@ class LightGBMRiskModel:
         return row
 
     def predict(self, batch: Sequence[RiskInput]) -> list[RiskOutput]:
-        """One output per input: probability, action, confidence (formula in MODEL_CARD.md), expected bucket."""
+        """One output per input: probability, action, confidence (see MODEL_CARD.md), expected bucket."""
         if not batch:
             return []
         matrix = np.vstack([self._row(item) for item in batch])
         probability, buckets = self._predictor.predict_matrix(matrix)
         coverage = (1.0 - np.isnan(matrix).mean(axis=1)).tolist()
-        expected = np.clip(buckets @ np.arange(5.0), 0.0, 4.0).round(4).tolist() if buckets is not None else None
+        expected = (
+            np.clip(buckets @ np.arange(5.0), 0.0, 4.0).round(4).tolist() if buckets is not None else None
+        )
         source = f"model:{self.version}"
         outputs = []
         for i, p in enumerate(probability.tolist()):
             reason = None
             live = batch[i].features.live_interruptions or 0
             if live > 0 and p < LIVE_INTERRUPTION_FLOOR:
-                p, reason = LIVE_INTERRUPTION_FLOOR, f"{live} live interruption(s) in the hive mind raise the floor"
+                p, reason = (
+                    LIVE_INTERRUPTION_FLOOR,
+                    f"{live} live interruption(s) in the hive mind raise the floor",
+                )
             p = round(p, 6)
-            outputs.append(RiskOutput.model_construct(
-                prediction_id=str(uuid.uuid4()),
-                interruption_probability=p,
-                confidence_score=confidence_score(p, coverage[i]),
-                recommended_action=recommended_action(p),
-                expected_bucket=None if expected is None else expected[i],
-                source=source,
-                reason=reason,
-            ))
+            outputs.append(
+                RiskOutput.model_construct(
+                    prediction_id=str(uuid.uuid4()),
+                    interruption_probability=p,
+                    confidence_score=confidence_score(p, coverage[i]),
+                    recommended_action=recommended_action(p),
+                    expected_bucket=None if expected is None else expected[i],
+                    source=source,
+                    reason=reason,
+                )
+            )
         return outputs

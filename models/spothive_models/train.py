@@ -37,8 +37,11 @@ from spothive_models.training import (
 
 MODEL_VERSION = "risk-v1.0.0"
 DEFAULT_FILES = {
-    "context": ("spot-advisor-data_2021-02.json", "aws_spot_price_2022-05-31_linux.csv",
-                "ec2_instance_types_karpenter.csv"),
+    "context": (
+        "spot-advisor-data_2021-02.json",
+        "aws_spot_price_2022-05-31_linux.csv",
+        "ec2_instance_types_karpenter.csv",
+    ),
     "labels": "spotlake_snapshot_2022-07-12.csv",
 }
 
@@ -58,14 +61,18 @@ def _metrics(context_paths: Sequence[Path], label_path: Path, folds: int) -> tup
             "pools_with_carried_bucket": [dataclasses.asdict(r) for r in result.rows(known_only=True)],
             "all_pools": [dataclasses.asdict(r) for r in result.rows(known_only=False)],
             "reliability_model_carried_pools": [
-                dataclasses.asdict(b) for b in reliability_table(result.data.labels[known], result.probability[known])
+                dataclasses.asdict(b)
+                for b in reliability_table(result.data.labels[known], result.probability[known])
             ],
         }
     return metrics, "\n\n".join(report)
 
 
 def train_artifact(
-    context_paths: Sequence[Path], label_path: Path, out: Path, folds: int = 5,
+    context_paths: Sequence[Path],
+    label_path: Path,
+    out: Path,
+    folds: int = 5,
     created_at: datetime | None = None,
 ) -> str:
     """Evaluate out of fold, fit on everything, write the artifact; returns the evaluation report."""
@@ -80,13 +87,20 @@ def train_artifact(
         "label_snapshot": labels.name,
         "rows": len(data.pools),
         "positive_rate": round(float(data.labels.mean()), 4),
-        "binary_params": BINARY_PARAMS, "binary_rounds": BINARY_ROUNDS,
-        "bucket_params": BUCKET_PARAMS, "bucket_rounds": BUCKET_ROUNDS,
+        "binary_params": BINARY_PARAMS,
+        "binary_rounds": BINARY_ROUNDS,
+        "bucket_params": BUCKET_PARAMS,
+        "bucket_rounds": BUCKET_ROUNDS,
         "folds": folds,
     }
     save_artifact(
-        out, binary.model_to_string(), buckets.model_to_string(), model_version=MODEL_VERSION,
-        data_files=[*context_paths, label_path], metrics=metrics, training=training,
+        out,
+        binary.model_to_string(),
+        buckets.model_to_string(),
+        model_version=MODEL_VERSION,
+        data_files=[*context_paths, label_path],
+        metrics=metrics,
+        training=training,
         created_at=created_at or datetime.now(UTC),
     )
     return report
@@ -94,7 +108,9 @@ def train_artifact(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m spothive_models.train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m spothive_models.train", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--folds", type=int, default=5)

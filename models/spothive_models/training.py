@@ -9,7 +9,13 @@ from typing import Any
 import numpy as np
 
 from spothive_models.datasets import HIGH_BUCKET, LabeledSnapshot, Pool
-from spothive_models.features import CATEGORICAL_FEATURES, FEATURE_NAMES, RiskContext, pool_features, to_matrix
+from spothive_models.features import (
+    CATEGORICAL_FEATURES,
+    FEATURE_NAMES,
+    RiskContext,
+    pool_features,
+    to_matrix,
+)
 
 SEED = 20220712
 
@@ -32,7 +38,11 @@ BINARY_PARAMS: dict[str, Any] = {
 }
 BINARY_ROUNDS = 100
 BUCKET_PARAMS: dict[str, Any] = {
-    **BINARY_PARAMS, "objective": "multiclass", "num_class": 5, "num_leaves": 7, "learning_rate": 0.08,
+    **BINARY_PARAMS,
+    "objective": "multiclass",
+    "num_class": 5,
+    "num_leaves": 7,
+    "learning_rate": 0.08,
 }
 BUCKET_ROUNDS = 25
 
@@ -82,8 +92,11 @@ def fit_binary(data: RiskDataset, rounds: int = BINARY_ROUNDS) -> Any:
     """Fit the P(high) booster."""
     lgb = _lgb()
     train = lgb.Dataset(
-        data.features, label=data.labels, feature_name=list(FEATURE_NAMES),
-        categorical_feature=list(CATEGORICAL_FEATURES), free_raw_data=False,
+        data.features,
+        label=data.labels,
+        feature_name=list(FEATURE_NAMES),
+        categorical_feature=list(CATEGORICAL_FEATURES),
+        free_raw_data=False,
     )
     return lgb.train(BINARY_PARAMS, train, num_boost_round=rounds)
 
@@ -92,8 +105,11 @@ def fit_buckets(data: RiskDataset, rounds: int = BUCKET_ROUNDS) -> Any:
     """Fit the five-class bucket booster (used for the expected bucket)."""
     lgb = _lgb()
     train = lgb.Dataset(
-        data.features, label=data.buckets, feature_name=list(FEATURE_NAMES),
-        categorical_feature=list(CATEGORICAL_FEATURES), free_raw_data=False,
+        data.features,
+        label=data.buckets,
+        feature_name=list(FEATURE_NAMES),
+        categorical_feature=list(CATEGORICAL_FEATURES),
+        free_raw_data=False,
     )
     return lgb.train(BUCKET_PARAMS, train, num_boost_round=rounds)
 
@@ -107,7 +123,10 @@ def group_folds(groups: Sequence[str], n_folds: int, seed: int = SEED) -> np.nda
 
 
 def cross_fit(data: RiskDataset, groups: Sequence[str], n_folds: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold P(high) and bucket probabilities (n x 5): rows are scored by models that never saw their group."""
+    """Out-of-fold P(high) and bucket probabilities (n x 5).
+
+    Each row is scored by models that never saw its group.
+    """
     folds = group_folds(groups, n_folds)
     probability = np.zeros(len(data.pools))
     expected = np.zeros((len(data.pools), 5))

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-
 from spothive.contracts.risk_v1 import (
     RecommendedAction,
     RiskInput,
@@ -46,7 +45,9 @@ def test_output_vectors(vector: dict) -> None:
         assert vector["error_field"] in error_fields(caught.value)
 
 
-@pytest.mark.parametrize(("probability", "action"), [(v["probability"], v["action"]) for v in VECTORS["actions"]])
+@pytest.mark.parametrize(
+    ("probability", "action"), [(v["probability"], v["action"]) for v in VECTORS["actions"]]
+)
 def test_action_boundaries(probability: float, action: str) -> None:
     assert recommended_action(probability) == RecommendedAction(action)
 
@@ -69,9 +70,16 @@ def test_seed_example_parses_to_expected_values() -> None:
 
 @pytest.mark.parametrize(
     ("zone", "region"),
-    [("us-east-1a", "us-east-1"), ("use1-az4", "us-east-1"), ("apne1-az1", "ap-northeast-1"),
-     ("aps1-az3", "ap-south-1"), ("euc1-az2", "eu-central-1"), ("cac1-az1", "ca-central-1"),
-     ("us-west-2-lax-1a", "us-west-2"), ("nowhere", None)],
+    [
+        ("us-east-1a", "us-east-1"),
+        ("use1-az4", "us-east-1"),
+        ("apne1-az1", "ap-northeast-1"),
+        ("aps1-az3", "ap-south-1"),
+        ("euc1-az2", "eu-central-1"),
+        ("cac1-az1", "ca-central-1"),
+        ("us-west-2-lax-1a", "us-west-2"),
+        ("nowhere", None),
+    ],
 )
 def test_region_of_zone(zone: str, region: str | None) -> None:
     assert region_of_zone(zone) == region
@@ -96,5 +104,9 @@ def test_confidence_combines_margin_and_coverage() -> None:
 
 def test_output_rejects_action_that_contradicts_probability() -> None:
     with pytest.raises(ValidationError, match="expected AVOID"):
-        RiskOutput(prediction_id="x", interruption_probability=0.51, confidence_score=0.5,
-                   recommended_action=RecommendedAction.CAUTION)
+        RiskOutput(
+            prediction_id="x",
+            interruption_probability=0.51,
+            confidence_score=0.5,
+            recommended_action=RecommendedAction.CAUTION,
+        )

@@ -23,7 +23,10 @@ def tiny_artifact(synthetic: dict[str, Path], tmp_path_factory: pytest.TempPathF
 
     out = tmp_path_factory.mktemp("artifact")
     train_artifact(
-        [synthetic["advisor"], synthetic["prices"], synthetic["catalog"]], synthetic["spotlake"], out, folds=3,
+        [synthetic["advisor"], synthetic["prices"], synthetic["catalog"]],
+        synthetic["spotlake"],
+        out,
+        folds=3,
         created_at=datetime(2021, 7, 1, tzinfo=UTC),
     )
     return out

@@ -45,7 +45,8 @@ def write_advisor(path: Path, later: bool = False, seed: int = 1) -> Path:
     for ri, fi, si, region, itype in pools():
         bucket = later_bucket(ri, fi, si, rng) if later else early_bucket(ri, fi, si)
         feed["spot_advisor"].setdefault(region, {"Linux": {}, "Windows": {}})["Linux"][itype] = {
-            "r": bucket, "s": 60 + 5 * si,
+            "r": bucket,
+            "s": 60 + 5 * si,
         }
     feed["spot_advisor"]["us-east-1"]["Windows"]["c5.large"] = {"r": 4, "s": 10}
     path.write_text(json.dumps(feed))
@@ -61,7 +62,9 @@ def write_spotlake(path: Path, seed: int = 1, time: str = "2021-06-01 00:00:00+0
         for ri, fi, si, region, itype in pools():
             bucket = later_bucket(ri, fi, si, rng)
             for az in AZ_IDS[region]:
-                writer.writerow([0.05 * (si + 1), 70, 3 - (bucket >= 3), az, region, itype, GRADE[bucket], time])
+                writer.writerow(
+                    [0.05 * (si + 1), 70, 3 - (bucket >= 3), az, region, itype, GRADE[bucket], time]
+                )
     return path
 
 
@@ -69,7 +72,9 @@ def write_prices(path: Path) -> Path:
     """Two spot prices per (AZ, type)."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["az_id", "instance_type", "product_description", "spot_price_usd_per_hour", "timestamp"])
+        writer.writerow(
+            ["az_id", "instance_type", "product_description", "spot_price_usd_per_hour", "timestamp"]
+        )
         for _, _, si, region, itype in pools():
             for az in AZ_IDS[region]:
                 writer.writerow([az, itype, "Linux/UNIX", 0.04 * (si + 1), "2021-05-01T00:00:00+00:00"])
@@ -81,8 +86,18 @@ def write_catalog(path: Path) -> Path:
     """A catalog with the columns the loader reads."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["instance_type", "family", "arch", "vcpu", "memory_mib", "gpu_count",
-                         "network_bandwidth_mbps", "ondemand_usd_per_hour_us_east_1"])
+        writer.writerow(
+            [
+                "instance_type",
+                "family",
+                "arch",
+                "vcpu",
+                "memory_mib",
+                "gpu_count",
+                "network_bandwidth_mbps",
+                "ondemand_usd_per_hour_us_east_1",
+            ]
+        )
         for family in FAMILIES:
             for si, size in enumerate(SIZES):
                 vcpu = 2 ** (si + 1)

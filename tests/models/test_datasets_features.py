@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from spothive_models.datasets import (
     IF_TO_BUCKET,
     Catalog,
@@ -85,9 +84,17 @@ def test_pool_features_concrete_values(synthetic: dict[str, Path]) -> None:
 
 def test_request_overrides_context(synthetic: dict[str, Path]) -> None:
     ctx = RiskContext.from_sources([load_source(synthetic["catalog"])])
-    feats = pool_features("us-east-1", "c5.large", ctx, {
-        "advisor_bucket": 4, "spot_price_history": [0.1, 0.3], "on_demand_price": 0.4, "live_interruptions": 2,
-    })
+    feats = pool_features(
+        "us-east-1",
+        "c5.large",
+        ctx,
+        {
+            "advisor_bucket": 4,
+            "spot_price_history": [0.1, 0.3],
+            "on_demand_price": 0.4,
+            "live_interruptions": 2,
+        },
+    )
     assert feats["advisor_bucket"] == 4.0
     assert feats["spot_to_od_ratio"] == pytest.approx(0.5)
     assert feats["price_cv"] == pytest.approx(0.5)

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-
 from spothive_models.evaluation import (
     auc,
     carried_forward,
@@ -67,12 +66,24 @@ def test_carried_forward_baseline() -> None:
 
 
 def test_static_table_baseline() -> None:
-    assert static_table(np.array([0.0, 1.0, 2.0, 3.0, 4.0, np.nan])).tolist() == [0.1, 0.2, 0.35, 0.65, 0.85, 0.35]
+    assert static_table(np.array([0.0, 1.0, 2.0, 3.0, 4.0, np.nan])).tolist() == [
+        0.1,
+        0.2,
+        0.35,
+        0.65,
+        0.85,
+        0.35,
+    ]
 
 
 def test_score_and_table() -> None:
-    row = score("m", np.array([4, 0, 3, 1]), np.array([0.9, 0.1, 0.8, 0.2]), np.array([0.9, 0.1, 0.8, 0.2]),
-                np.array([4, 0, 3, 1]))
+    row = score(
+        "m",
+        np.array([4, 0, 3, 1]),
+        np.array([0.9, 0.1, 0.8, 0.2]),
+        np.array([0.9, 0.1, 0.8, 0.2]),
+        np.array([4, 0, 3, 1]),
+    )
     assert (row.n, row.auc, row.macro_f1, row.bucket_macro_f1) == (4, 1.0, 1.0, 1.0)
     text = format_table([row], "title")
     assert text.splitlines()[0] == "title"

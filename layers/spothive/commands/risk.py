@@ -17,11 +17,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Features come from the --train sources dated before the test snapshot; the test file "
         "(Spot Advisor feed JSON or SpotLake CSV) supplies labels: bucket >= 3.",
     )
-    evaluate.add_argument("--train", nargs="+", type=Path, required=True,
-                          help="Advisor feed JSON, SpotLake CSV, spot price CSV, catalog CSV (any mix)")
+    evaluate.add_argument(
+        "--train",
+        nargs="+",
+        type=Path,
+        required=True,
+        help="Advisor feed JSON, SpotLake CSV, spot price CSV, catalog CSV (any mix)",
+    )
     evaluate.add_argument("--test", type=Path, required=True, help="later snapshot with buckets")
-    evaluate.add_argument("--group", choices=("family", "type"), default="family",
-                          help="fold grouping when the test labels are cross-fitted (default: family)")
+    evaluate.add_argument(
+        "--group",
+        choices=("family", "type"),
+        default="family",
+        help="fold grouping when the test labels are cross-fitted (default: family)",
+    )
     evaluate.add_argument("--folds", type=int, default=5)
     evaluate.set_defaults(func=_evaluate)
 

@@ -42,8 +42,15 @@ AVOID_ABOVE = 0.5
 _AZ_ID = re.compile(r"^(?P<geo>[a-z]{2})(?P<dir>ne|nw|se|sw|n|s|e|w|c)(?P<num>\d+)-az\d+$")
 _AZ_NAME = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)(?:-[a-z]+-\d+)?[a-z]$")
 _DIRECTIONS = {
-    "n": "north", "s": "south", "e": "east", "w": "west", "c": "central",
-    "ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "c": "central",
+    "ne": "northeast",
+    "nw": "northwest",
+    "se": "southeast",
+    "sw": "southwest",
 }
 
 

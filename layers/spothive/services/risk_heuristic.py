@@ -26,7 +26,8 @@ LOG = logging.getLogger(__name__)
 STATIC_BUCKET_PROBABILITY: Mapping[int, float] = {0: 0.10, 1: 0.20, 2: 0.35, 3: 0.65, 4: 0.85}
 #: Used when no bucket is known for the pool.
 UNKNOWN_BUCKET_PROBABILITY = 0.35
-#: Price volatility adds ``VOLATILITY_WEIGHT * cv`` (cv = std / mean of the history), at most ``VOLATILITY_CAP``.
+#: Price volatility adds ``VOLATILITY_WEIGHT * cv`` (cv = std / mean of the history),
+#: at most ``VOLATILITY_CAP``.
 VOLATILITY_WEIGHT = 0.5
 VOLATILITY_CAP = 0.15
 #: A pool with live interruptions in the hive mind is at least this risky (AVOID).
@@ -67,7 +68,7 @@ class HeuristicRiskModel:
     version = "heuristic-v1"
 
     def __init__(self, bucket_lookup: BucketLookup | None = None) -> None:
-        """``bucket_lookup(region, instance_type)`` supplies the latest Advisor bucket when inputs lack one."""
+        """``bucket_lookup(region, instance_type)`` gives the latest Advisor bucket when inputs lack one."""
         self._lookup = bucket_lookup
 
     def predict_one(self, item: RiskInput, reason: str | None = None) -> RiskOutput:
@@ -118,7 +119,9 @@ class FallbackRiskModel:
             LOG.warning("risk model %s failed, using heuristic: %s", self._primary.version, exc)
             return self._degraded(batch, f"model unavailable: {type(exc).__name__}: {exc}"[:500])
         if len(outputs) != len(batch):
-            return self._degraded(batch, f"model unavailable: returned {len(outputs)} outputs for {len(batch)}")
+            return self._degraded(
+                batch, f"model unavailable: returned {len(outputs)} outputs for {len(batch)}"
+            )
         return outputs
 
     def _degraded(self, batch: Sequence[RiskInput], reason: str) -> list[RiskOutput]:

@@ -41,7 +41,10 @@ class SageMakerRiskModel:
             return []
         body = json.dumps({"instances": [item.model_dump(mode="json", exclude_none=True) for item in batch]})
         response = self._client.invoke_endpoint(
-            EndpointName=self._endpoint, ContentType="application/json", Accept="application/json", Body=body,
+            EndpointName=self._endpoint,
+            ContentType="application/json",
+            Accept="application/json",
+            Body=body,
         )
         try:
             payload = json.loads(response["Body"].read())
@@ -50,5 +53,7 @@ class SageMakerRiskModel:
         except (ValueError, KeyError, TypeError) as exc:
             raise RiskEndpointError(f"endpoint {self._endpoint} returned an invalid body: {exc}") from exc
         if len(outputs) != len(batch):
-            raise RiskEndpointError(f"endpoint {self._endpoint} returned {len(outputs)} predictions for {len(batch)}")
+            raise RiskEndpointError(
+                f"endpoint {self._endpoint} returned {len(outputs)} predictions for {len(batch)}"
+            )
         return outputs

@@ -98,6 +98,7 @@ class LightGBMRiskModel:
             np.clip(buckets @ np.arange(5.0), 0.0, 4.0).round(4).tolist() if buckets is not None else None
         )
         source = f"model:{self.version}"
+        batch_id = uuid.uuid4().hex  # one random id per batch, suffixed by position: unique and cheap
         outputs = []
         for i, p in enumerate(probability.tolist()):
             reason = None
@@ -110,7 +111,7 @@ class LightGBMRiskModel:
             p = round(p, 6)
             outputs.append(
                 RiskOutput.model_construct(
-                    prediction_id=str(uuid.uuid4()),
+                    prediction_id=f"{batch_id}-{i}",
                     interruption_probability=p,
                     confidence_score=confidence_score(p, coverage[i]),
                     recommended_action=recommended_action(p),

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -54,6 +55,7 @@ _DIRECTIONS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def region_of_zone(zone: str) -> str | None:
     """Region of an AZ ID (``use1-az4``) or AZ name (``us-east-1a``, ``us-east-1-bos-1a``); else ``None``."""
     zone = zone.strip().lower()

@@ -30,8 +30,13 @@ class BoosterPredictor:
     def predict_matrix(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """P(high) per row and, with a bucket booster, bucket probabilities (n x 5)."""
         matrix = np.ascontiguousarray(features, dtype=np.float64)
-        probability = np.asarray(self._binary.predict(matrix, validate_features=False), dtype=float)
+        # One thread: batches are small; OpenMP spin-waiting on a busy host costs more than it saves.
+        probability = np.asarray(
+            self._binary.predict(matrix, validate_features=False, num_threads=1), dtype=float
+        )
         buckets = None
         if self._buckets is not None:
-            buckets = np.asarray(self._buckets.predict(matrix, validate_features=False), dtype=float)
+            buckets = np.asarray(
+                self._buckets.predict(matrix, validate_features=False, num_threads=1), dtype=float
+            )
         return probability, buckets

@@ -79,7 +79,7 @@ def main() -> None:
         ("heuristic: 1,000-pool batch", _median_ms(lambda: heuristic.predict(batch), 50), "baseline"),
         (
             "validate 1,000 v1.0 inputs",
-            _median_ms(lambda: [RiskInput.model_validate(i.model_dump()) for i in batch], 20),
+            _median_ms(lambda: [RiskInput.model_validate(d) for d in dumps], 20),
             "info",
         ),
     ]

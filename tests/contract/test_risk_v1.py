@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from spothive.contracts.risk_v1 import (
     RecommendedAction,
@@ -110,3 +112,17 @@ def test_output_rejects_action_that_contradicts_probability() -> None:
             confidence_score=0.5,
             recommended_action=RecommendedAction.CAUTION,
         )
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_any_probability_yields_a_valid_output(probability: float, coverage: float) -> None:
+    # Given any probability and coverage, When an output is built from them, Then it satisfies the contract
+    confidence = confidence_score(probability, coverage)
+    assert 0.0 <= confidence <= coverage + 0.5e-4  # rounded to 4 places
+    out = RiskOutput(
+        prediction_id="p",
+        interruption_probability=probability,
+        confidence_score=confidence,
+        recommended_action=recommended_action(probability),
+    )
+    assert out.recommended_action is recommended_action(probability)

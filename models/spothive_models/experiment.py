@@ -98,7 +98,10 @@ def evaluate(
         notes.append(f"left out (not before the test snapshot): {', '.join(late)}")
     context = RiskContext.from_sources(train, before=test.taken_at)
     if not context.buckets:
-        raise ValueError("no training source dated before the test snapshot carries Advisor buckets")
+        raise ValueError(
+            "no training source dated before the test snapshot carries Advisor buckets "
+            "(features never come from the future: the test snapshot must be the latest)"
+        )
     data = build_dataset(context, test)
     transitions = transition_datasets([s for s in train if s.name not in late])
     if transitions:

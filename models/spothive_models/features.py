@@ -130,26 +130,26 @@ class RiskContext:
         With ``before`` set, dated sources taken at or after it are left out (undated ones, such as the
         catalog, are always used).
         """
-        usable = [s for s in sources if not isinstance(s, Catalog)]
+        usable: list[LabeledSnapshot | PriceHistory] = [s for s in sources if not isinstance(s, Catalog)]
         if before is not None:
             usable = [s for s in usable if s.taken_at is None or s.taken_at < before]
         usable.sort(key=lambda s: (s.taken_at is not None, s.taken_at or datetime.min.replace(tzinfo=UTC)))
-        ctx_args: dict[str, dict] = {"buckets": {}, "savings": {}, "placement_scores": {}, "prices": {}}
+        buckets: dict[Pool, int] = {}
+        savings: dict[Pool, float] = {}
+        scores: dict[Pool, float] = {}
+        prices: dict[Pool, dict[str, list[float]]] = {}
         for source in usable:
             if isinstance(source, LabeledSnapshot):
-                ctx_args["buckets"].update(source.buckets)
-                ctx_args["savings"].update(source.savings)
-                ctx_args["placement_scores"].update(source.placement_scores)
-            elif isinstance(source, PriceHistory):
+                buckets.update(source.buckets)
+                savings.update(source.savings)
+                scores.update(source.placement_scores)
+            else:
                 for pool, by_az in source.series.items():
-                    merged = ctx_args["prices"].setdefault(pool, {})
+                    merged = prices.setdefault(pool, {})
                     for az, values in by_az.items():
                         merged[az] = merged.get(az, []) + list(values)
-        catalog: dict[str, CatalogRow] = {}
-        for source in sources:
-            if isinstance(source, Catalog):
-                catalog.update(source.rows)
-        return cls(catalog=catalog, **ctx_args)
+        catalog = {t: row for c in sources if isinstance(c, Catalog) for t, row in c.rows.items()}
+        return cls(buckets, savings, scores, prices, catalog)
 
     def bucket_aggregates(self, region: str, itype: str) -> dict[str, float]:
         """Neighbourhood buckets: same type elsewhere, same family here, family and region overall."""
@@ -259,10 +259,11 @@ def apply_request(
         if value is not None:
             feats[name] = float(value)  # type: ignore[arg-type]
     history = request.get("spot_price_history")
-    if history:
-        feats["spot_mean"] = float(sum(history) / len(history))  # type: ignore[arg-type]
+    if isinstance(history, Sequence) and history:
+        prices = [float(x) for x in history]
+        feats["spot_mean"] = sum(prices) / len(prices)
         if extras:
-            feats.update(price_stats(history))  # type: ignore[arg-type]
+            feats.update(price_stats(prices))
     feats["spot_to_od_ratio"] = _ratio(feats["spot_mean"], feats["on_demand_price"])
     return feats
 
@@ -289,4 +290,5 @@ def coverage(matrix: np.ndarray) -> np.ndarray:
     """Share of model features that are known (not NaN) in each row."""
     if matrix.size == 0:
         return np.zeros(matrix.shape[0])
-    return 1.0 - np.isnan(matrix).mean(axis=1)
+    known: np.ndarray = 1.0 - np.isnan(matrix).mean(axis=1)
+    return known

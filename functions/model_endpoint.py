@@ -1,0 +1,100 @@
+"""Lambda handler of the interruption-risk model (MOD-AI-01), contract v1.0.
+
+Body: one ``{"contract_version": "v1.0", "features": {...}}`` → one output object, or
+``{"instances": [...]}`` (at most 1,000) → ``{"predictions": [...]}``. Invalid input gets 400 (not JSON) or
+422 with the dotted path of every bad field. The model loads once per container; when it cannot load or
+fails, the heuristic answers and says so (``source="heuristic"``, ``reason``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from spothive.contracts.risk_v1 import RiskInput, error_fields
+from spothive.ports_risk import RiskModel
+from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
+
+LOG = logging.getLogger(__name__)
+MAX_BATCH = 1000
+_MODEL: RiskModel | None = None
+
+
+def _load_model() -> RiskModel:
+    """The in-process model behind the fallback wrapper; context files from ``SPOTHIVE_RISK_CONTEXT``."""
+    try:
+        from spothive_models.artifact import DEFAULT_ARTIFACT_DIR
+        from spothive_models.datasets import load_source
+        from spothive_models.features import RiskContext
+        from spothive_models.serving import LightGBMRiskModel
+
+        paths = [p for p in os.environ.get("SPOTHIVE_RISK_CONTEXT", "").split(os.pathsep) if p]
+        context = RiskContext.from_sources([load_source(Path(p)) for p in paths]) if paths else None
+        directory = Path(os.environ.get("SPOTHIVE_RISK_ARTIFACT", str(DEFAULT_ARTIFACT_DIR)))
+        return FallbackRiskModel(LightGBMRiskModel.from_artifact(directory, context))
+    except Exception as exc:
+        LOG.warning("risk model not loaded, serving the heuristic: %s", exc)
+        return FallbackRiskModel(None, HeuristicRiskModel())
+
+
+def _response(status: int, body: Any) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+
+
+def _invalid(exc: ValidationError, prefix: str = "") -> dict[str, Any]:
+    details = [
+        {"field": prefix + ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+        for err in exc.errors()
+    ]
+    fields = [prefix + f for f in error_fields(exc)]
+    return _response(422, {"error": "validation_error", "fields": fields, "detail": details})
+
+
+def handle(event: dict[str, Any], model: RiskModel) -> dict[str, Any]:
+    """Parse, predict, answer; ``event`` is the request body as a dict or an API Gateway proxy event."""
+    body: Any = event
+    if isinstance(event, dict) and "body" in event:
+        try:
+            body = json.loads(event["body"] or "")
+        except (TypeError, ValueError):
+            return _response(400, {"error": "invalid_json", "fields": ["body"]})
+    if not isinstance(body, dict):
+        return _response(
+            400, {"error": "invalid_body", "fields": ["body"], "detail": "expected a JSON object"}
+        )
+    if "instances" in body:
+        instances = body["instances"]
+        if not isinstance(instances, list) or not 1 <= len(instances) <= MAX_BATCH:
+            return _response(
+                422,
+                {
+                    "error": "validation_error",
+                    "fields": ["instances"],
+                    "detail": f"instances must be a list of 1 to {MAX_BATCH} inputs",
+                },
+            )
+        batch = []
+        for index, item in enumerate(instances):
+            try:
+                batch.append(RiskInput.model_validate(item))
+            except ValidationError as exc:
+                return _invalid(exc, prefix=f"instances.{index}.")
+        outputs = model.predict(batch)
+        return _response(200, {"predictions": [o.model_dump(mode="json") for o in outputs]})
+    try:
+        single = RiskInput.model_validate(body)
+    except ValidationError as exc:
+        return _invalid(exc)
+    return _response(200, model.predict([single])[0].model_dump(mode="json"))
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point."""
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = _load_model()
+    return handle(event, _MODEL)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from spothive.contracts.risk_v1 import CONTRACT_VERSION
-
 from spothive_models.features import CATEGORICAL_FEATURES, FEATURE_NAMES
 
 MANIFEST_FILE = "manifest.json"

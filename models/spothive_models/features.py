@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
-from spothive.domain.instance_names import parse_instance_type
 
+from spothive.domain.instance_names import parse_instance_type
 from spothive_models.datasets import (
     HIGH_BUCKET,
     Catalog,

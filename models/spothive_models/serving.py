@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput, confidence_score, recommended_action
 from spothive.services.risk_heuristic import LIVE_INTERRUPTION_FLOOR
-
 from spothive_models.artifact import DEFAULT_ARTIFACT_DIR, load_artifact
 from spothive_models.features import FEATURE_NAMES, RiskContext, apply_request, static_pool_features
 from spothive_models.predictor import BoosterPredictor

@@ -15,10 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "layers"))
 
 from baselines import ffd_cheapest_type, karpenter_single_node
+from workloads import alibaba, fragmented, real_catalog, shared_data_dir
+
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_validation import validate_plan
-from workloads import alibaba, fragmented, real_catalog, shared_data_dir
 
 POLICY = {"aggressiveness": 80, "spot_allowed": True}
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+
 from spothive.contracts.risk_v1 import (
     RecommendedAction,
     RiskInput,

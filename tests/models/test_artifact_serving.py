@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput, recommended_action
 from spothive.ports_risk import RiskModel
 from spothive_models.artifact import (

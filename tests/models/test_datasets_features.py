@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from spothive_models.datasets import (
     IF_TO_BUCKET,
     Catalog,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput
 from spothive.services.risk_heuristic import (
     FallbackRiskModel,

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from spothive_models.evaluation import (
     auc,
     carried_forward,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from spothive.services.risk_heuristic import FallbackRiskModel
-
 from functions.model_endpoint import MAX_BATCH, handle, handler
+from spothive.services.risk_heuristic import FallbackRiskModel
 
 FEATURES = {
     "instance_type": "c5.xlarge",

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
+
 from spothive.adapters.aws.sagemaker_risk import RiskEndpointError, SageMakerRiskModel
 from spothive.contracts.risk_v1 import RiskInput
 from spothive.services.risk_heuristic import FallbackRiskModel

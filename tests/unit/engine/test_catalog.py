@@ -10,7 +10,6 @@ from spothive.domain.catalog import (
     parse_spot_advisor_json,
     parse_spot_price_csv,
 )
-
 from tests.unit.engine.helpers import tiny_catalog
 
 

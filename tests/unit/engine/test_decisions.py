@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+
 from spothive.domain.decisions import RiskView, SpotReplacement, resolve_conflicts
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.projection import project_savings
 from spothive.domain.rightsizing import Recommendation
-
 from tests.unit.engine.helpers import node, pod, tiny_catalog
 
 

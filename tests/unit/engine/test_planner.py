@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.packing.problem import CatalogError
 from spothive.domain.plan_validation import validate_plan
-
 from tests.unit.engine.helpers import node, pod, tiny_catalog
 
 OD_ONLY = {"aggressiveness": 80, "spot_allowed": False}

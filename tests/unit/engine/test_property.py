@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_validation import validate_plan
-
 from tests.unit.engine.helpers import tiny_catalog
 
 TYPES = ["m5.large", "m5.xlarge", "m5.2xlarge", "m7g.xlarge"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.rightsizing import (
     DecayingHistogram,
@@ -13,7 +14,6 @@ from spothive.domain.rightsizing import (
     recommend,
 )
 from spothive.domain.rightsizing_savings import rightsizing_savings
-
 from tests.unit.engine.helpers import node, pod, tiny_catalog
 
 HOUR = 3600.0

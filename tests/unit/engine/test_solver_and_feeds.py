@@ -8,6 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
+
 from spothive.adapters.aws.price_feed import AwsPriceFeed, parse_price_list_item
 from spothive.adapters.memory.price_feed import SnapshotPriceFeed
 from spothive.adapters.solver.highs import HighsSolver
@@ -15,7 +16,6 @@ from spothive.domain.packing.milp import MilpModel
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_validation import validate_plan
-
 from tests.unit.engine.helpers import node, pod, tiny_catalog
 
 PRICE_ITEM = {

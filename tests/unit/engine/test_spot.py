@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from spothive.domain.spot import PodRequirements, SpotPolicy, diversify, fallback_order, rank_pools
 
+from spothive.domain.spot import PodRequirements, SpotPolicy, diversify, fallback_order, rank_pools
 from tests.unit.engine.helpers import tiny_catalog
 
 REQ = PodRequirements(cpu_m=500, memory_mib=1024, replicas=2)

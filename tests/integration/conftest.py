@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,6 +105,19 @@ def create_tables(prefix: str) -> None:
                 for ix in spec.indexes
             ]
         ddb.create_table(**kwargs)
+
+
+@pytest.fixture
+def isolated_tables(hub: dict[str, str]) -> Iterator[str]:
+    """A fresh set of tables for one test (for passes that visit every account), then back to the shared set."""
+    prefix = f"iso{uuid.uuid4().hex[:8]}"
+    create_tables(prefix)
+    os.environ["SPOTHIVE_TABLE_PREFIX"] = prefix
+    bootstrap.reset()
+    yield prefix
+    os.environ["SPOTHIVE_TABLE_PREFIX"] = hub["SPOTHIVE_TABLE_PREFIX"]
+    bootstrap.reset()
+    bootstrap.container()
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,10 @@ DEMO_NODES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: An EKS-optimized AMI id of the kind node groups launch (the emulator does not resolve it).
+EKS_NODE_AMI = "ami-0c02fb55956c7d316"
+
+
 @dataclass(frozen=True, slots=True)
 class DemoCustomer:
     """What was created for the demo customer."""
@@ -75,7 +79,7 @@ def seed_customer(
         clusterName=cluster_name, nodegroupName="general", nodeRole=f"arn:aws:iam::{aws_account_id}:role/eks-node",
         subnets=list(subnets.values()),
     )
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image = EKS_NODE_AMI
     ids: list[str] = []
     for n, (itype, capacity, zone) in enumerate(nodes):
         kwargs: dict[str, Any] = {

@@ -136,7 +136,7 @@ class _FailsFor:
         return self._inner.assume(role_arn, external_id, session_name)
 
 
-def test_discovery_records_an_unassumable_account_and_continues(hub: dict[str, str]) -> None:
+def test_discovery_records_an_unassumable_account_and_continues(isolated_tables: str) -> None:
     client = api()
     good_customer, bad_customer = seed_customer(_aws_account()), seed_customer(_aws_account())
     good, bad = signup(client), signup(client)

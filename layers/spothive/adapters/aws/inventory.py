@@ -86,7 +86,7 @@ class AssumedSession:
         asg: Any = client("autoscaling", region, self._session)
         checks: dict[str, Callable[[], object]] = {
             "ec2:DescribeInstances": lambda: ec2.describe_instances(MaxResults=5),
-            "ec2:DescribeInstanceTypes": lambda: ec2.describe_instance_types(MaxResults=5),
+            "ec2:DescribeSpotInstanceRequests": lambda: ec2.describe_spot_instance_requests(MaxResults=5),
             "eks:ListClusters": lambda: eks.list_clusters(maxResults=1),
             "autoscaling:DescribeAutoScalingGroups": lambda: asg.describe_auto_scaling_groups(MaxRecords=1),
         }

@@ -22,7 +22,7 @@ def customer_template() -> dict[str, Any]:
     from infra.application import build_app
 
     with tempfile.TemporaryDirectory(prefix="spothive-cdk-") as outdir:
-        built = build_app(outdir=outdir)
+        built = build_app(outdir=outdir, context={"aws:cdk:disable-asset-staging": True})
         assembly = built.app.synth()
         return dict(assembly.get_stack_by_name(built.customer.stack_name).template)
 

@@ -66,7 +66,9 @@ def test_workers_send_exhausted_events_to_the_failure_queue(synth):
     configs = resources(synth.hub, "AWS::Lambda::EventInvokeConfig").values()
     covered = {c["Properties"]["FunctionName"]["Ref"] for c in configs
                if c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]}
-    workers = {synth.logical_id(synth.built.hub.functions[s.name]) for s in topology.WORKER_FUNCTIONS if not s.ml}
+    workers = {
+        synth.logical_id(synth.built.hub.functions[s.name]) for s in topology.WORKER_FUNCTIONS if not s.ml
+    }
     assert workers <= covered
 
 
@@ -96,7 +98,7 @@ def test_no_function_may_scan_and_the_audit_ledger_is_append_only(synth):
         for statement in _statements(synth, spec.name):
             actions = _actions(statement)
             assert "dynamodb:Scan" not in actions
-            if statement["Resource"] == {"Fn::GetAtt": [audit, "Arn"]} or (
-                isinstance(statement["Resource"], list) and {"Fn::GetAtt": [audit, "Arn"]} in statement["Resource"]
-            ):
+            resource = statement["Resource"]
+            targets = resource if isinstance(resource, list) else [resource]
+            if {"Fn::GetAtt": [audit, "Arn"]} in targets:
                 assert not {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(actions), spec.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
 from pathlib import Path
@@ -59,3 +60,15 @@ def deps_core_dir() -> Path:
 def deps_ml_dir() -> Path:
     """lightgbm, numpy, scipy (``layers/deps/ml.txt``) and ``lib/libgomp.so.1`` built for arm64."""
     return _deps_dir(DEPS_ML_DIR, "layers/deps/ml.txt")
+
+
+def listing_hash(root: Path) -> str:
+    """A cheap, deterministic fingerprint of a built layer: every file's relative path and size.
+
+    The dependency layers hold thousands of files; hashing their names and sizes instead of their
+    bytes keeps synth fast, and any rebuild with other pins changes names or sizes.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(root).as_posix()}:{path.stat().st_size}\n".encode())
+    return digest.hexdigest()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import AssetHashType, Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
@@ -16,6 +17,13 @@ from infra import staging
 from infra.constants import API_ALIAS, FUNCTIONS_DIR
 from infra.lambdas import FunctionShared, build_function
 from infra.nag import acknowledge
+
+
+def _deps_code(root: Path) -> lambda_.Code:
+    """A dependency layer fingerprinted by its file listing (see ``staging.listing_hash``)."""
+    return lambda_.Code.from_asset(
+        str(root), asset_hash_type=AssetHashType.CUSTOM, asset_hash=staging.listing_hash(root)
+    )
 
 
 class Compute(Construct):
@@ -47,7 +55,7 @@ class Compute(Construct):
         self.deps_layer = lambda_.LayerVersion(
             self,
             "DepsCoreLayer",
-            code=lambda_.Code.from_asset(str(staging.deps_core_dir())),
+            code=_deps_code(staging.deps_core_dir()),
             compatible_runtimes=[lambda_.Runtime.PYTHON_3_12],
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="SpotHive third-party dependencies (layers/deps/core.txt)",

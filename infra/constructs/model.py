@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from pathlib import Path
+
+from aws_cdk import AssetHashType, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -24,6 +26,14 @@ def _secure_bucket(scope: Construct, construct_id: str, **kwargs: object) -> s3.
         versioned=True,
         removal_policy=RemovalPolicy.RETAIN,
         **kwargs,  # type: ignore[arg-type]
+    )
+
+
+
+def _deps_code(root: Path) -> lambda_.Code:
+    """A dependency layer fingerprinted by its file listing (see ``staging.listing_hash``)."""
+    return lambda_.Code.from_asset(
+        str(root), asset_hash_type=AssetHashType.CUSTOM, asset_hash=staging.listing_hash(root)
     )
 
 
@@ -49,7 +59,7 @@ class Model(Construct):
         self.ml_layer = lambda_.LayerVersion(
             self,
             "MlLayer",
-            code=lambda_.Code.from_asset(str(staging.deps_ml_dir())),
+            code=_deps_code(staging.deps_ml_dir()),
             compatible_runtimes=[lambda_.Runtime.PYTHON_3_12],
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="lightgbm, numpy, scipy and libgomp (layers/deps/ml.txt)",

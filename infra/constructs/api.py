@@ -143,7 +143,3 @@ class Api(Construct):
                     "a regional web ACL is the next hardening step (cost).")
         acknowledge(self.rest_api, "AwsSolutions-IAM4", APIGW_LOGS_POLICY,
                     reason="The account-level API Gateway role needs the AWS managed push-to-logs policy.")
-        for child in self.rest_api.node.find_all():
-            if isinstance(child, apigw.Method) and child.http_method == "OPTIONS":
-                acknowledge(child, "AwsSolutions-APIG4", reason="CORS preflight carries no credentials.")
-                acknowledge(child, "AwsSolutions-COG4", reason="CORS preflight carries no credentials.")

@@ -83,6 +83,16 @@ def test_cdk_nag_reports_no_unacknowledged_errors(synth):
     assert violations == []
 
 
+def test_every_acknowledged_rule_carries_a_reason(synth):
+    acknowledged = {}
+    for construct in synth.built.app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == "aws:cdk:acknowledged-rules":
+                acknowledged.update({f"{construct.node.path} {k}": v for k, v in entry.data.items()})
+    assert len(acknowledged) > 10
+    assert all(isinstance(reason, str) and len(reason) >= 30 for reason in acknowledged.values())
+
+
 def test_cfn_lint_finds_no_errors(synth):
     errors = []
     for name in (synth.built.hub.stack_name, synth.built.customer.stack_name):

@@ -86,7 +86,7 @@ class Api(Construct):
         self.public_methods: dict[tuple[str, str], apigw.Method] = {}
         for spec in topology.API_FUNCTIONS:
             integration = apigw.LambdaIntegration(
-                handlers[spec.name], proxy=True, allow_test_invoke=False, scope_permission_to_method=False
+                handlers[spec.name], proxy=True, scope_permission_to_method=False
             )
             for prefix in spec.routes:
                 resource = self._resource(api_root, prefix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import AssetHashType, Duration, RemovalPolicy
+from aws_cdk import Annotations, AssetHashType, Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
@@ -86,6 +86,10 @@ class Compute(Construct):
             self.functions[spec.name] = fn
             self.aliases[spec.name] = lambda_.Alias(
                 self, f"{fn.node.id}Live", alias_name=API_ALIAS, version=fn.current_version
+            )
+            Annotations.of(fn).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "current_version publishes a version on every change and the live alias points at it.",
             )
         for spec in topology.WORKER_FUNCTIONS:
             if spec.ml:

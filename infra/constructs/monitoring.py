@@ -1,10 +1,11 @@
-"""Alarms on function errors, state-machine failures and the workers' failure queue."""
+"""Alarms on function errors, state-machine failures, the workers' failure queue and API 5xx."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -32,6 +33,7 @@ class Monitoring(Construct):
         functions: Mapping[str, lambda_.IFunction],
         state_machines: Mapping[str, sfn.IStateMachine],
         failure_queue: sqs.IQueue,
+        rest_api: apigw.RestApi,
         alarm_email: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -61,6 +63,8 @@ class Monitoring(Construct):
         self._alarm("WorkerFailures", "events that exhausted worker retries",
                     failure_queue.metric_approximate_number_of_messages_visible(
                         period=Duration.minutes(5), statistic="Maximum"), action)
+        self._alarm("Api5xx", "API 5xx responses (bad input must be 4xx, never 5xx)",
+                    rest_api.metric_server_error(period=Duration.minutes(5), statistic="Sum"), action)
 
     def _alarm(
         self, construct_id: str, what: str, metric: cloudwatch.IMetric, action: cw_actions.SnsAction

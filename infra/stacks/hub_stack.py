@@ -80,6 +80,7 @@ class HubStack(Stack):
             functions=functions,
             state_machines=workflows.state_machines,
             failure_queue=compute.failures,
+            rest_api=self.api.rest_api,
             alarm_email=alarm_email,
         )
         self.functions = functions

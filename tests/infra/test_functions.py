@@ -102,3 +102,13 @@ def test_no_function_may_scan_and_the_audit_ledger_is_append_only(synth):
             targets = resource if isinstance(resource, list) else [resource]
             if {"Fn::GetAtt": [audit, "Arn"]} in targets:
                 assert not {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(actions), spec.name
+
+
+def test_every_function_and_state_machine_has_an_alarm(synth):
+    alarms = [a["Properties"] for a in resources(synth.hub, "AWS::CloudWatch::Alarm").values()]
+    watched = {d["Value"]["Ref"] for a in alarms for d in a.get("Dimensions", []) if "Ref" in d["Value"]}
+    for fn in synth.built.hub.functions.values():
+        assert synth.logical_id(fn) in watched
+    for machine in synth.built.hub.workflows.state_machines.values():
+        assert synth.logical_id(machine) in watched
+    assert all(a["AlarmActions"] for a in alarms)

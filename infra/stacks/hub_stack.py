@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -87,6 +87,9 @@ class HubStack(Stack):
         self.data, self.auth, self.cache, self.model = data, auth, cache, model
         self.workflows, self.schedules = workflows, schedules
         self._grant(functions, data, auth, model, workflows)
+        CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
+        CfnOutput(self, "ModelBucket", value=model.artifacts.bucket_name)
 
     def _grant(self, functions: dict[str, lambda_.Function], data: Data, auth: Auth, model: Model,
                workflows: Workflows) -> None:

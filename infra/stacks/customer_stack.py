@@ -118,6 +118,10 @@ class CustomerStack(Stack):
             statement(sid="EksNodeGroups", actions=list(ASG_ACTIONS), resources=[asgs], conditions=EKS_NODE),
             statement(sid="ManagedNodegroupConfig", actions=["eks:UpdateNodegroupConfig"],
                       resources=[nodegroups], conditions=MANAGED),
+            statement(sid="SpotServiceLinkedRole", actions=["iam:CreateServiceLinkedRole"],
+                      resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/"
+                                 "spot.amazonaws.com/AWSServiceRoleForEC2Spot"],
+                      conditions={"StringEquals": {"iam:AWSServiceName": "spot.amazonaws.com"}}),
             statement(sid="PassNodeRole", actions=["iam:PassRole"],
                       resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{node_roles.value_as_string}"],
                       conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),

@@ -1,0 +1,128 @@
+"""The template a customer deploys: the cross-account SpotHiveAccess role with an External ID.
+
+Reads are account-wide (the Describe/List APIs have no resource-level permissions). Writes are
+limited to resources the customer marked ``spothive:managed=true`` or to EKS nodes (instances
+and Auto Scaling groups carrying the ``eks:cluster-name`` tag); instances SpotHive launches must
+carry ``spothive:managed=true`` from the first moment.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CfnOutput, CfnParameter, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.constants import CUSTOMER_ROLE_NAME, MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from infra.nag import acknowledge
+
+READ_ACTIONS = ("ec2:Describe*", "eks:List*", "eks:Describe*", "autoscaling:Describe*",
+                "pricing:GetProducts", "cloudwatch:GetMetricData")
+INSTANCE_ACTIONS = ("ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances")
+VOLUME_ACTIONS = ("ec2:DetachVolume", "ec2:AttachVolume")
+ASG_ACTIONS = ("autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity")
+MANAGED = {"StringEquals": {f"aws:ResourceTag/{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE}}
+EKS_NODE = {"Null": {"aws:ResourceTag/eks:cluster-name": "false"}}
+
+
+def _ec2(resource: str, *, account: bool = True) -> str:
+    owner = Aws.ACCOUNT_ID if account else ""
+    return f"arn:{Aws.PARTITION}:ec2:*:{owner}:{resource}"
+
+
+class CustomerStack(Stack):
+    """Parameters: ``ExternalId`` and ``HubAccountId`` (required), ``RoleName``, ``NodeRoleNamePattern``."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.template_options.description = (
+            "SpotHive customer access: a cross-account role the SpotHive hub assumes with your External ID"
+        )
+        external_id = CfnParameter(
+            self, "ExternalId", type="String", no_echo=False, min_length=16, max_length=1224,
+            allowed_pattern=r"[\w+=,.@:/-]+",
+            description="The External ID SpotHive showed when you linked this account (keep it private)",
+        )
+        hub_account = CfnParameter(
+            self, "HubAccountId", type="String", allowed_pattern=r"\d{12}",
+            description="The SpotHive hub account that may assume the role",
+        )
+        role_name = CfnParameter(
+            self, "RoleName", type="String", default=CUSTOMER_ROLE_NAME,
+            allowed_pattern=rf"{CUSTOMER_ROLE_NAME}[\w+=,.@-]{{0,50}}",
+            description="Role name; it must start with SpotHiveAccess (the hub may assume only those)",
+        )
+        node_roles = CfnParameter(
+            self, "NodeRoleNamePattern", type="String", default="*Node*",
+            allowed_pattern=r"[\w+=,.@*-]+",
+            description="Name pattern of the node instance roles SpotHive may pass to instances it launches",
+        )
+        self.role = iam.Role(
+            self,
+            "AccessRole",
+            role_name=role_name.value_as_string,
+            description="Lets SpotHive read inventory and act on managed capacity",
+            assumed_by=iam.AccountPrincipal(hub_account.value_as_string).with_conditions(
+                {"StringEquals": {"sts:ExternalId": external_id.value_as_string}}
+            ),
+            inline_policies={"SpotHiveAccess": iam.PolicyDocument(statements=self._statements(node_roles))},
+        )
+        self._acknowledge()
+        CfnOutput(self, "RoleArn", value=self.role.role_arn, description="Give this ARN to SpotHive")
+
+    def _acknowledge(self) -> None:
+        acknowledge(self.role, "AwsSolutions-IAM5", *(f"Action::{a}" for a in READ_ACTIONS if "*" in a),
+                    "Resource::*",
+                    reason="Inventory reads: Describe/List, GetProducts and GetMetricData support no "
+                    "resource-level permissions; they are read-only.")
+        partition, account = "<AWS::Partition>", "<AWS::AccountId>"
+        launch = [f"Resource::arn:{partition}:ec2:*:{account}:{kind}/*" for kind in (
+            "instance", "network-interface", "volume", "key-pair", "launch-template", "security-group",
+            "spot-instances-request", "subnet")]
+        launch += [f"Resource::arn:{partition}:ec2:*::{kind}/*" for kind in ("image", "snapshot")]
+        acknowledge(self.role, "AwsSolutions-IAM5", *launch,
+                    reason="Resource IDs are unknown in advance; every write is bound to this account and "
+                    "to the spothive:managed or eks:cluster-name tag (request tag for new instances).")
+        acknowledge(
+            self.role, "AwsSolutions-IAM5",
+            f"Resource::arn:{partition}:autoscaling:*:{account}:autoScalingGroup:*:autoScalingGroupName/*",
+            f"Resource::arn:{partition}:eks:*:{account}:nodegroup/*/*/*",
+            reason="Scaling only groups tagged spothive:managed=true or carrying eks:cluster-name, in this "
+            "account; names are unknown in advance.")
+
+    @staticmethod
+    def _statements(node_roles: CfnParameter) -> list[iam.PolicyStatement]:
+        tagged_launch = [_ec2("instance/*"), _ec2("volume/*"), _ec2("network-interface/*")]
+        launch_inputs = [
+            _ec2("subnet/*"), _ec2("security-group/*"), _ec2("launch-template/*"), _ec2("key-pair/*"),
+            _ec2("spot-instances-request/*"),
+            _ec2("image/*", account=False),
+            _ec2("snapshot/*", account=False),
+        ]
+        instances_and_volumes = [_ec2("instance/*"), _ec2("volume/*")]
+        asgs = f"arn:{Aws.PARTITION}:autoscaling:*:{Aws.ACCOUNT_ID}:autoScalingGroup:*:autoScalingGroupName/*"
+        nodegroups = f"arn:{Aws.PARTITION}:eks:*:{Aws.ACCOUNT_ID}:nodegroup/*/*/*"
+        statement = iam.PolicyStatement
+        return [
+            statement(sid="ReadInventory", actions=list(READ_ACTIONS), resources=["*"]),
+            statement(sid="LaunchManagedOnly", actions=["ec2:RunInstances"], resources=tagged_launch,
+                      conditions={"StringEquals": {f"aws:RequestTag/{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE}}),
+            statement(sid="LaunchInputs", actions=["ec2:RunInstances"], resources=launch_inputs),
+            statement(sid="TagOnLaunch", actions=["ec2:CreateTags"],
+                      resources=[*tagged_launch, _ec2("spot-instances-request/*")],
+                      conditions={"StringEquals": {"ec2:CreateAction": "RunInstances"}}),
+            statement(sid="ManagedInstances", actions=[*INSTANCE_ACTIONS, *VOLUME_ACTIONS],
+                      resources=instances_and_volumes, conditions=MANAGED),
+            statement(sid="EksNodeInstances", actions=[*INSTANCE_ACTIONS, *VOLUME_ACTIONS],
+                      resources=instances_and_volumes, conditions=EKS_NODE),
+            statement(sid="ManagedGroups", actions=list(ASG_ACTIONS), resources=[asgs], conditions=MANAGED),
+            statement(sid="EksNodeGroups", actions=list(ASG_ACTIONS), resources=[asgs], conditions=EKS_NODE),
+            statement(sid="ManagedNodegroupConfig", actions=["eks:UpdateNodegroupConfig"],
+                      resources=[nodegroups], conditions=MANAGED),
+            statement(sid="SpotServiceLinkedRole", actions=["iam:CreateServiceLinkedRole"],
+                      resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/"
+                                 "spot.amazonaws.com/AWSServiceRoleForEC2Spot"],
+                      conditions={"StringEquals": {"iam:AWSServiceName": "spot.amazonaws.com"}}),
+            statement(sid="PassNodeRole", actions=["iam:PassRole"],
+                      resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{node_roles.value_as_string}"],
+                      conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
+        ]

@@ -1,0 +1,117 @@
+"""Given both templates: the customer role, no admin wildcards, cdk-nag and cfn-lint are clean."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from cfnlint.api import lint_file
+
+from infra.constants import CUSTOMER_TEMPLATE_PATH
+from infra.write_customer_template import render
+from tests.infra.conftest import resources
+
+
+def _policy_statements(template: dict):
+    """(logical id, statement) for every identity and resource policy in ``template``."""
+    for logical, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        documents = [props.get("PolicyDocument")]
+        inline = props.get("Policies", []) if resource["Type"] == "AWS::IAM::Role" else []
+        documents += [p.get("PolicyDocument") for p in inline]
+        for document in filter(None, documents):
+            for statement in document["Statement"]:
+                yield logical, statement
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_customer_role_trusts_the_hub_only_with_the_external_id(synth):
+    (role,) = resources(synth.customer, "AWS::IAM::Role").values()
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == "sts:AssumeRole"
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
+    assert {"Ref": "HubAccountId"} in trust["Principal"]["AWS"]["Fn::Join"][1]
+    external_id = synth.customer["Parameters"]["ExternalId"]
+    assert "Default" not in external_id
+    assert external_id["NoEcho"] is False
+    assert external_id["MinLength"] >= 16
+    assert role["Properties"]["RoleName"] == {"Ref": "RoleName"}
+    assert synth.customer["Parameters"]["RoleName"]["Default"] == "SpotHiveAccess"
+    assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_customer_writes_are_tag_conditioned(synth):
+    writes = {"ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:DetachVolume",
+              "ec2:AttachVolume", "autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
+              "eks:UpdateNodegroupConfig", "ec2:CreateTags"}
+    found = set()
+    for _, statement in _policy_statements(synth.customer):
+        actions = set(_as_list(statement["Action"]))
+        if actions & writes:
+            found |= actions & writes
+            assert statement.get("Condition"), statement["Sid"]
+            assert statement["Resource"] != "*"
+    assert found == writes
+
+
+def test_no_wildcard_admin_statement_anywhere(synth):
+    for template in (synth.hub, synth.customer):
+        for logical, statement in _policy_statements(template):
+            actions = set(_as_list(statement.get("Action", [])))
+            if statement.get("Effect") == "Allow" and "*" in _as_list(statement.get("Resource")):
+                assert not actions & {"*", "*:*"}, logical
+        for resource in template["Resources"].values():
+            for arn in resource.get("Properties", {}).get("ManagedPolicyArns", []):
+                assert "AdministratorAccess" not in json.dumps(arn)
+
+
+def test_cdk_nag_reports_no_unacknowledged_errors(synth):
+    report = synth.outdir / "validation-report.json"
+    if not report.exists():
+        return
+    violations = [
+        (v["ruleName"], c["constructPath"])
+        for plugin in json.loads(report.read_text())["pluginReports"]
+        for v in plugin["violations"]
+        if v.get("severity") == "error"
+        for c in v["violatingConstructs"]
+    ]
+    assert violations == []
+
+
+def test_every_acknowledged_rule_carries_a_reason(synth):
+    acknowledged = {}
+    for construct in synth.built.app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == "aws:cdk:acknowledged-rules":
+                acknowledged.update({f"{construct.node.path} {k}": v for k, v in entry.data.items()})
+    assert len(acknowledged) > 10
+    assert all(isinstance(reason, str) and len(reason) >= 30 for reason in acknowledged.values())
+
+
+def test_cfn_lint_finds_no_errors(synth):
+    errors = []
+    for name in (synth.built.hub.stack_name, synth.built.customer.stack_name):
+        for match in lint_file(Path(synth.outdir / f"{name}.template.json")):
+            if match.rule.id.startswith("E"):
+                errors.append(str(match))
+    assert errors == []
+
+
+def test_committed_customer_template_is_a_fresh_synth(synth):
+    assert CUSTOMER_TEMPLATE_PATH.read_text(encoding="utf-8") == render(synth.customer), (
+        "run: python app.py --customer-template-out layers/spothive/data/customer-role.template.json"
+    )
+
+
+def test_print_synth_time_and_resource_counts(synth, capsys):
+    with capsys.disabled():
+        print(f"\nsynth (no asset staging) {synth.seconds:.1f} s")
+        for name, template in (("SpotHiveHub", synth.hub), ("SpotHiveCustomer", synth.customer)):
+            counts = Counter(r["Type"] for r in template["Resources"].values())
+            print(f"{name}: {sum(counts.values())} resources, {len(counts)} types")
+    assert synth.hub["Resources"] and synth.customer["Resources"]

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: install run demo test lint unit bench synth clean
+.PHONY: install run demo test lint unit bench synth cfn-lint infra-report layers customer-template deploy clean
 
 install: $(VENV)/.installed
 
@@ -38,8 +38,26 @@ unit: install
 bench: install
 	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+## CDK: synthesize the hub and customer templates (no AWS credentials needed), lint them, count them.
 synth: install
 	$(PY) app.py
+
+cfn-lint: synth
+	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+
+infra-report: install
+	$(PY) -m infra.report --by-type
+
+## Dependency layers for deployment (pip wheels for Lambda arm64); LIBGOMP=/path/to/aarch64/libgomp.so.1
+layers: install
+	$(PY) -m infra.build_layers $(if $(LIBGOMP),--libgomp $(LIBGOMP))
+
+## Regenerate the customer role template the API serves from the CDK customer stack.
+customer-template: install
+	$(PY) app.py --customer-template-out layers/spothive/data/customer-role.template.json
+
+deploy: layers
+	npx cdk deploy SpotHiveHub
 
 clean:
 	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache .spothive

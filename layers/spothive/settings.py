@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     #: emulator's ``<AWS_ENDPOINT_URL>/<pool-id>/.well-known/jwks.json`` when an endpoint is set.
     cognito_jwks_url: str = ""
     hub_account_id: str = "000000000000"
-    customer_template_url: str = "https://spothive-public.s3.amazonaws.com/customer-role.yaml"
+    customer_template_url: str = "https://spothive-public.s3.amazonaws.com/customer-role.template.json"
+    model_bucket: str = ""
     customer_role_name: str = "SpotHiveAccess"
     scan_regions: str = "us-east-1"
     safe_mode: bool = False

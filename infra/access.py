@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+
 from spothive.adapters.dynamo.schema import TableSpec
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",

@@ -10,10 +10,10 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from spothive.topology import FunctionSpec
 
 from infra.constants import LOG_LEVEL, METRICS_NAMESPACE, POWERTOOLS_SERVICE_PREFIX
 from infra.nag import acknowledge
+from spothive.topology import FunctionSpec
 
 BASIC_ROLE = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 VPC_ROLE = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"

@@ -19,10 +19,10 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from spothive import topology
 
 from infra.constants import DEFAULT_LIMIT, PUBLIC_ROUTE_LIMITS
 from infra.nag import acknowledge
+from spothive import topology
 
 APIGW_LOGS_POLICY = (
     "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"

@@ -11,12 +11,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from spothive import topology
 
 from infra import staging
 from infra.constants import API_ALIAS, FUNCTIONS_DIR
 from infra.lambdas import FunctionShared, build_function
 from infra.nag import acknowledge
+from spothive import topology
 
 
 def _deps_code(root: Path) -> lambda_.Code:

@@ -9,11 +9,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from spothive import topology
 
 from infra import staging
 from infra.lambdas import FunctionShared, build_function
 from infra.nag import acknowledge
+from spothive import topology
 
 
 def _secure_bucket(scope: Construct, construct_id: str, **kwargs: object) -> s3.Bucket:

@@ -10,9 +10,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from spothive import topology
 
 from infra.nag import acknowledge
+from spothive import topology
 
 
 class Workflows(Construct):

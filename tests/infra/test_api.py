@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from spothive import topology
-
 from infra.constants import DEFAULT_LIMIT, SIGNUP_LIMIT, TOKEN_LIMIT
+from spothive import topology
 from tests.infra.conftest import resources
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from spothive import topology
-from spothive.adapters.dynamo.schema import ALL_TABLES, TableSpec
 
 from infra.constants import DEFAULT_TABLE_PREFIX
+from spothive import topology
+from spothive.adapters.dynamo.schema import ALL_TABLES, TableSpec
 from tests.infra.conftest import resources
 
 EXPECTED_RATES = {

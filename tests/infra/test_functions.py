@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from spothive import topology
 
 from infra.access import ASSUMES_CUSTOMER_ROLE, TABLE_ACCESS
 from infra.constants import CUSTOMER_ROLE_ARN_PATTERN
+from spothive import topology
 from tests.infra.conftest import resources
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator
 
 from spothive.domain.catalog import Catalog, load_builtin_catalog, load_catalog_csv
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
@@ -17,22 +14,14 @@ from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.packing.problem import CatalogError
 from spothive.domain.plan_validation import validate_plan
 from spothive.domain.projection import project_savings
+from spothive.schemas import validate
 
 EXIT_INVALID = 2
 
 
-def load_schema(name: str) -> dict[str, Any]:
-    """A JSON Schema shipped in ``spothive/schemas``."""
-    text = resources.files("spothive.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
 def schema_errors(document: Any, name: str) -> list[str]:
     """Human-readable errors, each naming the JSON path of the bad field."""
-    validator = Draft202012Validator(load_schema(name))
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    return [f"{name}: {e.json_path}: {e.message}" for e in errors]
+    return [f"{name}: {e.path}: {e.message}" for e in validate(document, name)]
 
 
 def _read_json(path: str, what: str) -> Any:

@@ -1,0 +1,74 @@
+"""The in-cluster agent's link to SpotHive: install command, token, heartbeats and snapshots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from spothive.domain.agent_link import AgentHealth, agent_health, helm_command, new_agent_token, token_hash
+from spothive.domain.errors import NotFound, Unauthorized
+from spothive.ports import Clock, InventoryRepo, Principal
+from spothive.ports_metrics import AgentTokens, Heartbeats, SnapshotStore
+
+
+@dataclass(frozen=True, slots=True)
+class AgentInstall:
+    """What the customer runs to install the agent (the token is shown this once)."""
+
+    cluster_id: str
+    helm_command: str
+    token: str
+
+
+class AgentService:
+    """Use cases of ``/api/clusters/connect``, ``/api/clusters/{id}/verify`` and ``/api/agent``."""
+
+    def __init__(
+        self,
+        inventory: InventoryRepo,
+        tokens: AgentTokens,
+        heartbeats: Heartbeats,
+        snapshots: SnapshotStore,
+        clock: Clock,
+        api_url: str,
+    ) -> None:
+        self._inventory = inventory
+        self._tokens = tokens
+        self._heartbeats = heartbeats
+        self._snapshots = snapshots
+        self._clock = clock
+        self._api_url = api_url
+
+    def connect(self, principal: Principal, cluster_id: str) -> AgentInstall:
+        """Issue a fresh agent token for one of the caller's clusters (replacing any earlier one)."""
+        cluster = self._inventory.get_cluster(principal.org_id, cluster_id)
+        if cluster is None:
+            raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
+        token = new_agent_token()
+        self._tokens.set_token_hash(principal.org_id, cluster_id, token_hash(token))
+        return AgentInstall(cluster_id, helm_command(cluster_id, cluster.name, self._api_url, token), token)
+
+    def verify(self, principal: Principal, cluster_id: str) -> AgentHealth:
+        """Green when the cluster's agent called in within 60 s."""
+        if self._inventory.get_cluster(principal.org_id, cluster_id) is None:
+            raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
+        return agent_health(self._heartbeats.last_seen(cluster_id), self._clock.now())
+
+    def authenticate_agent(self, token: str) -> tuple[str, str]:
+        """``(org_id, cluster_id)`` for a valid agent token; ``Unauthorized`` otherwise."""
+        found = self._tokens.cluster_for(token_hash(token)) if token else None
+        if found is None:
+            raise Unauthorized("unknown agent token")
+        return found
+
+    def heartbeat(self, token: str) -> str:
+        """Record that the agent holding ``token`` is alive; returns its cluster id."""
+        _, cluster_id = self.authenticate_agent(token)
+        self._heartbeats.beat(cluster_id, self._clock.now())
+        return cluster_id
+
+    def save_snapshot(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> None:
+        """Keep the latest snapshot of a cluster the org owns (validated against the schema beforehand)."""
+        if self._inventory.get_cluster(org_id, cluster_id) is None:
+            raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
+        self._snapshots.save(org_id, cluster_id, snapshot)

@@ -71,7 +71,8 @@ def build_shapes_lp(problem: Problem, agg: Aggregate) -> ShapesLp:
             if k <= PER_NODE_LIMIT and k < shape.count:
                 limits.append((x, lp.n_col[t], k))
         for g, grp in enumerate(agg.groups):
-            room = max(grp.free, key=lambda f: f[0]) if grp.kept else grp.cap
+            if not grp.nodes:
+                continue
             if grp.kept:
                 ok = any(fits(shape.req, f) for f in grp.free)
             else:
@@ -83,7 +84,7 @@ def build_shapes_lp(problem: Problem, agg: Aggregate) -> ShapesLp:
             cols.append(x)
             _add_use(dest_rows[("g", g)], x, shape.req)
             if not grp.kept:
-                k = _per_node(shape.req, room)
+                k = _per_node(shape.req, grp.cap)
                 if k <= PER_NODE_LIMIT and k < shape.count:
                     limits.append((x, lp.z_col[g], k))
         model.rows.append((cols, [1.0] * len(cols), float(shape.count), float(shape.count)))
@@ -119,6 +120,7 @@ class LpAnswer:
     bound: float | None
     values: list[float]
     lp: ShapesLp
+    agg: Aggregate
 
 
 def solve_shapes_lp(
@@ -128,6 +130,6 @@ def solve_shapes_lp(
     lp = build_shapes_lp(problem, agg)
     result = solver.solve(lp.model, time_limit_s)
     if result.status != "optimal":
-        return LpAnswer(None, [], lp)
+        return LpAnswer(None, [], lp, agg)
     value = agg.fixed_cost + result.objective
-    return LpAnswer(value - 1e-7 * abs(value), result.values, lp)
+    return LpAnswer(value - 1e-7 * abs(value), result.values, lp, agg)

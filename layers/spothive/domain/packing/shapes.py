@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from spothive.domain.packing.offers import ClassKey, class_key, offer_accepts
-from spothive.domain.packing.problem import Offer, Problem
+from spothive.domain.packing.problem import Bin, Offer, Problem
 
 Cap = tuple[int, int, int, int]
 
@@ -150,3 +150,32 @@ def group_accepts(problem: Problem, group: NodeGroup, shape: Shape, index: int) 
     if arch is not None and labels.get("kubernetes.io/arch") != arch:
         return False
     return all(labels.get(k) == v for k, v in selector)
+
+
+def residual(problem: Problem, agg: Aggregate, bins: list[Bin], pods: list[int]) -> Aggregate:
+    """The aggregate of what is left: ``pods`` still to place, existing nodes with their current free room.
+
+    ``bins`` are the layout's bins (existing nodes first, by node index); every active existing node is
+    treated as kept, every inactive one as gone.
+    """
+    groups: list[NodeGroup] = []
+    group_of = list(agg.group_of)
+    for grp in agg.groups:
+        live = [i for i in grp.nodes if bins[i].active]
+        free = [(bins[i].free_c, bins[i].free_m, bins[i].free_g, bins[i].free_n) for i in live]
+        groups.append(NodeGroup(live, True, grp.price, grp.cap, free))
+    index: dict[tuple[object, ...], int] = {}
+    shapes: list[Shape] = []
+    for p in pods:
+        req = (problem.pod_c[p], problem.pod_m[p], problem.pod_g[p], 1)
+        key = class_key(problem, p)
+        sk = (req, key, problem.snapshot.pods[p].tolerations)
+        if sk not in index:
+            index[sk] = len(shapes)
+            shapes.append(Shape(req, key, problem.snapshot.pods[p].tolerations))
+        s = shapes[index[sk]]
+        s.pods.append(p)
+        orig = problem.pod_orig[p]
+        if orig >= 0 and bins[orig].active:
+            s.homes.add(group_of[orig])
+    return Aggregate(shapes, [g for g in groups], agg.columns, group_of, 0.0)

@@ -73,10 +73,7 @@ def build_shapes_lp(problem: Problem, agg: Aggregate) -> ShapesLp:
         for g, grp in enumerate(agg.groups):
             if not grp.nodes:
                 continue
-            if grp.kept:
-                ok = any(fits(shape.req, f) for f in grp.free)
-            else:
-                ok = fits(shape.req, grp.cap)
+            ok = any(fits(shape.req, f) for f in grp.free) if grp.kept else fits(shape.req, grp.cap)
             if not ok or not group_accepts(problem, grp, shape, g):
                 continue
             x = var(0.0, float(shape.count))

@@ -36,8 +36,10 @@ def _quotas(weights: dict[Dest, float], total: int) -> dict[Dest, int]:
     return {d: n for d, n in out.items() if n > 0}
 
 
-def _drain(layout: Layout, agg: Aggregate, values: list[float], z_col: dict[int, int]) -> list[int]:
-    """Deactivate the removable nodes the LP does not keep; return their pods."""
+def _drain(
+    layout: Layout, agg: Aggregate, values: list[float], z_col: dict[int, int], placeable: list[bool]
+) -> list[int]:
+    """Deactivate the removable nodes the LP does not keep (their pods must fit new nodes); return the pods."""
     pr = layout.problem
     moved: list[int] = []
     for g, grp in enumerate(agg.groups):
@@ -47,6 +49,8 @@ def _drain(layout: Layout, agg: Aggregate, values: list[float], z_col: dict[int,
         fullest = sorted(grp.nodes, key=lambda i: -len(layout.bins[i].pods))
         for i in fullest[keep:]:
             victim = layout.bins[i]
+            if not all(placeable[p] for p in victim.pods):
+                continue
             counts: dict[int, int] = defaultdict(int)
             for p in victim.pods:
                 if pr.pod_pdb[p] >= 0:
@@ -141,13 +145,14 @@ def lp_layout(
     index: OfferIndex,
     solver: MilpSolver,
     time_limit_s: float,
+    placeable: list[bool],
 ) -> Layout:
     """Turn the LP solution into a valid layout (``layout`` holds every pod on its node today).
 
     Pods the LP sends to existing nodes go first; the LP is then solved again for the pods that did not
     fit, against the room existing nodes have left, and its offer columns are packed.
     """
-    to_place = _drain(layout, agg, answer.values, answer.lp.z_col)
+    to_place = _drain(layout, agg, answer.values, answer.lp.z_col, placeable)
     to_place.extend(p for shape in agg.shapes for p in shape.pods if problem.pod_orig[p] < 0)
     to_group, to_column, _ = _assign(agg, answer, layout, to_place)
     _fill_groups(layout, agg, to_group, index)

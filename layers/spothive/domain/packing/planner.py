@@ -184,16 +184,20 @@ def plan_consolidation(
     best: Layout | None = None
     bound_value = bound.value
     if solver is not None:
-        placeable = [problem.pod_orig[p] >= 0 or _placeable(problem, p) for p in range(len(problem.pod_c))]
+        placeable = [_placeable(problem, p) for p in range(len(problem.pod_c))]
         agg = aggregate(problem, kept, placeable)
         cells = len(agg.shapes) * (len(agg.columns) + len(agg.groups))
         if 0 < cells <= policy.lp_max_cells:
             answer = solve_shapes_lp(problem, agg, solver, policy.milp_time_limit_s)
             if answer.bound is not None:
                 bound_value = max(bound_value, answer.bound)
+                start = initial_layout(problem, kept)
+                start.unplaced = [p for p, ok in enumerate(placeable) if not ok and problem.pod_orig[p] < 0]
                 best = lp_layout(
-                    problem, initial_layout(problem, kept), agg, answer, index, solver, policy.milp_time_limit_s
+                    problem, start, agg, answer, index, solver, policy.milp_time_limit_s, placeable
                 )
+                if any(problem.pod_orig[p] >= 0 for p in best.unplaced):
+                    best = None
     for kappa in STRATEGIES if best is None else LP_BACKUP_STRATEGIES:
         layout = run_strategy(problem, kept, index, kappa)
         if best is None or layout.cost() < best.cost() - 1e-9:

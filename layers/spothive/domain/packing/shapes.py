@@ -129,9 +129,9 @@ def aggregate(problem: Problem, kept: set[int], placeable: list[bool]) -> Aggreg
         s.pods.append(p)
         if orig >= 0:
             s.homes.add(group_of[orig])
-    for g in groups:
-        if g.kept:
-            g.free = [(f[0], f[1], f[2], f[3]) for f in (free[i] for i in g.nodes)]
+    for grp in groups:
+        if grp.kept:
+            grp.free = [(f[0], f[1], f[2], f[3]) for f in (free[i] for i in grp.nodes)]
     columns = offer_columns(problem, {s.key for s in shapes})
     fixed = sum(problem.node_prices[i] for i in kept)
     return Aggregate(shapes, groups, columns, group_of, fixed)
@@ -178,4 +178,4 @@ def residual(problem: Problem, agg: Aggregate, bins: list[Bin], pods: list[int])
         orig = problem.pod_orig[p]
         if orig >= 0 and bins[orig].active:
             s.homes.add(group_of[orig])
-    return Aggregate(shapes, [g for g in groups], agg.columns, group_of, 0.0)
+    return Aggregate(shapes, groups, agg.columns, group_of, 0.0)

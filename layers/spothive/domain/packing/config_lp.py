@@ -120,9 +120,7 @@ class LpAnswer:
     agg: Aggregate
 
 
-def solve_shapes_lp(
-    problem: Problem, agg: Aggregate, solver: MilpSolver, time_limit_s: float
-) -> LpAnswer:
+def solve_shapes_lp(problem: Problem, agg: Aggregate, solver: MilpSolver, time_limit_s: float) -> LpAnswer:
     """Solve the relaxation; the bound is reported only when the solver proves optimality."""
     lp = build_shapes_lp(problem, agg)
     result = solver.solve(lp.model, time_limit_s)

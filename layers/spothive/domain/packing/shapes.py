@@ -78,9 +78,7 @@ def offer_columns(problem: Problem, keys: set[ClassKey]) -> list[Offer]:
         group.sort(key=lambda o: (o.price, -o.cap[0], -o.cap[1], -o.cap[2], o.itype.name))
         kept: list[Offer] = []
         for o in group:
-            if not any(
-                k.price <= o.price and all(k.cap[r] >= o.cap[r] for r in range(4)) for k in kept
-            ):
+            if not any(k.price <= o.price and all(k.cap[r] >= o.cap[r] for r in range(4)) for k in kept):
                 kept.append(o)
         out.extend(kept)
     return out

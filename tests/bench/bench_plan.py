@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "layers"))
 from baselines import ffd_cheapest_type, karpenter_single_node
 from workloads import alibaba, fragmented, real_catalog, shared_data_dir
 
+from spothive.adapters.solver.highs import HighsSolver
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_validation import validate_plan
@@ -33,7 +34,7 @@ def run(name: str, doc: dict[str, Any], catalog: Any) -> dict[str, Any]:
     snapshot = snapshot_from_dict(doc)
     policy = policy_from_dict(POLICY)
     started = time.perf_counter()
-    plan = plan_consolidation(snapshot, catalog, policy)
+    plan = plan_consolidation(snapshot, catalog, policy, solver=HighsSolver(threads=1))
     seconds = time.perf_counter() - started
     violations = validate_plan(snapshot, catalog, plan.to_dict(), policy)
     ffd_nodes, ffd_cost = ffd_cheapest_type(snapshot, catalog, policy)

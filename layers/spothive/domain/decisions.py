@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from spothive.domain.packing.model import Plan
-from spothive.domain.pricing import is_flagged, pool_key
+from spothive.domain.catalog import Catalog
+from spothive.domain.packing.milp import MilpSolver
+from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
+from spothive.domain.packing.planner import plan_consolidation
+from spothive.domain.pricing import is_flagged, pool_key, risk_flag_key
 from spothive.domain.rightsizing import Recommendation
 
 #: Execution order: capacity first, then replacements, then drains/removals, then request changes.
@@ -191,3 +194,42 @@ def resolve_conflicts(
 def _subject(reason: str) -> str:
     head = reason.split(" ", 1)[0]
     return head.rstrip(":")
+
+
+def repair_plan(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    policy: PackingPolicy,
+    plan: Plan,
+    risk: RiskView,
+    solver: MilpSolver | None = None,
+) -> tuple[Plan, ActionPlan]:
+    """Re-plan until the decision engine blocks no drain: blocked nodes stay with their pods in place.
+
+    Each round keeps every node whose removal (or pod moves) was blocked and flags the high-risk pools that
+    caused it, so no other pod is sent there; the blocked actions of every round are reported with the
+    final, fully approved plan. Converges: every round keeps at least one more node.
+    """
+    keep: set[str] = set()
+    flagged = set(policy.flagged_pools)
+    blocked: list[Action] = []
+    for _ in range(len(snapshot.nodes) + 1):
+        result = resolve_conflicts(plan, risk=risk)
+        sources = {a.target for a in result.blocked if a.type in ("remove_node", "move_pods")}
+        if not sources:
+            return plan, ActionPlan(result.actions, (*blocked, *result.blocked))
+        blocked.extend(result.blocked)
+        keep |= sources
+        for n in plan.nodes:
+            if risk.high_risk(n.capacity_type, n.zone, n.instance_type)[0]:
+                flagged.add(risk_flag_key(n.zone, n.instance_type))
+        pinned = tuple(
+            replace(p, do_not_disrupt=True) if p.node in keep else p for p in snapshot.pods
+        )
+        plan = plan_consolidation(
+            replace(snapshot, pods=pinned),
+            catalog,
+            replace(policy, flagged_pools=frozenset(flagged)),
+            solver,
+        )
+    raise AssertionError("repair_plan did not converge")  # pragma: no cover - each round keeps a node

@@ -5,23 +5,30 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from spothive.adapters.solver.highs import HighsSolver
+from spothive.domain.catalog import Catalog
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_validation import validate_plan
 from tests.unit.engine.helpers import tiny_catalog
+from tests.unit.engine.test_gpu import gpu_catalog
 
 TYPES = ["m5.large", "m5.xlarge", "m5.2xlarge", "m7g.xlarge"]
 CATALOG = tiny_catalog()
+GPU_TYPES = ["m5.large", "m5.xlarge", "g5.xlarge", "g5.4xlarge", "c5.large"]
+GPU_CATALOG = Catalog(
+    types={**CATALOG.types, **gpu_catalog().types}, spot_prices=CATALOG.spot_prices, zones=CATALOG.zones
+)
 
 
 @st.composite
-def snapshots(draw: st.DrawFn) -> dict:
+def snapshots(draw: st.DrawFn, types: list[str] = TYPES, catalog: Catalog = CATALOG) -> dict:
     n_nodes = draw(st.integers(1, 6))
     nodes = []
     free = []
     for i in range(n_nodes):
-        itype = draw(st.sampled_from(TYPES))
-        t = CATALOG.types[itype]
+        itype = draw(st.sampled_from(types))
+        t = catalog.types[itype]
         nodes.append(
             {
                 "name": f"n{i}",
@@ -31,17 +38,20 @@ def snapshots(draw: st.DrawFn) -> dict:
                 "taints": draw(st.sampled_from([[], [{"key": "dedicated", "effect": "NoSchedule"}]])),
             }
         )
-        free.append([t.alloc_cpu_m, t.alloc_memory_mib, t.max_pods])
+        free.append([t.alloc_cpu_m, t.alloc_memory_mib, t.max_pods, t.gpus])
     pods = []
     for j in range(draw(st.integers(0, 14))):
         cpu = draw(st.integers(50, 1800))
         mem = draw(st.integers(64, 6000))
+        gpu = draw(st.integers(0, 2)) if catalog is not CATALOG else 0
         home = draw(st.integers(-1, n_nodes - 1))
         on = None
-        if home >= 0 and free[home][0] >= cpu and free[home][1] >= mem and free[home][2] >= 1:
-            free[home][0] -= cpu
-            free[home][1] -= mem
-            free[home][2] -= 1
+        f = free[home] if home >= 0 else None
+        if f is not None and f[0] >= cpu and f[1] >= mem and f[2] >= 1 and f[3] >= gpu:
+            f[0] -= cpu
+            f[1] -= mem
+            f[2] -= 1
+            f[3] -= gpu
             on = f"n{home}"
         selector = draw(
             st.sampled_from(
@@ -61,6 +71,7 @@ def snapshots(draw: st.DrawFn) -> dict:
                 "node": on,
                 "cpu_m": cpu,
                 "memory_mib": mem,
+                "gpu": gpu,
                 "owner": draw(st.sampled_from(["web", "api", ""])),
                 "node_selector": selector,
                 "do_not_disrupt": draw(st.booleans()) and draw(st.booleans()),
@@ -100,6 +111,23 @@ def test_every_plan_is_valid(doc: dict, aggressiveness: int, spot: bool, familie
     plan = plan_consolidation(snap, CATALOG, policy)
     # Then no hard constraint is broken, nothing placed before is lost, and the bound holds
     assert validate_plan(snap, CATALOG, plan.to_dict(), policy) == []
+    assert plan.cost_after_per_hour <= plan.cost_before_per_hour + 1e-9 or any(
+        p.node is None for p in snap.pods
+    )
+    assert plan.lower_bound_per_hour <= plan.cost_after_per_hour + 1e-9
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=snapshots(GPU_TYPES, GPU_CATALOG), aggressiveness=st.integers(20, 80), spot=st.booleans())
+def test_every_lp_plan_with_gpus_is_valid(doc: dict, aggressiveness: int, spot: bool) -> None:
+    # Given a random snapshot with GPU pods and nodes, planned through the shapes LP
+    policy = policy_from_dict(
+        {"aggressiveness": aggressiveness, "spot_allowed": spot, "excluded_namespaces": ["batch"]}
+    )
+    snap = snapshot_from_dict(doc)
+    plan = plan_consolidation(snap, GPU_CATALOG, policy, solver=HighsSolver())
+    # Then the plan is valid, never dearer than today, and above its proven bound
+    assert validate_plan(snap, GPU_CATALOG, plan.to_dict(), policy) == []
     assert plan.cost_after_per_hour <= plan.cost_before_per_hour + 1e-9 or any(
         p.node is None for p in snap.pods
     )

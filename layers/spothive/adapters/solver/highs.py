@@ -36,13 +36,22 @@ class HighsSolver:
                 np.array(ints, dtype=np.int32),
                 np.array([highspy.HighsVarType.kInteger] * len(ints)),
             )
-        for idx, coefs, lo, hi in model.rows:
-            h.addRow(
-                -inf if lo == float("-inf") else lo,
-                inf if hi == float("inf") else hi,
-                len(idx),
-                np.array(idx, dtype=np.int32),
-                np.array(coefs, dtype=np.float64),
+        if model.rows:
+            starts, index, values = [], [], []
+            for idx, coefs, _, _ in model.rows:
+                starts.append(len(index))
+                index.extend(idx)
+                values.extend(coefs)
+            lows = [-inf if lo == float("-inf") else lo for _, _, lo, _ in model.rows]
+            highs = [inf if hi == float("inf") else hi for _, _, _, hi in model.rows]
+            h.addRows(
+                len(model.rows),
+                np.array(lows, dtype=np.float64),
+                np.array(highs, dtype=np.float64),
+                len(index),
+                np.array(starts, dtype=np.int32),
+                np.array(index, dtype=np.int32),
+                np.array(values, dtype=np.float64),
             )
         if warm_start is not None:
             sol = highspy.HighsSolution()

@@ -41,19 +41,28 @@ def _fits(layout: Layout, pod: int, b: Bin, index: OfferIndex) -> bool:
     return pr.compatible(pod, b.labels, b.taints, b.existing)
 
 
-def try_empty(layout: Layout, victim: Bin, targets: list[Bin], index: OfferIndex) -> bool:
-    """Move all pods of ``victim`` to ``targets`` (best fit, within PDBs); undo and say False if stuck."""
+def try_empty(
+    layout: Layout, victim: Bin, targets: list[Bin], index: OfferIndex, gpu_targets: list[Bin] | None = None
+) -> bool:
+    """Move all pods of ``victim`` to ``targets`` (best fit, within PDBs); undo and say False if stuck.
+
+    GPU pods only look at ``gpu_targets`` when given (the targets with free GPUs).
+    """
     pr = layout.problem
     moved: list[tuple[int, Bin, bool]] = []
-    pods = sorted(victim.pods, key=lambda p: -index.bound.worth(pr.pod_c[p], pr.pod_m[p], pr.pod_g[p]))
+    bound = index.bound
+    pods = sorted(victim.pods, key=lambda p: -bound.worth(pr.pod_c[p], pr.pod_m[p], pr.pod_g[p]))
     ok = True
     for pod in pods:
         best: Bin | None = None
         best_left = float("inf")
-        for b in targets:
+        c, m, g = pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]
+        for b in gpu_targets if (g > 0 and gpu_targets is not None) else targets:
+            if b.free_c < c or b.free_m < m or b.free_g < g or b.free_n < 1:
+                continue
             if b is victim or not b.active or not _fits(layout, pod, b, index):
                 continue
-            left = index.bound.worth(b.free_c - pr.pod_c[pod], b.free_m - pr.pod_m[pod], 0)
+            left = bound.y_cpu * (b.free_c - c) + bound.y_mem * (b.free_m - m)
             if left < best_left:
                 best, best_left = b, left
         if best is None:
@@ -94,24 +103,22 @@ def remove_nodes(layout: Layout, index: OfferIndex, max_candidates: int = 400) -
         :max_candidates
     ]
     removed = 0
-    for victim in candidates:
+    targets: list[Bin] = []
+    gpu_targets: list[Bin] = []
+    for n, victim in enumerate(candidates):
         if not victim.active:
             continue
         if not victim.pods:
             victim.active = False
             removed += 1
             continue
-        targets = [
-            b
-            for b in layout.bins
-            if b.active and b is not victim and b.free_n >= 1 and b.free_c >= min_c and b.free_m >= min_m
-        ]
-        free_c = sum(b.free_c for b in targets)
-        free_m = sum(b.free_m for b in targets)
-        need_c = victim.cap[0] - victim.free_c
-        need_m = victim.cap[1] - victim.free_m
-        if free_c < need_c or free_m < need_m:
-            continue
-        if try_empty(layout, victim, targets, index):
+        if n % 32 == 0:
+            targets = [
+                b
+                for b in layout.bins
+                if b.active and b.free_n >= 1 and b.free_c >= min_c and b.free_m >= min_m
+            ]
+            gpu_targets = [b for b in targets if b.free_g > 0]
+        if try_empty(layout, victim, targets, index, gpu_targets):
             removed += 1
     return removed

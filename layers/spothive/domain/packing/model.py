@@ -94,6 +94,7 @@ class PackingPolicy:
     flagged_pools: frozenset[str] = frozenset()
     milp_time_limit_s: float = 5.0
     milp_max_pods: int = 60
+    lp_max_cells: int = 100_000  # largest shapes x destinations the shapes LP is built for
 
     @property
     def all_excluded_namespaces(self) -> frozenset[str]:

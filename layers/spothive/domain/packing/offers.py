@@ -35,6 +35,7 @@ class OfferIndex:
     _class_offers: dict[ClassKey, list[Offer]] = field(default_factory=dict)
     _accepts: dict[tuple[int, ClassKey], bool] = field(default_factory=dict)
     _offer_id: dict[int, int] = field(default_factory=dict)
+    _fronts: dict[tuple[ClassKey, ...], list[Offer]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_price = sorted(self.problem.offers, key=lambda o: (o.price, -o.cap[0], o.itype.name, o.zone))
@@ -62,20 +63,27 @@ class OfferIndex:
             self._class_offers[key] = found
         return found
 
+    def _front(self, keys: Sequence[ClassKey]) -> list[Offer]:
+        """Offers all ``keys`` accept, cheapest first, without any another offer beats on price and size."""
+        memo = tuple(sorted(set(keys), key=repr))
+        found = self._fronts.get(memo)
+        if found is None:
+            found = []
+            for offer in self.by_price:
+                if not all(self.accepts(offer, k) for k in memo):
+                    continue
+                cap = offer.cap
+                if any(all(f.cap[r] >= cap[r] for r in range(4)) for f in found):
+                    continue
+                found.append(offer)
+            self._fronts[memo] = found
+        return found
+
     def cheapest_fitting(self, keys: Sequence[ClassKey], need: tuple[int, int, int, int]) -> Offer | None:
         """The cheapest offer every class in ``keys`` accepts whose capacity covers ``need``."""
-        floor = self.bound.worth(need[0], need[1], need[2]) * 0.999
-        lo, hi = 0, len(self.by_price)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.by_price[mid].price < floor:
-                lo = mid + 1
-            else:
-                hi = mid
-        for offer in self.by_price[lo:]:
+        for offer in self._front(keys):
             cap = offer.cap
-            fits = cap[0] >= need[0] and cap[1] >= need[1] and cap[2] >= need[2] and cap[3] >= need[3]
-            if fits and all(self.accepts(offer, k) for k in keys):
+            if cap[0] >= need[0] and cap[1] >= need[1] and cap[2] >= need[2] and cap[3] >= need[3]:
                 return offer
         return None
 

@@ -8,17 +8,22 @@ from collections.abc import Callable, Sequence
 from spothive.domain.catalog import Catalog
 from spothive.domain.packing.bound import Bound, lower_bound
 from spothive.domain.packing.build import build_plan
+from spothive.domain.packing.config_lp import solve_shapes_lp
 from spothive.domain.packing.improve import downsize, remove_nodes
 from spothive.domain.packing.layout import Layout
+from spothive.domain.packing.lp_plan import lp_layout
 from spothive.domain.packing.milp import MilpSolver, improve_with_milp
 from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
 from spothive.domain.packing.offers import ClassKey, OfferIndex, class_key, offer_accepts
 from spothive.domain.packing.pack import fill_existing, pack_new
 from spothive.domain.packing.problem import Bin, Problem, build_problem
+from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
 
 #: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
 STRATEGIES: tuple[float, ...] = (0.0, 1.0, 1.3, float("inf"))
+#: Thresholds still tried when the shapes LP gave a layout (a cheap safety net).
+LP_BACKUP_STRATEGIES: tuple[float, ...] = (1.0,)
 
 
 def node_usage(problem: Problem) -> list[list[int]]:
@@ -177,7 +182,23 @@ def plan_consolidation(
     bound = compute_bound(problem, kept)
     index = OfferIndex(problem, bound)
     best: Layout | None = None
-    for kappa in STRATEGIES:
+    bound_value = bound.value
+    if solver is not None:
+        placeable = [_placeable(problem, p) for p in range(len(problem.pod_c))]
+        agg = aggregate(problem, kept, placeable)
+        cells = len(agg.shapes) * (len(agg.columns) + len(agg.groups))
+        if 0 < cells <= policy.lp_max_cells:
+            answer = solve_shapes_lp(problem, agg, solver, policy.milp_time_limit_s)
+            if answer.bound is not None:
+                bound_value = max(bound_value, answer.bound)
+                start = initial_layout(problem, kept)
+                start.unplaced = [p for p, ok in enumerate(placeable) if not ok and problem.pod_orig[p] < 0]
+                best = lp_layout(
+                    problem, start, agg, answer, index, solver, policy.milp_time_limit_s, placeable
+                )
+                if any(problem.pod_orig[p] >= 0 for p in best.unplaced):
+                    best = None
+    for kappa in STRATEGIES if best is None else LP_BACKUP_STRATEGIES:
         layout = run_strategy(problem, kept, index, kappa)
         if best is None or layout.cost() < best.cost() - 1e-9:
             best = layout
@@ -189,4 +210,4 @@ def plan_consolidation(
         if improved is not None:
             best, method = improved, "milp"
     spread_spot_pools(best, index)
-    return build_plan(best, bound.value, kept, method, clock() - started)
+    return build_plan(best, bound_value, kept, method, clock() - started)

@@ -50,12 +50,11 @@ class Offer:
     zone: str
     price: float
     labels: Mapping[str, str]
+    cap: tuple[int, int, int, int] = (0, 0, 0, 0)  # allocatable (cpu_m, memory_mib, gpus, pods)
 
-    @property
-    def cap(self) -> tuple[int, int, int, int]:
-        """Allocatable (cpu_m, memory_mib, gpus, pods)."""
+    def __post_init__(self) -> None:
         t = self.itype
-        return (t.alloc_cpu_m, t.alloc_memory_mib, t.gpus, t.max_pods)
+        object.__setattr__(self, "cap", (t.alloc_cpu_m, t.alloc_memory_mib, t.gpus, t.max_pods))
 
 
 @dataclass(slots=True)

@@ -22,17 +22,20 @@ def spread_spot_pools(layout: Layout, index: OfferIndex) -> None:
         return
     cap = max(1, math.ceil(pr.policy.max_pool_share * len(spot_bins)))
     choices: dict[int, list[Offer]] = {}
+    by_type: dict[str, list[Offer]] = {}
+    for o in index.by_price:
+        if o.capacity_type == "spot":
+            by_type.setdefault(o.itype.name, []).append(o)
+    memo: dict[tuple[object, ...], list[Offer]] = {}
     for b in spot_bins:
         assert b.offer is not None
-        keys = {class_key(pr, p) for p in b.pods}
-        alts = [
-            o
-            for o in index.by_price
-            if o.itype.name == b.offer.itype.name
-            and o.capacity_type == "spot"
-            and all(index.accepts(o, k) for k in keys)
-        ]
-        choices[b.idx] = alts or [b.offer]
+        keys = tuple(sorted({class_key(pr, p) for p in b.pods}, key=repr))
+        mk = (b.offer.itype.name, keys)
+        if mk not in memo:
+            memo[mk] = [
+                o for o in by_type.get(b.offer.itype.name, []) if all(index.accepts(o, k) for k in keys)
+            ]
+        choices[b.idx] = memo[mk] or [b.offer]
     counts: dict[tuple[str, str], int] = {}
     for b in sorted(spot_bins, key=lambda b: (len(choices[b.idx]), b.idx)):
         alts = choices[b.idx]

@@ -8,18 +8,32 @@ from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
+from spothive.adapters.aws.price_feed import AwsPriceFeed
+from spothive.adapters.aws.snapshot_store import S3SnapshotStore
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
+from spothive.adapters.cache.heartbeats import RedisHeartbeats
+from spothive.adapters.cache.hot_prices import RedisHotPrices
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.adapters.cache.redis_client import redis_client
+from spothive.adapters.catalog_source import HotCatalogSource
 from spothive.adapters.dynamo import models
+from spothive.adapters.dynamo.agent_tokens import DynamoAgentTokens
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
+from spothive.adapters.memory.price_feed import SnapshotPriceFeed
+from spothive.adapters.memory.snapshot_store import MemorySnapshotStore
+from spothive.adapters.solver.highs import HighsSolver
 from spothive.adapters.system_clock import SystemClock
 from spothive.ports import DiscoveryTrigger
+from spothive.ports_metrics import SnapshotStore
+from spothive.ports_pricing import PriceFeed
+from spothive.services.agents import AgentService
 from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
+from spothive.services.metrics import MetricsService
+from spothive.services.prices import PriceRefresher
 from spothive.settings import Settings, get_settings
 
 
@@ -87,6 +101,42 @@ class Container:
     @cached_property
     def clusters(self) -> ClusterService:
         return ClusterService(self.inventory)
+
+    @cached_property
+    def hot_prices(self) -> RedisHotPrices:
+        return RedisHotPrices(self.redis, self.settings.region)
+
+    @cached_property
+    def catalogs(self) -> HotCatalogSource:
+        return HotCatalogSource(self.hot_prices, self.settings.catalog_csv)
+
+    @cached_property
+    def price_feed(self) -> PriceFeed:
+        if self.settings.price_source == "snapshot":
+            return SnapshotPriceFeed(self.catalogs.catalog())
+        return AwsPriceFeed(self.settings.region)
+
+    @cached_property
+    def price_refresher(self) -> PriceRefresher:
+        types = sorted(self.catalogs.catalog().types)
+        return PriceRefresher(self.price_feed, self.hot_prices, self.clock, types)
+
+    @cached_property
+    def snapshots(self) -> SnapshotStore:
+        if self.settings.data_bucket:
+            return S3SnapshotStore(self.settings.data_bucket, self.settings.region)
+        return MemorySnapshotStore()
+
+    @cached_property
+    def metrics(self) -> MetricsService:
+        return MetricsService(self.inventory, self.catalogs, self.snapshots, solver=HighsSolver())
+
+    @cached_property
+    def agents(self) -> AgentService:
+        return AgentService(
+            self.inventory, DynamoAgentTokens(), RedisHeartbeats(self.redis), self.snapshots, self.clock,
+            self.settings.api_base_url,
+        )
 
 
 @lru_cache(maxsize=1)

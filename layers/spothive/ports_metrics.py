@@ -38,3 +38,13 @@ class AgentTokens(Protocol):
     def cluster_for(self, token_hash: str) -> tuple[str, str] | None:
         """``(org_id, cluster_id)`` of the cluster holding that token hash."""
         ...
+
+
+class HotPrices(Protocol):
+    """Prices refreshed every five minutes (SVC-PRICE-01), shared by every function."""
+
+    def store(
+        self, spot: dict[tuple[str, str], float], on_demand: dict[str, float], at: datetime
+    ) -> None: ...
+
+    def spot(self) -> dict[tuple[str, str], float]: ...

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     hub_account_id: str = "000000000000"
     customer_template_url: str = "https://spothive-public.s3.amazonaws.com/customer-role.template.json"
     model_bucket: str = ""
+    #: Bucket for cluster snapshots and audit exports; empty keeps snapshots in process memory.
+    data_bucket: str = ""
+    #: Instance catalog CSV (the format of ec2_instance_types_karpenter.csv); empty uses the built-in one.
+    catalog_csv: str = ""
+    #: Where the price worker reads prices: "aws" (Pricing + EC2 APIs) or "snapshot" (built-in, offline).
+    price_source: str = "aws"
     customer_role_name: str = "SpotHiveAccess"
     scan_regions: str = "us-east-1"
     safe_mode: bool = False

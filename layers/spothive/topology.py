@@ -66,7 +66,9 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "api-clusters", "api_clusters.handler", "Clusters, metrics and the activity feed", needs_redis=True,
-        routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity"),
+        routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent"),
+        # agents authenticate with their per-cluster token, checked by the function itself
+        public_routes=(("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot")),
     ),
     FunctionSpec(
         "api-config", "api_config.handler", "Node templates, policies and hibernation", needs_redis=True,

@@ -49,7 +49,7 @@ class Spend:
 
     @property
     def monthly(self) -> float:
-        """Hourly × 730, rounded to cents."""
+        """Hourly x 730, rounded to cents."""
         return round(self.hourly * HOURS_PER_MONTH, 2)
 
 

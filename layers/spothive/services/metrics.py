@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spothive.domain.errors import NotFound
+from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import PackingPolicy, policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nodes, spot_moves, total
@@ -50,13 +51,20 @@ class Kpis:
 class MetricsService:
     """Use cases of ``/api/metrics``."""
 
-    def __init__(self, inventory: InventoryRepo, catalogs: CatalogSource, snapshots: SnapshotStore) -> None:
+    def __init__(
+        self,
+        inventory: InventoryRepo,
+        catalogs: CatalogSource,
+        snapshots: SnapshotStore,
+        solver: MilpSolver | None = None,
+    ) -> None:
         self._inventory = inventory
         self._catalogs = catalogs
         self._snapshots = snapshots
+        self._solver = solver
 
     def kpis(self, principal: Principal) -> Kpis:
-        """Σ hourly price × 730 over running instances, and the same after each cluster's projection."""
+        """Σ hourly price x 730 over running instances, and the same after each cluster's projection."""
         running = [s for s in self._inventory.list_instances(principal.org_id) if s.instance.state == "running"]
         catalog = self._catalogs.catalog()
         priced = price_nodes(catalog, (_node(s) for s in running))
@@ -92,7 +100,9 @@ class MetricsService:
         catalog = self._catalogs.catalog()
         snapshot = self._snapshots.latest(org_id, cluster_id)
         if snapshot is not None:
-            plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, _policy(snapshot))
+            plan = plan_consolidation(
+                snapshot_from_dict(snapshot), catalog, _policy(snapshot), solver=self._solver
+            )
             return ClusterProjection(
                 cluster_id,
                 Spend(round(plan.cost_before_per_hour, 6), 0),

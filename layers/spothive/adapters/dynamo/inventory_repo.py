@@ -51,22 +51,22 @@ class DynamoInventoryRepo:
     def upsert_clusters(
         self, org_id: str, clusters: Sequence[DiscoveredCluster], node_counts: dict[str, int], seen_at: datetime
     ) -> None:
+        # UpdateItem, not PutItem: attributes other writers own (the agent token hash) survive a scan.
         for cluster in clusters:
-            existing = self.get_cluster(org_id, cluster.cluster_id)
-            ClusterModel(
-                org_id,
-                cluster.cluster_id,
-                account_id=cluster.account_id,
-                name=cluster.name,
-                region=cluster.region,
-                arn=cluster.arn,
-                version=cluster.version,
-                status=cluster.status,
-                nodegroups=list(cluster.nodegroups),
-                node_count=node_counts.get(cluster.cluster_id, 0),
-                first_seen=existing.first_seen if existing else seen_at,
-                last_seen=seen_at,
-            ).save()
+            ClusterModel(org_id, cluster.cluster_id).update(
+                actions=[
+                    ClusterModel.account_id.set(cluster.account_id),
+                    ClusterModel.name.set(cluster.name),
+                    ClusterModel.region.set(cluster.region),
+                    ClusterModel.arn.set(cluster.arn),
+                    ClusterModel.version.set(cluster.version),
+                    ClusterModel.status.set(cluster.status),
+                    ClusterModel.nodegroups.set(list(cluster.nodegroups)),
+                    ClusterModel.node_count.set(node_counts.get(cluster.cluster_id, 0)),
+                    ClusterModel.first_seen.set(ClusterModel.first_seen | seen_at),
+                    ClusterModel.last_seen.set(seen_at),
+                ]
+            )
 
     def cluster_ids(self, org_id: str, account_id: str) -> list[str]:
         return [

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, Field
 
 from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.snapshots import checked_snapshot
 from spothive.services.clusters import ClusterView
 
 router = APIRouter(tags=["clusters"])
@@ -54,3 +56,50 @@ def list_clusters(principal: CurrentPrincipal, services: Services) -> ClusterLis
 def get_cluster(cluster_id: str, principal: CurrentPrincipal, services: Services) -> ClusterResponse:
     """One cluster of the caller's org (another org's id is 404)."""
     return cluster_response(services.clusters.get(principal, cluster_id))
+
+
+class ConnectRequest(BaseModel):
+    cluster_id: str = Field(min_length=1, max_length=64)
+
+
+class HelmCommand(BaseModel):
+    cluster_id: str
+    helm_command: str
+    token: str = Field(description="Shown once; SpotHive keeps only its SHA-256")
+
+
+class AgentStatus(BaseModel):
+    cluster_id: str
+    status: str
+    last_seen: datetime | None
+    seconds_since: float | None
+
+
+class Accepted(BaseModel):
+    cluster_id: str
+    accepted: bool = True
+
+
+@router.post("/api/clusters/connect", response_model=HelmCommand)
+def connect(body: ConnectRequest, principal: CurrentPrincipal, services: Services) -> HelmCommand:
+    """The Helm command that installs the agent, with a fresh per-cluster token."""
+    install = services.agents.connect(principal, body.cluster_id)
+    return HelmCommand(cluster_id=install.cluster_id, helm_command=install.helm_command, token=install.token)
+
+
+@router.get("/api/clusters/{cluster_id}/verify", response_model=AgentStatus)
+def verify(cluster_id: str, principal: CurrentPrincipal, services: Services) -> AgentStatus:
+    """Agent heartbeat: green when it called in within 60 s, red otherwise."""
+    health = services.agents.verify(principal, cluster_id)
+    return AgentStatus(
+        cluster_id=cluster_id, status=health.status, last_seen=health.last_seen, seconds_since=health.seconds_since
+    )
+
+
+@router.put("/api/clusters/{cluster_id}/snapshot", response_model=Accepted)
+def upload_snapshot(
+    cluster_id: str, principal: CurrentPrincipal, services: Services, body: Annotated[Any, Body()]
+) -> Accepted:
+    """Upload a cluster snapshot (the agent's format) so projections can re-pack its pods."""
+    services.agents.save_snapshot(principal.org_id, cluster_id, checked_snapshot(body))
+    return Accepted(cluster_id=cluster_id)

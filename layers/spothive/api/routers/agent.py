@@ -1,0 +1,45 @@
+"""``/api/agent``: what the in-cluster agent calls, authenticated by its per-cluster token."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from spothive.api.deps import Services
+from spothive.api.snapshots import checked_snapshot
+from spothive.domain.errors import Unauthorized
+
+router = APIRouter(prefix="/api/agent", tags=["agent"])
+_bearer = HTTPBearer(auto_error=False, description="Per-cluster agent token")
+
+
+def agent_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    """The bearer token of the calling agent."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("an agent token is required")
+    return credentials.credentials
+
+
+AgentToken = Annotated[str, Depends(agent_token)]
+
+
+class HeartbeatResponse(BaseModel):
+    cluster_id: str
+    accepted: bool = True
+
+
+@router.post("/heartbeat", response_model=HeartbeatResponse)
+def heartbeat(token: AgentToken, services: Services) -> HeartbeatResponse:
+    """The agent is alive (the dashboard shows green for 60 s)."""
+    return HeartbeatResponse(cluster_id=services.agents.heartbeat(token))
+
+
+@router.put("/snapshot", response_model=HeartbeatResponse)
+def snapshot(token: AgentToken, services: Services, body: Annotated[Any, Body()]) -> HeartbeatResponse:
+    """The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format."""
+    org_id, cluster_id = services.agents.authenticate_agent(token)
+    services.agents.save_snapshot(org_id, cluster_id, checked_snapshot(body))
+    return HeartbeatResponse(cluster_id=cluster_id)

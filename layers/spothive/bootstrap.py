@@ -4,22 +4,37 @@ from __future__ import annotations
 
 from functools import cached_property, lru_cache
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
+from spothive.adapters.aws.export_sink import S3ExportSink
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
 from spothive.adapters.cache.redis_client import redis_client
 from spothive.adapters.dynamo import models
+from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
+from spothive.adapters.local_export_sink import LocalExportSink
 from spothive.adapters.system_clock import SystemClock
-from spothive.ports import DiscoveryTrigger
+from spothive.ports import DiscoveryTrigger, ExportSink
+from spothive.services.audit import AuditService
 from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
 from spothive.settings import Settings, get_settings
+
+
+class ExportSettings(BaseSettings):
+    """Where audit exports go: ``SPOTHIVE_EXPORTS_BUCKET`` on AWS, else files under ``SPOTHIVE_DATA_DIR``."""
+
+    model_config = SettingsConfigDict(env_prefix="SPOTHIVE_", extra="ignore")
+
+    exports_bucket: str = ""
+    data_dir: str = ".spothive/exports"
 
 
 class Container:
@@ -38,8 +53,23 @@ class Container:
         return redis_client(self.settings.redis_url)
 
     @cached_property
+    def ledger(self) -> AuditStore:
+        return AuditStore(self.settings.region, self.settings.aws_endpoint_url, self.clock.now)
+
+    @cached_property
     def tenancy(self) -> DynamoTenancyRepo:
-        return DynamoTenancyRepo(self.settings.region, self.settings.aws_endpoint_url)
+        return DynamoTenancyRepo(self.settings.region, self.settings.aws_endpoint_url, self.ledger)
+
+    @cached_property
+    def export_sink(self) -> ExportSink:
+        exports = ExportSettings()
+        if exports.exports_bucket:
+            return S3ExportSink(exports.exports_bucket, self.settings.region)
+        return LocalExportSink(exports.data_dir)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        return AuditService(self.ledger, self.export_sink, self.clock)
 
     @cached_property
     def inventory(self) -> DynamoInventoryRepo:
@@ -58,6 +88,7 @@ class Container:
             verifier=JwksTokenVerifier(s.jwks_url, s.issuer, s.cognito_client_id),
             deny_list=RedisTokenDenyList(self.redis, self.clock),
             clock=self.clock,
+            ledger=self.ledger,
         )
 
     @cached_property

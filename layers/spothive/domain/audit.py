@@ -92,7 +92,7 @@ def format_timestamp(moment: datetime) -> str:
 
 def next_record(org_id: str, head: ChainHead, entry: AuditEntry, now: datetime) -> AuditRecord:
     """The record that follows ``head`` in ``org_id``'s chain."""
-    body = {
+    body: dict[str, Any] = {
         "org_id": org_id,
         "seq": head.seq + 1,
         "timestamp": format_timestamp(now),

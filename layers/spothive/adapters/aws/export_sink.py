@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from spothive.adapters.aws.clients import client
+import boto3
+from botocore.config import Config
+
+from spothive.adapters.aws.clients import RETRIES, endpoint_url
 from spothive.ports import ExportLocation
 
 #: How long a download link stays valid.
@@ -16,7 +19,10 @@ class S3ExportSink:
 
     def __init__(self, bucket: str, region: str, s3: Any | None = None) -> None:
         self._bucket = bucket
-        self._s3 = s3 or client("s3", region)
+        self._s3 = s3 or boto3.session.Session().client(
+            "s3", region_name=region, endpoint_url=endpoint_url(),
+            config=RETRIES.merge(Config(signature_version="s3v4")),  # SigV4 URLs (required for SSE-KMS objects)
+        )
 
     def put(self, key: str, body: bytes, content_type: str) -> ExportLocation:
         self._s3.put_object(

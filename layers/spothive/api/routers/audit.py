@@ -89,7 +89,7 @@ def audit_log(record: AuditRecord) -> AuditLog:
     )
 
 
-def _utc(moment: datetime | None, field: str) -> datetime | None:
+def _utc(moment: datetime | None) -> datetime | None:
     """Timestamps without a zone are read as UTC."""
     if moment is None:
         return None
@@ -97,7 +97,7 @@ def _utc(moment: datetime | None, field: str) -> datetime | None:
 
 
 def _window(since: datetime | None, until: datetime | None) -> tuple[datetime | None, datetime | None]:
-    since, until = _utc(since, "from"), _utc(until, "to")
+    since, until = _utc(since), _utc(until)
     if since and until and since > until:
         raise InvalidInput("from must not be later than to", field="from")
     return since, until

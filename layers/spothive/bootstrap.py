@@ -6,6 +6,7 @@ from functools import cached_property, lru_cache
 
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
+from spothive.adapters.aws.export_sink import S3ExportSink
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
 from spothive.adapters.aws.price_feed import AwsPriceFeed
@@ -18,16 +19,19 @@ from spothive.adapters.cache.redis_client import redis_client
 from spothive.adapters.catalog_source import HotCatalogSource
 from spothive.adapters.dynamo import models
 from spothive.adapters.dynamo.agent_tokens import DynamoAgentTokens
+from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
+from spothive.adapters.local_export_sink import LocalExportSink
 from spothive.adapters.memory.price_feed import SnapshotPriceFeed
 from spothive.adapters.memory.snapshot_store import MemorySnapshotStore
 from spothive.adapters.solver.highs import HighsSolver
 from spothive.adapters.system_clock import SystemClock
-from spothive.ports import DiscoveryTrigger
+from spothive.ports import DiscoveryTrigger, ExportSink
 from spothive.ports_metrics import SnapshotStore
 from spothive.ports_pricing import PriceFeed
 from spothive.services.agents import AgentService
+from spothive.services.audit import AuditService
 from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
@@ -57,8 +61,22 @@ class Container:
         return RedisRateLimiter(self.redis, self.clock, enabled=self.settings.rate_limits_enabled)
 
     @cached_property
+    def ledger(self) -> AuditStore:
+        return AuditStore(self.settings.region, self.settings.aws_endpoint_url, self.clock.now)
+
+    @cached_property
     def tenancy(self) -> DynamoTenancyRepo:
-        return DynamoTenancyRepo(self.settings.region, self.settings.aws_endpoint_url)
+        return DynamoTenancyRepo(self.settings.region, self.settings.aws_endpoint_url, self.ledger)
+
+    @cached_property
+    def export_sink(self) -> ExportSink:
+        if self.settings.exports_bucket:
+            return S3ExportSink(self.settings.exports_bucket, self.settings.region)
+        return LocalExportSink(self.settings.data_dir)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        return AuditService(self.ledger, self.export_sink, self.clock)
 
     @cached_property
     def inventory(self) -> DynamoInventoryRepo:
@@ -77,6 +95,7 @@ class Container:
             verifier=JwksTokenVerifier(s.jwks_url, s.issuer, s.cognito_client_id),
             deny_list=RedisTokenDenyList(self.redis, self.clock),
             clock=self.clock,
+            ledger=self.ledger,
         )
 
     @cached_property

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from spothive.domain.audit import AuditEntry, AuditRecord, ChainHead
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance
 from spothive.domain.tenancy import Account, AccountStatus, Org, Role, User
 
@@ -88,12 +89,12 @@ class TokenDenyList(Protocol):
 class TenancyRepo(Protocol):
     """Users, orgs and accounts."""
 
-    def create_signup(self, user: User, org: Org, account: Account) -> None:
-        """Write all three in one transaction; ``Conflict`` when the e-mail exists (nothing written)."""
+    def create_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
+        """Write all three (and ``audit``'s record) in one transaction; ``Conflict`` when the e-mail exists."""
         ...
 
-    def delete_signup(self, user: User, org: Org, account: Account) -> None:
-        """Remove what ``create_signup`` wrote (compensation when the directory refuses the user)."""
+    def delete_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
+        """Remove what ``create_signup`` wrote (compensation), appending ``audit`` in the same transaction."""
         ...
 
     def get_user(self, email: str) -> User | None: ...
@@ -104,8 +105,13 @@ class TenancyRepo(Protocol):
 
     def get_account(self, org_id: str, account_id: str) -> Account | None: ...
 
-    def save_account(self, account: Account, *, expected_status: AccountStatus | None = None) -> None:
-        """Write the account; with ``expected_status``, only if the stored status still matches."""
+    def save_account(
+        self, account: Account, *, expected_status: AccountStatus | None = None, audit: AuditEntry | None = None
+    ) -> None:
+        """Write the account; with ``expected_status``, only if the stored status still matches.
+
+        With ``audit``, its ledger record commits in the same transaction: both or neither.
+        """
         ...
 
     def accounts_with_status(self, status: AccountStatus) -> Iterable[Account]: ...
@@ -205,3 +211,36 @@ class DiscoveryTrigger(Protocol):
     """Starts discovery of one account without waiting for it."""
 
     def scan_account(self, org_id: str, account_id: str) -> None: ...
+
+
+class AuditLedger(Protocol):
+    """The tenant's append-only, hash-chained audit ledger (reads; appends without a business change)."""
+
+    def write(self, org_id: str, entry: AuditEntry) -> AuditRecord:
+        """Append a record on its own (for changes that live outside the database, e.g. a revoked token)."""
+        ...
+
+    def head(self, org_id: str) -> ChainHead: ...
+
+    def records(
+        self, org_id: str, *, after_seq: int = 0, before_seq: int | None = None, limit: int | None = None,
+        newest_first: bool = False,
+    ) -> Iterator[AuditRecord]:
+        """Records with ``after_seq < seq < before_seq`` in ``seq`` order (a Query on the tenant's partition)."""
+        ...
+
+    def get(self, org_id: str, seq: int) -> AuditRecord | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLocation:
+    """Where a stored export can be downloaded, and for how long (``None``: no expiry)."""
+
+    url: str
+    expires_in: int | None
+
+
+class ExportSink(Protocol):
+    """Stores export files: an S3 bucket on AWS, the data directory locally."""
+
+    def put(self, key: str, body: bytes, content_type: str) -> ExportLocation: ...

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     model_bucket: str = ""
     #: Bucket for cluster snapshots and audit exports; empty keeps snapshots in process memory.
     data_bucket: str = ""
+    #: Bucket for audit exports (presigned links); empty writes exports under ``data_dir``.
+    exports_bucket: str = ""
+    data_dir: str = ".spothive/exports"
     #: Instance catalog CSV (the format of ec2_instance_types_karpenter.csv); empty uses the built-in one.
     catalog_csv: str = ""
     #: Where the price worker reads prices: "aws" (Pricing + EC2 APIs) or "snapshot" (built-in, offline).

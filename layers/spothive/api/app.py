@@ -13,7 +13,10 @@ from spothive.api.errors import install_error_handlers
 ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-auth": ("spothive.api.routers.auth",),
     "api-connect": ("spothive.api.routers.connect",),
-    "api-clusters": ("spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent"),
+    "api-clusters": (
+        "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",
+        "spothive.api.routers.activity",
+    ),
     "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
                    "spothive.api.routers.hibernation"),
     "api-audit": ("spothive.api.routers.audit",),

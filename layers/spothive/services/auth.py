@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from spothive.domain.audit import AuditEntry, format_timestamp
+from spothive.domain.audit_views import account_view
 from spothive.domain.errors import InvalidInput, Unauthorized
 from spothive.domain.tenancy import Account, AccountStatus, Org, Role, User, landing_path, normalize_email
 from spothive.ports import (
+    AuditLedger,
     Clock,
     IdentityProvider,
     Principal,
@@ -50,7 +53,9 @@ class AuthService:
         verifier: TokenVerifier,
         deny_list: TokenDenyList,
         clock: Clock,
+        ledger: AuditLedger,
     ) -> None:
+        self._ledger = ledger
         self._repo = repo
         self._idp = idp
         self._verifier = verifier
@@ -76,11 +81,23 @@ class AuthService:
             org_id=org.org_id, account_id=f"acct-{uuid.uuid4().hex[:12]}", status=AccountStatus.PENDING,
             created_at=now,
         )
-        self._repo.create_signup(user, org, account)
+        actor = f"user:{user.user_id}"
+        created = {
+            "org": {"org_id": org.org_id, "name": org.name},
+            "user": {"user_id": user.user_id, "email": user.email, "role": user.role.value},
+            "account": account_view(account),
+        }
+        self._repo.create_signup(
+            user, org, account, audit=AuditEntry(actor, "auth.signup", "org", org.org_id, after=created)
+        )
         try:
             self._idp.create_user(email, password, user_id=user.user_id, org_id=org.org_id, role=user.role)
-        except Exception:
-            self._repo.delete_signup(user, org, account)
+        except Exception as exc:
+            undo = AuditEntry(
+                "system:auth", "auth.signup_rolled_back", "org", org.org_id, before=created,
+                reason=f"the user directory refused the user: {type(exc).__name__}",
+            )
+            self._repo.delete_signup(user, org, account, audit=undo)
             raise
         tokens = self._idp.authenticate(email, password)
         return SignupResult(user.user_id, org.org_id, account.account_id, tokens)
@@ -109,8 +126,14 @@ class AuthService:
         )
 
     def logout(self, principal: Principal) -> None:
-        """Deny-list the caller's token until it expires."""
+        """Deny-list the caller's token until it expires, then record it (the token lives in Redis, so the
+        record follows the revocation rather than sharing a transaction with it)."""
         self._deny.revoke(principal.token_id, principal.expires_at)
+        self._ledger.write(
+            principal.org_id,
+            AuditEntry(principal.actor, "auth.logout", "user", principal.user_id,
+                       after={"token_revoked_until": format_timestamp(principal.expires_at)}),
+        )
 
     def me(self, principal: Principal) -> Me:
         """The caller, their org and where to land."""

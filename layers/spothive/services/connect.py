@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from spothive.domain.audit import AuditEntry
+from spothive.domain.audit_views import account_view
 from spothive.domain.errors import Conflict, DependencyFailed, NotFound
 from spothive.domain.tenancy import Account, AccountStatus, parse_role_arn
 from spothive.ports import Clock, CloudAccess, DiscoveryTrigger, Principal, TenancyRepo
@@ -49,6 +51,7 @@ class ConnectService:
         """Issue a fresh External ID on the org's unlinked account (or a new account) and the stack URL."""
         accounts = self._repo.list_accounts(principal.org_id)
         placeholder = next((a for a in accounts if a.status == AccountStatus.PENDING and not a.role_arn), None)
+        previous = placeholder
         external_id = str(uuid.uuid4())
         if placeholder is None:
             placeholder = Account(
@@ -59,7 +62,11 @@ class ConnectService:
             org_id=placeholder.org_id, account_id=placeholder.account_id, status=AccountStatus.PENDING,
             created_at=placeholder.created_at, external_id=external_id,
         )
-        self._repo.save_account(account)
+        entry = AuditEntry(
+            principal.actor, "account.link", "account", account.account_id,
+            before=account_view(previous), after=account_view(account),
+        )
+        self._repo.save_account(account, expected_status=previous.status if previous else None, audit=entry)
         return LinkResult(
             account_id=account.account_id,
             external_id=external_id,
@@ -80,20 +87,21 @@ class ConnectService:
             session = self._cloud.assume(role_arn, account.external_id, f"spothive-verify-{account_id}")
             denied = session.probe(self._config.probe_region)
         except DependencyFailed as exc:
-            self._fail(account, role_arn, aws_account_id, exc.message)
+            self._fail(principal, account, role_arn, aws_account_id, exc.message)
             raise
         if denied:
             reason = "the role lacks permissions: " + ", ".join(sorted(denied))
-            self._fail(account, role_arn, aws_account_id, reason)
+            self._fail(principal, account, role_arn, aws_account_id, reason)
             raise DependencyFailed(reason, field="role_arn")
         scanning = _with_role(account, role_arn, aws_account_id).moved_to(AccountStatus.SCANNING)
-        self._repo.save_account(scanning, expected_status=account.status)
+        entry = _verify_entry(principal, account, scanning)
+        self._repo.save_account(scanning, expected_status=account.status, audit=entry)
         self._discovery.scan_account(principal.org_id, account_id)
         return self._repo.get_account(principal.org_id, account_id) or scanning
 
-    def _fail(self, account: Account, role_arn: str, aws_account_id: str, reason: str) -> None:
+    def _fail(self, principal: Principal, account: Account, role_arn: str, aws_account_id: str, reason: str) -> None:
         failed = _with_role(account, role_arn, aws_account_id).moved_to(AccountStatus.FAILED, reason)
-        self._repo.save_account(failed)
+        self._repo.save_account(failed, audit=_verify_entry(principal, account, failed, reason))
 
     def _quick_create_url(self, external_id: str) -> str:
         params = urlencode(
@@ -109,6 +117,13 @@ class ConnectService:
             f"https://console.aws.amazon.com/cloudformation/home?region={self._config.region}"
             f"#/stacks/quickcreate?{params}"
         )
+
+
+def _verify_entry(principal: Principal, before: Account, after: Account, reason: str | None = None) -> AuditEntry:
+    return AuditEntry(
+        principal.actor, "account.verify", "account", before.account_id,
+        before=account_view(before), after=account_view(after), reason=reason,
+    )
 
 
 def _with_role(account: Account, role_arn: str, aws_account_id: str) -> Account:

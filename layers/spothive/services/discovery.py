@@ -6,6 +6,8 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from spothive.domain.audit import AuditEntry
+from spothive.domain.audit_views import DISCOVERY_ACTOR, account_view
 from spothive.domain.errors import SpotHiveError
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, diff_instances
 from spothive.domain.tenancy import Account, AccountStatus
@@ -70,11 +72,12 @@ class DiscoveryService:
                 changed=0, error=message,
             )
             self._inventory.record_scan(record)
-            self._tenancy.save_account(account.moved_to(AccountStatus.FAILED, message))
+            failed = account.moved_to(AccountStatus.FAILED, message)
+            self._tenancy.save_account(failed, audit=_scan_entry(account, failed, record))
             return record
         record = self._store(account, instances, clusters, started)
         active = replace(account.moved_to(AccountStatus.ACTIVE), last_scan_at=record.finished_at)
-        self._tenancy.save_account(active)
+        self._tenancy.save_account(active, audit=_scan_entry(account, active, record))
         return record
 
     def _collect(self, account: Account) -> tuple[list[DiscoveredInstance], list[DiscoveredCluster]]:
@@ -111,6 +114,18 @@ class DiscoveryService:
             len(instances), len(diff.added), len(diff.removed), len(diff.changed),
         )
         return record
+
+
+def _scan_entry(before: Account, after: Account, scan: ScanRecord) -> AuditEntry:
+    """One ledger record per scan of an account: the status move and the counts, never the instances."""
+    counts = {
+        "scan": scan.status, "clusters": scan.clusters, "instances": scan.instances, "added": scan.added,
+        "removed": scan.removed, "changed": scan.changed,
+    }
+    return AuditEntry(
+        DISCOVERY_ACTOR, "account.scan", "account", after.account_id,
+        before=account_view(before), after={**(account_view(after) or {}), **counts}, reason=scan.error,
+    )
 
 
 def _relabel(instance: DiscoveredInstance, account_id: str) -> DiscoveredInstance:

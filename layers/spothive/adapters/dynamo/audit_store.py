@@ -73,10 +73,13 @@ class AuditStore:
             return ChainHead()
         return ChainHead(int(item.last_seq or 0), item.last_hash or ChainHead().hash)
 
-    def write(self, org_id: str, entry: AuditEntry, build: TxnBuilder | None = None) -> AuditRecord:
+    def write(
+        self, org_id: str, entry: AuditEntry, build: TxnBuilder | None = None, *, conflict: Conflict | None = None
+    ) -> AuditRecord:
         """Commit ``build``'s writes and the audit record for ``entry`` in one transaction.
 
-        A business condition that fails raises ``Conflict``; a lost race on the chain head retries.
+        A business condition that fails raises ``conflict`` (a generic ``Conflict`` when not given) and
+        writes nothing; a lost race on the chain head retries.
         """
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
@@ -95,22 +98,26 @@ class AuditStore:
                 if "ConditionalCheckFailed" in audit_reasons and "ConditionalCheckFailed" not in reasons[:-2]:
                     continue  # another writer moved the head: retry on the new head
                 if "ConditionalCheckFailed" in reasons:
-                    raise Conflict("the resource changed meanwhile; reload and retry") from exc
+                    raise (conflict or Conflict("the resource changed meanwhile; reload and retry")) from exc
                 if "TransactionConflict" in reasons:
                     continue
                 raise
         raise Conflict("the audit ledger is busy; retry")
 
     def records(
-        self, org_id: str, *, after_seq: int = 0, limit: int | None = None, newest_first: bool = False
+        self, org_id: str, *, after_seq: int = 0, before_seq: int | None = None, limit: int | None = None,
+        newest_first: bool = False,
     ) -> Iterator[AuditRecord]:
-        """Records in ``seq`` order (a Query on the tenant's partition), skipping the head."""
-        if newest_first:
-            condition = AuditModel.seq > max(after_seq, HEAD_SEQ)
-            items = AuditModel.query(org_id, condition, scan_index_forward=False, limit=limit)
+        """Records with ``after_seq < seq < before_seq`` in ``seq`` order (a Query on the tenant's partition,
+        paged lazily), skipping the head."""
+        low = max(after_seq, HEAD_SEQ) + 1
+        if before_seq is None:
+            condition = AuditModel.seq >= low
+        elif before_seq - 1 < low:
+            return
         else:
-            items = AuditModel.query(org_id, AuditModel.seq > max(after_seq, HEAD_SEQ), limit=limit)
-        for item in items:
+            condition = AuditModel.seq.between(low, before_seq - 1)
+        for item in AuditModel.query(org_id, condition, scan_index_forward=not newest_first, limit=limit):
             yield to_record(item)
 
     def get(self, org_id: str, seq: int) -> AuditRecord | None:

@@ -5,41 +5,46 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from spothive.adapters.dynamo.audit_store import AuditStore, TxnBuilder
 from spothive.adapters.dynamo.models import AccountModel, OrgModel, UserModel
+from spothive.adapters.system_clock import SystemClock
+from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict
 from spothive.domain.tenancy import Account, AccountStatus, Org, Role, User
 
 
 class DynamoTenancyRepo:
-    """``TenancyRepo`` on the users, orgs and accounts tables."""
+    """``TenancyRepo`` on the users, orgs and accounts tables; audited writes go through ``AuditStore``."""
 
-    def __init__(self, region: str, host: str | None) -> None:
+    def __init__(self, region: str, host: str | None, ledger: AuditStore | None = None) -> None:
         self._region = region
         self._host = host
+        self._ledger = ledger or AuditStore(region, host, SystemClock().now)
 
-    def create_signup(self, user: User, org: Org, account: Account) -> None:
-        """User, org and placeholder account in one transaction; the e-mail key makes it unique."""
-        try:
-            with TransactWrite(connection=Connection(region=self._region, host=self._host)) as txn:
-                txn.save(_user_item(user), condition=UserModel.email.does_not_exist())
-                txn.save(OrgModel(org.org_id, name=org.name, created_at=org.created_at),
-                         condition=OrgModel.org_id.does_not_exist())
-                txn.save(_account_item(account), condition=AccountModel.account_id.does_not_exist())
-        except TransactWriteError as exc:
-            reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
-            if "ConditionalCheckFailed" in reasons:
-                raise Conflict("an account with this email already exists", field="email") from exc
-            raise
+    def create_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
+        """User, org, placeholder account (and ``audit``'s record) in one transaction; the e-mail key makes it unique."""
 
-    def delete_signup(self, user: User, org: Org, account: Account) -> None:
-        """Undo ``create_signup``."""
-        with TransactWrite(connection=Connection(region=self._region, host=self._host)) as txn:
+        def build(txn: TransactWrite) -> None:
+            txn.save(_user_item(user), condition=UserModel.email.does_not_exist())
+            txn.save(OrgModel(org.org_id, name=org.name, created_at=org.created_at),
+                     condition=OrgModel.org_id.does_not_exist())
+            txn.save(_account_item(account), condition=AccountModel.account_id.does_not_exist())
+
+        duplicate = Conflict("an account with this email already exists", field="email")
+        self._commit(org.org_id, build, audit, duplicate)
+
+    def delete_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
+        """Undo ``create_signup`` (the ledger keeps its record and gains ``audit``'s)."""
+
+        def build(txn: TransactWrite) -> None:
             txn.delete(UserModel(user.email))
             txn.delete(OrgModel(org.org_id))
             txn.delete(AccountModel(account.org_id, account.account_id))
+
+        self._commit(org.org_id, build, audit, Conflict("the sign-up changed meanwhile"))
 
     def get_user(self, email: str) -> User | None:
         try:
@@ -64,14 +69,31 @@ class DynamoTenancyRepo:
         except AccountModel.DoesNotExist:
             return None
 
-    def save_account(self, account: Account, *, expected_status: AccountStatus | None = None) -> None:
-        """Write the account; with ``expected_status`` the write is conditional (optimistic concurrency)."""
+    def save_account(
+        self, account: Account, *, expected_status: AccountStatus | None = None, audit: AuditEntry | None = None
+    ) -> None:
+        """Write the account (with ``expected_status``: only if the stored status still matches) and, with
+        ``audit``, its ledger record in the same transaction."""
         condition = AccountModel.status == expected_status.value if expected_status else None
+        stale = Conflict(f"account {account.account_id} changed meanwhile; retry", field="account_id")
+
+        def build(txn: TransactWrite) -> None:
+            txn.save(_account_item(account), condition=condition)
+
+        self._commit(account.org_id, build, audit, stale)
+
+    def _commit(self, org_id: str, build: TxnBuilder, audit: AuditEntry | None, conflict: Conflict) -> None:
+        """Run ``build`` in one transaction, with ``audit``'s record appended when given."""
+        if audit is not None:
+            self._ledger.write(org_id, audit, build, conflict=conflict)
+            return
         try:
-            _account_item(account).save(condition=condition)
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise Conflict(f"account {account.account_id} changed meanwhile; retry", field="account_id") from exc
+            with TransactWrite(connection=Connection(region=self._region, host=self._host)) as txn:
+                build(txn)
+        except TransactWriteError as exc:
+            reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
+            if "ConditionalCheckFailed" in reasons:
+                raise conflict from exc
             raise
 
     def accounts_with_status(self, status: AccountStatus) -> Iterator[Account]:

@@ -1,0 +1,32 @@
+"""``/api/activity``: the dashboard's live feed, read from the audit ledger."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from spothive.api.deps import CurrentPrincipal, Services
+
+router = APIRouter(prefix="/api/activity", tags=["activity"])
+
+
+class ActivityEvent(BaseModel):
+    id: int
+    timestamp: str
+    actor: str
+    action: str
+    message: str
+
+
+class ActivityFeed(BaseModel):
+    events: list[ActivityEvent]
+
+
+@router.get("/live", response_model=ActivityFeed)
+def live(principal: CurrentPrincipal, services: Services) -> ActivityFeed:
+    """The last 50 actions in the caller's org, newest first, each as a sentence."""
+    items = services.audit.activity(principal.org_id)
+    return ActivityFeed(events=[
+        ActivityEvent(id=i.seq, timestamp=i.timestamp, actor=i.actor, action=i.action, message=i.message)
+        for i in items
+    ])

@@ -1,0 +1,99 @@
+"""moto's server, in this process, on loopback: the local AWS for SpotHive.
+
+Step Functions executions really run (``stepfunctions.execute_state_machine``), Lambda runs without
+Docker and its invocations are dispatched to the in-process handlers (:mod:`spothive.local.dispatch`).
+moto's state is process-global, so run one server per process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+
+from spothive.local import dispatch
+
+LOG = logging.getLogger("spothive.local.moto")
+
+#: The moto configuration the local stack needs (also what ``mock_aws(config=...)`` takes).
+MOTO_CONFIG: dict[str, dict[str, bool]] = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+
+
+class MotoServer:
+    """Start/stop moto's ``ThreadedMotoServer`` on ``host:port`` (port 0 picks a free one)."""
+
+    def __init__(self, port: int = 5000, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self._server = None
+        self._previous_moto_port: str | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://127.0.0.1:<port>`` once started."""
+        if self.port is None:
+            raise RuntimeError("moto server is not running")
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> MotoServer:
+        """Start serving, configure moto and install the Lambda dispatch."""
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address=self.host, port=self.requested_port, verbose=False)
+        server.start()
+        self._server = server
+        self.port = server.get_host_and_port()[1]
+        # moto's Step Functions interpreter calls Lambda back through this port.
+        self._previous_moto_port = os.environ.get("MOTO_PORT")
+        os.environ["MOTO_PORT"] = str(self.port)
+        self.configure()
+        dispatch.install()
+        LOG.info("moto server on %s", self.endpoint_url)
+        return self
+
+    def configure(self, config: dict[str, dict[str, bool]] | None = None) -> dict[str, object]:
+        """POST moto's configuration to ``/moto-api/config`` and return what moto now holds."""
+        return self._post("/moto-api/config", config or MOTO_CONFIG)
+
+    def reset(self) -> None:
+        """Forget every resource (moto's ``/moto-api/reset``); the configuration stays."""
+        self._post("/moto-api/reset", {})
+        self.configure()
+
+    def stop(self) -> None:
+        """Stop serving and restore ``MOTO_PORT``."""
+        if self._server is None:
+            return
+        wsgi = self._server._server  # moto's stop() shuts down but never closes the socket
+        self._server.stop()
+        if wsgi is not None:
+            wsgi.server_close()
+        self._server = None
+        if self._previous_moto_port is None:
+            os.environ.pop("MOTO_PORT", None)
+        else:
+            os.environ["MOTO_PORT"] = self._previous_moto_port
+        LOG.info("moto server on port %s stopped", self.port)
+        self.port = None
+
+    def _post(self, path: str, body: object) -> dict[str, object]:
+        request = urllib.request.Request(  # noqa: S310 - loopback URL built here
+            self.endpoint_url + path,
+            data=json.dumps(body).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            text = response.read().decode("utf-8")
+        return json.loads(text) if text.strip().startswith("{") else {}
+
+    def __enter__(self) -> MotoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,326 @@
+"""The embedded SpotHive stack: moto, Redis, provisioned resources, the ticker and the API on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import shlex
+import signal
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from spothive import topology
+from spothive.local import dispatch
+from spothive.local.moto_server import MotoServer
+from spothive.local.provision import Provisioned, client, provision
+from spothive.local.redis_server import RedisServer
+from spothive.local.ticker import ScaledClock, Ticker
+
+LOG = logging.getLogger("spothive.local")
+
+HOST = "127.0.0.1"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """Ports (0 = any free port), data directory and which parts to run."""
+
+    api_port: int = 8000
+    moto_port: int = 5000
+    redis_port: int = 6379
+    data_dir: Path = Path(".spothive")
+    prefix: str = "spothive"
+    serve_api: bool = True
+    ticker: bool = True
+    ticker_speed: float = 1.0
+    prefer_real_redis: bool = True
+    access_log: bool = True
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> LocalConfig:
+        """Defaults, then ``SPOTHIVE_LOCAL_{API,MOTO,REDIS}_PORT`` / ``SPOTHIVE_LOCAL_DATA_DIR``, then overrides."""
+        config = cls(
+            api_port=_env_int("SPOTHIVE_LOCAL_API_PORT", cls.api_port),
+            moto_port=_env_int("SPOTHIVE_LOCAL_MOTO_PORT", cls.moto_port),
+            redis_port=_env_int("SPOTHIVE_LOCAL_REDIS_PORT", cls.redis_port),
+            data_dir=Path(os.environ.get("SPOTHIVE_LOCAL_DATA_DIR") or cls.data_dir),
+        )
+        return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+
+    @classmethod
+    def ephemeral(cls, data_dir: Path | str, **overrides: Any) -> LocalConfig:
+        """Free ports everywhere, no ticker, no API, quiet: what integration tests want."""
+        values: dict[str, Any] = {"api_port": 0, "moto_port": 0, "redis_port": 0, "data_dir": Path(data_dir),
+                                  "serve_api": False, "ticker": False, "access_log": False}
+        values.update(overrides)
+        return cls(**values)
+
+
+@dataclass
+class LocalStack:
+    """Start with ``with LocalStack(config) as stack:``; everything it started stops on exit."""
+
+    config: LocalConfig = field(default_factory=LocalConfig)
+
+    def __post_init__(self) -> None:
+        self.moto = MotoServer(self.config.moto_port, HOST)
+        self.redis = RedisServer(self.config.redis_port, self.config.data_dir, HOST,
+                                 prefer_real=self.config.prefer_real_redis)
+        self.registry = dispatch.registry
+        self.provisioned: Provisioned | None = None
+        self.ticker: Ticker | None = None
+        self.api_port: int | None = None
+        self.startup_seconds: float | None = None
+        self._api_socket: socket.socket | None = None
+        self._uvicorn: Any = None
+        self._api_thread: threading.Thread | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self._stop_requested = threading.Event()
+        self._started = False
+
+    # ---- life cycle -------------------------------------------------------------------------------
+    def start(self) -> LocalStack:
+        """Start Redis, moto, provision, export the environment, then the ticker and the API."""
+        began = time.monotonic()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self._started = True
+        try:
+            self.redis.start()
+            self.moto.start()
+            if self.config.serve_api:
+                self._api_socket = _bind(HOST, self.config.api_port)
+                self.api_port = int(self._api_socket.getsockname()[1])
+            self.provisioned = provision(self.moto.endpoint_url, redis_url=self.redis.url,
+                                         prefix=self.config.prefix, api_base_url=self.api_url_or_default)
+            self._export_env(self.provisioned.env)
+            self._write_env_file()
+            if self.config.ticker:
+                self.ticker = Ticker(
+                    topology.SCHEDULES, self.invoke, rule_arns=self.provisioned.rules,
+                    clock=ScaledClock(self.config.ticker_speed),
+                    poll_seconds=min(1.0, 60.0 / self.config.ticker_speed / 4),
+                    account=self.provisioned.env["SPOTHIVE_HUB_ACCOUNT_ID"],
+                ).start()
+            if self.config.serve_api:
+                self._start_api()
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - began
+        LOG.info("SpotHive local stack up in %.2fs", self.startup_seconds)
+        return self
+
+    def stop(self) -> None:
+        """Stop the API, the ticker, moto and Redis (each attempted), restore the environment."""
+        if not self._started:
+            return
+        self._started = False
+        self._stop_requested.set()
+        steps = (self._stop_api, self._stop_ticker, self.moto.stop, self.redis.stop, self._restore_env)
+        for step in steps:
+            try:
+                step()
+            except Exception:
+                LOG.exception("stopping %s failed", getattr(step, "__name__", step))
+        LOG.info("SpotHive local stack stopped")
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def request_stop(self, *_: object) -> None:
+        """Ask :meth:`wait` to return (signal handler)."""
+        self._stop_requested.set()
+
+    def install_signal_handlers(self) -> None:
+        """SIGINT and SIGTERM end :meth:`wait` (main thread only)."""
+        signal.signal(signal.SIGINT, self.request_stop)
+        signal.signal(signal.SIGTERM, self.request_stop)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until a stop is requested; ``True`` when it was."""
+        return self._stop_requested.wait(timeout)
+
+    # ---- what the stack offers ------------------------------------------------------------------
+    @property
+    def endpoint_url(self) -> str:
+        """moto's endpoint (``AWS_ENDPOINT_URL``)."""
+        return self.moto.endpoint_url
+
+    @property
+    def redis_url(self) -> str:
+        """The Redis URL (``SPOTHIVE_REDIS_URL``)."""
+        return self.redis.url
+
+    @property
+    def api_url(self) -> str:
+        """The API base URL, once it serves."""
+        if self.api_port is None:
+            raise RuntimeError("the API is not being served")
+        return f"http://{HOST}:{self.api_port}"
+
+    @property
+    def api_url_or_default(self) -> str:
+        return f"http://{HOST}:{self.api_port or self.config.api_port or 8000}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment the API and handlers run with."""
+        if self.provisioned is None:
+            raise RuntimeError("the stack has not been provisioned")
+        return dict(self.provisioned.env)
+
+    def client(self, service: str) -> Any:
+        """A boto3 client against moto."""
+        return client(service, self.endpoint_url)
+
+    def invoke(self, function: str, event: Any) -> Any:
+        """Run a topology function's handler in process (as the ticker does)."""
+        arn = self.provisioned.functions.get(function, "") if self.provisioned else ""
+        return self.registry.invoke(function, event, arn)
+
+    def start_execution(self, machine: str, payload: Any, name: str | None = None) -> str:
+        """Start ``machine`` (``optimization`` or ``live-switch``) with a unique name; its execution ARN."""
+        assert self.provisioned is not None
+        response = self.client("stepfunctions").start_execution(
+            stateMachineArn=self.provisioned.state_machines[machine],
+            name=name or f"{machine}-{uuid.uuid4().hex[:12]}",
+            input=json.dumps(payload),
+        )
+        return str(response["executionArn"])
+
+    def wait_execution(self, execution_arn: str, timeout: float = 60.0, poll: float = 0.05) -> dict[str, Any]:
+        """Poll ``DescribeExecution`` until the execution leaves RUNNING (or ``timeout`` passes)."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING" or time.monotonic() > deadline:
+                return described
+            time.sleep(poll)
+
+    def run_demo(self) -> bool:
+        """Run ``spothive.local.demo.run(stack)`` when that module exists; whether it ran."""
+        try:
+            demo = importlib.import_module("spothive.local.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name == "spothive.local.demo":
+                LOG.info("no demo module; skipping the demo")
+                return False
+            raise
+        demo.run(self)
+        return True
+
+    def summary(self) -> str:
+        """A few lines saying what runs where."""
+        lines = [
+            f"moto (AWS)   {self.endpoint_url}",
+            f"redis        {self.redis_url} ({self.redis.kind})",
+            f"data dir     {self.config.data_dir.resolve()}",
+            f"env file     {self.env_file}",
+        ]
+        if self.api_port is not None:
+            lines += [f"API          {self.api_url}/api", f"API docs     {self.api_url}/api/docs"]
+        if self.ticker is not None:
+            lines.append(f"ticker       {len(topology.SCHEDULES)} schedules (x{self.config.ticker_speed:g})")
+        return "\n".join(lines)
+
+    @property
+    def env_file(self) -> Path:
+        """``<data dir>/local.env``: ``source`` it to point a shell at the stack."""
+        return self.config.data_dir / "local.env"
+
+    # ---- internals --------------------------------------------------------------------------------
+    def _export_env(self, env: dict[str, str]) -> None:
+        for key, value in env.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+        _clear_settings_cache()
+
+    def _restore_env(self) -> None:
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+        _clear_settings_cache()
+
+    def _write_env_file(self) -> None:
+        body = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(self.env.items()))
+        self.env_file.write_text(body, encoding="utf-8")
+
+    def _start_api(self) -> None:
+        import uvicorn
+
+        from spothive.api.app import create_app
+
+        assert self._api_socket is not None
+        config = uvicorn.Config(create_app(), log_level="info", access_log=self.config.access_log,
+                                lifespan="on")
+        server = uvicorn.Server(config)
+        self._uvicorn = server
+        sockets = [self._api_socket]
+        self._api_thread = threading.Thread(target=server.run, kwargs={"sockets": sockets},
+                                            name="spothive-api", daemon=True)
+        self._api_thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not self._api_thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API did not start")
+            time.sleep(0.02)
+
+    def _stop_api(self) -> None:
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+        if self._api_thread is not None:
+            self._api_thread.join(timeout=15)
+            self._api_thread = None
+        self._uvicorn = None
+        if self._api_socket is not None:
+            with contextlib.suppress(OSError):
+                self._api_socket.close()
+            self._api_socket = None
+        self.api_port = None
+
+    def _stop_ticker(self) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _clear_settings_cache() -> None:
+    try:
+        from spothive.settings import get_settings
+    except ImportError:  # pragma: no cover - settings always ships with the layer
+        return
+    get_settings.cache_clear()

@@ -167,8 +167,9 @@ def run_invocation(name: str, arn: str, body: Any, headers: Mapping[str, str],
     if inv_type == "DryRun":
         return b""
     if inv_type == "Event":
-        thread = threading.Thread(target=_run_async, args=(name, arn, event), name=f"lambda-{name}", daemon=True)
-        thread.start()
+        worker = threading.Thread(target=_run_async, args=(name, arn, event), name=f"lambda-{name}")
+        worker.daemon = True
+        worker.start()
         return b""
     try:
         result = registry.invoke(name, event, arn)

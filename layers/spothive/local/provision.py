@@ -147,7 +147,8 @@ def render_definition(spec: topology.StateMachineSpec, function_arns: dict[str, 
     return text
 
 
-def create_state_machines(sfn: Any, role_arn: str, prefix: str, function_arns: dict[str, str]) -> dict[str, str]:
+def create_state_machines(sfn: Any, role_arn: str, prefix: str,
+                          function_arns: dict[str, str]) -> dict[str, str]:
     """Both state machines, definitions kept in step with the ASL files."""
     existing = {m["name"]: m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
     arns: dict[str, str] = {}
@@ -182,8 +183,8 @@ def create_rules(events: Any, prefix: str, function_arns: dict[str, str]) -> dic
 def create_user_pool(idp: Any, prefix: str) -> tuple[str, str]:
     """The Cognito user pool (e-mail usernames, ``custom:org_id`` and ``custom:role``) and its app client."""
     pool_name = f"{prefix}-users"
-    pool_id = next((p["Id"] for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == pool_name),
-                   None)
+    pools = idp.list_user_pools(MaxResults=60)["UserPools"]
+    pool_id = next((p["Id"] for p in pools if p["Name"] == pool_name), None)
     if pool_id is None:
         pool_id = idp.create_user_pool(
             PoolName=pool_name,
@@ -238,7 +239,8 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
     result.state_machines = create_state_machines(client("stepfunctions", endpoint_url, region), states_role,
                                                   prefix, result.functions)
     result.rules = create_rules(client("events", endpoint_url, region), prefix, result.functions)
-    result.user_pool_id, result.client_id = create_user_pool(client("cognito-idp", endpoint_url, region), prefix)
+    idp = client("cognito-idp", endpoint_url, region)
+    result.user_pool_id, result.client_id = create_user_pool(idp, prefix)
     result.bucket = create_bucket(client("s3", endpoint_url, region), prefix)
     account = lambda_role.split(":")[4]
     result.env = {

@@ -77,7 +77,8 @@ class RedisServer:
                 self._process.kill()
                 self._process.wait()
                 self._process = None
-                tail = log_file.read_text(encoding="utf-8", errors="replace")[-400:] if log_file.exists() else ""
+                log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+                tail = log[-400:]
                 raise RuntimeError(f"redis-server did not start on port {port}: {tail}")
             time.sleep(0.02)
         self.port = port

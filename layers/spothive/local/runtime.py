@@ -51,7 +51,7 @@ class LocalConfig:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LocalConfig:
-        """Defaults, then ``SPOTHIVE_LOCAL_{API,MOTO,REDIS}_PORT`` / ``SPOTHIVE_LOCAL_DATA_DIR``, then overrides."""
+        """Defaults, then ``SPOTHIVE_LOCAL_*`` variables, then the non-``None`` overrides."""
         config = cls(
             api_port=_env_int("SPOTHIVE_LOCAL_API_PORT", cls.api_port),
             moto_port=_env_int("SPOTHIVE_LOCAL_MOTO_PORT", cls.moto_port),

@@ -102,6 +102,7 @@ class Ticker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._last_error: dict[str, str] = {}
 
     def _arn(self, spec: ScheduleSpec) -> str:
         return self.rule_arns.get(
@@ -130,9 +131,14 @@ class Ticker:
             result = self.invoke(spec.function, event)
         except Exception as exc:
             run = Run(spec.name, spec.function, now, ok=False, error=f"{type(exc).__name__}: {exc}")
-            LOG.warning("schedule %s → %s failed: %s", spec.name, spec.function, run.error)
+            # The same failure again (a handler not written yet, a service down) is logged once.
+            repeated = self._last_error.get(spec.name) == run.error
+            self._last_error[spec.name] = run.error
+            LOG.log(logging.DEBUG if repeated else logging.WARNING, "schedule %s → %s failed: %s",
+                    spec.name, spec.function, run.error)
         else:
             run = Run(spec.name, spec.function, now, ok=True, result=result)
+            self._last_error.pop(spec.name, None)
             LOG.info("schedule %s → %s: %s", spec.name, spec.function, _short(result))
         with self._lock:
             self.history.append(run)

@@ -89,6 +89,7 @@ class LocalStack:
         self._api_thread: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
         self._stop_requested = threading.Event()
+        self._saved_signals: dict[int, Any] = {}
         self._started = False
 
     # ---- life cycle -------------------------------------------------------------------------------
@@ -127,10 +128,12 @@ class LocalStack:
     def stop(self) -> None:
         """Stop the API, the ticker, moto and Redis (each attempted), restore the environment."""
         if not self._started:
+            self._restore_signals()
             return
         self._started = False
         self._stop_requested.set()
-        steps = (self._stop_api, self._stop_ticker, self.moto.stop, self.redis.stop, self._restore_env)
+        steps = (self._stop_api, self._stop_ticker, self.moto.stop, self.redis.stop, self._restore_env,
+                 self._restore_signals)
         for step in steps:
             try:
                 step()
@@ -149,9 +152,15 @@ class LocalStack:
         self._stop_requested.set()
 
     def install_signal_handlers(self) -> None:
-        """SIGINT and SIGTERM end :meth:`wait` (main thread only)."""
-        signal.signal(signal.SIGINT, self.request_stop)
-        signal.signal(signal.SIGTERM, self.request_stop)
+        """SIGINT and SIGTERM end :meth:`wait` (main thread only); :meth:`stop` puts the old ones back."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._saved_signals.setdefault(sig, signal.getsignal(sig))
+            signal.signal(sig, self.request_stop)
+
+    def _restore_signals(self) -> None:
+        for sig, handler in self._saved_signals.items():
+            signal.signal(sig, handler)
+        self._saved_signals.clear()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until a stop is requested; ``True`` when it was."""

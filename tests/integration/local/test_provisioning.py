@@ -8,7 +8,6 @@ import urllib.request
 
 import jwt
 import pytest
-
 from spothive import topology
 from spothive.adapters.dynamo import schema
 from spothive.local.provision import provision
@@ -96,7 +95,8 @@ def test_cognito_issues_a_jwt_verifiable_with_the_served_jwks(local_stack):
     idp.admin_create_user(
         UserPoolId=pool, Username="ada@example.com", MessageAction="SUPPRESS",
         UserAttributes=[{"Name": "email", "Value": "ada@example.com"},
-                        {"Name": "custom:org_id", "Value": "org-1"}, {"Name": "custom:role", "Value": "admin"}],
+                        {"Name": "custom:org_id", "Value": "org-1"},
+                        {"Name": "custom:role", "Value": "admin"}],
     )
     idp.admin_set_user_password(UserPoolId=pool, Username="ada@example.com", Password="correct-horse",
                                 Permanent=True)

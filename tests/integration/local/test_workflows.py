@@ -7,7 +7,6 @@ import sys
 import types
 
 import pytest
-
 from spothive.local.dispatch import HandlerRegistry
 from spothive.topology import FunctionSpec
 
@@ -116,7 +115,8 @@ def test_live_switch_runs_its_steps_in_order(local_stack):
 
 def test_direct_lambda_invoke_runs_the_handler(local_stack):
     def decide(event, context):
-        return {"echo": event, "function": context.function_name, "left_ms": context.get_remaining_time_in_millis()}
+        return {"echo": event, "function": context.function_name,
+                "left_ms": context.get_remaining_time_in_millis()}
 
     with local_stack.registry.override({"opt-decide": decide}):
         response = local_stack.client("lambda").invoke(FunctionName="opt-decide", Payload=b'{"a": 1}')

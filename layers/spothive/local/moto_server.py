@@ -44,6 +44,7 @@ class MotoServer:
         """Start serving, configure moto and install the Lambda dispatch."""
         from moto.server import ThreadedMotoServer
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         server = ThreadedMotoServer(ip_address=self.host, port=self.requested_port, verbose=False)
         server.start()
         self._server = server

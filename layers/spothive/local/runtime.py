@@ -96,7 +96,6 @@ class LocalStack:
     def start(self) -> LocalStack:
         """Start Redis, moto, provision, export the environment, then the ticker and the API."""
         began = time.monotonic()
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self._started = True
         try:
@@ -146,6 +145,18 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def reset(self) -> None:
+        """Empty moto and Redis, then provision again: a clean slate between tests."""
+        self.moto.reset()
+        import redis
+
+        with redis.Redis.from_url(self.redis_url) as connection:
+            connection.flushall()
+        self.provisioned = provision(self.moto.endpoint_url, redis_url=self.redis.url,
+                                     prefix=self.config.prefix, api_base_url=self.api_url_or_default)
+        self._export_env(self.provisioned.env)
+        self._write_env_file()
 
     def request_stop(self, *_: object) -> None:
         """Ask :meth:`wait` to return (signal handler)."""

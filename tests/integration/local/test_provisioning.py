@@ -116,3 +116,20 @@ def test_cognito_issues_a_jwt_verifiable_with_the_served_jwks(local_stack):
     assert claims["custom:org_id"] == "org-1"
     assert claims["custom:role"] == "admin"
     assert claims["token_use"] == "id"
+
+
+def test_reset_empties_data_and_provisions_again(local_stack):
+    import redis
+
+    ddb = local_stack.client("dynamodb")
+    ddb.put_item(TableName="spothive-orgs", Item={"org_id": {"S": "org-reset"}})
+    with redis.Redis.from_url(local_stack.redis_url) as connection:
+        connection.set("SAFE_MODE", "1")
+
+    local_stack.reset()
+
+    assert ddb.get_item(TableName="spothive-orgs", Key={"org_id": {"S": "org-reset"}}).get("Item") is None
+    with redis.Redis.from_url(local_stack.redis_url) as connection:
+        assert connection.get("SAFE_MODE") is None
+    assert os.environ["SPOTHIVE_COGNITO_USER_POOL_ID"] == local_stack.provisioned.user_pool_id
+    assert local_stack.client("stepfunctions").list_state_machines()["stateMachines"]

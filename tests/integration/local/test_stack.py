@@ -1,0 +1,74 @@
+"""Given a full LocalStack (API, ticker, moto, Redis), it serves and then stops everything it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import urllib.request
+
+import pytest
+from spothive.local.runtime import LocalConfig, LocalStack
+
+pytestmark = pytest.mark.integration
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read()
+
+
+def port_is_free(port):
+    """Nothing listens there any more: a restarted server (SO_REUSEADDR, as all of ours) could bind it."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_stack_serves_the_api_fires_schedules_and_stops_cleanly(tmp_path):
+    fired = threading.Event()
+    events = []
+
+    def hibernation(event, context):
+        events.append(event)
+        fired.set()
+        return {"clusters": 0}
+
+    before = os.environ.get("AWS_ENDPOINT_URL")
+    config = LocalConfig.ephemeral(tmp_path, serve_api=True, ticker=True, ticker_speed=600)
+    stack = LocalStack(config)
+    with stack.registry.override({"worker-hibernation": hibernation}), stack:
+        ports = (stack.api_port, stack.moto.port, stack.redis.port)
+        health = get(f"{stack.api_url}/api/health")
+        docs = get(f"{stack.api_url}/api/docs")
+        spec = json.loads(get(f"{stack.api_url}/api/openapi.json")[1])
+        ticked = fired.wait(timeout=20)
+        endpoint_inside = os.environ["AWS_ENDPOINT_URL"]
+
+    assert health == (200, b'{"status":"ok"}')
+    assert docs[0] == 200 and b"swagger" in docs[1].lower()
+    assert spec["info"]["title"] == "SpotHive API"
+    assert ticked
+    assert events[0]["resources"] == [stack.provisioned.rules["hibernation"]]
+    assert endpoint_inside == stack.provisioned.endpoint_url
+    assert os.environ.get("AWS_ENDPOINT_URL") == before
+    assert [port_is_free(p) for p in ports] == [True, True, True]
+    assert stack.ticker is None and stack.api_port is None
+
+
+def test_a_busy_port_fails_start_up_and_leaves_nothing_running(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        stack = LocalStack(LocalConfig.ephemeral(tmp_path, serve_api=True, api_port=taken))
+
+        with pytest.raises(OSError):
+            stack.start()
+
+    assert stack.moto.port is None and stack.redis.port is None

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     stack.install_signal_handlers()
     try:
         stack.start()
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         print(f"spothive local: cannot start: {exc}", file=sys.stderr)
         return 1
     try:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import urllib.request
+from typing import Any
 
 from spothive.local import dispatch
 
@@ -30,7 +32,8 @@ class MotoServer:
         self.host = host
         self.requested_port = port
         self.port: int | None = None
-        self._server = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
         self._previous_moto_port: str | None = None
 
     @property
@@ -41,14 +44,29 @@ class MotoServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> MotoServer:
-        """Start serving, configure moto and install the Lambda dispatch."""
-        from moto.server import ThreadedMotoServer
+        """Start serving, configure moto and install the Lambda dispatch.
+
+        This is ``moto.server.ThreadedMotoServer`` with the socket bound in the calling thread, so a
+        busy port raises here (moto's version waits forever) and :meth:`stop` closes the socket.
+        """
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-        server = ThreadedMotoServer(ip_address=self.host, port=self.requested_port, verbose=False)
-        server.start()
+        logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").addFilter(_quiet_fail_states)
+        app = DomainDispatcherApplication(create_backend_app)
+        server = make_server(self.host, self.requested_port, app, threaded=True,
+                             request_handler=MotoRequestHandler)
+        server.daemon_threads = True
         self._server = server
-        self.port = server.get_host_and_port()[1]
+        self.port = int(server.server_address[1])
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="moto-server", daemon=True)
+        self._thread.start()
         # moto's Step Functions interpreter calls Lambda back through this port.
         self._previous_moto_port = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(self.port)
@@ -70,11 +88,12 @@ class MotoServer:
         """Stop serving and restore ``MOTO_PORT``."""
         if self._server is None:
             return
-        wsgi = self._server._server  # moto's stop() shuts down but never closes the socket
-        self._server.stop()
-        if wsgi is not None:
-            wsgi.server_close()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
         self._server = None
+        self._thread = None
         if self._previous_moto_port is None:
             os.environ.pop("MOTO_PORT", None)
         else:
@@ -98,3 +117,15 @@ class MotoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _quiet_fail_states(record: logging.LogRecord) -> bool:
+    """Shorten moto's ERROR for a failure event (a Catch or a Fail state) to a one-line WARNING.
+
+    moto logs every failure event with the whole state's repr; the execution history has the details.
+    """
+    args = record.args if isinstance(record.args, tuple) else ()
+    if args and str(args[0]).startswith("Exception=FailureEventException"):
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.msg, record.args = "step failure event: %s", (args[0],)
+    return True

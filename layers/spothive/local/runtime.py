@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import json
 import logging
 import os
 import shlex
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -96,7 +98,11 @@ class LocalStack:
     def start(self) -> LocalStack:
         """Start Redis, moto, provision, export the environment, then the ticker and the API."""
         began = time.monotonic()
+        for flag, port in (("--api-port", self.config.api_port if self.config.serve_api else 0),
+                           ("--moto-port", self.config.moto_port), ("--redis-port", self.config.redis_port)):
+            ensure_free(port, flag)
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        _make_functions_importable()
         self._started = True
         try:
             self.redis.start()
@@ -323,6 +329,30 @@ class LocalStack:
         if self.ticker is not None:
             self.ticker.stop()
             self.ticker = None
+
+
+def ensure_free(port: int, flag: str, host: str = HOST) -> None:
+    """Raise ``OSError`` naming ``flag`` when something already listens on ``host:port``."""
+    if not port:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(exc.errno, f"port {port} on {host} is in use; choose another with {flag}") from exc
+
+
+def _make_functions_importable() -> None:
+    """Put the project root on ``sys.path`` when ``functions/`` is beside us but not importable."""
+    if importlib.util.find_spec("functions") is not None:
+        return
+    for root in (Path.cwd(), *Path.cwd().parents):
+        if (root / "functions" / "__init__.py").is_file():
+            sys.path.insert(0, str(root))
+            LOG.info("handlers from %s", root / "functions")
+            return
+    LOG.warning("no functions/ package found: Lambda tasks and schedules will fail to import")
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -61,6 +61,21 @@ def test_stack_serves_the_api_fires_schedules_and_stops_cleanly(tmp_path):
     assert stack.ticker is None and stack.api_port is None
 
 
+def test_the_same_ports_and_data_dir_serve_again_after_a_stop(tmp_path):
+    with LocalStack(LocalConfig.ephemeral(tmp_path, serve_api=True)) as first:
+        ports = {"api_port": first.api_port, "moto_port": first.moto.port, "redis_port": first.redis.port}
+        first.client("dynamodb").put_item(TableName="spothive-orgs", Item={"org_id": {"S": "org-1"}})
+
+    with LocalStack(LocalConfig.ephemeral(tmp_path, serve_api=True, **ports)) as second:
+        health = get(f"{second.api_url}/api/health")
+        same = (second.api_port, second.moto.port, second.redis.port) == tuple(ports.values())
+        tables = second.client("dynamodb").list_tables()["TableNames"]
+
+    assert health[0] == 200
+    assert same
+    assert "spothive-orgs" in tables
+
+
 def test_a_busy_port_fails_start_up_and_leaves_nothing_running(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -68,7 +83,7 @@ def test_a_busy_port_fails_start_up_and_leaves_nothing_running(tmp_path):
         taken = busy.getsockname()[1]
         stack = LocalStack(LocalConfig.ephemeral(tmp_path, serve_api=True, api_port=taken))
 
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="--api-port"):
             stack.start()
 
     assert stack.moto.port is None and stack.redis.port is None

@@ -20,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--moto-port", type=int, help="moto port (default 5000)")
     parser.add_argument("--redis-port", type=int, help="Redis port (default 6379)")
     parser.add_argument("--data-dir", type=Path, help="data directory (default .spothive)")
+    parser.add_argument("--aws-endpoint", metavar="URL",
+                        help="use this running emulator (e.g. LocalStack) instead of starting moto")
     parser.add_argument("--ticker-speed", type=float, help="run the schedules this many times faster")
     parser.add_argument("--no-ticker", action="store_true", help="do not fire the schedules")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo after start-up")
@@ -34,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     config = LocalConfig.from_env(
         api_port=args.api_port, moto_port=args.moto_port, redis_port=args.redis_port, data_dir=args.data_dir,
-        ticker_speed=args.ticker_speed, ticker=False if args.no_ticker else None,
+        ticker_speed=args.ticker_speed, aws_endpoint=args.aws_endpoint,
+        ticker=False if args.no_ticker else None,
     )
     stack = LocalStack(config)
     stack.install_signal_handlers()

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import threading
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -129,3 +130,28 @@ def _quiet_fail_states(record: logging.LogRecord) -> bool:
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.msg, record.args = "step failure event: %s", (args[0],)
     return True
+
+
+class ExternalEndpoint:
+    """An AWS emulator that is already running (LocalStack, a shared moto): used, never started or stopped."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        self._url = endpoint_url.rstrip("/")
+        self.port: int | None = urllib.parse.urlsplit(self._url).port
+
+    @property
+    def endpoint_url(self) -> str:
+        """The endpoint as given."""
+        return self._url
+
+    def start(self) -> ExternalEndpoint:
+        """Nothing to start."""
+        LOG.info("using the AWS endpoint at %s", self._url)
+        return self
+
+    def reset(self) -> None:
+        """An external emulator is not ours to empty."""
+        raise RuntimeError(f"refusing to reset the external endpoint {self._url}")
+
+    def stop(self) -> None:
+        """Nothing to stop."""

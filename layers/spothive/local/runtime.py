@@ -21,7 +21,7 @@ from typing import Any
 
 from spothive import topology
 from spothive.local import dispatch
-from spothive.local.moto_server import MotoServer
+from spothive.local.moto_server import ExternalEndpoint, MotoServer
 from spothive.local.provision import Provisioned, client, provision
 from spothive.local.redis_server import RedisServer
 from spothive.local.ticker import ScaledClock, Ticker
@@ -50,6 +50,8 @@ class LocalConfig:
     ticker_speed: float = 1.0
     prefer_real_redis: bool = True
     access_log: bool = True
+    #: Use this running AWS emulator (e.g. LocalStack on http://127.0.0.1:4566) instead of starting moto.
+    aws_endpoint: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LocalConfig:
@@ -59,6 +61,7 @@ class LocalConfig:
             moto_port=_env_int("SPOTHIVE_LOCAL_MOTO_PORT", cls.moto_port),
             redis_port=_env_int("SPOTHIVE_LOCAL_REDIS_PORT", cls.redis_port),
             data_dir=Path(os.environ.get("SPOTHIVE_LOCAL_DATA_DIR") or cls.data_dir),
+            aws_endpoint=os.environ.get("SPOTHIVE_LOCAL_AWS_ENDPOINT") or None,
         )
         return replace(config, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -78,7 +81,9 @@ class LocalStack:
     config: LocalConfig = field(default_factory=LocalConfig)
 
     def __post_init__(self) -> None:
-        self.moto = MotoServer(self.config.moto_port, HOST)
+        self.moto: MotoServer | ExternalEndpoint = (
+            ExternalEndpoint(self.config.aws_endpoint) if self.config.aws_endpoint
+            else MotoServer(self.config.moto_port, HOST))
         self.redis = RedisServer(self.config.redis_port, self.config.data_dir, HOST,
                                  prefer_real=self.config.prefer_real_redis)
         self.registry = dispatch.registry
@@ -99,7 +104,8 @@ class LocalStack:
         """Start Redis, moto, provision, export the environment, then the ticker and the API."""
         began = time.monotonic()
         for flag, port in (("--api-port", self.config.api_port if self.config.serve_api else 0),
-                           ("--moto-port", self.config.moto_port), ("--redis-port", self.config.redis_port)):
+                           ("--moto-port", 0 if self.config.aws_endpoint else self.config.moto_port),
+                           ("--redis-port", self.config.redis_port)):
             ensure_free(port, flag)
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         _make_functions_importable()
@@ -256,7 +262,7 @@ class LocalStack:
     def summary(self) -> str:
         """A few lines saying what runs where."""
         lines = [
-            f"moto (AWS)   {self.endpoint_url}",
+            f"{'AWS' if self.config.aws_endpoint else 'moto (AWS)':<13}{self.endpoint_url}",
             f"redis        {self.redis_url} ({self.redis.kind})",
             f"data dir     {self.config.data_dir.resolve()}",
             f"env file     {self.env_file}",

@@ -87,3 +87,15 @@ def test_a_busy_port_fails_start_up_and_leaves_nothing_running(tmp_path):
             stack.start()
 
     assert stack.moto.port is None and stack.redis.port is None
+
+
+def test_an_external_endpoint_is_used_not_started(local_stack, tmp_path):
+    config = LocalConfig.ephemeral(tmp_path, aws_endpoint=local_stack.endpoint_url)
+
+    with LocalStack(config) as stack:
+        machines = stack.client("stepfunctions").list_state_machines()["stateMachines"]
+        endpoint = os.environ["AWS_ENDPOINT_URL"]
+
+    assert endpoint == local_stack.endpoint_url
+    assert {m["name"] for m in machines} >= {"spothive-optimization"}
+    assert local_stack.client("dynamodb").list_tables()["TableNames"]  # still served after the stop

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.util
 import json
@@ -10,7 +9,6 @@ import logging
 import os
 import shlex
 import signal
-import socket
 import sys
 import threading
 import time
@@ -21,6 +19,7 @@ from typing import Any
 
 from spothive import topology
 from spothive.local import dispatch
+from spothive.local.api_server import ApiServer, ensure_free
 from spothive.local.moto_server import ExternalEndpoint, MotoServer
 from spothive.local.provision import Provisioned, client, provision
 from spothive.local.redis_server import RedisServer
@@ -89,11 +88,8 @@ class LocalStack:
         self.registry = dispatch.registry
         self.provisioned: Provisioned | None = None
         self.ticker: Ticker | None = None
-        self.api_port: int | None = None
         self.startup_seconds: float | None = None
-        self._api_socket: socket.socket | None = None
-        self._uvicorn: Any = None
-        self._api_thread: threading.Thread | None = None
+        self.api = ApiServer(self.config.api_port, HOST, access_log=self.config.access_log)
         self._saved_env: dict[str, str | None] = {}
         self._stop_requested = threading.Event()
         self._saved_signals: dict[int, Any] = {}
@@ -114,8 +110,7 @@ class LocalStack:
             self.redis.start()
             self.moto.start()
             if self.config.serve_api:
-                self._api_socket = _bind(HOST, self.config.api_port)
-                self.api_port = int(self._api_socket.getsockname()[1])
+                self.api.bind()
             self.provisioned = provision(self.moto.endpoint_url, redis_url=self.redis.url,
                                          prefix=self.config.prefix, api_base_url=self.api_url_or_default)
             self._export_env(self.provisioned.env)
@@ -128,7 +123,9 @@ class LocalStack:
                     account=self.provisioned.env["SPOTHIVE_HUB_ACCOUNT_ID"],
                 ).start()
             if self.config.serve_api:
-                self._start_api()
+                from spothive.api.app import create_app
+
+                self.api.start(create_app)
         except BaseException:
             self.stop()
             raise
@@ -143,7 +140,7 @@ class LocalStack:
             return
         self._started = False
         self._stop_requested.set()
-        steps = (self._stop_api, self._stop_ticker, self.moto.stop, self.redis.stop, self._restore_env,
+        steps = (self.api.stop, self._stop_ticker, self.moto.stop, self.redis.stop, self._restore_env,
                  self._restore_signals)
         for step in steps:
             try:
@@ -201,15 +198,19 @@ class LocalStack:
         return self.redis.url
 
     @property
+    def api_port(self) -> int | None:
+        """The API's port while it is bound."""
+        return self.api.port
+
+    @property
     def api_url(self) -> str:
         """The API base URL, once it serves."""
-        if self.api_port is None:
-            raise RuntimeError("the API is not being served")
-        return f"http://{HOST}:{self.api_port}"
+        return self.api.url
 
     @property
     def api_url_or_default(self) -> str:
-        return f"http://{HOST}:{self.api_port or self.config.api_port or 8000}"
+        """The API base URL, or where it would be (``SPOTHIVE_API_BASE_URL``)."""
+        return f"http://{HOST}:{self.api.port or self.config.api_port or 8000}"
 
     @property
     def env(self) -> dict[str, str]:
@@ -298,55 +299,10 @@ class LocalStack:
         body = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(self.env.items()))
         self.env_file.write_text(body, encoding="utf-8")
 
-    def _start_api(self) -> None:
-        import uvicorn
-
-        from spothive.api.app import create_app
-
-        assert self._api_socket is not None
-        config = uvicorn.Config(create_app(), log_level="info", access_log=self.config.access_log,
-                                lifespan="on")
-        server = uvicorn.Server(config)
-        self._uvicorn = server
-        sockets = [self._api_socket]
-        self._api_thread = threading.Thread(target=server.run, kwargs={"sockets": sockets},
-                                            name="spothive-api", daemon=True)
-        self._api_thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not self._api_thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the API did not start")
-            time.sleep(0.02)
-
-    def _stop_api(self) -> None:
-        if self._uvicorn is not None:
-            self._uvicorn.should_exit = True
-        if self._api_thread is not None:
-            self._api_thread.join(timeout=15)
-            self._api_thread = None
-        self._uvicorn = None
-        if self._api_socket is not None:
-            with contextlib.suppress(OSError):
-                self._api_socket.close()
-            self._api_socket = None
-        self.api_port = None
-
     def _stop_ticker(self) -> None:
         if self.ticker is not None:
             self.ticker.stop()
             self.ticker = None
-
-
-def ensure_free(port: int, flag: str, host: str = HOST) -> None:
-    """Raise ``OSError`` naming ``flag`` when something already listens on ``host:port``."""
-    if not port:
-        return
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise OSError(exc.errno, f"port {port} on {host} is in use; choose another with {flag}") from exc
 
 
 def _make_functions_importable() -> None:
@@ -359,19 +315,6 @@ def _make_functions_importable() -> None:
             LOG.info("handlers from %s", root / "functions")
             return
     LOG.warning("no functions/ package found: Lambda tasks and schedules will fail to import")
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
 
 
 def _clear_settings_cache() -> None:

@@ -111,10 +111,7 @@ class LocalStack:
             self.moto.start()
             if self.config.serve_api:
                 self.api.bind()
-            self.provisioned = provision(self.moto.endpoint_url, redis_url=self.redis.url,
-                                         prefix=self.config.prefix, api_base_url=self.api_url_or_default)
-            self._export_env(self.provisioned.env)
-            self._write_env_file()
+            self._provision()
             if self.config.ticker:
                 self.ticker = Ticker(
                     topology.SCHEDULES, self.invoke, rule_arns=self.provisioned.rules,
@@ -162,10 +159,24 @@ class LocalStack:
 
         with redis.Redis.from_url(self.redis_url) as connection:
             connection.flushall()
-        self.provisioned = provision(self.moto.endpoint_url, redis_url=self.redis.url,
-                                     prefix=self.config.prefix, api_base_url=self.api_url_or_default)
-        self._export_env(self.provisioned.env)
-        self._write_env_file()
+        self._provision()
+
+    def ensure_provisioned(self) -> bool:
+        """Provision again if moto lost its state (a ``mock_aws`` test in the same process resets every
+        backend); whether it had to. Cheap enough for a function-scoped fixture."""
+        assert self.provisioned is not None
+        sfn = self.client("stepfunctions")
+        try:
+            sfn.describe_state_machine(stateMachineArn=self.provisioned.state_machines["optimization"])
+        except sfn.exceptions.StateMachineDoesNotExist:
+            pass
+        else:
+            return False
+        LOG.warning("moto lost the SpotHive resources; provisioning again")
+        if isinstance(self.moto, MotoServer):
+            self.moto.configure()
+        self._provision()
+        return True
 
     def request_stop(self, *_: object) -> None:
         """Ask :meth:`wait` to return (signal handler)."""
@@ -280,6 +291,12 @@ class LocalStack:
         return self.config.data_dir / "local.env"
 
     # ---- internals --------------------------------------------------------------------------------
+    def _provision(self) -> None:
+        self.provisioned = provision(self.moto.endpoint_url, redis_url=self.redis.url,
+                                     prefix=self.config.prefix, api_base_url=self.api_url_or_default)
+        self._export_env(self.provisioned.env)
+        self._write_env_file()
+
     def _export_env(self, env: dict[str, str]) -> None:
         for key, value in env.items():
             self._saved_env.setdefault(key, os.environ.get(key))

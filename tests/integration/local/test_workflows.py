@@ -146,3 +146,19 @@ def test_registry_resolves_topology_handlers_under_functions(monkeypatch):
 
     assert registry.invoke("probe", {"x": 1}) == {"seen": {"x": 1}, "memory": 256}
     assert registry.knows("probe") and not registry.knows("other")
+
+
+def test_a_mock_aws_test_in_the_same_process_is_survived(local_stack):
+    from moto import mock_aws
+
+    with mock_aws():
+        pass  # resets every moto backend, as any mock_aws test does
+
+    reprovisioned = local_stack.ensure_provisioned()
+    recorder = Recorder()
+    with local_stack.registry.override(optimization_handlers(recorder, action_count=0)):
+        described = local_stack.wait_execution(local_stack.start_execution("optimization", {"org_id": "o"}))
+
+    assert reprovisioned is True
+    assert local_stack.ensure_provisioned() is False
+    assert described["status"] == "SUCCEEDED"

@@ -62,3 +62,16 @@ def test_local_no_demo_skips_the_demo(tmp_path, monkeypatch):
 
     assert code == 0
     assert called == []
+
+
+def test_flags_win_over_environment_which_wins_over_defaults(monkeypatch, tmp_path):
+    from spothive.local.runtime import LocalConfig
+
+    monkeypatch.setenv("SPOTHIVE_LOCAL_API_PORT", "18000")
+    monkeypatch.setenv("SPOTHIVE_LOCAL_REDIS_PORT", "16379")
+    monkeypatch.setenv("SPOTHIVE_LOCAL_DATA_DIR", str(tmp_path))
+
+    config = LocalConfig.from_env(api_port=9000, moto_port=None)
+
+    assert (config.api_port, config.moto_port, config.redis_port) == (9000, 5000, 16379)
+    assert config.data_dir == tmp_path

@@ -162,3 +162,24 @@ def test_a_mock_aws_test_in_the_same_process_is_survived(local_stack):
     assert reprovisioned is True
     assert local_stack.ensure_provisioned() is False
     assert described["status"] == "SUCCEEDED"
+
+
+def test_an_event_invocation_runs_the_handler_in_the_background(local_stack):
+    import threading
+
+    done = threading.Event()
+    seen = []
+
+    def discovery(event, context):
+        seen.append(event)
+        done.set()
+
+    with local_stack.registry.override({"worker-discovery": discovery}):
+        response = local_stack.client("lambda").invoke(
+            FunctionName="worker-discovery", InvocationType="Event",
+            Payload=b'{"account_id": "111122223333"}')
+        ran = done.wait(timeout=10)
+
+    assert response["StatusCode"] == 202
+    assert ran
+    assert seen == [{"account_id": "111122223333"}]

@@ -22,7 +22,7 @@ ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
 LAMBDA_ROLE = "spothive-local-lambda"
 STATES_ROLE = "spothive-local-states"
-RUNTIME = "python3.11"
+RUNTIME = "python3.12"
 
 
 @dataclass
@@ -260,8 +260,12 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": result.state_machines["optimization"],
         "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": result.state_machines["live-switch"],
         "SPOTHIVE_DISCOVERY_FUNCTION_NAME": "worker-discovery",
-        "SPOTHIVE_ARTIFACT_BUCKET": result.bucket,
+        "SPOTHIVE_MODEL_BUCKET": result.bucket,
         "SPOTHIVE_API_BASE_URL": api_base_url,
+        # What the CDK app gives every function (one service name here: all handlers share a process).
+        "POWERTOOLS_SERVICE_NAME": "spothive-local",
+        "POWERTOOLS_METRICS_NAMESPACE": "SpotHive",
+        "LOG_LEVEL": "INFO",
     }
     LOG.info("provisioned %d tables, %d functions, %d state machines, %d rules in %s",
              len(result.tables), len(result.functions), len(result.state_machines), len(result.rules),

@@ -181,7 +181,7 @@ def create_rules(events: Any, prefix: str, function_arns: dict[str, str]) -> dic
 
 
 def create_user_pool(idp: Any, prefix: str) -> tuple[str, str]:
-    """The Cognito user pool (e-mail usernames, ``custom:org_id`` and ``custom:role``) and its app client."""
+    """The user pool and app client, configured as the CDK auth construct configures them."""
     pool_name = f"{prefix}-users"
     pools = idp.list_user_pools(MaxResults=60)["UserPools"]
     pool_id = next((p["Id"] for p in pools if p["Name"] == pool_name), None)
@@ -189,14 +189,17 @@ def create_user_pool(idp: Any, prefix: str) -> tuple[str, str]:
         pool_id = idp.create_user_pool(
             PoolName=pool_name,
             UsernameAttributes=["email"],
+            UsernameConfiguration={"CaseSensitive": False},
             AutoVerifiedAttributes=["email"],
-            Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": False,
-                                         "RequireLowercase": False, "RequireNumbers": False,
-                                         "RequireSymbols": False}},
+            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True,
+                                         "RequireLowercase": True, "RequireNumbers": True,
+                                         "RequireSymbols": True, "TemporaryPasswordValidityDays": 3}},
             Schema=[
                 {"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
-                {"Name": "org_id", "AttributeDataType": "String", "Mutable": True},
-                {"Name": "role", "AttributeDataType": "String", "Mutable": True},
+                {"Name": "org_id", "AttributeDataType": "String", "Mutable": True,
+                 "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"}},
+                {"Name": "role", "AttributeDataType": "String", "Mutable": True,
+                 "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "32"}},
             ],
         )["UserPool"]["Id"]
     client_name = f"{prefix}-api"
@@ -205,8 +208,10 @@ def create_user_pool(idp: Any, prefix: str) -> tuple[str, str]:
     if client_id is None:
         client_id = idp.create_user_pool_client(
             UserPoolId=pool_id, ClientName=client_name, GenerateSecret=False,
-            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                               "ALLOW_REFRESH_TOKEN_AUTH"],
+            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True,
+            AccessTokenValidity=1, IdTokenValidity=1, RefreshTokenValidity=30,
+            TokenValidityUnits={"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"},
         )["UserPoolClient"]["ClientId"]
     return pool_id, client_id
 

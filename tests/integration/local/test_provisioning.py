@@ -98,12 +98,12 @@ def test_cognito_issues_a_jwt_verifiable_with_the_served_jwks(local_stack):
                         {"Name": "custom:org_id", "Value": "org-1"},
                         {"Name": "custom:role", "Value": "admin"}],
     )
-    idp.admin_set_user_password(UserPoolId=pool, Username="ada@example.com", Password="correct-horse",
+    idp.admin_set_user_password(UserPoolId=pool, Username="ada@example.com", Password="Correct-horse-42!",
                                 Permanent=True)
 
     tokens = idp.admin_initiate_auth(
         UserPoolId=pool, ClientId=env["SPOTHIVE_COGNITO_CLIENT_ID"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "ada@example.com", "PASSWORD": "correct-horse"},
+        AuthParameters={"USERNAME": "ada@example.com", "PASSWORD": "Correct-horse-42!"},
     )["AuthenticationResult"]
     with urllib.request.urlopen(env["SPOTHIVE_COGNITO_JWKS_URL"], timeout=5) as response:
         jwks = json.load(response)
@@ -116,6 +116,17 @@ def test_cognito_issues_a_jwt_verifiable_with_the_served_jwks(local_stack):
     assert claims["custom:org_id"] == "org-1"
     assert claims["custom:role"] == "admin"
     assert claims["token_use"] == "id"
+
+
+def test_the_user_pool_enforces_the_deployed_password_policy(local_stack):
+    idp = local_stack.client("cognito-idp")
+    pool = local_stack.env["SPOTHIVE_COGNITO_USER_POOL_ID"]
+    idp.admin_create_user(UserPoolId=pool, Username="bob@example.com", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "bob@example.com"}])
+
+    with pytest.raises(idp.exceptions.InvalidPasswordException):
+        idp.admin_set_user_password(UserPoolId=pool, Username="bob@example.com", Password="short",
+                                    Permanent=True)
 
 
 def test_reset_empties_data_and_provisions_again(local_stack):

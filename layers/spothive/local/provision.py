@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from spothive import topology
 from spothive.adapters.dynamo import schema
+from spothive.local.events import SPOT_EVENT_PATTERN, SPOT_EVENTS_FUNCTION
 
 LOG = logging.getLogger("spothive.local.provision")
 
@@ -170,13 +171,20 @@ def schedule_expression(minutes: int) -> str:
 
 
 def create_rules(events: Any, prefix: str, function_arns: dict[str, str]) -> dict[str, str]:
-    """An EventBridge rule per schedule, targeting its function (stored; the ticker fires them)."""
+    """A rule per schedule and one for Spot signals, targeting their functions (stored, never fired:
+    the ticker fires the schedules, :func:`spothive.local.events.spot_event` builds the signals)."""
     arns: dict[str, str] = {}
     for spec in topology.SCHEDULES:
         name = f"{prefix}-{spec.name}"
         arns[spec.name] = events.put_rule(Name=name, ScheduleExpression=schedule_expression(spec.minutes),
                                           State="ENABLED", Description=spec.description)["RuleArn"]
         events.put_targets(Rule=name, Targets=[{"Id": spec.function, "Arn": function_arns[spec.function]}])
+    name = f"{prefix}-spot-events"
+    rule = events.put_rule(Name=name, EventPattern=json.dumps(SPOT_EVENT_PATTERN), State="ENABLED",
+                           Description="EC2 Spot interruption signals")
+    arns["spot-events"] = rule["RuleArn"]
+    events.put_targets(Rule=name, Targets=[{"Id": SPOT_EVENTS_FUNCTION,
+                                            "Arn": function_arns[SPOT_EVENTS_FUNCTION]}])
     return arns
 
 

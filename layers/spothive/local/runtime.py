@@ -20,6 +20,7 @@ from typing import Any
 from spothive import topology
 from spothive.local import dispatch
 from spothive.local.api_server import ApiServer, ensure_free
+from spothive.local.events import INTERRUPTION_WARNING, SPOT_EVENTS_FUNCTION, spot_event
 from spothive.local.moto_server import ExternalEndpoint, MotoServer
 from spothive.local.provision import Provisioned, client, provision
 from spothive.local.redis_server import RedisServer
@@ -238,6 +239,11 @@ class LocalStack:
         """Run a topology function's handler in process (as the ticker does)."""
         arn = self.provisioned.functions.get(function, "") if self.provisioned else ""
         return self.registry.invoke(function, event, arn)
+
+    def emit_spot_event(self, instance_id: str, detail_type: str = INTERRUPTION_WARNING) -> Any:
+        """Deliver a Spot interruption warning (or rebalance recommendation) to ``worker-spot-events``."""
+        event = spot_event(instance_id, detail_type=detail_type, account=self.env["SPOTHIVE_HUB_ACCOUNT_ID"])
+        return self.invoke(SPOT_EVENTS_FUNCTION, event)
 
     def start_execution(self, machine: str, payload: Any, name: str | None = None) -> str:
         """Start ``machine`` (``optimization`` or ``live-switch``) with a unique name; its execution ARN."""

@@ -51,7 +51,7 @@ def test_functions_state_machines_rules_and_bucket_exist(local_stack):
 
     assert {s.name for s in topology.ALL_FUNCTIONS} <= names
     assert {m["name"] for m in machines} >= {"spothive-optimization", "spothive-live-switch"}
-    by_name = {r["Name"]: r["ScheduleExpression"] for r in rules}
+    by_name = {r["Name"]: r.get("ScheduleExpression") for r in rules}
     assert by_name["spothive-hibernation"] == "rate(1 minute)"
     assert by_name["spothive-spot-advisor"] == "rate(360 minutes)"
     assert "spothive-artifacts" in buckets
@@ -144,3 +144,16 @@ def test_reset_empties_data_and_provisions_again(local_stack):
         assert connection.get("SAFE_MODE") is None
     assert os.environ["SPOTHIVE_COGNITO_USER_POOL_ID"] == local_stack.provisioned.user_pool_id
     assert local_stack.client("stepfunctions").list_state_machines()["stateMachines"]
+
+
+def test_spot_signals_have_their_rule_and_reach_the_spot_events_function(local_stack):
+    seen = []
+    rule = local_stack.client("events").describe_rule(Name="spothive-spot-events")
+
+    with local_stack.registry.override({"worker-spot-events": lambda event, context: seen.append(event)}):
+        local_stack.emit_spot_event("i-0abc")
+
+    assert json.loads(rule["EventPattern"])["source"] == ["aws.ec2"]
+    assert seen[0]["detail-type"] == "EC2 Spot Instance Interruption Warning"
+    assert seen[0]["detail"] == {"instance-id": "i-0abc", "instance-action": "terminate"}
+    assert seen[0]["resources"] == ["arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"]

@@ -22,11 +22,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--data-dir", type=Path, help="data directory (default .spothive)")
     parser.add_argument("--aws-endpoint", metavar="URL",
                         help="use this running emulator (e.g. LocalStack) instead of starting moto")
-    parser.add_argument("--ticker-speed", type=float, help="run the schedules this many times faster")
+    parser.add_argument("--ticker-speed", type=_positive, help="run the schedules this many times faster")
     parser.add_argument("--no-ticker", action="store_true", help="do not fire the schedules")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo after start-up")
     parser.add_argument("--exit-after-demo", action="store_true", help="stop once the demo has run")
     parser.set_defaults(func=run)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.request
 
 import jwt
 import pytest
@@ -105,12 +104,11 @@ def test_cognito_issues_a_jwt_verifiable_with_the_served_jwks(local_stack):
         UserPoolId=pool, ClientId=env["SPOTHIVE_COGNITO_CLIENT_ID"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": "ada@example.com", "PASSWORD": "Correct-horse-42!"},
     )["AuthenticationResult"]
-    with urllib.request.urlopen(env["SPOTHIVE_COGNITO_JWKS_URL"], timeout=5) as response:
-        jwks = json.load(response)
-    header = jwt.get_unverified_header(tokens["IdToken"])
-    key = next(jwt.PyJWK(k) for k in jwks["keys"] if k["kid"] == header["kid"])
+    jwks = jwt.PyJWKClient(env["SPOTHIVE_COGNITO_JWKS_URL"], timeout=5)
+    key = jwks.get_signing_key_from_jwt(tokens["IdToken"])
     claims = jwt.decode(tokens["IdToken"], key.key, algorithms=["RS256"],
-                        audience=env["SPOTHIVE_COGNITO_CLIENT_ID"], issuer=env["SPOTHIVE_COGNITO_ISSUER"])
+                        audience=env["SPOTHIVE_COGNITO_CLIENT_ID"], issuer=env["SPOTHIVE_COGNITO_ISSUER"],
+                        options={"require": ["exp", "iss", "aud", "sub"]})
 
     assert claims["email"] == "ada@example.com"
     assert claims["custom:org_id"] == "org-1"

@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     from spothive.local.runtime import LocalConfig, LocalStack
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    for chatty in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     config = LocalConfig.from_env(
         api_port=args.api_port, moto_port=args.moto_port, redis_port=args.redis_port, data_dir=args.data_dir,
         ticker_speed=args.ticker_speed, aws_endpoint=args.aws_endpoint,

@@ -131,6 +131,7 @@ class HandlerRegistry:
 registry = HandlerRegistry()
 
 _original_invoke: Callable[..., Any] | None = None
+_installs = 0
 _install_lock = threading.Lock()
 
 
@@ -199,22 +200,30 @@ def _dispatching_invoke(self: Any, function_name: str, qualifier: str | None, bo
 
 
 def install() -> None:
-    """Patch moto's Docker-less Lambda backend to dispatch to :data:`registry` (idempotent)."""
-    global _original_invoke
+    """Patch moto's Docker-less Lambda backend to dispatch to :data:`registry` (counted: each server
+    that installs it uninstalls it, and moto's own invoke returns when the last one has)."""
+    global _original_invoke, _installs
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
     with _install_lock:
+        _installs += 1
         if _original_invoke is None:
             _original_invoke = LambdaSimpleBackend.invoke
             LambdaSimpleBackend.invoke = _dispatching_invoke  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
-    """Restore moto's own invoke."""
-    global _original_invoke
+    """Undo one :func:`install`; the last one restores moto's own invoke."""
+    global _original_invoke, _installs
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
     with _install_lock:
-        if _original_invoke is not None:
+        _installs = max(0, _installs - 1)
+        if _installs == 0 and _original_invoke is not None:
             LambdaSimpleBackend.invoke = _original_invoke  # type: ignore[method-assign]
             _original_invoke = None
+
+
+def installed() -> bool:
+    """Whether moto's Lambda invocations currently run in-process handlers."""
+    return _original_invoke is not None

@@ -89,6 +89,7 @@ class MotoServer:
         """Stop serving and restore ``MOTO_PORT``."""
         if self._server is None:
             return
+        dispatch.uninstall()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

@@ -99,3 +99,14 @@ def test_an_external_endpoint_is_used_not_started(local_stack, tmp_path):
     assert endpoint == local_stack.endpoint_url
     assert {m["name"] for m in machines} >= {"spothive-optimization"}
     assert local_stack.client("dynamodb").list_tables()["TableNames"]  # still served after the stop
+
+
+def test_the_lambda_dispatch_is_removed_with_the_last_server(tmp_path):
+    from spothive.local import dispatch
+
+    installed_before = dispatch.installed()  # the session stack may be running
+    with LocalStack(LocalConfig.ephemeral(tmp_path)):
+        during = dispatch.installed()
+
+    assert during is True
+    assert dispatch.installed() is installed_before

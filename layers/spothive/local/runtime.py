@@ -24,7 +24,7 @@ from spothive.local.events import INTERRUPTION_WARNING, SPOT_EVENTS_FUNCTION, sp
 from spothive.local.moto_server import ExternalEndpoint, MotoServer
 from spothive.local.provision import Provisioned, client, provision
 from spothive.local.redis_server import RedisServer
-from spothive.local.ticker import ScaledClock, Ticker
+from spothive.local.ticker import ScaledClock, Ticker, scheduled_event, utc_now
 
 LOG = logging.getLogger("spothive.local")
 
@@ -239,6 +239,14 @@ class LocalStack:
         """Run a topology function's handler in process (as the ticker does)."""
         arn = self.provisioned.functions.get(function, "") if self.provisioned else ""
         return self.registry.invoke(function, event, arn)
+
+    def fire_schedule(self, name: str) -> Any:
+        """Run one schedule's handler now (``discovery``, ``prices``, …) with its scheduled event."""
+        assert self.provisioned is not None
+        spec = next(s for s in topology.SCHEDULES if s.name == name)
+        event = scheduled_event(self.provisioned.rules[name], utc_now(), self.provisioned.region,
+                                self.env["SPOTHIVE_HUB_ACCOUNT_ID"])
+        return self.invoke(spec.function, event)
 
     def emit_spot_event(self, instance_id: str, detail_type: str = INTERRUPTION_WARNING) -> Any:
         """Deliver a Spot interruption warning (or rebalance recommendation) to ``worker-spot-events``."""

@@ -155,3 +155,10 @@ def test_spot_signals_have_their_rule_and_reach_the_spot_events_function(local_s
     assert seen[0]["detail-type"] == "EC2 Spot Instance Interruption Warning"
     assert seen[0]["detail"] == {"instance-id": "i-0abc", "instance-action": "terminate"}
     assert seen[0]["resources"] == ["arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"]
+
+
+def test_a_schedule_can_be_fired_on_demand(local_stack):
+    with local_stack.registry.override({"worker-prices": lambda event, context: {"rule": event["resources"]}}):
+        result = local_stack.fire_schedule("prices")
+
+    assert result == {"rule": [local_stack.provisioned.rules["prices"]]}

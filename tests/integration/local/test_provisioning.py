@@ -158,7 +158,10 @@ def test_spot_signals_have_their_rule_and_reach_the_spot_events_function(local_s
 
 
 def test_a_schedule_can_be_fired_on_demand(local_stack):
-    with local_stack.registry.override({"worker-prices": lambda event, context: {"rule": event["resources"]}}):
+    def prices(event, context):
+        return {"rule": event["resources"]}
+
+    with local_stack.registry.override({"worker-prices": prices}):
         result = local_stack.fire_schedule("prices")
 
     assert result == {"rule": [local_stack.provisioned.rules["prices"]]}

@@ -9,6 +9,7 @@ import threading
 import urllib.request
 
 import pytest
+from spothive.local import dispatch
 from spothive.local.runtime import LocalConfig, LocalStack
 
 pytestmark = pytest.mark.integration
@@ -40,6 +41,7 @@ def test_stack_serves_the_api_fires_schedules_and_stops_cleanly(tmp_path):
         return {"clusters": 0}
 
     before = os.environ.get("AWS_ENDPOINT_URL")
+    dispatch_before = dispatch.installed()  # the session stack may be running
     config = LocalConfig.ephemeral(tmp_path, serve_api=True, ticker=True, ticker_speed=600)
     stack = LocalStack(config)
     with stack.registry.override({"worker-hibernation": hibernation}), stack:
@@ -49,6 +51,7 @@ def test_stack_serves_the_api_fires_schedules_and_stops_cleanly(tmp_path):
         spec = json.loads(get(f"{stack.api_url}/api/openapi.json")[1])
         ticked = fired.wait(timeout=20)
         endpoint_inside = os.environ["AWS_ENDPOINT_URL"]
+        dispatch_during = dispatch.installed()
 
     assert health == (200, b'{"status":"ok"}')
     assert docs[0] == 200 and b"swagger" in docs[1].lower()
@@ -59,6 +62,7 @@ def test_stack_serves_the_api_fires_schedules_and_stops_cleanly(tmp_path):
     assert os.environ.get("AWS_ENDPOINT_URL") == before
     assert [port_is_free(p) for p in ports] == [True, True, True]
     assert stack.ticker is None and stack.api_port is None
+    assert (dispatch_during, dispatch.installed()) == (True, dispatch_before)
 
 
 def test_the_same_ports_and_data_dir_serve_again_after_a_stop(tmp_path):
@@ -100,13 +104,3 @@ def test_an_external_endpoint_is_used_not_started(local_stack, tmp_path):
     assert {m["name"] for m in machines} >= {"spothive-optimization"}
     assert local_stack.client("dynamodb").list_tables()["TableNames"]  # still served after the stop
 
-
-def test_the_lambda_dispatch_is_removed_with_the_last_server(tmp_path):
-    from spothive.local import dispatch
-
-    installed_before = dispatch.installed()  # the session stack may be running
-    with LocalStack(LocalConfig.ephemeral(tmp_path)):
-        during = dispatch.installed()
-
-    assert during is True
-    assert dispatch.installed() is installed_before

@@ -284,3 +284,25 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
              len(result.tables), len(result.functions), len(result.state_machines), len(result.rules),
              endpoint_url)
     return result
+
+
+def empty_resources(provisioned: Provisioned, make_client: Any) -> None:
+    """Delete every item, user and object of a provisioned stack, keeping the resources themselves."""
+    ddb = make_client("dynamodb")
+    for spec in schema.ALL_TABLES:
+        name = provisioned.tables[spec.suffix]
+        names = {f"#k{i}": key.name for i, key in enumerate(k for k in (spec.hash_key, spec.range_key) if k)}
+        pages = ddb.get_paginator("scan").paginate(  # local clean-up only: the product never scans
+            TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
+        for page in pages:
+            for item in page["Items"]:
+                ddb.delete_item(TableName=name, Key=item)
+    idp = make_client("cognito-idp")
+    for page in idp.get_paginator("list_users").paginate(UserPoolId=provisioned.user_pool_id):
+        for user in page["Users"]:
+            idp.admin_delete_user(UserPoolId=provisioned.user_pool_id, Username=user["Username"])
+    s3 = make_client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=provisioned.bucket):
+        objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if objects:
+            s3.delete_objects(Bucket=provisioned.bucket, Delete={"Objects": objects})

@@ -22,7 +22,7 @@ from spothive.local import dispatch
 from spothive.local.api_server import ApiServer, ensure_free
 from spothive.local.events import INTERRUPTION_WARNING, SPOT_EVENTS_FUNCTION, spot_event
 from spothive.local.moto_server import ExternalEndpoint, MotoServer
-from spothive.local.provision import Provisioned, client, provision
+from spothive.local.provision import Provisioned, client, empty_resources, provision
 from spothive.local.redis_server import RedisServer
 from spothive.local.ticker import ScaledClock, Ticker, scheduled_event, utc_now
 
@@ -154,13 +154,18 @@ class LocalStack:
         self.stop()
 
     def reset(self) -> None:
-        """Empty moto and Redis, then provision again: a clean slate between tests."""
-        self.moto.reset()
+        """A clean slate between tests: empty this stack's tables, users, bucket and Redis.
+
+        Only resources under this stack's prefix are touched (moto's state is shared by everything in
+        the process); names, ids and ARNs stay the same.
+        """
+        assert self.provisioned is not None
         import redis
 
+        empty_resources(self.provisioned, self.client)
         with redis.Redis.from_url(self.redis_url) as connection:
-            connection.flushall()
-        self._provision()
+            connection.flushdb()
+        self.ensure_provisioned()
 
     def ensure_provisioned(self) -> bool:
         """Provision again if moto lost its state (a ``mock_aws`` test in the same process resets every

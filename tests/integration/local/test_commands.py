@@ -10,6 +10,7 @@ import types
 import urllib.request
 
 import pytest
+
 from spothive.cli import main
 
 pytestmark = pytest.mark.integration

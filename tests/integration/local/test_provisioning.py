@@ -7,6 +7,7 @@ import os
 
 import jwt
 import pytest
+
 from spothive import topology
 from spothive.adapters.dynamo import schema
 from spothive.local.provision import provision
@@ -127,21 +128,36 @@ def test_the_user_pool_enforces_the_deployed_password_policy(local_stack):
                                     Permanent=True)
 
 
-def test_reset_empties_data_and_provisions_again(local_stack):
+def test_reset_empties_this_stacks_data_and_keeps_its_resources(local_stack):
     import redis
 
     ddb = local_stack.client("dynamodb")
+    s3 = local_stack.client("s3")
+    idp = local_stack.client("cognito-idp")
+    pool = local_stack.provisioned.user_pool_id
     ddb.put_item(TableName="spothive-orgs", Item={"org_id": {"S": "org-reset"}})
+    ddb.put_item(TableName="spothive-audit-logs", Item={"org_id": {"S": "org-reset"}, "seq": {"N": "1"}})
+    s3.put_object(Bucket="spothive-artifacts", Key="models/m1.txt", Body=b"tree")
+    idp.admin_create_user(UserPoolId=pool, Username="reset@example.com", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "reset@example.com"}])
+    ddb.create_table(TableName="other-keep", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+    ddb.put_item(TableName="other-keep", Item={"k": {"S": "stays"}})
     with redis.Redis.from_url(local_stack.redis_url) as connection:
         connection.set("SAFE_MODE", "1")
+    env_before = local_stack.env
 
     local_stack.reset()
 
-    assert ddb.get_item(TableName="spothive-orgs", Key={"org_id": {"S": "org-reset"}}).get("Item") is None
+    assert ddb.scan(TableName="spothive-orgs")["Count"] == 0
+    assert ddb.scan(TableName="spothive-audit-logs")["Count"] == 0
+    assert s3.list_objects_v2(Bucket="spothive-artifacts")["KeyCount"] == 0
+    assert idp.list_users(UserPoolId=pool)["Users"] == []
+    assert ddb.get_item(TableName="other-keep", Key={"k": {"S": "stays"}})["Item"] == {"k": {"S": "stays"}}
     with redis.Redis.from_url(local_stack.redis_url) as connection:
         assert connection.get("SAFE_MODE") is None
-    assert os.environ["SPOTHIVE_COGNITO_USER_POOL_ID"] == local_stack.provisioned.user_pool_id
-    assert local_stack.client("stepfunctions").list_state_machines()["stateMachines"]
+    assert local_stack.env == env_before
 
 
 def test_spot_signals_have_their_rule_and_reach_the_spot_events_function(local_stack):

@@ -7,6 +7,7 @@ import socket
 
 import pytest
 import redis
+
 from spothive.local.redis_server import RedisServer
 
 pytestmark = pytest.mark.integration

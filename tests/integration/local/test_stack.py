@@ -9,6 +9,7 @@ import threading
 import urllib.request
 
 import pytest
+
 from spothive.local import dispatch
 from spothive.local.runtime import LocalConfig, LocalStack
 

@@ -7,6 +7,7 @@ import sys
 import types
 
 import pytest
+
 from spothive.local.dispatch import HandlerRegistry
 from spothive.topology import FunctionSpec
 
@@ -148,11 +149,9 @@ def test_registry_resolves_topology_handlers_under_functions(monkeypatch):
     assert registry.knows("probe") and not registry.knows("other")
 
 
-def test_a_mock_aws_test_in_the_same_process_is_survived(local_stack):
-    from moto import mock_aws
-
-    with mock_aws():
-        pass  # resets every moto backend, as any mock_aws test does
+def test_lost_resources_are_provisioned_again(local_stack):
+    sfn = local_stack.client("stepfunctions")
+    sfn.delete_state_machine(stateMachineArn=local_stack.provisioned.state_machines["optimization"])
 
     reprovisioned = local_stack.ensure_provisioned()
     recorder = Recorder()

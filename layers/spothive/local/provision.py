@@ -1,0 +1,308 @@
+"""Create SpotHive's AWS resources in moto from the same specs the CDK app deploys (idempotent)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from spothive import topology
+from spothive.adapters.dynamo import schema
+from spothive.local.events import SPOT_EVENT_PATTERN, SPOT_EVENTS_FUNCTION
+
+LOG = logging.getLogger("spothive.local.provision")
+
+REGION = "us-east-1"
+ACCESS_KEY = "testing"
+SECRET_KEY = "testing"
+LAMBDA_ROLE = "spothive-local-lambda"
+STATES_ROLE = "spothive-local-states"
+RUNTIME = "python3.12"
+
+
+@dataclass
+class Provisioned:
+    """What :func:`provision` created: names and ARNs, and the environment that points at them."""
+
+    endpoint_url: str
+    region: str
+    prefix: str
+    tables: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, str] = field(default_factory=dict)
+    state_machines: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, str] = field(default_factory=dict)
+    user_pool_id: str = ""
+    client_id: str = ""
+    bucket: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def client(service: str, endpoint_url: str, region: str = REGION) -> Any:
+    """A boto3 client for moto at ``endpoint_url`` with the fake credentials."""
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region,
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def create_tables(ddb: Any, prefix: str) -> dict[str, str]:
+    """Every table of ``schema.ALL_TABLES``: keys, GSIs (projection ALL), streams and TTL."""
+    existing: set[str] = set()
+    for page in ddb.get_paginator("list_tables").paginate():
+        existing.update(page["TableNames"])
+    created: dict[str, str] = {}
+    for spec in schema.ALL_TABLES:
+        name = spec.table_name(prefix)
+        created[spec.suffix] = name
+        if name not in existing:
+            ddb.create_table(**table_request(spec, prefix))
+        if spec.ttl_attribute:
+            ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+            if ttl.get("TimeToLiveStatus") != "ENABLED":
+                ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                    "Enabled": True, "AttributeName": spec.ttl_attribute})
+    return created
+
+
+def table_request(spec: schema.TableSpec, prefix: str) -> dict[str, Any]:
+    """The ``CreateTable`` arguments for one spec."""
+
+    def key_schema(hash_key: schema.Key, range_key: schema.Key | None) -> list[dict[str, str]]:
+        keys = [{"AttributeName": hash_key.name, "KeyType": "HASH"}]
+        if range_key:
+            keys.append({"AttributeName": range_key.name, "KeyType": "RANGE"})
+        return keys
+
+    request: dict[str, Any] = {
+        "TableName": spec.table_name(prefix),
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": k.name, "AttributeType": k.type}
+                                 for k in spec.key_attributes()],
+        "KeySchema": key_schema(spec.hash_key, spec.range_key),
+    }
+    if spec.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {"IndexName": index.name, "KeySchema": key_schema(index.hash_key, index.range_key),
+             "Projection": {"ProjectionType": "ALL"}}
+            for index in spec.indexes
+        ]
+    if spec.stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    return request
+
+
+def _role(iam: Any, name: str, service: str) -> str:
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    try:
+        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+    except ClientError as error:
+        if _code(error) != "NoSuchEntity":
+            raise
+    return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+
+
+def _stub_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "SpotHive local stub: invocations run the in-process handler.\n")
+    return buffer.getvalue()
+
+
+def create_functions(lam: Any, role_arn: str) -> dict[str, str]:
+    """One Lambda function per topology spec, named as the spec, so ARNs exist; code runs in process."""
+    arns: dict[str, str] = {}
+    code = _stub_zip()
+    for spec in topology.ALL_FUNCTIONS:
+        name = spec.name
+        try:
+            arns[spec.name] = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+            continue
+        except ClientError as error:
+            if _code(error) != "ResourceNotFoundException":
+                raise
+        response = lam.create_function(
+            FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=f"functions.{spec.handler}",
+            Code={"ZipFile": code}, Description=spec.description, Timeout=spec.timeout_s,
+            MemorySize=spec.memory_mb,
+        )
+        arns[spec.name] = response["FunctionArn"]
+    return arns
+
+
+def render_definition(spec: topology.StateMachineSpec, function_arns: dict[str, str]) -> str:
+    """The ASL with every ``${Placeholder}`` replaced by its function's ARN."""
+    text = spec.definition()
+    for placeholder, function in spec.tasks.items():
+        text = text.replace("${" + placeholder + "}", function_arns[function])
+    if "${" in text:
+        raise ValueError(f"state machine {spec.name} has an unmapped placeholder")
+    return text
+
+
+def create_state_machines(sfn: Any, role_arn: str, prefix: str,
+                          function_arns: dict[str, str]) -> dict[str, str]:
+    """Both state machines, definitions kept in step with the ASL files."""
+    existing = {m["name"]: m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
+    arns: dict[str, str] = {}
+    for spec in topology.STATE_MACHINES:
+        name = f"{prefix}-{spec.name}"
+        definition = render_definition(spec, function_arns)
+        if name in existing:
+            arns[spec.name] = existing[name]
+            sfn.update_state_machine(stateMachineArn=existing[name], definition=definition)
+        else:
+            arns[spec.name] = sfn.create_state_machine(name=name, definition=definition,
+                                                       roleArn=role_arn)["stateMachineArn"]
+    return arns
+
+
+def schedule_expression(minutes: int) -> str:
+    """EventBridge ``rate(...)`` for a cadence in minutes."""
+    return f"rate({minutes} minute{'s' if minutes != 1 else ''})"
+
+
+def create_rules(events: Any, prefix: str, function_arns: dict[str, str]) -> dict[str, str]:
+    """A rule per schedule and one for Spot signals, targeting their functions (stored, never fired:
+    the ticker fires the schedules, :func:`spothive.local.events.spot_event` builds the signals)."""
+    arns: dict[str, str] = {}
+    for spec in topology.SCHEDULES:
+        name = f"{prefix}-{spec.name}"
+        arns[spec.name] = events.put_rule(Name=name, ScheduleExpression=schedule_expression(spec.minutes),
+                                          State="ENABLED", Description=spec.description)["RuleArn"]
+        events.put_targets(Rule=name, Targets=[{"Id": spec.function, "Arn": function_arns[spec.function]}])
+    name = f"{prefix}-spot-events"
+    rule = events.put_rule(Name=name, EventPattern=json.dumps(SPOT_EVENT_PATTERN), State="ENABLED",
+                           Description="EC2 Spot interruption signals")
+    arns["spot-events"] = rule["RuleArn"]
+    events.put_targets(Rule=name, Targets=[{"Id": SPOT_EVENTS_FUNCTION,
+                                            "Arn": function_arns[SPOT_EVENTS_FUNCTION]}])
+    return arns
+
+
+def create_user_pool(idp: Any, prefix: str) -> tuple[str, str]:
+    """The user pool and app client, configured as the CDK auth construct configures them."""
+    pool_name = f"{prefix}-users"
+    pools = idp.list_user_pools(MaxResults=60)["UserPools"]
+    pool_id = next((p["Id"] for p in pools if p["Name"] == pool_name), None)
+    if pool_id is None:
+        pool_id = idp.create_user_pool(
+            PoolName=pool_name,
+            UsernameAttributes=["email"],
+            UsernameConfiguration={"CaseSensitive": False},
+            AutoVerifiedAttributes=["email"],
+            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True,
+                                         "RequireLowercase": True, "RequireNumbers": True,
+                                         "RequireSymbols": True, "TemporaryPasswordValidityDays": 3}},
+            Schema=[
+                {"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
+                {"Name": "org_id", "AttributeDataType": "String", "Mutable": True,
+                 "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"}},
+                {"Name": "role", "AttributeDataType": "String", "Mutable": True,
+                 "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "32"}},
+            ],
+        )["UserPool"]["Id"]
+    client_name = f"{prefix}-api"
+    clients = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    client_id = next((c["ClientId"] for c in clients if c["ClientName"] == client_name), None)
+    if client_id is None:
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName=client_name, GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True,
+            AccessTokenValidity=1, IdTokenValidity=1, RefreshTokenValidity=30,
+            TokenValidityUnits={"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"},
+        )["UserPoolClient"]["ClientId"]
+    return pool_id, client_id
+
+
+def create_bucket(s3: Any, prefix: str) -> str:
+    """The bucket for model artifacts and exports."""
+    name = f"{prefix}-artifacts"
+    try:
+        s3.create_bucket(Bucket=name)
+    except ClientError as error:
+        if _code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    return name
+
+
+def issuer_for(region: str, pool_id: str) -> str:
+    """The ``iss`` moto's Cognito puts in its tokens (the real Cognito form)."""
+    return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+
+
+def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", region: str = REGION,
+              api_base_url: str = "http://127.0.0.1:8000") -> Provisioned:
+    """Create (or find) every resource in moto and return them with the environment to run against them."""
+    result = Provisioned(endpoint_url=endpoint_url, region=region, prefix=prefix)
+    result.tables = create_tables(client("dynamodb", endpoint_url, region), prefix)
+    iam = client("iam", endpoint_url, region)
+    lambda_role = _role(iam, LAMBDA_ROLE, "lambda.amazonaws.com")
+    states_role = _role(iam, STATES_ROLE, "states.amazonaws.com")
+    result.functions = create_functions(client("lambda", endpoint_url, region), lambda_role)
+    result.state_machines = create_state_machines(client("stepfunctions", endpoint_url, region), states_role,
+                                                  prefix, result.functions)
+    result.rules = create_rules(client("events", endpoint_url, region), prefix, result.functions)
+    idp = client("cognito-idp", endpoint_url, region)
+    result.user_pool_id, result.client_id = create_user_pool(idp, prefix)
+    result.bucket = create_bucket(client("s3", endpoint_url, region), prefix)
+    account = lambda_role.split(":")[4]
+    result.env = {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "SPOTHIVE_REGION": region,
+        "SPOTHIVE_TABLE_PREFIX": prefix,
+        "SPOTHIVE_REDIS_URL": redis_url,
+        "SPOTHIVE_HUB_ACCOUNT_ID": account,
+        "SPOTHIVE_COGNITO_USER_POOL_ID": result.user_pool_id,
+        "SPOTHIVE_COGNITO_CLIENT_ID": result.client_id,
+        "SPOTHIVE_COGNITO_ISSUER": issuer_for(region, result.user_pool_id),
+        "SPOTHIVE_COGNITO_JWKS_URL": f"{endpoint_url}/{result.user_pool_id}/.well-known/jwks.json",
+        "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": result.state_machines["optimization"],
+        "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": result.state_machines["live-switch"],
+        "SPOTHIVE_DISCOVERY_FUNCTION_NAME": "worker-discovery",
+        "SPOTHIVE_MODEL_BUCKET": result.bucket,
+        "SPOTHIVE_API_BASE_URL": api_base_url,
+        # What the CDK app gives every function (one service name here: all handlers share a process).
+        "POWERTOOLS_SERVICE_NAME": "spothive-local",
+        "POWERTOOLS_METRICS_NAMESPACE": "SpotHive",
+        "LOG_LEVEL": "INFO",
+    }
+    LOG.info("provisioned %d tables, %d functions, %d state machines, %d rules in %s",
+             len(result.tables), len(result.functions), len(result.state_machines), len(result.rules),
+             endpoint_url)
+    return result
+
+
+def empty_resources(provisioned: Provisioned, make_client: Any) -> None:
+    """Delete every item, user and object of a provisioned stack, keeping the resources themselves."""
+    ddb = make_client("dynamodb")
+    for spec in schema.ALL_TABLES:
+        name = provisioned.tables[spec.suffix]
+        names = {f"#k{i}": key.name for i, key in enumerate(k for k in (spec.hash_key, spec.range_key) if k)}
+        pages = ddb.get_paginator("scan").paginate(  # local clean-up only: the product never scans
+            TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
+        for page in pages:
+            for item in page["Items"]:
+                ddb.delete_item(TableName=name, Key=item)
+    idp = make_client("cognito-idp")
+    for page in idp.get_paginator("list_users").paginate(UserPoolId=provisioned.user_pool_id):
+        for user in page["Users"]:
+            idp.admin_delete_user(UserPoolId=provisioned.user_pool_id, Username=user["Username"])
+    s3 = make_client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=provisioned.bucket):
+        objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if objects:
+            s3.delete_objects(Bucket=provisioned.bucket, Delete={"Objects": objects})

@@ -11,7 +11,9 @@ from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.adapters.cache.redis_client import redis_client
+from spothive.adapters.cache.risk_tracker import RedisRiskTracker
 from spothive.adapters.dynamo import models
+from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.adapters.system_clock import SystemClock
@@ -20,6 +22,7 @@ from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
+from spothive.services.hive_mind import HiveMind
 from spothive.settings import Settings, get_settings
 
 
@@ -87,6 +90,18 @@ class Container:
     @cached_property
     def clusters(self) -> ClusterService:
         return ClusterService(self.inventory)
+
+    @cached_property
+    def risk_tracker(self) -> RedisRiskTracker:
+        return RedisRiskTracker(self.redis)
+
+    @cached_property
+    def hive_mind(self) -> HiveMind:
+        s = self.settings
+        return HiveMind(
+            self.risk_tracker, self.clock, locator=DynamoInstanceLocator(),
+            ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds,
+        )
 
 
 @lru_cache(maxsize=1)

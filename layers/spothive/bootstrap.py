@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property, lru_cache
 
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
+from spothive.adapters.aws.model_loader import S3ModelLoader
+from spothive.adapters.aws.model_store import S3ModelStore
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
+from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.adapters.cache.redis_client import redis_client
 from spothive.adapters.cache.risk_tracker import RedisRiskTracker
 from spothive.adapters.dynamo import models
+from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
+from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
+from spothive.adapters.model_validator import Limits, SubprocessValidator
 from spothive.adapters.system_clock import SystemClock
 from spothive.ports import DiscoveryTrigger
+from spothive.ports_risk import RiskModel
 from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
 from spothive.services.hive_mind import HiveMind
+from spothive.services.model_lab import ModelLab, RiskModelHolder
+from spothive.services.risk_heuristic import FallbackRiskModel
 from spothive.settings import Settings, get_settings
 
 
@@ -102,6 +112,56 @@ class Container:
             self.risk_tracker, self.clock, locator=DynamoInstanceLocator(),
             ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds,
         )
+
+
+    @cached_property
+    def audit_store(self) -> AuditStore:
+        return AuditStore(self.settings.region, self.settings.aws_endpoint_url, self.clock.now)
+
+    @cached_property
+    def model_store(self) -> S3ModelStore:
+        return S3ModelStore(self.settings.models_bucket, self.settings.region)
+
+    @cached_property
+    def model_events(self) -> RedisModelEvents:
+        return RedisModelEvents(self.redis)
+
+    @cached_property
+    def model_lab(self) -> ModelLab:
+        s = self.settings
+        limits = Limits(cpu_seconds=s.validator_cpu_seconds, memory_mib=s.validator_memory_mib,
+                        wall_seconds=s.validator_timeout_seconds)
+        return ModelLab(
+            DynamoModelRegistry(self.audit_store), self.model_store,
+            SubprocessValidator(limits, min_auc=s.model_min_auc), self.model_events, self.clock,
+            max_bytes=s.model_max_upload_mib * 1024 * 1024,
+        )
+
+    def hot_swappable(self, initial: RiskModel, *, listen: bool = True) -> RiskModelHolder:
+        """Wrap ``initial`` so a ``models:production`` announcement swaps it in place (catching up first
+        with the last announcement); without Redis it just serves ``initial``."""
+        loader = S3ModelLoader(self.model_store)
+        holder = RiskModelHolder(initial, loader)
+        current = self.model_events.current()
+        if current is not None and current.version != initial.version:
+            holder.on_production(current)
+        if listen:
+            try:
+                self.model_listener = ModelEventListener(self.redis, holder.on_production).start()
+            except Exception as exc:  # the cache being down must not stop serving
+                logging.getLogger(__name__).warning("model hot-swap listener not started: %s", exc)
+        return holder
+
+    @cached_property
+    def risk_model(self) -> RiskModelHolder:
+        """The process's hot-swappable risk model: the shipped artifact, else the heuristic."""
+        try:
+            from spothive_models.serving import LightGBMRiskModel
+
+            initial: RiskModel = FallbackRiskModel(LightGBMRiskModel.from_artifact())
+        except Exception:
+            initial = FallbackRiskModel(None)
+        return self.hot_swappable(initial)
 
 
 @lru_cache(maxsize=1)

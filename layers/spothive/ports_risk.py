@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput
+from spothive.domain.audit import AuditEntry
+from spothive.domain.model_registry import ModelRecord, ModelStatus, ValidationReport
 from spothive.domain.risk_signals import PoolFlag, PoolSignal
 
 
@@ -40,4 +42,48 @@ class InstanceLocator(Protocol):
 
     def locate(self, aws_account: str, region: str, instance_id: str) -> tuple[str, str] | None:
         """``(zone, instance_type)`` or ``None`` when no linked account knows the instance."""
+        ...
+
+
+class ModelRegistry(Protocol):
+    """The ``ml-models`` table; every write carries its audit entry and lands with it atomically."""
+
+    def create(self, record: ModelRecord, audit: AuditEntry) -> None: ...
+
+    def get(self, model_id: str) -> ModelRecord | None: ...
+
+    def save(self, record: ModelRecord, *, expected: ModelStatus, audit: AuditEntry | None = None) -> None:
+        """Write ``record`` only if the stored status is still ``expected`` (``Conflict`` otherwise)."""
+        ...
+
+    def swap(self, promote: ModelRecord, retire: Sequence[ModelRecord], audit: AuditEntry) -> None:
+        """Make ``promote`` production and ``retire`` retired in one transaction."""
+        ...
+
+    def by_status(self, status: ModelStatus) -> list[ModelRecord]:
+        """A Query of the ``by_status`` index (never a Scan)."""
+        ...
+
+
+class ModelStore(Protocol):
+    """Model bytes (S3)."""
+
+    def put(self, key: str, data: bytes, sha256: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class ModelValidator(Protocol):
+    """Validates model bytes in isolation (MOD-VAL-01)."""
+
+    def validate(self, data: bytes) -> ValidationReport: ...
+
+
+class ModelEvents(Protocol):
+    """Announces a new production model to every warm consumer (``models:production``)."""
+
+    def publish_production(self, record: ModelRecord) -> int:
+        """Publish; returns how many subscribers received it (0 when the cache is down)."""
         ...

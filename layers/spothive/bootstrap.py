@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from functools import cached_property, lru_cache
 
+from spothive.adapters.aws.advisor_feed import AdvisorFeed
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
 from spothive.adapters.aws.inventory import StsCloudAccess
@@ -19,13 +21,16 @@ from spothive.adapters.cache.risk_tracker import RedisRiskTracker
 from spothive.adapters.dynamo import models
 from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
+from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
+from spothive.adapters.model_context import context_from_rates
 from spothive.adapters.model_validator import Limits, SubprocessValidator
 from spothive.adapters.system_clock import SystemClock
 from spothive.ports import DiscoveryTrigger
 from spothive.ports_risk import RiskModel
+from spothive.services.advisor_ingest import AdvisorIngest
 from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
@@ -162,6 +167,21 @@ class Container:
         except Exception:
             initial = FallbackRiskModel(None)
         return self.hot_swappable(initial)
+
+    @cached_property
+    def interruption_rates(self) -> DynamoInterruptionRates:
+        return DynamoInterruptionRates()
+
+    @cached_property
+    def advisor_ingest(self) -> AdvisorIngest:
+        return AdvisorIngest(AdvisorFeed(self.settings.advisor_feed), self.interruption_rates, self.clock,
+                             self._refresh_model_context)
+
+    def _refresh_model_context(self, rates: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
+        """Refresh the in-process model's context, only where this process already serves one."""
+        holder = self.__dict__.get("risk_model")
+        if holder is not None:
+            holder.set_context(context_from_rates(rates, holder.context))
 
 
 @lru_cache(maxsize=1)

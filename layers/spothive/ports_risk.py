@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput
+from spothive.domain.advisor_feed import Rate, RateChange
 from spothive.domain.audit import AuditEntry
 from spothive.domain.model_registry import ModelRecord, ModelStatus, ValidationReport
 from spothive.domain.risk_signals import PoolFlag, PoolSignal
@@ -86,4 +88,28 @@ class ModelEvents(Protocol):
 
     def publish_production(self, record: ModelRecord) -> int:
         """Publish; returns how many subscribers received it (0 when the cache is down)."""
+        ...
+
+
+class AdvisorFeedSource(Protocol):
+    """Where the Spot Advisor feed comes from (the public URL, or a local file offline)."""
+
+    def fetch(self) -> bytes:
+        """The raw feed; ``DependencyFailed`` with a clear message when it cannot be read."""
+        ...
+
+
+class InterruptionRates(Protocol):
+    """The ``interruption-rates`` table: history per ``region#os#type`` and the last state per region."""
+
+    def state(self, region: str) -> dict[str, Rate]:
+        """The last stored ``{"os#type": (bucket, savings)}`` of a region (one GetItem)."""
+        ...
+
+    def record(self, region: str, changes: Sequence[RateChange], state: Mapping[str, Rate], observed_at: datetime) -> None:
+        """Append a history item per changed pool, then replace the region's state."""
+        ...
+
+    def history(self, pool: str) -> list[tuple[datetime, Rate]]:
+        """Every stored rate of a pool, oldest first (a Query)."""
         ...

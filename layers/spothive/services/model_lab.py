@@ -158,12 +158,23 @@ class RiskModelHolder:
         self._model = initial
         self._loader = loader
         self._lock = Lock()
+        self._context: object | None = None
         self.swaps = 0
 
     @property
     def version(self) -> str:
         """The serving model's version."""
         return self._model.version
+
+    @property
+    def context(self) -> object | None:
+        """The last context set (kept across swaps)."""
+        return self._context
+
+    def set_context(self, context: object) -> bool:
+        """Give the serving model (and every later one) a fresher feature context; ``False`` if it takes none."""
+        self._context = context
+        return _apply_context(self._model, context)
 
     def predict(self, batch: Sequence[RiskInput]) -> list[RiskOutput]:
         """Delegate to the current model (a swap never interrupts a running batch)."""
@@ -176,8 +187,20 @@ class RiskModelHolder:
         except Exception as exc:
             LOG.error("hot swap to %s failed, keeping %s: %s", record.model_id, self.version, exc)
             return False
+        if self._context is not None:
+            _apply_context(model, self._context)
         with self._lock:
             self._model = model
             self.swaps += 1
         LOG.info("risk model hot-swapped to %s (%s)", record.version, record.model_id)
         return True
+
+
+def _apply_context(model: object, context: object) -> bool:
+    """Call ``set_context`` on the model, or on the primary a fallback wrapper holds."""
+    for target in (model, getattr(model, "_primary", None)):
+        setter = getattr(target, "set_context", None)
+        if callable(setter):
+            setter(context)
+            return True
+    return False

@@ -76,13 +76,19 @@ class ModelEventListener:
         return self
 
     def _run(self) -> None:
+        backoff = 0.0
         while not self._stop.is_set():
             try:
                 message = self._pubsub.get_message(timeout=0.2)
             except redis.RedisError as exc:
-                LOG.warning("model event subscription failed: %s", exc)
-                self._stop.wait(1.0)
+                if not backoff:
+                    LOG.warning("model event subscription lost, retrying with back-off: %s", exc)
+                backoff = min(30.0, backoff * 2 or 0.5)
+                self._stop.wait(backoff)
                 continue
+            if backoff:
+                LOG.info("model event subscription restored")
+                backoff = 0.0
             if message and message.get("type") == "message":
                 try:
                     record = record_of(message["data"])

@@ -144,13 +144,19 @@ class RiskEventListener:
         return self
 
     def _run(self) -> None:
+        backoff = 0.0
         while not self._stop.is_set():
             try:
                 message = self._pubsub.get_message(timeout=0.2)
             except redis.RedisError as exc:
-                LOG.warning("risk event subscription failed: %s", exc)
-                self._stop.wait(1.0)
+                if not backoff:
+                    LOG.warning("risk event subscription lost, retrying with back-off: %s", exc)
+                backoff = min(30.0, backoff * 2 or 0.5)
+                self._stop.wait(backoff)
                 continue
+            if backoff:
+                LOG.info("risk event subscription restored")
+                backoff = 0.0
             if not message or message.get("type") != "message":
                 continue
             try:

@@ -42,6 +42,19 @@ def _load_model() -> RiskModel:
         return FallbackRiskModel(None, HeuristicRiskModel())
 
 
+def _hot_swappable(model: RiskModel) -> RiskModel:
+    """With a cache configured, serve through a holder that swaps on ``models:production`` announcements."""
+    if not os.environ.get("SPOTHIVE_REDIS_URL"):
+        return model
+    try:
+        from spothive.bootstrap import container
+
+        return container().hot_swappable(model)
+    except Exception as exc:
+        LOG.warning("model hot swap unavailable, serving %s: %s", model.version, exc)
+        return model
+
+
 def _response(status: int, body: Any) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
@@ -97,5 +110,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point."""
     global _MODEL
     if _MODEL is None:
-        _MODEL = _load_model()
+        _MODEL = _hot_swappable(_load_model())
     return handle(event, _MODEL)

@@ -2,42 +2,59 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from functools import cached_property, lru_cache
 
+from spothive.adapters.aws.advisor_feed import AdvisorFeed
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
 from spothive.adapters.aws.export_sink import S3ExportSink
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
+from spothive.adapters.aws.model_loader import S3ModelLoader
+from spothive.adapters.aws.model_store import S3ModelStore
 from spothive.adapters.aws.price_feed import AwsPriceFeed
 from spothive.adapters.aws.snapshot_store import S3SnapshotStore
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
 from spothive.adapters.cache.hot_prices import RedisHotPrices
+from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.adapters.cache.redis_client import redis_client
+from spothive.adapters.cache.risk_tracker import RedisRiskTracker
 from spothive.adapters.catalog_source import HotCatalogSource
 from spothive.adapters.dynamo import models
 from spothive.adapters.dynamo.agent_tokens import DynamoAgentTokens
 from spothive.adapters.dynamo.audit_store import AuditStore
+from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
+from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
+from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.adapters.local_export_sink import LocalExportSink
 from spothive.adapters.memory.price_feed import SnapshotPriceFeed
 from spothive.adapters.memory.snapshot_store import MemorySnapshotStore
+from spothive.adapters.model_context import context_from_rates
+from spothive.adapters.model_validator import Limits, SubprocessValidator
 from spothive.adapters.solver.highs import HighsSolver
 from spothive.adapters.system_clock import SystemClock
 from spothive.ports import DiscoveryTrigger, ExportSink
 from spothive.ports_metrics import SnapshotStore
 from spothive.ports_pricing import PriceFeed
+from spothive.ports_risk import RiskModel
+from spothive.services.advisor_ingest import AdvisorIngest
 from spothive.services.agents import AgentService
 from spothive.services.audit import AuditService
 from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
+from spothive.services.hive_mind import HiveMind
 from spothive.services.metrics import MetricsService
+from spothive.services.model_lab import ModelLab, RiskModelHolder
 from spothive.services.prices import PriceRefresher
+from spothive.services.risk_heuristic import FallbackRiskModel
 from spothive.settings import Settings, get_settings
 
 
@@ -156,6 +173,77 @@ class Container:
             self.inventory, DynamoAgentTokens(), RedisHeartbeats(self.redis), self.snapshots, self.clock,
             self.settings.api_base_url,
         )
+
+    def risk_tracker(self) -> RedisRiskTracker:
+        return RedisRiskTracker(self.redis)
+
+    @cached_property
+    def hive_mind(self) -> HiveMind:
+        s = self.settings
+        return HiveMind(
+            self.risk_tracker, self.clock, locator=DynamoInstanceLocator(),
+            ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds,
+        )
+
+    @cached_property
+    def model_store(self) -> S3ModelStore:
+        return S3ModelStore(self.settings.model_bucket, self.settings.region)
+
+    @cached_property
+    def model_events(self) -> RedisModelEvents:
+        return RedisModelEvents(self.redis)
+
+    @cached_property
+    def model_lab(self) -> ModelLab:
+        s = self.settings
+        limits = Limits(cpu_seconds=s.validator_cpu_seconds, memory_mib=s.validator_memory_mib,
+                        wall_seconds=s.validator_timeout_seconds)
+        return ModelLab(
+            DynamoModelRegistry(self.ledger), self.model_store,
+            SubprocessValidator(limits, min_auc=s.model_min_auc), self.model_events, self.clock,
+            max_bytes=s.model_max_upload_mib * 1024 * 1024,
+        )
+
+    def hot_swappable(self, initial: RiskModel, *, listen: bool = True) -> RiskModelHolder:
+        """Wrap ``initial`` so a ``models:production`` announcement swaps it in place (catching up first
+        with the last announcement); without Redis it just serves ``initial``."""
+        loader = S3ModelLoader(self.model_store)
+        holder = RiskModelHolder(initial, loader)
+        current = self.model_events.current()
+        if current is not None and current.version != initial.version:
+            holder.on_production(current)
+        if listen:
+            try:
+                self.model_listener = ModelEventListener(self.redis, holder.on_production).start()
+            except Exception as exc:  # the cache being down must not stop serving
+                logging.getLogger(__name__).warning("model hot-swap listener not started: %s", exc)
+        return holder
+
+    @cached_property
+    def risk_model(self) -> RiskModelHolder:
+        """The process's hot-swappable risk model: the shipped artifact, else the heuristic."""
+        try:
+            from spothive_models.serving import LightGBMRiskModel
+
+            initial: RiskModel = FallbackRiskModel(LightGBMRiskModel.from_artifact())
+        except Exception:
+            initial = FallbackRiskModel(None)
+        return self.hot_swappable(initial)
+
+    @cached_property
+    def interruption_rates(self) -> DynamoInterruptionRates:
+        return DynamoInterruptionRates()
+
+    @cached_property
+    def advisor_ingest(self) -> AdvisorIngest:
+        return AdvisorIngest(AdvisorFeed(self.settings.advisor_feed), self.interruption_rates, self.clock,
+                             self._refresh_model_context)
+
+    def _refresh_model_context(self, rates: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
+        """Refresh the in-process model's context, only where this process already serves one."""
+        holder = self.__dict__.get("risk_model")
+        if holder is not None:
+            holder.set_context(context_from_rates(rates, holder.context))
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 #: Sub-command modules; each exposes ``register(subparsers)`` that adds its parser and sets ``func``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "spothive.commands.admin",
     "spothive.commands.local",
     "spothive.commands.openapi",
     "spothive.commands.plan",

@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     cognito_jwks_url: str = ""
     hub_account_id: str = "000000000000"
     customer_template_url: str = "https://spothive-public.s3.amazonaws.com/customer-role.template.json"
-    model_bucket: str = ""
+    #: S3 bucket of uploaded risk models (the registry keeps their status in ``ml-models``).
+    model_bucket: str = "spothive-models"
     #: Bucket for cluster snapshots and audit exports; empty keeps snapshots in process memory.
     data_bucket: str = ""
     #: Bucket for audit exports (presigned links); empty writes exports under ``data_dir``.
@@ -41,6 +42,17 @@ class Settings(BaseSettings):
     safe_mode: bool = False
     rate_limits_enabled: bool = True
     risk_flag_ttl_seconds: int = 1800
+    #: Sliding window over which the hive mind counts a pool's interruptions.
+    risk_window_seconds: int = 1800
+    #: Validator limits: CPU seconds, address space (MiB), wall clock (s), upload size (MiB).
+    validator_cpu_seconds: int = 30
+    validator_memory_mib: int = 2048
+    validator_timeout_seconds: float = 60.0
+    model_max_upload_mib: int = 50
+    #: Minimum AUC on the held-out set for a model to become a candidate.
+    model_min_auc: float = 0.75
+    #: Spot Advisor feed: a URL, or a local file for offline runs.
+    advisor_feed: str = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"
     api_base_url: str = "https://api.spothive.io"
     optimization_state_machine_arn: str = ""
     live_switch_state_machine_arn: str = ""

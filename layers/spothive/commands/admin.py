@@ -1,0 +1,77 @@
+"""``spothive admin create-super-admin``: a platform owner in the users table and the Cognito pool.
+
+The user belongs to the ``platform`` org (created when absent) with role ``super_admin``; the action is
+written to the platform audit ledger. A directory failure removes the user item again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import PutError
+
+from spothive.adapters.aws.cognito import CognitoDirectory
+from spothive.adapters.dynamo.models import OrgModel, UserModel
+from spothive.domain.audit import AuditEntry
+from spothive.domain.errors import Conflict, InvalidInput, SpotHiveError
+from spothive.domain.tenancy import Role, User, normalize_email
+from spothive.services.auth import MIN_PASSWORD
+
+PLATFORM_ORG = "platform"
+
+
+def create_super_admin(email: str, password: str) -> User:
+    """Create the user (``Conflict`` when the e-mail exists, ``InvalidInput`` for a weak password)."""
+    from spothive.bootstrap import container
+
+    services = container()
+    s = services.settings
+    email = normalize_email(email)
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters", field="password")
+    now = datetime.now(UTC)
+    user = User(str(uuid.uuid4()), email, PLATFORM_ORG, Role.SUPER_ADMIN, now)
+    try:
+        OrgModel(PLATFORM_ORG, name="SpotHive platform", created_at=now).save(
+            condition=OrgModel.org_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    try:
+        UserModel(email, user_id=user.user_id, org_id=PLATFORM_ORG, role=Role.SUPER_ADMIN.value,
+                  created_at=now).save(condition=UserModel.email.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("a user with this email already exists", field="email") from exc
+        raise
+    directory = CognitoDirectory(s.cognito_user_pool_id, s.cognito_client_id, s.region)
+    try:
+        directory.create_user(email, password, user_id=user.user_id, org_id=PLATFORM_ORG, role=Role.SUPER_ADMIN)
+    except Exception:
+        UserModel(email).delete()
+        raise
+    services.ledger.write(PLATFORM_ORG, AuditEntry(
+        "system:cli", "admin.create_super_admin", "user", user.user_id, after={"email": email, "role": "super_admin"}))
+    return user
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``admin create-super-admin``."""
+    admin = subparsers.add_parser("admin", help="platform administration")
+    actions = admin.add_subparsers(dest="admin_command", required=True)
+    create = actions.add_parser("create-super-admin", help="create a platform owner (role super_admin)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.set_defaults(func=_create)
+
+
+def _create(args: argparse.Namespace) -> int:
+    try:
+        user = create_super_admin(args.email, args.password)
+    except SpotHiveError as exc:
+        print(f"error: {exc.field or 'input'}: {exc.message}")
+        return 2
+    print(f"super admin {user.email} created (user_id {user.user_id})")
+    return 0

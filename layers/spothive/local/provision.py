@@ -274,6 +274,10 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": result.state_machines["live-switch"],
         "SPOTHIVE_DISCOVERY_FUNCTION_NAME": "worker-discovery",
         "SPOTHIVE_MODEL_BUCKET": result.bucket,
+        "SPOTHIVE_DATA_BUCKET": result.bucket,
+        "SPOTHIVE_EXPORTS_BUCKET": result.bucket,
+        # moto has no Pricing API and placeholder spot prices: price from the built-in snapshot
+        "SPOTHIVE_PRICE_SOURCE": "snapshot",
         "SPOTHIVE_API_BASE_URL": api_base_url,
         # What the CDK app gives every function (one service name here: all handlers share a process).
         "POWERTOOLS_SERVICE_NAME": "spothive-local",

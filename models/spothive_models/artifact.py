@@ -17,7 +17,7 @@ MANIFEST_FILE = "manifest.json"
 MODEL_FILE = "model.txt"
 BUCKET_MODEL_FILE = "bucket_model.txt"
 #: The artifact shipped with SpotHive.
-DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "risk-v1"
+DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts" / "risk-v1"
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -1,6 +1,6 @@
 """The in-process :class:`~spothive.ports_risk.RiskModel` backed by the shipped LightGBM artifact.
 
-Build it with ``LightGBMRiskModel.from_artifact()`` (the shipped ``models/artifacts/risk-v1``) and, for
+Build it with ``LightGBMRiskModel.from_artifact()`` (the shipped ``models/spothive_models/artifacts/risk-v1``) and, for
 full feature coverage, a :class:`~spothive_models.features.RiskContext` of the latest Advisor feed and the
 catalog (``RiskContext.from_sources([load_source(feed), load_source(catalog)])``). Without a context the
 model still answers from the request and the instance name, with lower confidence.

@@ -1,6 +1,6 @@
 """Reproducible training of the shipped artifact.
 
-    python -m spothive_models.train --data-dir ../shared/data --out models/artifacts/risk-v1
+    python -m spothive_models.train --data-dir ../shared/data --out models/spothive_models/artifacts/risk-v1
 
 Context (features): the 2021-02 Spot Advisor feed, the 2022-05-31 spot prices and the catalog. Labels: the
 2022-07-12 SpotLake snapshot (bucket >= 3). Metrics in the manifest are out of fold (grouped by instance

@@ -13,7 +13,7 @@ from spothive.adapters.model_validator import Limits, SubprocessValidator
 from spothive.domain.errors import Conflict, InvalidInput
 from spothive.domain.model_registry import LIGHTGBM_JSON, LIGHTGBM_TEXT, ModelRecord, ModelStatus, sniff_model
 
-SHIPPED = Path(__file__).resolve().parents[3] / "models" / "artifacts" / "risk-v1" / "model.txt"
+SHIPPED = Path(__file__).resolve().parents[3] / "models" / "spothive_models" / "artifacts" / "risk-v1" / "model.txt"
 NOW = datetime(2026, 3, 8, tzinfo=UTC)
 
 

@@ -174,6 +174,7 @@ class Container:
             self.settings.api_base_url,
         )
 
+    @cached_property
     def risk_tracker(self) -> RedisRiskTracker:
         return RedisRiskTracker(self.redis)
 

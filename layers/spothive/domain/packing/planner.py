@@ -169,6 +169,26 @@ def run_strategy(problem: Problem, kept: set[int], index: OfferIndex, kappa: flo
     return layout
 
 
+def _churn(layout: Layout) -> tuple[int, int]:
+    """(new nodes, pods moved off their node): what a layout disturbs."""
+    new = sum(1 for b in layout.bins if b.active and b.existing < 0)
+    pr = layout.problem
+    moved = sum(
+        1
+        for p, w in enumerate(layout.where)
+        if pr.pod_orig[p] >= 0 and (w < 0 or layout.bins[w].existing != pr.pod_orig[p])
+    )
+    return new, moved
+
+
+def _better(layout: Layout, best: Layout) -> bool:
+    """Cheaper, or as cheap and less disruptive (stability wins ties)."""
+    cost, best_cost = layout.cost(), best.cost()
+    if cost < best_cost - 1e-9:
+        return True
+    return cost <= best_cost + 1e-9 and _churn(layout) < _churn(best)
+
+
 def plan_consolidation(
     snapshot: Snapshot,
     catalog: Catalog,
@@ -206,7 +226,7 @@ def plan_consolidation(
                     best = None
     for kappa in STRATEGIES if best is None else LP_BACKUP_STRATEGIES:
         layout = run_strategy(problem, kept, index, kappa)
-        if best is None or layout.cost() < best.cost() - 1e-9:
+        if best is None or _better(layout, best):
             best = layout
     assert best is not None
     _FRONTIER.pop(id(problem), None)

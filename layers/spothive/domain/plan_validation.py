@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from spothive.domain.catalog import Catalog
+from spothive.domain.packing.daemonsets import (
+    daemonset_overhead,
+    existing_node_room,
+    new_node_room,
+    split_daemonsets,
+)
 from spothive.domain.packing.model import (
     ARCH_LABEL,
     CAPACITY_LABEL,
@@ -31,13 +37,28 @@ class Violation:
 def validate_plan(
     snapshot: Snapshot, catalog: Catalog, plan: Mapping[str, Any], policy: PackingPolicy | None = None
 ) -> list[Violation]:
-    """Every broken constraint in ``plan``: capacity, selectors, arch, taints, pinning, PDBs, coverage."""
+    """Every broken constraint in ``plan``: capacity, selectors, arch, taints, pinning, PDBs, coverage.
+
+    Every kept and new node must hold the DaemonSet overhead besides its workload (a kept node may keep at
+    least the workload it runs today); DaemonSet pods never move and stay placed on kept nodes.
+    """
     policy = policy or PackingPolicy()
     out: list[Violation] = []
     old = {n.name: n for n in snapshot.nodes}
+    workload, daemons = split_daemonsets(snapshot)
+    overhead = daemonset_overhead(daemons)
+    used_today: dict[str, list[int]] = {n.name: [0, 0, 0, 0] for n in snapshot.nodes}
+    for pod in workload.pods:
+        if pod.node in used_today:
+            u = used_today[pod.node]
+            u[0] += pod.cpu_m
+            u[1] += pod.memory_mib
+            u[2] += pod.gpu
+            u[3] += 1
     labels: dict[str, dict[str, str]] = {}
     taints: dict[str, frozenset[str]] = {}
     caps: dict[str, list[int]] = {}
+    too_small: set[str] = set()
     for n in plan.get("nodes", []):
         name = str(n["name"])
         itype = catalog.get(str(n["instance_type"]))
@@ -53,6 +74,7 @@ def validate_plan(
                 continue
             labels[name] = node_labels(before, itype)
             taints[name] = frozenset(t.key for t in before.taints if t.effect in SCHEDULING_EFFECTS)
+            caps[name] = list(existing_node_room(itype, overhead, used_today[name]))
         else:
             if policy.families and itype.family not in policy.families:
                 out.append(Violation("template", name, f"new node {name}: family {itype.family} not allowed"))
@@ -67,13 +89,26 @@ def validate_plan(
                 **policy.template_labels,
             }
             taints[name] = frozenset()
-        caps[name] = [itype.alloc_cpu_m, itype.alloc_memory_mib, itype.gpus, itype.max_pods]
+            caps[name] = list(new_node_room(itype, overhead))
+            if min(caps[name]) < 0:
+                too_small.add(name)
+                out.append(
+                    Violation(
+                        "daemonset", name, f"new node {name} ({itype.name}) cannot hold the DaemonSet overhead"
+                    )
+                )
     placements: Mapping[str, str] = plan.get("placements", {})
     unplaced = set(plan.get("unplaced", []))
     excluded = policy.all_excluded_namespaces
     moved: dict[tuple[str, str], int] = {}
-    received: set[str] = {str(n["name"]) for n in plan.get("nodes", []) if n.get("new")}
-    for pod in snapshot.pods:
+    new_names = {str(n["name"]) for n in plan.get("nodes", []) if n.get("new")}
+    for pod in daemons:
+        target = placements.get(pod.key)
+        if target is not None and target != pod.node:
+            out.append(Violation("daemonset", pod.key, f"DaemonSet pod {pod.key} never moves (to {target})"))
+        elif target is None and pod.node in labels and pod.node not in new_names:
+            out.append(Violation("coverage", pod.key, f"{pod.key} runs on kept {pod.node} and has no place"))
+    for pod in workload.pods:
         key = pod.key
         target = placements.get(key)
         if target is None:
@@ -93,7 +128,6 @@ def validate_plan(
         cap[2] -= pod.gpu
         cap[3] -= 1
         if target != pod.node:
-            received.add(target)
             if pod.node is not None and (pod.do_not_disrupt or pod.namespace in excluded):
                 out.append(Violation("pinned", key, f"{key} must stay on {pod.node} but moves to {target}"))
             if pod.node is not None and pod.owner:
@@ -117,7 +151,7 @@ def validate_plan(
             if not taints[target] <= pod.tolerations:
                 out.append(Violation("taint", key, f"{key} does not tolerate the taints of {target}"))
     for name, cap in caps.items():
-        if min(cap) < 0 and name in received:
+        if min(cap) < 0 and name not in too_small:
             out.append(
                 Violation(
                     "capacity",

@@ -89,3 +89,25 @@ def test_catalog_csv_option(tmp_path: Path, shared_data, capsys) -> None:
     assert code == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["cost_after_per_hour"] < plan["cost_before_per_hour"]
+
+
+def test_daemonset_pods_pass_the_schema_and_leave_with_their_node(tmp_path: Path) -> None:
+    # Given aws-node DaemonSet pods in kube-system on both nodes
+    doc = json.loads(json.dumps(SNAPSHOT))
+    for n in ("a", "b"):
+        doc["pods"].append(
+            {"namespace": "kube-system", "name": f"aws-node-{n}", "node": n, "cpu_m": 25, "memory_mib": 64,
+             "owner": "aws-node", "owner_kind": "DaemonSet"}
+        )
+    out = tmp_path / "plan.json"
+    policy = _write(tmp_path, "p.json", {"aggressiveness": 80, "spot_allowed": False})
+    code = main(["plan", "--snapshot", _write(tmp_path, "s.json", doc), "--policy", policy, "--out", str(out)])
+    # Then both nodes still give way to one c5.large and no DaemonSet pod is placed or unplaced
+    assert code == 0
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    assert plan["cost_after_per_hour"] == 0.085
+    assert set(plan["placements"]) == {"app/p1", "app/p2"}
+    assert plan["unplaced"] == []
+    bad = json.loads(json.dumps(doc))
+    bad["pods"][2]["owner_kind"] = 7
+    assert main(["plan", "--snapshot", _write(tmp_path, "bad.json", bad)]) == 2

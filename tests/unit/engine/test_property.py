@@ -21,6 +21,27 @@ GPU_CATALOG = Catalog(
 )
 
 
+def _daemonset_pods(draw: st.DrawFn, free: list[list[int]]) -> list[dict]:
+    """Up to two DaemonSets (either owner convention, any namespace), one pod per node where it fits."""
+    pods: list[dict] = []
+    for d in range(draw(st.integers(0, 2))):
+        ns = draw(st.sampled_from(["kube-system", "monitoring"]))
+        marker = draw(
+            st.sampled_from([{"owner_kind": "DaemonSet", "owner": f"ds{d}"}, {"owner": f"DaemonSet/ds{d}"}])
+        )
+        for i, f in enumerate(free):
+            cpu, mem = draw(st.integers(10, 400)), draw(st.integers(16, 512))
+            on = f"n{i}" if f[0] >= cpu and f[1] >= mem and f[2] >= 1 and draw(st.integers(0, 5)) else None
+            if on is not None:
+                f[0] -= cpu
+                f[1] -= mem
+                f[2] -= 1
+            pods.append(
+                {"namespace": ns, "name": f"ds{d}-{i}", "node": on, "cpu_m": cpu, "memory_mib": mem, **marker}
+            )
+    return pods
+
+
 @st.composite
 def snapshots(draw: st.DrawFn, types: list[str] = TYPES, catalog: Catalog = CATALOG) -> dict:
     n_nodes = draw(st.integers(1, 6))
@@ -39,7 +60,7 @@ def snapshots(draw: st.DrawFn, types: list[str] = TYPES, catalog: Catalog = CATA
             }
         )
         free.append([t.alloc_cpu_m, t.alloc_memory_mib, t.max_pods, t.gpus])
-    pods = []
+    pods = _daemonset_pods(draw, free)
     for j in range(draw(st.integers(0, 14))):
         cpu = draw(st.integers(50, 1800))
         mem = draw(st.integers(64, 6000))

@@ -14,7 +14,10 @@ def _share(used: int, cap: int) -> float:
 
 
 def build_plan(layout: Layout, bound: float, kept: set[int], method: str, seconds: float) -> Plan:
-    """The plan for ``layout``: add nodes first, then drain and remove, each with reason and evidence."""
+    """The plan for ``layout``: add nodes first, then drain and remove, each with reason and evidence.
+
+    DaemonSet pods keep their placement on kept nodes and leave with removed ones (no move, no action).
+    """
     pr = layout.problem
     snap = pr.snapshot
     names: dict[int, str] = {}
@@ -40,6 +43,7 @@ def build_plan(layout: Layout, bound: float, kept: set[int], method: str, second
             name = f"spothive-new-{serial:04d}"
         names[b.idx] = name
         o = b.offer
+        t = o.itype
         nodes.append(PlanNode(name, o.itype.name, o.capacity_type, o.zone, True, o.price))
         actions.append(
             {
@@ -60,8 +64,8 @@ def build_plan(layout: Layout, bound: float, kept: set[int], method: str, second
                 {
                     "price_per_hour": round(o.price, 6),
                     "pods": len(b.pods),
-                    "cpu_utilisation": _share(b.cap[0] - b.free_c, b.cap[0]),
-                    "memory_utilisation": _share(b.cap[1] - b.free_m, b.cap[1]),
+                    "cpu_utilisation": _share(t.alloc_cpu_m - b.free_c, t.alloc_cpu_m),
+                    "memory_utilisation": _share(t.alloc_memory_mib - b.free_m, t.alloc_memory_mib),
                     "interruption_probability": risk if o.capacity_type == "spot" else 0.0,
                 },
             )
@@ -76,11 +80,22 @@ def build_plan(layout: Layout, bound: float, kept: set[int], method: str, second
         orig = pr.pod_orig[pod]
         if orig >= 0 and layout.bins[where].existing != orig:
             moved_from.setdefault(orig, []).append(key)
+    daemons_on: dict[int, int] = {}
+    for d in pr.daemon_pods:
+        i = pr.node_index[d.node] if d.node is not None else -1
+        if i >= 0:
+            daemons_on[i] = daemons_on.get(i, 0) + 1
+            if layout.bins[i].active:
+                placements[d.key] = names[i]
     orig_used = [[0, 0] for _ in snap.nodes]
     for pod, orig in enumerate(pr.pod_orig):
         if orig >= 0:
             orig_used[orig][0] += pr.pod_c[pod]
             orig_used[orig][1] += pr.pod_m[pod]
+    for d in pr.daemon_pods:
+        if d.node is not None:
+            orig_used[pr.node_index[d.node]][0] += d.cpu_m
+            orig_used[pr.node_index[d.node]][1] += d.memory_mib
     for i, node in enumerate(snap.nodes):
         b = layout.bins[i]
         pods = moved_from.get(i, [])
@@ -100,6 +115,7 @@ def build_plan(layout: Layout, bound: float, kept: set[int], method: str, second
                 Decision("move_pods", f"{len(pods)} pods leave {node.name} so other nodes can go", evidence)
             )
             continue
+        evidence["daemonset_pods"] = daemons_on.get(i, 0)
         actions.append({"type": "drain_node", "node": node.name, "pods": sorted(pods)})
         actions.append({"type": "remove_node", "node": node.name, "price_per_hour": round(b.price, 6)})
         decisions.append(

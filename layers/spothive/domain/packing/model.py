@@ -12,6 +12,8 @@ TYPE_LABEL = "node.kubernetes.io/instance-type"
 CAPACITY_LABEL = "karpenter.sh/capacity-type"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 OS_LABEL = "kubernetes.io/os"
+DAEMONSET = "DaemonSet"
+DAEMONSET_PREFIX = "DaemonSet/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +51,23 @@ class Pod:
     node_selector: Mapping[str, str] = field(default_factory=dict)
     do_not_disrupt: bool = False
     tolerations: frozenset[str] = frozenset()
+    owner_kind: str = ""
 
     @property
     def key(self) -> str:
         """``namespace/name``."""
         return f"{self.namespace}/{self.name}"
+
+    @property
+    def is_daemonset(self) -> bool:
+        """``owner_kind`` is DaemonSet, or ``owner`` reads ``DaemonSet/<name>``."""
+        return self.owner_kind == DAEMONSET or self.owner.startswith(DAEMONSET_PREFIX)
+
+    @property
+    def daemonset_name(self) -> str:
+        """The owning DaemonSet's name: the owner without its kind, else the pod name less its hash suffix."""
+        name = self.owner.removeprefix(DAEMONSET_PREFIX)
+        return name or self.name.rpartition("-")[0] or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +233,7 @@ def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
             tolerations=frozenset(
                 str(t["key"] if isinstance(t, dict) else t) for t in p.get("tolerations", [])
             ),
+            owner_kind=str(p.get("owner_kind") or ""),
         )
         for p in data.get("pods", [])
     )

@@ -27,7 +27,7 @@ LP_BACKUP_STRATEGIES: tuple[float, ...] = (1.0,)
 
 
 def node_usage(problem: Problem) -> list[list[int]]:
-    """(cpu_m, memory_mib, gpus, pods) requested on each node today."""
+    """(cpu_m, memory_mib, gpus, pods) the workload (DaemonSet pods aside) requests on each node today."""
     used = [[0, 0, 0, 0] for _ in problem.snapshot.nodes]
     for pod, node in enumerate(problem.pod_orig):
         if node >= 0:
@@ -40,11 +40,17 @@ def node_usage(problem: Problem) -> list[list[int]]:
 
 
 def policy_kept(problem: Problem, used: Sequence[Sequence[int]]) -> set[int]:
-    """Nodes the policy keeps: pinned ones, and those utilised at or above the aggressiveness threshold."""
+    """Nodes the policy keeps: pinned ones, and those utilised at or above the aggressiveness threshold.
+
+    Utilisation counts the workload plus the DaemonSet overhead against allocatable capacity.
+    """
     threshold = problem.policy.aggressiveness / 100
     kept = set(problem.pinned_nodes)
+    oc, om = problem.overhead[0], problem.overhead[1]
     for i, itype in enumerate(problem.node_types):
-        util = max(used[i][0] / max(itype.alloc_cpu_m, 1), used[i][1] / max(itype.alloc_memory_mib, 1))
+        util = max(
+            (used[i][0] + oc) / max(itype.alloc_cpu_m, 1), (used[i][1] + om) / max(itype.alloc_memory_mib, 1)
+        )
         if util >= threshold:
             kept.add(i)
     return kept
@@ -88,8 +94,8 @@ def compute_bound(problem: Problem, kept: set[int]) -> Bound:
             cheapest[o.itype.name] = (o.price, (o.cap[0], o.cap[1], o.cap[2]))
 
     def cap(i: int) -> tuple[float, float, float]:
-        t = problem.node_types[i]
-        return (t.alloc_cpu_m, t.alloc_memory_mib, t.gpus)
+        room = problem.node_room[i]
+        return (room[0], room[1], room[2])
 
     pinned = [(problem.node_prices[i], cap(i)) for i in sorted(kept)]
     removable = [(problem.node_prices[i], cap(i)) for i in range(len(problem.node_types)) if i not in kept]
@@ -99,13 +105,13 @@ def compute_bound(problem: Problem, kept: set[int]) -> Bound:
 def initial_layout(problem: Problem, kept: set[int]) -> Layout:
     """Every node active with its current pods; pending pods unplaced."""
     layout = Layout(problem, [], [-1] * len(problem.pod_c), [0] * len(problem.pdb_budget))
-    for i, itype in enumerate(problem.node_types):
+    for i, room in enumerate(problem.node_room):
         b = Bin(
             idx=i,
             labels=problem.node_labels[i],
             taints=problem.node_taints[i],
             price=problem.node_prices[i],
-            cap=(itype.alloc_cpu_m, itype.alloc_memory_mib, itype.gpus, itype.max_pods),
+            cap=room,
             existing=i,
             offer=None,
             pinned=i in kept,
@@ -163,6 +169,26 @@ def run_strategy(problem: Problem, kept: set[int], index: OfferIndex, kappa: flo
     return layout
 
 
+def _churn(layout: Layout) -> tuple[int, int]:
+    """(new nodes, pods moved off their node): what a layout disturbs."""
+    new = sum(1 for b in layout.bins if b.active and b.existing < 0)
+    pr = layout.problem
+    moved = sum(
+        1
+        for p, w in enumerate(layout.where)
+        if pr.pod_orig[p] >= 0 and (w < 0 or layout.bins[w].existing != pr.pod_orig[p])
+    )
+    return new, moved
+
+
+def _better(layout: Layout, best: Layout) -> bool:
+    """Cheaper, or as cheap and less disruptive (stability wins ties)."""
+    cost, best_cost = layout.cost(), best.cost()
+    if cost < best_cost - 1e-9:
+        return True
+    return cost <= best_cost + 1e-9 and _churn(layout) < _churn(best)
+
+
 def plan_consolidation(
     snapshot: Snapshot,
     catalog: Catalog,
@@ -200,7 +226,7 @@ def plan_consolidation(
                     best = None
     for kappa in STRATEGIES if best is None else LP_BACKUP_STRATEGIES:
         layout = run_strategy(problem, kept, index, kappa)
-        if best is None or layout.cost() < best.cost() - 1e-9:
+        if best is None or _better(layout, best):
             best = layout
     assert best is not None
     _FRONTIER.pop(id(problem), None)

@@ -6,6 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from spothive.domain.catalog import Catalog, InstanceType
+from spothive.domain.packing.daemonsets import (
+    NO_OVERHEAD,
+    Cap,
+    daemonset_overhead,
+    existing_node_room,
+    fits_overhead,
+    new_node_room,
+    split_daemonsets,
+)
 from spothive.domain.packing.model import (
     ARCH_LABEL,
     CAPACITY_LABEL,
@@ -50,11 +59,11 @@ class Offer:
     zone: str
     price: float
     labels: Mapping[str, str]
-    cap: tuple[int, int, int, int] = (0, 0, 0, 0)  # allocatable (cpu_m, memory_mib, gpus, pods)
+    overhead: Cap = NO_OVERHEAD  # DaemonSet requests reserved on every node
+    cap: Cap = (0, 0, 0, 0)  # room for workload: allocatable (cpu_m, memory_mib, gpus, pods) less overhead
 
     def __post_init__(self) -> None:
-        t = self.itype
-        object.__setattr__(self, "cap", (t.alloc_cpu_m, t.alloc_memory_mib, t.gpus, t.max_pods))
+        object.__setattr__(self, "cap", new_node_room(self.itype, self.overhead))
 
 
 @dataclass(slots=True)
@@ -104,7 +113,7 @@ class Bin:
 
 @dataclass(slots=True)
 class Problem:
-    """Everything the packer needs, indexed."""
+    """Everything the packer needs, indexed; ``snapshot`` holds the workload (DaemonSet pods set apart)."""
 
     snapshot: Snapshot
     catalog: Catalog
@@ -124,6 +133,9 @@ class Problem:
     pdb_budget: list[int]
     pinned_nodes: set[int]
     offers: list[Offer]
+    daemon_pods: tuple[Pod, ...] = ()
+    overhead: Cap = NO_OVERHEAD
+    node_room: list[Cap] = field(default_factory=list)  # workload room of each existing node
     _compat: dict[tuple[int, int], bool] = field(default_factory=dict)
     _label_sig: dict[tuple[tuple[str, str], ...], int] = field(default_factory=dict)
 
@@ -156,16 +168,20 @@ def _pod_arch(pod: Pod, labels: list[dict[str, str]], index: Mapping[str, int]) 
 
 
 def build_offers(
-    catalog: Catalog, policy: PackingPolicy, archs: frozenset[str], zones: tuple[str, ...]
+    catalog: Catalog,
+    policy: PackingPolicy,
+    archs: frozenset[str],
+    zones: tuple[str, ...],
+    overhead: Cap = NO_OVERHEAD,
 ) -> list[Offer]:
     """Every node SpotHive may add under the policy: allowed families/archs, priced, unflagged, not too risky.
 
     Spot offers exist where the catalog knows a spot price; on-demand offers (one per zone) when spot is not
-    allowed or on-demand fallback is on.
+    allowed or on-demand fallback is on. Types with no room left after the DaemonSet overhead are skipped.
     """
     offers: list[Offer] = []
     for itype in catalog.types.values():
-        if itype.ondemand_price is None or itype.alloc_cpu_m <= 0 or itype.alloc_memory_mib <= 0:
+        if itype.ondemand_price is None or not fits_overhead(itype, overhead):
             continue
         if policy.families and itype.family not in policy.families:
             continue
@@ -182,16 +198,23 @@ def build_offers(
                 if risk > policy.max_interruption_probability:
                     continue
                 labels = {**base, CAPACITY_LABEL: "spot", ZONE_LABEL: zone}
-                offers.append(Offer(itype, "spot", zone, price, labels))
+                offers.append(Offer(itype, "spot", zone, price, labels, overhead))
         if not policy.spot_allowed or policy.spot_fallback_on_demand:
             for zone in zones:
                 labels = {**base, CAPACITY_LABEL: "on-demand", ZONE_LABEL: zone}
-                offers.append(Offer(itype, "on-demand", zone, itype.ondemand_price, labels))
+                offers.append(Offer(itype, "on-demand", zone, itype.ondemand_price, labels, overhead))
     return offers
 
 
 def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -> Problem:
-    """Index the snapshot against the catalog; raise CatalogError for unknown or unpriced node types."""
+    """Index the snapshot against the catalog; raise CatalogError for unknown or unpriced node types.
+
+    DaemonSet pods are set apart (``daemon_pods``): they never pin or move, and their per-node ``overhead``
+    is taken off the room of every existing node and offer.
+    """
+    full = snapshot
+    snapshot, daemons = split_daemonsets(snapshot)
+    overhead = daemonset_overhead(daemons)
     node_types: list[InstanceType] = []
     prices: list[float] = []
     labels: list[dict[str, str]] = []
@@ -215,10 +238,18 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         pdb_of.setdefault((pdb.namespace, pdb.selector_owner), b)
     pod_orig, pod_pdb, movable, archs_needed = [], [], [], []
     pinned: set[int] = set()
-    for i, pod in enumerate(snapshot.pods):
-        orig = index.get(pod.node, -1) if pod.node is not None else -1
-        if pod.node is not None and orig < 0:
+    used = [[0, 0, 0, 0] for _ in snapshot.nodes]
+    for i, pod in enumerate(full.pods):
+        if pod.node is not None and pod.node not in index:
             raise CatalogError(f"pods[{i}].node {pod.node!r} is not a node of the snapshot")
+    for pod in snapshot.pods:
+        orig = index.get(pod.node, -1) if pod.node is not None else -1
+        if orig >= 0:
+            u = used[orig]
+            u[0] += pod.cpu_m
+            u[1] += pod.memory_mib
+            u[2] += pod.gpu
+            u[3] += 1
         pod_orig.append(orig)
         pod_pdb.append(pdb_of.get((pod.namespace, pod.owner), -1) if pod.owner else -1)
         fixed = orig >= 0 and (pod.do_not_disrupt or pod.namespace in excluded)
@@ -258,5 +289,8 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
             for b in snapshot.pdbs
         ],
         pinned_nodes=pinned,
-        offers=build_offers(catalog, policy, archs, zones),
+        offers=build_offers(catalog, policy, archs, zones, overhead),
+        daemon_pods=daemons,
+        overhead=overhead,
+        node_room=[existing_node_room(t, overhead, u) for t, u in zip(node_types, used, strict=True)],
     )

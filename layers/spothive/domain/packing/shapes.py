@@ -39,7 +39,7 @@ class NodeGroup:
     nodes: list[int]
     kept: bool
     price: float
-    cap: Cap  # full allocatable capacity of one node
+    cap: Cap  # workload room of one node (allocatable less DaemonSet overhead; the largest in the group)
     free: list[Cap] = field(default_factory=list)  # per node, after its pinned pods (kept groups only)
 
 
@@ -95,15 +95,18 @@ def aggregate(problem: Problem, kept: set[int], placeable: list[bool]) -> Aggreg
         gk: tuple[object, ...] = (itype.name, problem.node_prices[i], sig, i in kept)
         if gk not in group_index:
             group_index[gk] = len(groups)
-            cap = (itype.alloc_cpu_m, itype.alloc_memory_mib, itype.gpus, itype.max_pods)
-            groups.append(NodeGroup([], i in kept, problem.node_prices[i], cap))
+            groups.append(NodeGroup([], i in kept, problem.node_prices[i], problem.node_room[i]))
         g = group_index[gk]
-        groups[g].nodes.append(i)
+        grp = groups[g]
+        grp.nodes.append(i)
+        grp.cap = (
+            max(grp.cap[0], problem.node_room[i][0]),
+            max(grp.cap[1], problem.node_room[i][1]),
+            max(grp.cap[2], problem.node_room[i][2]),
+            max(grp.cap[3], problem.node_room[i][3]),
+        )
         group_of.append(g)
-    free: dict[int, list[int]] = {}
-    for i in kept:
-        t = problem.node_types[i]
-        free[i] = [t.alloc_cpu_m, t.alloc_memory_mib, t.gpus, t.max_pods]
+    free: dict[int, list[int]] = {i: list(problem.node_room[i]) for i in kept}
     shape_index: dict[tuple[object, ...], int] = {}
     shapes: list[Shape] = []
     for p, pod in enumerate(snap.pods):

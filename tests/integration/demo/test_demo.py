@@ -32,8 +32,10 @@ def test_demo_links_the_account_and_reports_clusters_and_spend(stack: LocalStack
     # the planner ran on the uploaded pod snapshot and reports its own gap
     projection = result["projection"]
     assert projection["basis"] == "planner"
-    assert projection["optimized"] <= projection["unoptimized"]
-    assert 0 <= projection["optimality_gap"] <= 0.05
+    # 20 mostly idle nodes: draining within the PDB budget more than halves the bill
+    assert projection["optimized"] < projection["unoptimized"] / 2
+    assert 0 <= projection["optimality_gap"] < 1
+    assert any(a["type"] == "remove_node" for a in projection["actions"])
     # every mutation so far is in an intact ledger
     assert result["ledger"]["ok"] is True
     assert result["ledger"]["records"] >= 4

@@ -157,7 +157,7 @@ def _entry_uses(path: Path) -> tuple[set[str], set[str], set[str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
             value = node.value
-            if isinstance(value, ast.Name) and value.id == "services" or (
+            if (isinstance(value, ast.Name) and value.id == "services") or (
                 isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "container"
             ):
                 members.add(node.attr)

@@ -14,9 +14,8 @@ class SpotEventForwarding(Construct):
     ``aws.ec2`` Spot detail-types only.
 
     Customers are arbitrary accounts (no shared AWS Organization), so ``aws:PrincipalOrgID`` cannot
-    narrow the principal. A forged event can at most raise a pool's risk flag, and only for an
-    instance that discovery already recorded in a linked account (the spot-events worker looks the
-    instance up by account, region and id); the Schedules rule routes them to worker-spot-events.
+    narrow the principal. A forged event can at most raise a pool's risk flag for its TTL (see
+    docs/deploy.md, "Spot event forwarding"); the Schedules rule routes them to worker-spot-events.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:

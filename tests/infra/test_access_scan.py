@@ -89,3 +89,15 @@ def test_every_function_knows_its_tables_and_region(synth, spec):
     assert env["SPOTHIVE_TABLE_PREFIX"] == "spothive"
     assert env["SPOTHIVE_REGION"] == {"Ref": "AWS::Region"}
     assert ("SPOTHIVE_REDIS_URL" in env) is spec.needs_redis
+
+
+def test_deploy_doc_lists_every_function_with_its_tables():
+    from infra.constants import PROJECT_ROOT
+
+    rows = {line.split("|")[1].strip().split("`")[1]: line for line in
+            (PROJECT_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("| `") and line.count("|") == 5}
+    for name, access in TABLE_ACCESS.items():
+        cells = rows[name].split("|")[2]
+        assert {part.strip() for part in cells.split(",") if part.strip() != "—"} == {
+            f"{table} ({mode})" for table, mode in access.items()}, name

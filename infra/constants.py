@@ -38,6 +38,20 @@ LOG_LEVEL = "INFO"
 METRICS_NAMESPACE = "SpotHive"
 API_ALIAS = "live"
 REDIS_PORTS = (6379, 6380)
+
+#: Memory (MB) and timeout (s) that differ from the topology: api-admin validates uploaded models in a
+#: LightGBM subprocess (see docs/deploy.md, "Model validation").
+SIZING_OVERRIDES: dict[str, tuple[int, int]] = {"api-admin": (1536, 60)}
+#: Functions that get the ML layers (lightgbm and spothive_models) although the topology does not flag them.
+ML_LAYER_EXTRA = ("api-admin",)
+#: The validator's wall-clock limit on api-admin, so an upload answers inside API Gateway's 29 s.
+API_VALIDATOR_TIMEOUT_S = 25
+API_STAGE = "v1"
+
+#: The EC2 Spot signals the hive mind ingests (from the hub account and forwarded by customers).
+SPOT_EVENT_SOURCE = "aws.ec2"
+SPOT_EVENT_TYPES = ("EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation")
+PRICE_SOURCE = "aws"
 LOG_RETENTION_DAYS = 30
 
 

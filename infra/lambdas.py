@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.constants import LOG_LEVEL, METRICS_NAMESPACE, POWERTOOLS_SERVICE_PREFIX
+from infra.constants import LOG_LEVEL, METRICS_NAMESPACE, POWERTOOLS_SERVICE_PREFIX, SIZING_OVERRIDES
 from infra.nag import acknowledge
 from spothive.topology import FunctionSpec
 
@@ -57,6 +57,7 @@ def build_function(
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "LOG_LEVEL": LOG_LEVEL,
     }
+    memory_mb, timeout_s = SIZING_OVERRIDES.get(spec.name, (spec.memory_mb, spec.timeout_s))
     network: dict[str, object] = {}
     if spec.needs_redis:
         if shared.vpc is None or shared.redis_security_group is None:
@@ -76,8 +77,8 @@ def build_function(
         handler=spec.handler,
         code=shared.code,
         layers=[*shared.layers, *extra_layers],
-        memory_size=spec.memory_mb,
-        timeout=Duration.seconds(spec.timeout_s),
+        memory_size=memory_mb,
+        timeout=Duration.seconds(timeout_s),
         environment=environment,
         tracing=lambda_.Tracing.ACTIVE,
         logging_format=lambda_.LoggingFormat.JSON,

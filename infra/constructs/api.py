@@ -1,4 +1,8 @@
-"""The REST API: one Lambda per route group, Cognito on every route but sign-up and token.
+"""The REST API: one Lambda per route group, Cognito on every route but the topology's public ones.
+
+Public: ``POST /api/auth/signup`` and ``POST /api/auth/token`` (how a caller gets a token), and
+``POST /api/agent/heartbeat`` and ``PUT /api/agent/snapshot`` (agents send their per-cluster token,
+which api-clusters verifies).
 
 Throttling (API Gateway token buckets, aggregate per stage; per-client limits are enforced by the
 auth function with Redis counters):
@@ -14,16 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from aws_cdk import Aws, Fn
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.constants import DEFAULT_LIMIT, PUBLIC_ROUTE_LIMITS
+from infra.constants import API_STAGE, DEFAULT_LIMIT, PUBLIC_ROUTE_LIMITS
 from infra.nag import acknowledge
 from spothive import topology
 
+#: Routes under this prefix that the topology makes public authenticate with per-cluster agent tokens.
+AGENT_PREFIX = "/api/agent/"
 APIGW_LOGS_POLICY = (
     "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 )
@@ -57,7 +64,7 @@ class Api(Construct):
             cloud_watch_role=True,
             endpoint_types=[apigw.EndpointType.REGIONAL],
             deploy_options=apigw.StageOptions(
-                stage_name="v1",
+                stage_name=API_STAGE,
                 tracing_enabled=True,
                 metrics_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
@@ -78,6 +85,10 @@ class Api(Construct):
                 allow_credentials=True,
             ),
         )
+        #: The stage URL built from the API id, so functions can carry it without depending on the stage.
+        self.base_url = Fn.join("", [
+            "https://", self.rest_api.rest_api_id, ".execute-api.", Aws.REGION, ".", Aws.URL_SUFFIX, "/", API_STAGE,
+        ])
         self.authorizer = apigw.CognitoUserPoolsAuthorizer(
             self, "Authorizer", cognito_user_pools=[user_pool], authorizer_name="spothive-cognito"
         )
@@ -97,10 +108,14 @@ class Api(Construct):
                     method, integration, authorization_type=apigw.AuthorizationType.NONE
                 )
                 self.public_methods[(method, path)] = public
-                acknowledge(public, "AwsSolutions-APIG4",
-                            reason=f"{method} {path} is public by design (sign-up / sign-in); throttled.")
-                acknowledge(public, "AwsSolutions-COG4",
-                            reason=f"{method} {path} is how a caller obtains a Cognito token.")
+                agent = path.startswith(AGENT_PREFIX)
+                acknowledge(public, "AwsSolutions-APIG4", reason=(
+                    f"{method} {path}: in-cluster agents send their per-cluster token, which the function "
+                    "verifies (hash lookup); they hold no Cognito identity." if agent else
+                    f"{method} {path} is public by design (sign-up / sign-in); throttled."))
+                acknowledge(public, "AwsSolutions-COG4", reason=(
+                    f"{method} {path} authenticates the agent's own bearer token in the function." if agent else
+                    f"{method} {path} is how a caller obtains a Cognito token."))
         self._usage_plan()
         self._acknowledge()
 

@@ -5,29 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import AssetHashType, Duration, RemovalPolicy
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import staging
+from infra.buckets import secure_bucket
 from infra.lambdas import FunctionShared, build_function
 from infra.nag import acknowledge
 from spothive import topology
-
-
-def _secure_bucket(scope: Construct, construct_id: str, **kwargs: object) -> s3.Bucket:
-    return s3.Bucket(
-        scope,
-        construct_id,
-        encryption=s3.BucketEncryption.S3_MANAGED,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        enforce_ssl=True,
-        versioned=True,
-        removal_policy=RemovalPolicy.RETAIN,
-        **kwargs,  # type: ignore[arg-type]
-    )
-
 
 
 def _deps_code(root: Path) -> lambda_.Code:
@@ -38,7 +24,7 @@ def _deps_code(root: Path) -> lambda_.Code:
 
 
 class Model(Construct):
-    """Functions flagged ``ml`` get the lightgbm/numpy layer (with libgomp) and read the artifact bucket.
+    """Functions flagged ``ml`` get the lightgbm/numpy layer (with libgomp); the hub grants bucket access.
 
     Artifacts are LightGBM native text/JSON, never pickle. The function sits behind the same
     RiskModel port a SageMaker endpoint could satisfy.
@@ -46,13 +32,13 @@ class Model(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, shared: FunctionShared) -> None:
         super().__init__(scope, construct_id)
-        self.access_logs = _secure_bucket(
+        self.access_logs = secure_bucket(
             self, "AccessLogs", object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
         )
         acknowledge(self.access_logs, "AwsSolutions-S1",
-                    reason="This bucket receives the server access logs of the artifact bucket.")
-        self.artifacts = _secure_bucket(
+                    reason="This bucket receives the server access logs of the artifact and data buckets.")
+        self.artifacts = secure_bucket(
             self, "Artifacts", server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="artifacts/",
         )
@@ -79,7 +65,4 @@ class Model(Construct):
             if not spec.ml:
                 continue
             fn = build_function(self, spec, shared, extra_layers=[self.ml_layer, self.models_layer])
-            fn.add_environment("SPOTHIVE_MODEL_BUCKET", self.artifacts.bucket_name)
-            fn.add_to_role_policy(iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[self.artifacts.arn_for_objects("models/*")]))
             self.functions[spec.name] = fn

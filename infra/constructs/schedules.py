@@ -11,9 +11,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constants import SPOT_EVENT_SOURCE, SPOT_EVENT_TYPES
 from spothive import topology
 
-SPOT_EVENT_TYPES = ("EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation")
 SPOT_EVENTS_FUNCTION = "worker-spot-events"
 
 
@@ -43,8 +43,9 @@ class Schedules(Construct):
         self.spot_events = events.Rule(
             self,
             "SpotEvents",
-            description="SpotHive: Spot interruption warnings and rebalance recommendations (hive mind)",
-            event_pattern=events.EventPattern(source=["aws.ec2"], detail_type=list(SPOT_EVENT_TYPES)),
+            description="SpotHive: Spot interruption warnings and rebalance recommendations from the hub and "
+            "customer accounts (hive mind)",
+            event_pattern=events.EventPattern(source=[SPOT_EVENT_SOURCE], detail_type=list(SPOT_EVENT_TYPES)),
         )
         self.spot_events.add_target(self._target(functions[SPOT_EVENTS_FUNCTION], dead_letters))
 

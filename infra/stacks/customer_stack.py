@@ -1,4 +1,5 @@
-"""The template a customer deploys: the cross-account SpotHiveAccess role with an External ID.
+"""The template a customer deploys: the cross-account SpotHiveAccess role with an External ID, and an
+EventBridge rule that forwards the region's Spot interruption signals to the SpotHive hub bus.
 
 Reads are account-wide (the Describe/List APIs have no resource-level permissions). Writes are
 limited to resources the customer marked ``spothive:managed=true`` or to EKS nodes (instances
@@ -8,11 +9,18 @@ carry ``spothive:managed=true`` from the first moment.
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, CfnParameter, Stack
+from aws_cdk import Aws, CfnCondition, CfnOutput, CfnParameter, Fn, Stack, Token
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.constants import CUSTOMER_ROLE_NAME, MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from infra.constants import (
+    CUSTOMER_ROLE_NAME,
+    MANAGED_TAG_KEY,
+    MANAGED_TAG_VALUE,
+    SPOT_EVENT_SOURCE,
+    SPOT_EVENT_TYPES,
+)
 from infra.nag import acknowledge
 
 READ_ACTIONS = ("ec2:Describe*", "eks:List*", "eks:Describe*", "autoscaling:Describe*",
@@ -21,6 +29,7 @@ INSTANCE_ACTIONS = ("ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartIns
 VOLUME_ACTIONS = ("ec2:DetachVolume", "ec2:AttachVolume")
 ASG_ACTIONS = ("autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity")
 MANAGED = {"StringEquals": {f"aws:ResourceTag/{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE}}
+HUB_BUS_DEFAULT = "default"
 EKS_NODE = {"Null": {"aws:ResourceTag/eks:cluster-name": "false"}}
 
 
@@ -30,7 +39,8 @@ def _ec2(resource: str, *, account: bool = True) -> str:
 
 
 class CustomerStack(Stack):
-    """Parameters: ``ExternalId`` and ``HubAccountId`` (required), ``RoleName``, ``NodeRoleNamePattern``."""
+    """Parameters: ``ExternalId`` and ``HubAccountId`` (required), ``RoleName``, ``NodeRoleNamePattern``,
+    ``HubEventBusArn`` (where this region's Spot signals go; deploy once per region that runs Spot)."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -66,8 +76,40 @@ class CustomerStack(Stack):
             ),
             inline_policies={"SpotHiveAccess": iam.PolicyDocument(statements=self._statements(node_roles))},
         )
+        self._forward_spot_events(hub_account)
         self._acknowledge()
         CfnOutput(self, "RoleArn", value=self.role.role_arn, description="Give this ARN to SpotHive")
+
+    def _forward_spot_events(self, hub_account: CfnParameter) -> None:
+        """An EventBridge rule sending this region's Spot signals to the hub bus, and the role it uses."""
+        hub_bus = CfnParameter(
+            self, "HubEventBusArn", type="String", default=HUB_BUS_DEFAULT,
+            allowed_pattern=rf"{HUB_BUS_DEFAULT}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{{12}}:event-bus/[\w.-]+",
+            description="Hub event bus for Spot interruption signals; 'default' means "
+            "arn:aws:events:<this region>:<HubAccountId>:event-bus/default",
+        )
+        use_default = CfnCondition(self, "HubEventBusDefault", expression=Fn.condition_equals(hub_bus.value_as_string, HUB_BUS_DEFAULT))
+        default_bus = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{hub_account.value_as_string}:event-bus/default"
+        bus_arn = Token.as_string(Fn.condition_if(use_default.logical_id, default_bus, hub_bus.value_as_string))
+        self.forwarder_role = iam.Role(
+            self,
+            "SpotEventForwarderRole",
+            description="Lets EventBridge put this account's Spot interruption signals on the SpotHive hub bus",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            inline_policies={"PutHubEvents": iam.PolicyDocument(statements=[iam.PolicyStatement(
+                sid="PutHubEvents", actions=["events:PutEvents"], resources=[bus_arn])])},
+        )
+        self.spot_rule = events.CfnRule(
+            self,
+            "SpotEventRule",
+            description="SpotHive: forward Spot interruption warnings and rebalance recommendations to the hub",
+            state="ENABLED",
+            event_pattern={"source": [SPOT_EVENT_SOURCE], "detail-type": list(SPOT_EVENT_TYPES)},
+            targets=[events.CfnRule.TargetProperty(
+                id="SpotHiveHub", arn=bus_arn, role_arn=self.forwarder_role.role_arn)],
+        )
 
     def _acknowledge(self) -> None:
         acknowledge(self.role, "AwsSolutions-IAM5", *(f"Action::{a}" for a in READ_ACTIONS if "*" in a),

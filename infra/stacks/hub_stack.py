@@ -9,8 +9,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.access import ASSUMES_CUSTOMER_ROLE, TABLE_ACCESS, grant_tables
-from infra.constants import CUSTOMER_ROLE_ARN_PATTERN, CUSTOMER_ROLE_NAME
+from infra.access import ASSUMES_CUSTOMER_ROLE, grant_tables
+from infra.constants import (
+    API_VALIDATOR_TIMEOUT_S,
+    CUSTOMER_ROLE_ARN_PATTERN,
+    CUSTOMER_ROLE_NAME,
+    ML_LAYER_EXTRA,
+    PRICE_SOURCE,
+)
 from infra.constructs.api import Api
 from infra.constructs.auth import Auth
 from infra.constructs.cache import Cache
@@ -19,8 +25,11 @@ from infra.constructs.data import Data
 from infra.constructs.model import Model
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
+from infra.constructs.spot_event_forwarding import SpotEventForwarding
+from infra.constructs.storage import Storage
 from infra.constructs.workflows import Workflows
 from infra.nag import acknowledge, arn_finding
+from infra.wiring import EXPORT_USERS, FUNCTION_ENV, MODEL_READERS, MODEL_WRITERS, SNAPSHOT_USERS
 
 COGNITO_ACTIONS = {
     "api-auth": ("cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword",
@@ -86,17 +95,38 @@ class HubStack(Stack):
         self.functions = functions
         self.data, self.auth, self.cache, self.model = data, auth, cache, model
         self.workflows, self.schedules = workflows, schedules
+        storage = Storage(self, "Storage", access_logs=model.access_logs)
+        self.storage = storage
+        for layer_user in ML_LAYER_EXTRA:
+            functions[layer_user].add_layers(model.ml_layer, model.models_layer)
+        values = {
+            "SPOTHIVE_DATA_BUCKET": storage.bucket.bucket_name,
+            "SPOTHIVE_EXPORTS_BUCKET": storage.bucket.bucket_name,
+            "SPOTHIVE_MODEL_BUCKET": model.artifacts.bucket_name,
+            "SPOTHIVE_API_BASE_URL": self.api.base_url,
+            "SPOTHIVE_DISCOVERY_FUNCTION_NAME": functions["worker-discovery"].function_name,
+            "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": workflows.state_machines["optimization"].state_machine_arn,
+            "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": workflows.state_machines["live-switch"].state_machine_arn,
+            "SPOTHIVE_PRICE_SOURCE": PRICE_SOURCE,
+            "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": str(API_VALIDATOR_TIMEOUT_S),
+        }
+        for variable, names in FUNCTION_ENV.items():
+            for name in names:
+                functions[name].add_environment(variable, values[variable])
         self._grant(functions, data, auth, model, workflows)
+        self._grant_buckets(functions, storage, model)
+        SpotEventForwarding(self, "SpotEventForwarding")
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "ModelBucket", value=model.artifacts.bucket_name)
+        CfnOutput(self, "DataBucket", value=storage.bucket.bucket_name)
+        CfnOutput(self, "ApiBaseUrl", value=self.api.base_url)
 
     def _grant(self, functions: dict[str, lambda_.Function], data: Data, auth: Auth, model: Model,
                workflows: Workflows) -> None:
         """Least privilege: each function gets only what its use cases touch."""
         for name, fn in functions.items():
-            if name in TABLE_ACCESS:
-                grant_tables(fn, name, data.tables)
+            grant_tables(fn, name, data.tables)
             if name in ASSUMES_CUSTOMER_ROLE:
                 fn.add_to_role_policy(iam.PolicyStatement(
                     actions=["sts:AssumeRole"], resources=[CUSTOMER_ROLE_ARN_PATTERN]))
@@ -112,14 +142,9 @@ class HubStack(Stack):
         optimization = workflows.state_machines["optimization"]
         live_switch = workflows.state_machines["live-switch"]
         optimization.grant_start_execution(functions["api-clusters"])
-        functions["api-clusters"].add_environment(
-            "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN", optimization.state_machine_arn)
         live_switch.grant_start_execution(functions["api-admin"])
-        functions["api-admin"].add_environment(
-            "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN", live_switch.state_machine_arn)
         discovery = functions["worker-discovery"]
         discovery.grant_invoke(functions["api-connect"])
-        functions["api-connect"].add_environment("SPOTHIVE_DISCOVERY_FUNCTION_NAME", discovery.function_name)
         for caller in ("opt-risk", "api-admin"):
             for endpoint in model.functions.values():
                 endpoint.grant_invoke(functions[caller])
@@ -128,10 +153,23 @@ class HubStack(Stack):
         acknowledge(functions["api-connect"], "AwsSolutions-IAM5", arn_finding(discovery, ":*"),
                     reason="Invoking any published version of the discovery worker.")
 
+    def _grant_buckets(self, functions: dict[str, lambda_.Function], storage: Storage, model: Model) -> None:
+        """Object access by prefix: snapshots and exports in the data bucket, artifacts in the model bucket."""
         artifacts = model.artifacts
-        functions["api-admin"].add_to_role_policy(iam.PolicyStatement(
-            actions=["s3:GetObject", "s3:PutObject"], resources=[artifacts.arn_for_objects("models/*")]))
-        for fn in (functions["api-admin"], *model.functions.values()):
-            acknowledge(fn, "AwsSolutions-IAM5", arn_finding(artifacts, "/models/*"),
-                        reason="Model artifacts live under models/ in their bucket; object keys are "
-                        "not known in advance.")
+        grants = (
+            (SNAPSHOT_USERS, ["s3:GetObject", "s3:PutObject"], storage.snapshot_objects(),
+             arn_finding(storage.bucket, "/snapshots/*"), "Cluster snapshots live under snapshots/<org>/"),
+            (EXPORT_USERS, ["s3:GetObject", "s3:PutObject"], storage.export_objects(),
+             arn_finding(storage.bucket, "/audit-exports/*"),
+             "Audit exports live under audit-exports/<org>/ (GetObject signs the download link)"),
+            (MODEL_WRITERS, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+             artifacts.arn_for_objects("models/*"), arn_finding(artifacts, "/models/*"),
+             "Model artifacts live under models/<model-id>/"),
+            (MODEL_READERS, ["s3:GetObject"], artifacts.arn_for_objects("models/*"),
+             arn_finding(artifacts, "/models/*"), "Model artifacts live under models/<model-id>/"),
+        )
+        for names, s3_actions, resource, finding, where in grants:
+            for name in names:
+                functions[name].add_to_role_policy(iam.PolicyStatement(actions=s3_actions, resources=[resource]))
+                acknowledge(functions[name], "AwsSolutions-IAM5", finding,
+                            reason=f"{where}; object keys are not known in advance.")

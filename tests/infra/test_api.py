@@ -31,12 +31,15 @@ def _methods(template: dict) -> list[tuple[str, str, dict]]:
     return out
 
 
-def test_cognito_authorizer_on_every_route_but_signup_and_token(synth):
+AGENT_ROUTES = {("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot")}
+
+
+def test_cognito_authorizer_on_every_route_but_the_public_ones(synth):
     # Given every method of the API
     methods = _methods(synth.hub)
     authorizer = synth.logical_id(synth.built.hub.api.authorizer)
     public = {pair for spec in topology.API_FUNCTIONS for pair in spec.public_routes}
-    assert public == {("POST", "/api/auth/signup"), ("POST", "/api/auth/token")}
+    assert public == {("POST", "/api/auth/signup"), ("POST", "/api/auth/token"), *AGENT_ROUTES}
     seen_public = set()
     for http_method, path, props in methods:
         if http_method == "OPTIONS":
@@ -51,6 +54,26 @@ def test_cognito_authorizer_on_every_route_but_signup_and_token(synth):
             assert props["AuthorizationType"] == "COGNITO_USER_POOLS", (http_method, path)
             assert props["AuthorizerId"] == {"Ref": authorizer}, (http_method, path)
     assert seen_public == public
+
+
+def test_agent_routes_are_unauthenticated_and_reach_the_clusters_function(synth):
+    # Given the agent routes (agents send their per-cluster token, which api-clusters verifies)
+    methods = {(m, p): props for m, p, props in _methods(synth.hub)}
+    alias = synth.logical_id(synth.built.hub.node.find_child("Compute").aliases["api-clusters"])
+    for route in AGENT_ROUTES:
+        props = methods[route]
+        # Then they carry no authorizer and are served by api-clusters
+        assert props["AuthorizationType"] == "NONE", route
+        assert "AuthorizerId" not in props, route
+        assert alias in str(props["Integration"]["Uri"]), route
+    # And every other method under /api/agent still demands a Cognito token
+    authorizer = synth.logical_id(synth.built.hub.api.authorizer)
+    others = [(m, p) for (m, p) in methods if p.startswith("/api/agent") and m != "OPTIONS"
+              and (m, p) not in AGENT_ROUTES]
+    assert others
+    for key in others:
+        assert methods[key]["AuthorizationType"] == "COGNITO_USER_POOLS", key
+        assert methods[key]["AuthorizerId"] == {"Ref": authorizer}, key
 
 
 def test_every_route_prefix_has_a_proxy_resource_on_its_function(synth):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.access import ASSUMES_CUSTOMER_ROLE, TABLE_ACCESS
-from infra.constants import CUSTOMER_ROLE_ARN_PATTERN
+from infra.constants import CUSTOMER_ROLE_ARN_PATTERN, ML_LAYER_EXTRA, SIZING_OVERRIDES
 from spothive import topology
 from tests.infra.conftest import resources
 
@@ -39,8 +39,9 @@ def test_function_shape(synth, spec):
     assert props["Handler"] == spec.handler
     assert props["Runtime"] == "python3.12"
     assert props["Architectures"] == ["arm64"]
-    assert props["MemorySize"] == spec.memory_mb
-    assert props["Timeout"] == spec.timeout_s
+    memory_mb, timeout_s = SIZING_OVERRIDES.get(spec.name, (spec.memory_mb, spec.timeout_s))
+    assert props["MemorySize"] == memory_mb
+    assert props["Timeout"] == timeout_s
     assert props["TracingConfig"] == {"Mode": "Active"}
     env = props["Environment"]["Variables"]
     assert env["POWERTOOLS_SERVICE_NAME"] == f"spothive-{spec.name}"
@@ -49,7 +50,17 @@ def test_function_shape(synth, spec):
     # Then only Redis users sit in the VPC and know the Redis URL
     assert ("VpcConfig" in props) is spec.needs_redis
     assert ("SPOTHIVE_REDIS_URL" in env) is spec.needs_redis
-    assert len(props["Layers"]) == (4 if spec.ml else 2)
+    assert len(props["Layers"]) == (4 if spec.ml or spec.name in ML_LAYER_EXTRA else 2)
+
+
+def test_api_admin_validates_models_with_the_ml_layers(synth):
+    props = _function(synth, "api-admin")
+    model = synth.built.hub.model
+    layers = {synth.logical_id(model.ml_layer), synth.logical_id(model.models_layer)}
+    assert layers <= {layer["Ref"] for layer in props["Layers"]}
+    assert (props["MemorySize"], props["Timeout"]) == (1536, 60)
+    # The validator's wall clock fits inside API Gateway's 29 s integration timeout
+    assert int(props["Environment"]["Variables"]["SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS"]) < 29
 
 
 def test_api_functions_use_snapstart_behind_the_live_alias(synth):
@@ -92,16 +103,45 @@ def test_only_the_clusters_and_admin_apis_start_executions(synth):
             assert starts == []
 
 
-def test_no_function_may_scan_and_the_audit_ledger_is_append_only(synth):
-    audit = synth.logical_id(synth.built.hub.data.table("audit-logs"))
+def _audit_statements(synth, name: str) -> list[dict]:
+    audit = {"Fn::GetAtt": [synth.logical_id(synth.built.hub.data.table("audit-logs")), "Arn"]}
+    out = []
+    for statement in _statements(synth, name):
+        resource = statement["Resource"]
+        if audit in (resource if isinstance(resource, list) else [resource]):
+            out.append(statement)
+    return out
+
+
+def test_no_function_may_scan(synth):
     for spec in topology.ALL_FUNCTIONS:
         for statement in _statements(synth, spec.name):
-            actions = _actions(statement)
-            assert "dynamodb:Scan" not in actions
-            resource = statement["Resource"]
-            targets = resource if isinstance(resource, list) else [resource]
-            if {"Fn::GetAtt": [audit, "Arn"]} in targets:
-                assert not {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(actions), spec.name
+            assert "dynamodb:Scan" not in _actions(statement), spec.name
+
+
+def test_audit_ledger_is_never_granted_delete(synth):
+    # Given every function's policies: the ledger allows appends (Put, conditional Update of the head)
+    for spec in topology.ALL_FUNCTIONS:
+        for statement in _audit_statements(synth, spec.name):
+            # Then nothing may delete a record, directly or through BatchWriteItem
+            assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*"} & set(
+                _actions(statement)), spec.name
+    assert all(mode in ("r", "a") for access in TABLE_ACCESS.values()
+               for table, mode in access.items() if table == "audit-logs")
+
+
+def test_audited_writers_can_append_in_a_transaction(synth):
+    writers = {name for name, access in TABLE_ACCESS.items() if access.get("audit-logs") == "a"}
+    assert {"api-auth", "api-connect", "api-config", "api-admin", "worker-discovery", "worker-hibernation",
+            "opt-audit"} <= writers
+    for name in writers:
+        granted = {a for s in _audit_statements(synth, name) for a in _actions(s)}
+        assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
+                "dynamodb:GetItem", "dynamodb:Query"} <= granted, name
+    for reader in ("api-audit", "api-clusters"):
+        granted = {a for s in _audit_statements(synth, reader) for a in _actions(s)}
+        assert {"dynamodb:GetItem", "dynamodb:Query"} <= granted
+        assert not granted & {"dynamodb:PutItem", "dynamodb:UpdateItem"}, reader
 
 
 def test_every_function_and_state_machine_has_an_alarm(synth):

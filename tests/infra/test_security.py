@@ -10,7 +10,6 @@ from cfnlint.api import lint_file
 
 from infra.constants import CUSTOMER_TEMPLATE_PATH
 from infra.write_customer_template import render
-from tests.infra.conftest import resources
 
 
 def _policy_statements(template: dict):
@@ -30,7 +29,7 @@ def _as_list(value) -> list:
 
 
 def test_customer_role_trusts_the_hub_only_with_the_external_id(synth):
-    (role,) = resources(synth.customer, "AWS::IAM::Role").values()
+    role = synth.customer["Resources"][synth.logical_id(synth.built.customer.role)]
     (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == "sts:AssumeRole"
     assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}

@@ -1,0 +1,112 @@
+"""Given the synthesized stacks: the data bucket, bucket access by prefix, and Spot event forwarding."""
+
+from __future__ import annotations
+
+from infra.constants import SPOT_EVENT_TYPES
+from tests.infra.conftest import resources
+
+
+def _env(synth, name: str) -> dict:
+    fn = synth.built.hub.functions[name]
+    return synth.hub["Resources"][synth.logical_id(fn)]["Properties"]["Environment"]["Variables"]
+
+
+def _statements(synth, name: str) -> list[dict]:
+    fn = synth.hub["Resources"][synth.logical_id(synth.built.hub.functions[name])]["Properties"]
+    role = fn["Role"]["Fn::GetAtt"][0]
+    return [s for p in resources(synth.hub, "AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
+            for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def _s3_grants(synth, name: str) -> dict[str, set[str]]:
+    """Object ARN suffix (``/snapshots/*``) → S3 actions, for statements on the data or model bucket."""
+    out: dict[str, set[str]] = {}
+    for statement in _statements(synth, name):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if not any(a.startswith("s3:") for a in actions):
+            continue
+        for resource in statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]:
+            parts = resource["Fn::Join"][1]
+            key = f"{parts[0]['Fn::GetAtt'][0]}{parts[1]}"
+            out.setdefault(key, set()).update(actions)
+    return out
+
+
+def test_data_bucket_is_private_encrypted_tls_only_and_logged(synth):
+    bucket_id = synth.logical_id(synth.built.hub.storage.bucket)
+    props = synth.hub["Resources"][bucket_id]["Properties"]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"}
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert props["LoggingConfiguration"]["DestinationBucketName"]
+    rules = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-audit-exports"]["Prefix"] == "audit-exports/"
+    assert rules["expire-audit-exports"]["ExpirationInDays"] == 30
+    policies = [p["Properties"] for p in resources(synth.hub, "AWS::S3::BucketPolicy").values()
+                if p["Properties"]["Bucket"] == {"Ref": bucket_id}]
+    (policy,) = policies
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for s in policy["PolicyDocument"]["Statement"])
+
+
+def test_bucket_settings_and_access_by_prefix(synth):
+    hub = synth.built.hub
+    data = synth.logical_id(hub.storage.bucket)
+    models = synth.logical_id(hub.model.artifacts)
+    for name in ("api-clusters", "opt-detect"):
+        assert _env(synth, name)["SPOTHIVE_DATA_BUCKET"] == {"Ref": data}
+        assert _s3_grants(synth, name)[f"{data}/snapshots/*"] == {"s3:GetObject", "s3:PutObject"}
+    assert _env(synth, "api-audit")["SPOTHIVE_EXPORTS_BUCKET"] == {"Ref": data}
+    assert _s3_grants(synth, "api-audit") == {f"{data}/audit-exports/*": {"s3:GetObject", "s3:PutObject"}}
+    assert _s3_grants(synth, "api-admin") == {
+        f"{models}/models/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}}
+    for name in ("model-endpoint", "opt-risk"):
+        assert _env(synth, name)["SPOTHIVE_MODEL_BUCKET"] == {"Ref": models}
+        assert _s3_grants(synth, name) == {f"{models}/models/*": {"s3:GetObject"}}
+    for name in ("api-auth", "api-connect", "worker-discovery", "worker-spot-events"):
+        assert _s3_grants(synth, name) == {}, name
+
+
+def test_settings_that_point_at_other_resources(synth):
+    hub = synth.built.hub
+    clusters = _env(synth, "api-clusters")
+    optimization = hub.workflows.state_machines["optimization"]
+    assert clusters["SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"] == {"Ref": synth.logical_id(optimization)}
+    assert synth.logical_id(hub.api.rest_api) in str(clusters["SPOTHIVE_API_BASE_URL"])
+    assert "/v1" in str(clusters["SPOTHIVE_API_BASE_URL"])
+    discovery = synth.logical_id(hub.functions["worker-discovery"])
+    assert _env(synth, "api-connect")["SPOTHIVE_DISCOVERY_FUNCTION_NAME"] == {"Ref": discovery}
+    invokes = [s for s in _statements(synth, "api-connect") if "lambda:InvokeFunction" in s["Action"]]
+    assert any({"Fn::GetAtt": [discovery, "Arn"]} in s["Resource"] for s in invokes)
+    assert _env(synth, "worker-prices")["SPOTHIVE_PRICE_SOURCE"] == "aws"
+
+
+def test_hub_bus_accepts_only_spot_signals_from_other_accounts(synth):
+    (policy,) = resources(synth.hub, "AWS::Events::EventBusPolicy").values()
+    statement = policy["Properties"]["Statement"]
+    assert policy["Properties"]["EventBusName"] == "default"
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Condition"] == {"StringEquals": {
+        "events:source": "aws.ec2", "events:detail-type": list(SPOT_EVENT_TYPES)}}
+
+
+def test_customer_forwards_spot_signals_to_the_hub_bus(synth):
+    customer = synth.built.customer
+    params = synth.customer["Parameters"]
+    assert params["HubEventBusArn"]["Default"] == "default"
+    rule = synth.customer["Resources"][synth.logical_id(customer.spot_rule)]["Properties"]
+    assert rule["EventPattern"] == {"source": ["aws.ec2"], "detail-type": list(SPOT_EVENT_TYPES)}
+    (target,) = rule["Targets"]
+    chosen = target["Arn"]["Fn::If"]
+    assert chosen[0] == "HubEventBusDefault" and chosen[2] == {"Ref": "HubEventBusArn"}
+    assert {"Ref": "HubAccountId"} in chosen[1]["Fn::Join"][1]
+    role_id = synth.logical_id(customer.forwarder_role)
+    assert target["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    role = synth.customer["Resources"][role_id]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    (inline,) = role["Policies"]
+    (statement,) = inline["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Resource"] == target["Arn"]

@@ -97,16 +97,19 @@ class HiveMind:
         return IngestResult("flagged", flag)
 
     def _resolve(self, signal: SpotSignal) -> SpotSignal:
-        if signal.resolved or self._locator is None:
+        """The pool of an event's instance, as SpotHive's own inventory knows it.
+
+        EventBridge events reach the hub bus from any account, so a zone or instance type written in
+        the event is never trusted: only an instance that a linked account's inventory holds flags a
+        pool (a forged event for an unknown instance is ``unresolved``)."""
+        if self._locator is None:
             return signal
         if not (signal.aws_account and signal.region and signal.instance_id):
             return signal
         found = self._locator.locate(signal.aws_account, signal.region, signal.instance_id)
-        if found is None:
-            return signal
-        zone, itype = found
+        zone, itype = found if found is not None else (None, None)
         return SpotSignal(signal.kind, signal.instance_id, signal.region, signal.aws_account,
-                          signal.zone or zone, signal.instance_type or itype, signal.observed_at)
+                          zone, itype, signal.observed_at)
 
     def lookup(self, pools: Sequence[tuple[str, str]]) -> FlagLookup:
         """Flags of the pools by exact key; with the cache down, no flags and ``degraded``."""

@@ -174,8 +174,17 @@ def test_given_cache_down_when_ingesting_then_error_surfaces_for_retry() -> None
         HiveMind(signals, FixedClock(), locator=Locator()).ingest(interruption())
 
 
-def test_given_rebalance_event_with_zone_when_ingested_then_warn() -> None:
+def test_given_rebalance_event_when_ingested_then_warn_on_the_inventory_pool() -> None:
+    # the zone written in the event is not trusted: the inventory says the instance runs in z-a
     event = {**interruption(zone="us-east-1b"), "detail-type": REBALANCE_DETAIL}
     result = HiveMind(MemorySignals(), FixedClock(), locator=Locator()).ingest(event)
     assert result.flag is not None
-    assert (result.flag.zone, result.flag.instance_type, result.flag.level) == ("us-east-1b", "m5.large", FlagLevel.WARN)
+    assert (result.flag.zone, result.flag.instance_type, result.flag.level) == ("z-a", "m5.large", FlagLevel.WARN)
+
+
+def test_given_forged_event_for_an_unknown_instance_when_ingested_then_nothing_is_flagged() -> None:
+    signals = MemorySignals()
+    event = interruption("i-00000000000000009", zone="us-east-1b")
+    result = HiveMind(signals, FixedClock(), locator=Locator()).ingest(event)
+    assert result.status == "unresolved"
+    assert result.flag is None

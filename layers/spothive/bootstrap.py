@@ -16,6 +16,8 @@ from spothive.adapters.aws.model_loader import S3ModelLoader
 from spothive.adapters.aws.model_store import S3ModelStore
 from spothive.adapters.aws.price_feed import AwsPriceFeed
 from spothive.adapters.aws.snapshot_store import S3SnapshotStore
+from spothive.adapters.aws.step_functions import StepFunctionsStarter
+from spothive.adapters.cache.agent_actions import RedisAgentActions, RedisSafeMode
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
 from spothive.adapters.cache.hot_prices import RedisHotPrices
@@ -30,6 +32,7 @@ from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
+from spothive.adapters.dynamo.jobs_repo import DynamoJobsRepo
 from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.adapters.local_export_sink import LocalExportSink
@@ -53,6 +56,8 @@ from spothive.services.discovery import DiscoveryService
 from spothive.services.hive_mind import HiveMind
 from spothive.services.metrics import MetricsService
 from spothive.services.model_lab import ModelLab, RiskModelHolder
+from spothive.services.optimization import OptimizationSteps
+from spothive.services.optimization_jobs import OptimizationJobs
 from spothive.services.prices import PriceRefresher
 from spothive.services.risk_heuristic import FallbackRiskModel
 from spothive.settings import Settings, get_settings
@@ -244,6 +249,35 @@ class Container:
         holder = self.__dict__.get("risk_model")
         if holder is not None:
             holder.set_context(context_from_rates(rates, holder.context))
+
+    # ---- optimization workflow -------------------------------------------------------------------
+    @cached_property
+    def jobs(self) -> DynamoJobsRepo:
+        return DynamoJobsRepo(self.ledger, self.clock.now)
+
+    @cached_property
+    def agent_actions(self) -> RedisAgentActions:
+        return RedisAgentActions(self.redis)
+
+    @cached_property
+    def optimization_jobs(self) -> OptimizationJobs:
+        starter = StepFunctionsStarter(self.settings.optimization_state_machine_arn, self.settings.region)
+        return OptimizationJobs(self.jobs, self.inventory, starter, self.clock)
+
+    @cached_property
+    def _workflow_hive_mind(self) -> HiveMind:
+        """The hive mind over a ``RedisRiskTracker`` instance (flags looked up in one MGET)."""
+        s = self.settings
+        return HiveMind(self.risk_tracker(), self.clock, locator=DynamoInstanceLocator(),
+                        ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds)
+
+    @cached_property
+    def optimization(self) -> OptimizationSteps:
+        return OptimizationSteps(
+            self.jobs, self.inventory, self.catalogs, self.snapshots, self.risk_model, self._workflow_hive_mind,
+            RedisHeartbeats(self.redis), self.agent_actions, RedisSafeMode(self.redis), self.clock,
+            global_safe_mode=self.settings.safe_mode, solver=HighsSolver(),
+        )
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from functools import cached_property, lru_cache
 from spothive.adapters.aws.advisor_feed import AdvisorFeed
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
+from spothive.adapters.aws.ec2_switch import StsSwitchCloud
 from spothive.adapters.aws.export_sink import S3ExportSink
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
@@ -33,6 +34,7 @@ from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.dynamo.jobs_repo import DynamoJobsRepo
+from spothive.adapters.dynamo.lab_repo import DynamoLabRepo
 from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.adapters.local_export_sink import LocalExportSink
@@ -54,6 +56,7 @@ from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
 from spothive.services.hive_mind import HiveMind
+from spothive.services.live_switch import LiveSwitch
 from spothive.services.metrics import MetricsService
 from spothive.services.model_lab import ModelLab, RiskModelHolder
 from spothive.services.optimization import OptimizationSteps
@@ -278,6 +281,11 @@ class Container:
             RedisHeartbeats(self.redis), self.agent_actions, RedisSafeMode(self.redis), self.clock,
             global_safe_mode=self.settings.safe_mode, solver=HighsSolver(),
         )
+
+    @cached_property
+    def live_switch(self) -> LiveSwitch:
+        return LiveSwitch(StsSwitchCloud(self.settings.region), DynamoLabRepo(), self.catalogs,
+                          RedisSafeMode(self.redis), self.clock, global_safe_mode=self.settings.safe_mode)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,12 +131,12 @@ class OptimizationSteps:
                        if s.instance.state == "running"]
             nodes = price_nodes(catalog, ((i.instance_id, i.instance_type, i.lifecycle, i.zone) for i in running))
             moves = spot_moves(catalog, nodes)
-            spot = [{"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
+            spot: list[dict[str, Any]] = [{"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
                      "saving_per_hour": round(m.on_demand_hourly - m.spot_hourly, 6), "reason": m.reason}
                     for m in moves]
             detected = {"basis": "spot-only", "plan": None, "spot": spot}
             before = total(nodes).hourly
-            after = round(before - sum(s["saving_per_hour"] for s in spot), 6)
+            after = round(before - sum(m.on_demand_hourly - m.spot_hourly for m in moves), 6)
             targets = [m.instance_id for m in moves]
         self._jobs.update(ids.org_id, ids.job_id, data={"detect": detected})
         return {"basis": detected["basis"], "opportunities": len(targets), "targets": targets,
@@ -292,8 +292,3 @@ def error_summary(error: Mapping[str, Any] | None) -> str | None:
         except (ValueError, AttributeError):
             message = cause
     return f"{name}: {message}" if message else name
-
-
-def targets(actions: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The targets of a list of action dicts."""
-    return [str(a.get("target")) for a in actions]

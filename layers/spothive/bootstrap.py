@@ -9,6 +9,7 @@ from functools import cached_property, lru_cache
 from spothive.adapters.aws.advisor_feed import AdvisorFeed
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
+from spothive.adapters.aws.ec2_switch import StsSwitchCloud
 from spothive.adapters.aws.export_sink import S3ExportSink
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
@@ -16,6 +17,8 @@ from spothive.adapters.aws.model_loader import S3ModelLoader
 from spothive.adapters.aws.model_store import S3ModelStore
 from spothive.adapters.aws.price_feed import AwsPriceFeed
 from spothive.adapters.aws.snapshot_store import S3SnapshotStore
+from spothive.adapters.aws.step_functions import StepFunctionsStarter
+from spothive.adapters.cache.agent_actions import RedisAgentActions, RedisSafeMode
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
 from spothive.adapters.cache.hot_prices import RedisHotPrices
@@ -30,6 +33,8 @@ from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
+from spothive.adapters.dynamo.jobs_repo import DynamoJobsRepo
+from spothive.adapters.dynamo.lab_repo import DynamoLabRepo
 from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.adapters.local_export_sink import LocalExportSink
@@ -51,8 +56,11 @@ from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
 from spothive.services.hive_mind import HiveMind
+from spothive.services.live_switch import LiveSwitch
 from spothive.services.metrics import MetricsService
 from spothive.services.model_lab import ModelLab, RiskModelHolder
+from spothive.services.optimization import OptimizationSteps
+from spothive.services.optimization_jobs import OptimizationJobs
 from spothive.services.prices import PriceRefresher
 from spothive.services.risk_heuristic import FallbackRiskModel
 from spothive.settings import Settings, get_settings
@@ -245,6 +253,40 @@ class Container:
         holder = self.__dict__.get("risk_model")
         if holder is not None:
             holder.set_context(context_from_rates(rates, holder.context))
+
+    # ---- optimization workflow -------------------------------------------------------------------
+    @cached_property
+    def jobs(self) -> DynamoJobsRepo:
+        return DynamoJobsRepo(self.ledger, self.clock.now)
+
+    @cached_property
+    def agent_actions(self) -> RedisAgentActions:
+        return RedisAgentActions(self.redis)
+
+    @cached_property
+    def optimization_jobs(self) -> OptimizationJobs:
+        starter = StepFunctionsStarter(self.settings.optimization_state_machine_arn, self.settings.region)
+        return OptimizationJobs(self.jobs, self.inventory, starter, self.clock)
+
+    @cached_property
+    def _workflow_hive_mind(self) -> HiveMind:
+        """The hive mind over a ``RedisRiskTracker`` instance (flags looked up in one MGET)."""
+        s = self.settings
+        return HiveMind(self.risk_tracker(), self.clock, locator=DynamoInstanceLocator(),
+                        ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds)
+
+    @cached_property
+    def optimization(self) -> OptimizationSteps:
+        return OptimizationSteps(
+            self.jobs, self.inventory, self.catalogs, self.snapshots, self.risk_model, self._workflow_hive_mind,
+            RedisHeartbeats(self.redis), self.agent_actions, RedisSafeMode(self.redis), self.clock,
+            global_safe_mode=self.settings.safe_mode, solver=HighsSolver(),
+        )
+
+    @cached_property
+    def live_switch(self) -> LiveSwitch:
+        return LiveSwitch(StsSwitchCloud(self.settings.region), DynamoLabRepo(), self.catalogs,
+                          RedisSafeMode(self.redis), self.clock, global_safe_mode=self.settings.safe_mode)
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-connect": ("spothive.api.routers.connect",),
     "api-clusters": (
         "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",
-        "spothive.api.routers.activity",
+        "spothive.api.routers.activity", "spothive.api.routers.jobs",
     ),
     "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
                    "spothive.api.routers.hibernation"),

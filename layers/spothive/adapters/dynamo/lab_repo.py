@@ -1,0 +1,61 @@
+"""Live-switch and other lab experiments on the ``lab-experiments`` table (telemetry as JSON text)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from spothive.adapters.dynamo import models, schema
+
+
+class ExperimentsByModel(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "by_model"
+        projection = AllProjection()
+
+    model_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class LabExperimentModel(Model):
+    class Meta:
+        table_name = "lab-experiments"
+
+    experiment_id = UnicodeAttribute(hash_key=True)
+    model_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute()
+    instance_id = UnicodeAttribute(null=True)
+    spot_instance_id = UnicodeAttribute(null=True)
+    telemetry = UnicodeAttribute(default="{}")
+    by_model = ExperimentsByModel()
+
+
+models.register(LabExperimentModel, schema.LAB_EXPERIMENTS)
+
+
+class DynamoLabRepo:
+    """``LabRepo`` on DynamoDB."""
+
+    def save(self, experiment_id: str, item: Mapping[str, Any]) -> None:
+        LabExperimentModel(
+            experiment_id, model_id=str(item.get("model_id") or "none"), created_at=str(item["created_at"]),
+            kind=str(item.get("kind", "live-switch")), status=str(item["status"]),
+            instance_id=item.get("instance_id"), spot_instance_id=item.get("spot_instance_id"),
+            telemetry=json.dumps(item.get("telemetry", {}), sort_keys=True, default=str),
+        ).save()
+
+    def get(self, experiment_id: str) -> dict[str, Any] | None:
+        try:
+            item = LabExperimentModel.get(experiment_id, consistent_read=True)
+        except LabExperimentModel.DoesNotExist:
+            return None
+        return {"experiment_id": item.experiment_id, "model_id": item.model_id, "created_at": item.created_at,
+                "kind": item.kind, "status": item.status, "instance_id": item.instance_id,
+                "spot_instance_id": item.spot_instance_id, "telemetry": json.loads(item.telemetry or "{}")}

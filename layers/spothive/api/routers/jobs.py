@@ -1,0 +1,61 @@
+"""``/api/clusters/{id}/optimize`` and ``/api/clusters/{id}/jobs/{job_id}``: optimization jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, StrictBool
+
+from spothive.api.deps import CurrentPrincipal, Services
+
+router = APIRouter(tags=["optimization"])
+
+
+class OptimizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: StrictBool = False
+
+
+class JobStarted(BaseModel):
+    job_id: str
+    execution_arn: str | None
+    status: str
+
+
+class JobResponse(BaseModel):
+    job_id: str
+    cluster_id: str
+    status: str
+    actor: str
+    dry_run: bool
+    created_at: datetime
+    updated_at: datetime
+    execution_arn: str | None
+    error: str | None
+    decisions: dict[str, Any]
+    audit_seqs: list[int]
+
+
+@router.post("/api/clusters/{cluster_id}/optimize", response_model=JobStarted, status_code=202)
+def optimize(
+    cluster_id: str, principal: CurrentPrincipal, services: Services,
+    body: Annotated[OptimizeRequest | None, Body()] = None,
+) -> JobStarted:
+    """Start the optimization workflow for one of the caller's clusters (``dry_run`` only records)."""
+    job = services.optimization_jobs.start(principal, cluster_id, dry_run=body.dry_run if body else False)
+    return JobStarted(job_id=job.job_id, execution_arn=job.execution_arn, status=job.status)
+
+
+@router.get("/api/clusters/{cluster_id}/jobs/{job_id}", response_model=JobResponse)
+def get_job(cluster_id: str, job_id: str, principal: CurrentPrincipal, services: Services) -> JobResponse:
+    """A job with its status, decisions summary and audit record ids."""
+    view = services.optimization_jobs.get(principal, cluster_id, job_id)
+    job = view.job
+    return JobResponse(
+        job_id=job.job_id, cluster_id=job.cluster_id, status=job.status, actor=job.actor, dry_run=job.dry_run,
+        created_at=job.created_at, updated_at=job.updated_at, execution_arn=job.execution_arn, error=job.error,
+        decisions=view.summary(), audit_seqs=list(job.audit_seqs),
+    )

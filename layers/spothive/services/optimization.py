@@ -1,0 +1,294 @@
+"""The optimization workflow's steps (Flow 1, "Optimize Now"): detect → assess risk → decide → execute → record.
+
+Each step reads what earlier steps stored on the job item and returns a small summary for the state
+machine. Every mutating step is idempotent: plan, risk and decision are overwritten whole; audit records
+carry a per-job key written in the same transaction (``JobsRepo.audit_once``); agent actions carry the
+idempotency key ``job_id:index``. Under SAFE_MODE (the global setting, the cache's ``SAFE_MODE`` flag or the
+job's ``dry_run``) execution only records ``optimization.dry_run`` audit records; otherwise it needs a
+connected agent, and without one it fails before touching anything so the state machine compensates.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from spothive.domain.agent_link import agent_health
+from spothive.domain.audit import AuditEntry
+from spothive.domain.decisions import Action, RiskView, SpotReplacement, resolve_conflicts
+from spothive.domain.errors import NotFound, ServiceUnavailable, SpotHiveError
+from spothive.domain.packing.milp import MilpSolver
+from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
+from spothive.domain.packing.planner import plan_consolidation
+from spothive.domain.spend import price_nodes, spot_moves, total
+from spothive.ports import Clock, InventoryRepo
+from spothive.ports_metrics import CatalogSource, Heartbeats, SnapshotStore
+from spothive.ports_risk import RiskModel
+from spothive.ports_workflows import AgentActions, Job, JobsRepo, SafeModeFlag
+from spothive.services.hive_mind import HiveMind
+from spothive.services.optimization_risk import score_pools
+from spothive.services.plan_codec import empty_plan, plan_from_dict
+
+LOG = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "system:optimizer"
+
+
+class AgentNotConnected(SpotHiveError):
+    """Execution outside SAFE_MODE needs the cluster's agent (heartbeat younger than 60 s)."""
+
+    code = "agent_not_connected"
+    status = 409
+
+
+@dataclass(frozen=True, slots=True)
+class StepInput:
+    """What every task receives from the state machine (the execution input, plus earlier results)."""
+
+    org_id: str
+    cluster_id: str
+    job_id: str
+
+    @classmethod
+    def parse(cls, state: Mapping[str, Any]) -> StepInput:
+        """The ids, or ``InvalidInput`` naming the missing one."""
+        from spothive.domain.errors import InvalidInput
+
+        values = {}
+        for name in ("org_id", "cluster_id", "job_id"):
+            value = state.get(name)
+            if not isinstance(value, str) or not value:
+                raise InvalidInput(f"{name} is required", field=name)
+            values[name] = value
+        return cls(**values)
+
+
+def action_dict(action: Action) -> dict[str, Any]:
+    """The JSON form of a decided action (what the audit ledger and the agent receive)."""
+    return {"type": action.type, "target": action.target, "reason": action.reason,
+            "evidence": dict(action.evidence), "details": dict(action.details)}
+
+
+class OptimizationSteps:
+    """The tasks of the ``optimization`` state machine, over ports only."""
+
+    def __init__(
+        self,
+        jobs: JobsRepo,
+        inventory: InventoryRepo,
+        catalogs: CatalogSource,
+        snapshots: SnapshotStore,
+        risk_model: RiskModel,
+        hive_mind: HiveMind,
+        heartbeats: Heartbeats,
+        actions: AgentActions,
+        safe_mode: SafeModeFlag,
+        clock: Clock,
+        *,
+        global_safe_mode: bool = False,
+        solver: MilpSolver | None = None,
+    ) -> None:
+        self._jobs = jobs
+        self._inventory = inventory
+        self._catalogs = catalogs
+        self._snapshots = snapshots
+        self._risk_model = risk_model
+        self._hive = hive_mind
+        self._heartbeats = heartbeats
+        self._actions = actions
+        self._safe_mode = safe_mode
+        self._clock = clock
+        self._global_safe_mode = global_safe_mode
+        self._solver = solver
+
+    def _job(self, ids: StepInput) -> Job:
+        job = self._jobs.get(ids.org_id, ids.job_id)
+        if job is None or job.cluster_id != ids.cluster_id:
+            raise NotFound(f"job {ids.job_id} not found", field="job_id")
+        return job
+
+    # ---- detect --------------------------------------------------------------------------------------
+    def detect(self, ids: StepInput) -> dict[str, Any]:
+        """The plan: the packer over the latest snapshot when there is one, else Spot-only moves."""
+        self._job(ids)
+        if self._inventory.get_cluster(ids.org_id, ids.cluster_id) is None:
+            raise NotFound(f"cluster {ids.cluster_id} not found", field="cluster_id")
+        catalog = self._catalogs.catalog()
+        snapshot = self._snapshots.latest(ids.org_id, ids.cluster_id)
+        if snapshot is not None:
+            raw_policy = snapshot.get("policy")
+            plan = plan_consolidation(snapshot_from_dict(snapshot), catalog,
+                                      policy_from_dict(raw_policy if isinstance(raw_policy, dict) else None),
+                                      solver=self._solver)
+            detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": []}
+            before, after = plan.cost_before_per_hour, plan.cost_after_per_hour
+            targets = sorted({str(a.get("node")) for a in plan.actions})
+        else:
+            running = [s.instance for s in self._inventory.list_instances(ids.org_id, ids.cluster_id)
+                       if s.instance.state == "running"]
+            nodes = price_nodes(catalog, ((i.instance_id, i.instance_type, i.lifecycle, i.zone) for i in running))
+            moves = spot_moves(catalog, nodes)
+            spot: list[dict[str, Any]] = [{"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
+                     "saving_per_hour": round(m.on_demand_hourly - m.spot_hourly, 6), "reason": m.reason}
+                    for m in moves]
+            detected = {"basis": "spot-only", "plan": None, "spot": spot}
+            before = total(nodes).hourly
+            after = round(before - sum(m.on_demand_hourly - m.spot_hourly for m in moves), 6)
+            targets = [m.instance_id for m in moves]
+        self._jobs.update(ids.org_id, ids.job_id, data={"detect": detected})
+        return {"basis": detected["basis"], "opportunities": len(targets), "targets": targets,
+                "cost_before_per_hour": round(before, 6), "cost_after_per_hour": round(after, 6)}
+
+    # ---- assess risk ---------------------------------------------------------------------------------
+    def assess_risk(self, ids: StepInput) -> dict[str, Any]:
+        """Interruption probability of every target Spot pool (risk model v1.0) and live hive-mind flags."""
+        detected = self._detected(ids)
+        pools = _target_pools(detected)
+        scored = score_pools(pools, self._catalogs.catalog(), self._risk_model, self._hive, self._clock.now())
+        self._jobs.update(ids.org_id, ids.job_id, data={"risk": scored})
+        return {"pools": len(pools), "flagged": sorted(scored["flagged"]),
+                "max_probability": max(scored["probabilities"].values(), default=0.0),
+                "degraded": scored["degraded"], "reason": scored["reason"]}
+
+    # ---- decide --------------------------------------------------------------------------------------
+    def decide(self, ids: StepInput) -> dict[str, Any]:
+        """Approved and blocked actions (CORE-DECIDE: stability over savings), each with reason and evidence."""
+        job = self._job(ids)
+        detected = self._detected(ids, job)
+        risk = job.data.get("risk") or {}
+        view = RiskView(probabilities=dict(risk.get("probabilities", {})),
+                        flagged=frozenset(risk.get("flagged", ())))
+        plan = plan_from_dict(detected["plan"]) if detected.get("plan") else empty_plan()
+        spot = [SpotReplacement(s["node"], s["instance_type"], s["zone"], float(s["saving_per_hour"]), s["reason"])
+                for s in detected.get("spot", ())]
+        decided = resolve_conflicts(plan, spot, risk=view)
+        approved = [action_dict(a) for a in decided.actions]
+        blocked = [action_dict(a) for a in decided.blocked]
+        self._jobs.update(ids.org_id, ids.job_id, data={"decision": {"approved": approved, "blocked": blocked}})
+        return {"action_count": len(approved), "blocked_count": len(blocked),
+                "blocked": [{"target": b["target"], "reason": b["reason"]} for b in blocked]}
+
+    # ---- execute -------------------------------------------------------------------------------------
+    def safe_mode(self, job: Job) -> str | None:
+        """Why this job runs as a dry run (``None``: it acts). An unreadable flag counts as on."""
+        if job.dry_run:
+            return "dry_run requested"
+        if self._global_safe_mode:
+            return "SAFE_MODE setting"
+        try:
+            return "SAFE_MODE flag" if self._safe_mode.is_on() else None
+        except ServiceUnavailable as exc:
+            LOG.warning("SAFE_MODE unreadable, assuming it is on: %s", exc.message)
+            return "SAFE_MODE flag unreadable (cache unavailable): assumed on"
+
+    def execute(self, ids: StepInput) -> dict[str, Any]:
+        """Dry run under SAFE_MODE (one audit record per action); else hand the actions to the agent."""
+        job = self._job(ids)
+        approved: list[dict[str, Any]] = list((job.data.get("decision") or {}).get("approved", []))
+        why = self.safe_mode(job)
+        if why is not None:
+            seqs = []
+            for index, action in enumerate(approved):
+                entry = AuditEntry(
+                    SYSTEM_ACTOR, "optimization.dry_run", "cluster", ids.cluster_id,
+                    after={"job_id": ids.job_id, "index": index, "action": action, "evidence": action["evidence"],
+                           "safe_mode": why},
+                    reason=action["reason"],
+                )
+                seq = self._jobs.audit_once(ids.org_id, ids.job_id, f"dry_run:{index}", entry)
+                if seq is not None:
+                    seqs.append(seq)
+            self._jobs.update(ids.org_id, ids.job_id, data={"execution": {"mode": "dry_run", "safe_mode": why}})
+            return {"mode": "dry_run", "safe_mode": why, "recorded": len(approved), "new_records": len(seqs)}
+        self._require_agent(ids.cluster_id)
+        enqueued = self._actions.enqueue(ids.cluster_id, ids.job_id, approved)
+        self._jobs.update(ids.org_id, ids.job_id, data={"execution": {
+            "mode": "agent", "entry_ids": list(enqueued.entry_ids)}})
+        return {"mode": "agent", "enqueued": len(enqueued.entry_ids), "new": enqueued.new,
+                "stream": f"agent:actions:{ids.cluster_id}"}
+
+    def _require_agent(self, cluster_id: str) -> None:
+        try:
+            last_seen = self._heartbeats.last_seen(cluster_id)
+        except Exception as exc:  # the cache down means no agent can be confirmed: stability first
+            raise AgentNotConnected(f"agent status of cluster {cluster_id} unknown: {exc}") from exc
+        health = agent_health(last_seen, self._clock.now())
+        if health.status != "green":
+            seen = f"last heartbeat {health.seconds_since:.0f}s ago" if health.seconds_since is not None \
+                else "no heartbeat ever"
+            raise AgentNotConnected(f"no connected agent for cluster {cluster_id} ({seen}); nothing was changed")
+
+    # ---- compensate ----------------------------------------------------------------------------------
+    def compensate(self, ids: StepInput, error: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Withdraw what this job enqueued that the agent has not taken yet; the job becomes ``compensated``."""
+        job = self._job(ids)
+        approved = (job.data.get("decision") or {}).get("approved", [])
+        enqueued = (job.data.get("execution") or {}).get("entry_ids", [])
+        withdrawn = self._actions.withdraw(ids.cluster_id, ids.job_id, len(approved)) if enqueued else None
+        result = {"withdrawn": len(withdrawn.withdrawn) if withdrawn else 0,
+                  "taken": list(withdrawn.taken) if withdrawn else [],
+                  "error": error_summary(error)}
+        self._jobs.update(ids.org_id, ids.job_id, status="compensated", data={"compensation": result})
+        return result
+
+    # ---- record --------------------------------------------------------------------------------------
+    def record(self, ids: StepInput, state: Mapping[str, Any]) -> dict[str, Any]:
+        """The final audit record (``optimization.completed`` or ``.failed``) and the job's final status."""
+        job = self._job(ids)
+        error = state.get("error")
+        decision = job.data.get("decision") or {}
+        summary: dict[str, Any] = {
+            "job_id": ids.job_id, "dry_run": job.dry_run,
+            "approved": len(decision.get("approved", [])), "blocked": len(decision.get("blocked", [])),
+            "detect": _without(state.get("detect"), "targets"), "execution": state.get("execution"),
+        }
+        if error:
+            reason = error_summary(error)
+            summary |= {"error": reason, "compensation": state.get("compensation")}
+            entry = AuditEntry(SYSTEM_ACTOR, "optimization.failed", "cluster", ids.cluster_id, after=summary,
+                               reason=reason)
+            status = "failed"
+        else:
+            entry = AuditEntry(SYSTEM_ACTOR, "optimization.completed", "cluster", ids.cluster_id, after=summary,
+                               reason=f"{summary['approved']} approved, {summary['blocked']} blocked")
+            status, reason = "succeeded", None
+        seq = self._jobs.audit_once(ids.org_id, ids.job_id, "outcome", entry)
+        self._jobs.update(ids.org_id, ids.job_id, status=status, error=reason)
+        return {"status": status, "audit_seq": seq, "reason": reason}
+
+    def _detected(self, ids: StepInput, job: Job | None = None) -> dict[str, Any]:
+        job = job or self._job(ids)
+        detected = job.data.get("detect")
+        if not isinstance(detected, dict):
+            raise NotFound(f"job {ids.job_id} has no detected plan", field="detect")
+        return detected
+
+
+def _target_pools(detected: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every Spot ``(zone, type)`` pool the plan would put capacity in."""
+    pools = {(s["zone"], s["instance_type"]) for s in detected.get("spot", ())}
+    plan = detected.get("plan") or {}
+    pools |= {(n["zone"], n["instance_type"]) for n in plan.get("nodes", ()) if n.get("capacity_type") == "spot"}
+    return sorted(pools)
+
+
+def _without(value: Any, key: str) -> Any:
+    return {k: v for k, v in value.items() if k != key} if isinstance(value, dict) else value
+
+
+def error_summary(error: Mapping[str, Any] | None) -> str | None:
+    """``Error: message`` of a Step Functions ``$.error`` (``Cause`` holds the Lambda error body)."""
+    if not error:
+        return None
+    name = str(error.get("Error", "Error"))
+    cause = error.get("Cause")
+    message = cause
+    if isinstance(cause, str):
+        try:
+            message = json.loads(cause).get("errorMessage", cause)
+        except (ValueError, AttributeError):
+            message = cause
+    return f"{name}: {message}" if message else name

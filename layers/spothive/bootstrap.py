@@ -269,16 +269,9 @@ class Container:
         return OptimizationJobs(self.jobs, self.inventory, starter, self.clock)
 
     @cached_property
-    def _workflow_hive_mind(self) -> HiveMind:
-        """The hive mind over a ``RedisRiskTracker`` instance (flags looked up in one MGET)."""
-        s = self.settings
-        return HiveMind(self.risk_tracker(), self.clock, locator=DynamoInstanceLocator(),
-                        ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds)
-
-    @cached_property
     def optimization(self) -> OptimizationSteps:
         return OptimizationSteps(
-            self.jobs, self.inventory, self.catalogs, self.snapshots, self.risk_model, self._workflow_hive_mind,
+            self.jobs, self.inventory, self.catalogs, self.snapshots, self.risk_model, self.hive_mind,
             RedisHeartbeats(self.redis), self.agent_actions, RedisSafeMode(self.redis), self.clock,
             global_safe_mode=self.settings.safe_mode, solver=HighsSolver(),
         )

@@ -9,9 +9,14 @@ from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, Lamb
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
+from spothive.adapters.cache.policy_events import RedisPolicyEventPublisher, RedisSafeMode
 from spothive.adapters.cache.redis_client import redis_client
 from spothive.adapters.dynamo import models
+from spothive.adapters.dynamo.audit_store import AuditStore
+from spothive.adapters.dynamo.hibernation_repo import DynamoHibernationRepo
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
+from spothive.adapters.dynamo.policies_repo import DynamoPolicyRepo
+from spothive.adapters.dynamo.templates_repo import DynamoTemplateRepo
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.adapters.system_clock import SystemClock
 from spothive.ports import DiscoveryTrigger
@@ -19,6 +24,9 @@ from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
+from spothive.services.hibernation import HibernationService, HibernationWorker
+from spothive.services.policies import PolicyService
+from spothive.services.templates import TemplateService
 from spothive.settings import Settings, get_settings
 
 
@@ -82,6 +90,33 @@ class Container:
     @cached_property
     def clusters(self) -> ClusterService:
         return ClusterService(self.inventory)
+
+    # --- node templates, cluster policies, hibernation -------------------------------------------
+    @cached_property
+    def audit_store(self) -> AuditStore:
+        return AuditStore(self.settings.region, self.settings.aws_endpoint_url, self.clock.now)
+
+    @cached_property
+    def template_repo(self) -> DynamoTemplateRepo:
+        return DynamoTemplateRepo(self.audit_store)
+
+    @cached_property
+    def templates(self) -> TemplateService:
+        return TemplateService(self.template_repo, self.clock)
+
+    @cached_property
+    def policies(self) -> PolicyService:
+        return PolicyService(DynamoPolicyRepo(self.audit_store), self.template_repo, self.inventory,
+                             RedisPolicyEventPublisher(self.redis), self.clock)
+
+    @cached_property
+    def hibernation(self) -> HibernationService:
+        return HibernationService(DynamoHibernationRepo(self.audit_store), self.inventory, self.clock)
+
+    @cached_property
+    def hibernation_worker(self) -> HibernationWorker:
+        return HibernationWorker(DynamoHibernationRepo(self.audit_store), self.inventory, self.tenancy, self.cloud,
+                                 RedisSafeMode(self.redis, self.settings.safe_mode), self.clock)
 
 
 @lru_cache(maxsize=1)

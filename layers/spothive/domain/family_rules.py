@@ -26,6 +26,7 @@ KNOWN_SERIES = frozenset({
 })
 GPU_SERIES = frozenset({"g", "gr", "p", "inf", "trn", "dl"})
 _FAMILY = re.compile(r"^[a-z]+\d+[a-z0-9-]*$")
+_HIGH_MEMORY = re.compile(r"^u-\d+tb\d+$")  # u-3tb1, u-6tb1: Intel high-memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,8 @@ def normalize_arch(name: str) -> str | None:
 def family_traits(family: str) -> FamilyTraits | None:
     """The traits of ``family`` (``m6g``, ``g4dn``), or ``None`` when it is not a known EC2 family."""
     value = family.strip().lower()
+    if _HIGH_MEMORY.match(value):
+        return FamilyTraits(value, frozenset({AMD64}), gpu=False)
     if not _FAMILY.match(value):
         return None
     try:

@@ -6,13 +6,17 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from fastapi.testclient import TestClient
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
 from spothive import bootstrap
+from spothive.api.app import create_app
+from spothive.api.deps import get_container
 from spothive.domain.audit import AuditRecord, verify_chain
 from spothive.domain.inventory import DiscoveredCluster
+from spothive.settings import get_settings
 
 
 def add_cluster(org_id: str, name: str | None = None, account_id: str = "acct-test", nodegroups: tuple[str, ...] = ("general",)) -> str:
@@ -50,3 +54,22 @@ def expired_headers(hub: dict[str, str], email: str) -> dict[str, str]:
     }
     key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
     return {"Authorization": f"Bearer {jose_jwt.encode({'kid': 'dummy', 'alg': 'RS256'}, claims, key)}"}
+
+
+class FixedClock:
+    """A clock pinned to one instant."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def pinned_api(now: datetime) -> tuple[TestClient, bootstrap.Container]:
+    """A client whose services see ``now`` as the current time."""
+    services = bootstrap.Container(get_settings())
+    services.__dict__["clock"] = FixedClock(now)
+    app = create_app()
+    app.dependency_overrides[get_container] = lambda: services
+    return TestClient(app), services

@@ -129,6 +129,7 @@ def test_set_default_moves_the_single_default_and_audits(hub: dict[str, str]) ->
     assert record.after == {"default_template_id": b["template_id"]}
 
 
+@pytest.mark.usefixtures("serializable_transactions")
 def test_concurrent_set_default_leaves_exactly_one_default(hub: dict[str, str]) -> None:
     # Given four templates
     client = api()

@@ -18,24 +18,29 @@ from spothive.adapters.aws.model_store import S3ModelStore
 from spothive.adapters.aws.price_feed import AwsPriceFeed
 from spothive.adapters.aws.snapshot_store import S3SnapshotStore
 from spothive.adapters.aws.step_functions import StepFunctionsStarter
-from spothive.adapters.cache.agent_actions import RedisAgentActions, RedisSafeMode
+from spothive.adapters.cache.agent_actions import RedisAgentActions
 from spothive.adapters.cache.deny_list import RedisTokenDenyList
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
 from spothive.adapters.cache.hot_prices import RedisHotPrices
 from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
+from spothive.adapters.cache.policy_events import RedisPolicyEventPublisher
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.adapters.cache.redis_client import redis_client
 from spothive.adapters.cache.risk_tracker import RedisRiskTracker
+from spothive.adapters.cache.safe_mode import RedisSafeMode
 from spothive.adapters.catalog_source import HotCatalogSource
 from spothive.adapters.dynamo import models
 from spothive.adapters.dynamo.agent_tokens import DynamoAgentTokens
 from spothive.adapters.dynamo.audit_store import AuditStore
+from spothive.adapters.dynamo.hibernation_repo import DynamoHibernationRepo
 from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.dynamo.jobs_repo import DynamoJobsRepo
 from spothive.adapters.dynamo.lab_repo import DynamoLabRepo
 from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
+from spothive.adapters.dynamo.policies_repo import DynamoPolicyRepo
+from spothive.adapters.dynamo.templates_repo import DynamoTemplateRepo
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.adapters.local_export_sink import LocalExportSink
 from spothive.adapters.memory.price_feed import SnapshotPriceFeed
@@ -55,14 +60,17 @@ from spothive.services.auth import AuthService
 from spothive.services.clusters import ClusterService
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
+from spothive.services.hibernation import HibernationService, HibernationWorker
 from spothive.services.hive_mind import HiveMind
 from spothive.services.live_switch import LiveSwitch
 from spothive.services.metrics import MetricsService
 from spothive.services.model_lab import ModelLab, RiskModelHolder
 from spothive.services.optimization import OptimizationSteps
 from spothive.services.optimization_jobs import OptimizationJobs
+from spothive.services.policies import PolicyService
 from spothive.services.prices import PriceRefresher
 from spothive.services.risk_heuristic import FallbackRiskModel
+from spothive.services.templates import TemplateService
 from spothive.settings import Settings, get_settings
 
 
@@ -272,14 +280,36 @@ class Container:
     def optimization(self) -> OptimizationSteps:
         return OptimizationSteps(
             self.jobs, self.inventory, self.catalogs, self.snapshots, self.risk_model, self.hive_mind,
-            RedisHeartbeats(self.redis), self.agent_actions, RedisSafeMode(self.redis), self.clock,
+            RedisHeartbeats(self.redis), self.agent_actions, RedisSafeMode(self.redis, self.settings.safe_mode), self.clock,
             global_safe_mode=self.settings.safe_mode, solver=HighsSolver(),
         )
 
     @cached_property
     def live_switch(self) -> LiveSwitch:
         return LiveSwitch(StsSwitchCloud(self.settings.region), DynamoLabRepo(), self.catalogs,
-                          RedisSafeMode(self.redis), self.clock, global_safe_mode=self.settings.safe_mode)
+                          RedisSafeMode(self.redis, self.settings.safe_mode), self.clock, global_safe_mode=self.settings.safe_mode)
+    # --- node templates, cluster policies, hibernation -------------------------------------------
+    @cached_property
+    def template_repo(self) -> DynamoTemplateRepo:
+        return DynamoTemplateRepo(self.ledger)
+
+    @cached_property
+    def templates(self) -> TemplateService:
+        return TemplateService(self.template_repo, self.clock)
+
+    @cached_property
+    def policies(self) -> PolicyService:
+        return PolicyService(DynamoPolicyRepo(self.ledger), self.template_repo, self.inventory,
+                             RedisPolicyEventPublisher(self.redis), self.clock)
+
+    @cached_property
+    def hibernation(self) -> HibernationService:
+        return HibernationService(DynamoHibernationRepo(self.ledger), self.inventory, self.clock)
+
+    @cached_property
+    def hibernation_worker(self) -> HibernationWorker:
+        return HibernationWorker(DynamoHibernationRepo(self.ledger), self.inventory, self.tenancy, self.cloud,
+                                 RedisSafeMode(self.redis, self.settings.safe_mode), self.clock)
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from spothive.adapters.aws.clients import client
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, cluster_name_from_tags
+from spothive.ports_config import NodegroupSize
 
 _LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
@@ -78,6 +79,33 @@ class AssumedSession:
                     version=described.get("version", ""), status=described.get("status", ""),
                     nodegroups=tuple(sorted(groups)),
                 )
+
+    def nodegroup_sizes(self, region: str, cluster_name: str) -> dict[str, NodegroupSize]:
+        """The scaling configuration of each managed node group of a cluster."""
+        eks: Any = client("eks", region, self._session)
+        sizes: dict[str, NodegroupSize] = {}
+        for page in eks.get_paginator("list_nodegroups").paginate(clusterName=cluster_name):
+            for name in page["nodegroups"]:
+                config = eks.describe_nodegroup(clusterName=cluster_name, nodegroupName=name)["nodegroup"]
+                scaling = config.get("scalingConfig", {})
+                sizes[name] = NodegroupSize(
+                    int(scaling.get("minSize", 0)), int(scaling.get("maxSize", 1)), int(scaling.get("desiredSize", 0))
+                )
+        return sizes
+
+    def scale_nodegroup(self, region: str, cluster_name: str, nodegroup: str, size: NodegroupSize) -> None:
+        """EKS UpdateNodegroupConfig to ``size`` (``DependencyFailed`` saying why when refused)."""
+        eks: Any = client("eks", region, self._session)
+        try:
+            eks.update_nodegroup_config(
+                clusterName=cluster_name, nodegroupName=nodegroup,
+                scalingConfig={"minSize": size.min_size, "maxSize": size.max_size, "desiredSize": size.desired_size},
+            )
+        except ClientError as exc:
+            error = exc.response["Error"]
+            raise DependencyFailed(
+                f"could not scale node group {nodegroup} of {cluster_name}: {error.get('Code')}: {error.get('Message')}"
+            ) from exc
 
     def probe(self, region: str) -> list[str]:
         """The read actions SpotHive needs that the role is denied."""

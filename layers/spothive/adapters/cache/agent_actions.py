@@ -100,14 +100,3 @@ class RedisAgentActions:
         return [{"id": entry_id, **fields} for entry_id, fields in self._redis.xrange(stream_key(cluster_id))]
 
 
-class RedisSafeMode:
-    """``SafeModeFlag``: the ``SAFE_MODE`` key (``"TRUE"`` turns every mutating action into a dry run)."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self._redis = client
-
-    def is_on(self) -> bool:
-        try:
-            return str(self._redis.get("SAFE_MODE") or "").upper() == "TRUE"
-        except redis.RedisError as exc:
-            raise ServiceUnavailable(f"SAFE_MODE unreadable: {exc}") from exc

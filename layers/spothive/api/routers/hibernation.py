@@ -1,0 +1,109 @@
+"""``/api/hibernation``: weekly sleep/wake schedules per cluster, pre-warm, time zone, manual wake."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from spothive.api.deps import CurrentPrincipal, Services
+from spothive.services.hibernation import HibernationStatus
+
+router = APIRouter(prefix="/api/hibernation", tags=["hibernation"])
+
+ClusterId = Field(min_length=1, max_length=128)
+Timezone = Field(min_length=1, max_length=64, examples=["Europe/Berlin"])
+
+
+class ScheduleBody(BaseModel):
+    cluster_id: str = ClusterId
+    schedule_matrix: list[Any] = Field(
+        description="168 values, 7 days x 24 local hours, Monday 00:00 first; 1 = awake, 0 = asleep"
+    )
+    timezone: str = Timezone
+    prewarm: bool | None = None
+    enabled: bool = True
+
+
+class PrewarmBody(BaseModel):
+    cluster_id: str = ClusterId
+    enabled: bool
+
+
+class TimezoneBody(BaseModel):
+    cluster_id: str = ClusterId
+    timezone: str = Timezone
+
+
+class OverrideBody(BaseModel):
+    cluster_id: str = ClusterId
+    duration_minutes: int = Field(ge=1, le=1440)
+
+
+class TransitionResponse(BaseModel):
+    at: datetime
+    state: str
+
+
+class ScheduleResponse(BaseModel):
+    cluster_id: str
+    configured: bool
+    enabled: bool
+    schedule_matrix: list[int]
+    timezone: str
+    prewarm: bool
+    override_until: datetime | None
+    version: int
+    awake_now: bool
+    desired_state: str | None
+    applied_state: str | None
+    next_transition: TransitionResponse | None
+
+
+def schedule_response(status: HibernationStatus) -> ScheduleResponse:
+    """The public view of a schedule and its state."""
+    r = status.record
+    nxt = status.next_transition
+    return ScheduleResponse(
+        cluster_id=status.cluster_id, configured=r is not None, enabled=bool(r and r.enabled),
+        schedule_matrix=list(r.matrix) if r else [1] * 168, timezone=r.timezone if r else "UTC",
+        prewarm=bool(r and r.prewarm), override_until=r.override_until if r else None,
+        version=r.version if r else 0, awake_now=status.awake,
+        desired_state=r.desired_state if r else None, applied_state=r.applied_state if r else None,
+        next_transition=TransitionResponse(at=nxt.at, state=nxt.state) if nxt else None,
+    )
+
+
+@router.post("/schedule", response_model=ScheduleResponse)
+def save_schedule(body: ScheduleBody, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+    """Store the cluster's weekly matrix in an IANA time zone."""
+    status = services.hibernation.save_schedule(
+        principal, body.cluster_id, body.schedule_matrix, body.timezone, body.prewarm, body.enabled
+    )
+    return schedule_response(status)
+
+
+@router.patch("/prewarm", response_model=ScheduleResponse)
+def patch_prewarm(body: PrewarmBody, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+    """Wake 30 minutes before each scheduled wake."""
+    return schedule_response(services.hibernation.set_prewarm(principal, body.cluster_id, body.enabled))
+
+
+@router.patch("/tz", response_model=ScheduleResponse)
+def patch_timezone(body: TimezoneBody, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+    """Interpret the matrix in another time zone."""
+    return schedule_response(services.hibernation.set_timezone(principal, body.cluster_id, body.timezone))
+
+
+@router.post("/override", response_model=ScheduleResponse)
+def override(body: OverrideBody, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+    """Keep the cluster awake for ``duration_minutes``; the worker wakes it within a minute."""
+    return schedule_response(services.hibernation.override(principal, body.cluster_id, body.duration_minutes))
+
+
+@router.get("/{cluster_id}", response_model=ScheduleResponse)
+def get_schedule(cluster_id: str, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+    """The schedule, whether the cluster should be awake now, and the next transition."""
+    return schedule_response(services.hibernation.status(principal, cluster_id))

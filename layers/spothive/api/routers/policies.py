@@ -1,0 +1,131 @@
+"""``/api/policies``: one versioned optimization policy per cluster.
+
+Every PATCH names the version it is based on, as ``expected_version`` in the body or as an ``If-Match``
+header (the ``ETag`` of a GET); a stale version is a 409 naming ``expected_version``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Response
+from pydantic import BaseModel, Field
+
+from spothive.api.deps import CurrentPrincipal, Services
+from spothive.domain.errors import InvalidInput
+from spothive.domain.policies import PolicyDocument
+from spothive.domain.templates import Strategy
+
+router = APIRouter(prefix="/api/policies", tags=["policies"])
+
+ClusterId = Field(min_length=1, max_length=128)
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+class Versioned(BaseModel):
+    cluster_id: str = ClusterId
+    expected_version: int | None = Field(default=None, ge=0, description="the version this change is based on")
+
+
+class KarpenterBody(Versioned):
+    enabled: bool
+    strategy: Literal["cost", "balanced", "stability"] = "balanced"
+
+
+class BinpackBody(Versioned):
+    aggressiveness: int = Field(ge=20, le=80, description="target utilisation (%) before consolidating")
+
+
+class FallbackBody(Versioned):
+    enabled: bool
+
+
+class ExclusionsBody(Versioned):
+    namespaces: list[str] = Field(max_length=100)
+
+
+class TemplateBindingBody(Versioned):
+    template_id: str | None = Field(default=None, max_length=64, description="null unbinds")
+
+
+class PolicyResponse(BaseModel):
+    cluster_id: str
+    version: int
+    karpenter: dict[str, bool | str]
+    binpack: dict[str, int]
+    fallback: dict[str, bool]
+    exclusions: dict[str, list[str]]
+    template_id: str | None
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+def _respond(doc: PolicyDocument, response: Response) -> PolicyResponse:
+    response.headers["ETag"] = f'"{doc.version}"'
+    return PolicyResponse(**doc.to_doc())
+
+
+def _expected(body: Versioned, if_match: str | None) -> int:
+    if body.expected_version is not None:
+        return body.expected_version
+    if if_match:
+        value = if_match.strip().removeprefix("W/").strip('"')
+        if value.isdigit():
+            return int(value)
+        raise InvalidInput("If-Match must carry the policy version, e.g. \"3\"", field="expected_version")
+    raise InvalidInput("expected_version (or an If-Match header) is required", field="expected_version")
+
+
+@router.get("/{cluster_id}", response_model=PolicyResponse)
+def get_policy(cluster_id: str, principal: CurrentPrincipal, services: Services, response: Response) -> PolicyResponse:
+    """The cluster's policy document (version 0 until first changed)."""
+    return _respond(services.policies.get(principal, cluster_id), response)
+
+
+@router.patch("/karpenter", response_model=PolicyResponse)
+def patch_karpenter(
+    body: KarpenterBody, principal: CurrentPrincipal, services: Services, response: Response, if_match: IfMatch = None
+) -> PolicyResponse:
+    """Turn Karpenter management on or off and pick its strategy."""
+    doc = services.policies.set_karpenter(
+        principal, body.cluster_id, _expected(body, if_match), body.enabled, Strategy(body.strategy)
+    )
+    return _respond(doc, response)
+
+
+@router.patch("/binpack", response_model=PolicyResponse)
+def patch_binpack(
+    body: BinpackBody, principal: CurrentPrincipal, services: Services, response: Response, if_match: IfMatch = None
+) -> PolicyResponse:
+    """Set the bin-packing threshold: 20 (conservative) to 80 (aggressive)."""
+    doc = services.policies.set_binpack(principal, body.cluster_id, _expected(body, if_match), body.aggressiveness)
+    return _respond(doc, response)
+
+
+@router.patch("/fallback", response_model=PolicyResponse)
+def patch_fallback(
+    body: FallbackBody, principal: CurrentPrincipal, services: Services, response: Response, if_match: IfMatch = None
+) -> PolicyResponse:
+    """Fall back to On-Demand when Spot capacity is unavailable (or not)."""
+    doc = services.policies.set_fallback(principal, body.cluster_id, _expected(body, if_match), body.enabled)
+    return _respond(doc, response)
+
+
+@router.patch("/exclusions", response_model=PolicyResponse)
+def patch_exclusions(
+    body: ExclusionsBody, principal: CurrentPrincipal, services: Services, response: Response, if_match: IfMatch = None
+) -> PolicyResponse:
+    """Namespaces never touched by optimization (kube-system always is)."""
+    doc = services.policies.set_exclusions(principal, body.cluster_id, _expected(body, if_match), body.namespaces)
+    return _respond(doc, response)
+
+
+@router.patch("/template", response_model=PolicyResponse)
+def patch_template(
+    body: TemplateBindingBody, principal: CurrentPrincipal, services: Services, response: Response,
+    if_match: IfMatch = None,
+) -> PolicyResponse:
+    """Bind a node template to the cluster (``null`` unbinds)."""
+    doc = services.policies.bind_template(principal, body.cluster_id, _expected(body, if_match), body.template_id)
+    return _respond(doc, response)

@@ -94,8 +94,9 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
                  timeout_s=60, needs_redis=True),
     FunctionSpec("worker-spot-events", "worker_spot_events.handler",
                  "Spot interruption warnings into the hive mind (SVC-RISK-GLB)", needs_redis=True),
+    # needs Redis for the models:production hot swap
     FunctionSpec("model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",
-                 memory_mb=1024, timeout_s=30, ml=True),
+                 memory_mb=1024, timeout_s=30, ml=True, needs_redis=True),
 )
 
 WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (

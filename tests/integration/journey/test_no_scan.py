@@ -55,7 +55,27 @@ def test_the_whole_journey_reads_by_key_only(isolated_tables: str) -> None:
         token = client.post("/api/clusters/connect", headers=tenant.headers, json={"cluster_id": cluster_id}).json()
         client.post("/api/agent/heartbeat", headers={"Authorization": f"Bearer {token['token']}"})
         client.get(f"/api/clusters/{cluster_id}/verify", headers=tenant.headers)
-        bootstrap.container().discovery.scan_all()
+        # configuration: templates, policies, hibernation
+        template = client.post("/api/templates", headers=tenant.headers, json={
+            "name": "general", "families": ["m5", "c6g"], "architectures": ["amd64", "arm64"]}).json()
+        client.patch(f"/api/templates/{template['template_id']}/default", headers=tenant.headers)
+        client.get("/api/templates", headers=tenant.headers)
+        client.post("/api/templates/validate", headers=tenant.headers,
+                    json={"families": ["g4dn"], "architectures": ["arm64"]})
+        policy = client.get(f"/api/policies/{cluster_id}", headers=tenant.headers).json()
+        client.patch("/api/policies/binpack", headers=tenant.headers,
+                     json={"cluster_id": cluster_id, "aggressiveness": 60, "expected_version": policy["version"]})
+        client.post("/api/hibernation/schedule", headers=tenant.headers, json={
+            "cluster_id": cluster_id, "schedule_matrix": [1] * 168, "timezone": "Europe/Berlin"})
+        client.get(f"/api/hibernation/{cluster_id}", headers=tenant.headers)
+        # the ledger, the feed and an optimization job
+        client.get("/api/audit", headers=tenant.headers)
+        client.get("/api/audit/verify", headers=tenant.headers)
+        client.get("/api/activity/live", headers=tenant.headers)
+        # workers
+        services = bootstrap.container()
+        services.discovery.scan_all()
+        services.hibernation_worker.tick()
         client.post("/api/auth/logout", headers=tenant.headers)
     assert "Query" in ops and "GetItem" in ops and "TransactWriteItems" in ops
     assert "Scan" not in ops

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from spothive.contracts.risk_v1 import RiskInput, error_fields
-from spothive.ports_risk import RiskModel
+from spothive.ports.risk import RiskModel
 from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
 
 LOG = logging.getLogger(__name__)

@@ -50,9 +50,9 @@ from spothive.adapters.model_validator import Limits, SubprocessValidator
 from spothive.adapters.solver.highs import HighsSolver
 from spothive.adapters.system_clock import SystemClock
 from spothive.ports import DiscoveryTrigger, ExportSink
-from spothive.ports_metrics import SnapshotStore
-from spothive.ports_pricing import PriceFeed
-from spothive.ports_risk import RiskModel
+from spothive.ports.metrics import SnapshotStore
+from spothive.ports.pricing import PriceFeed
+from spothive.ports.risk import RiskModel
 from spothive.services.advisor_ingest import AdvisorIngest
 from spothive.services.agents import AgentService
 from spothive.services.audit import AuditService

@@ -1,4 +1,4 @@
-"""The in-process :class:`~spothive.ports_risk.RiskModel` backed by the shipped LightGBM artifact.
+"""The in-process :class:`~spothive.ports.risk.RiskModel` backed by the shipped LightGBM artifact.
 
 Build it with ``LightGBMRiskModel.from_artifact()`` (the shipped ``models/spothive_models/artifacts/risk-v1``) and, for
 full feature coverage, a :class:`~spothive_models.features.RiskContext` of the latest Advisor feed and the

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput, recommended_action
-from spothive.ports_risk import RiskModel
+from spothive.ports.risk import RiskModel
 from spothive_models.artifact import (
     DEFAULT_ARTIFACT_DIR,
     MANIFEST_FILE,

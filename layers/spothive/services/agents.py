@@ -8,7 +8,7 @@ from typing import Any
 from spothive.domain.agent_link import AgentHealth, agent_health, helm_command, new_agent_token, token_hash
 from spothive.domain.errors import NotFound, Unauthorized
 from spothive.ports import Clock, InventoryRepo, Principal
-from spothive.ports_metrics import AgentTokens, Heartbeats, SnapshotStore
+from spothive.ports.metrics import AgentTokens, Heartbeats, SnapshotStore
 
 
 @dataclass(frozen=True, slots=True)

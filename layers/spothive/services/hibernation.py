@@ -11,7 +11,7 @@ from spothive.domain import hibernation as hib
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict, NotFound, SpotHiveError
 from spothive.ports import Clock, InventoryRepo, Principal, StoredCluster, TenancyRepo
-from spothive.ports_config import (
+from spothive.ports.config import (
     HibernationRecord,
     HibernationRepo,
     NodegroupScaler,

@@ -29,7 +29,7 @@ from spothive.domain.risk_signals import (
 )
 from spothive.domain.spot import PodRequirements, RankedPool, SpotPolicy, rank_pools, replicas_per_node
 from spothive.ports import Clock
-from spothive.ports_risk import InstanceLocator, RiskSignals
+from spothive.ports.risk import InstanceLocator, RiskSignals
 
 LOG = logging.getLogger(__name__)
 

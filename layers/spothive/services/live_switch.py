@@ -19,8 +19,8 @@ from typing import Any
 
 from spothive.domain.errors import DependencyFailed, InvalidInput, ServiceUnavailable, SpotHiveError
 from spothive.ports import Clock
-from spothive.ports_metrics import CatalogSource
-from spothive.ports_workflows import InstanceFacts, LabRepo, SafeModeFlag, SwitchCloud, SwitchGateway
+from spothive.ports.metrics import CatalogSource
+from spothive.ports.workflows import InstanceFacts, LabRepo, SafeModeFlag, SwitchCloud, SwitchGateway
 from spothive.services.optimization import error_summary
 
 LOG = logging.getLogger(__name__)

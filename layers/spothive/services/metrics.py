@@ -11,7 +11,7 @@ from spothive.domain.packing.model import PackingPolicy, policy_from_dict, snaps
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nodes, spot_moves, total
 from spothive.ports import InventoryRepo, Principal, StoredInstance
-from spothive.ports_metrics import CatalogSource, SnapshotStore
+from spothive.ports.metrics import CatalogSource, SnapshotStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import InvalidInput, NotFound
 from spothive.domain.model_registry import ModelRecord, ModelStatus, sniff_model
 from spothive.ports import Clock
-from spothive.ports_risk import ModelEvents, ModelRegistry, ModelStore, ModelValidator, RiskModel
+from spothive.ports.risk import ModelEvents, ModelRegistry, ModelStore, ModelValidator, RiskModel
 
 LOG = logging.getLogger(__name__)
 PLATFORM_ORG = "platform"

@@ -25,9 +25,9 @@ from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.spend import price_nodes, spot_moves, total
 from spothive.ports import Clock, InventoryRepo
-from spothive.ports_metrics import CatalogSource, Heartbeats, SnapshotStore
-from spothive.ports_risk import RiskModel
-from spothive.ports_workflows import AgentActions, Job, JobsRepo, SafeModeFlag
+from spothive.ports.metrics import CatalogSource, Heartbeats, SnapshotStore
+from spothive.ports.risk import RiskModel
+from spothive.ports.workflows import AgentActions, Job, JobsRepo, SafeModeFlag
 from spothive.services.hive_mind import HiveMind
 from spothive.services.optimization_risk import score_pools
 from spothive.services.plan_codec import empty_plan, plan_from_dict

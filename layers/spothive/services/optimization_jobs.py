@@ -10,7 +10,7 @@ from typing import Any
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import DependencyFailed, NotFound
 from spothive.ports import Clock, InventoryRepo, Principal
-from spothive.ports_workflows import Job, JobsRepo, WorkflowStarter
+from spothive.ports.workflows import Job, JobsRepo, WorkflowStarter
 
 LOG = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from spothive.contracts.risk_v1 import RiskFeatures, RiskInput
 from spothive.domain.catalog import Catalog
 from spothive.domain.pricing import interruption_probability, pool_key
 from spothive.domain.risk_signals import WARN_PROBABILITY_FLOOR, FlagLevel
-from spothive.ports_risk import RiskModel
+from spothive.ports.risk import RiskModel
 from spothive.services.hive_mind import HiveMind
 
 LOG = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from spothive.domain.policies import (
 )
 from spothive.domain.templates import Strategy
 from spothive.ports import Clock, InventoryRepo, Principal
-from spothive.ports_config import PolicyChange, PolicyEventPublisher, PolicyRepo, TemplateRepo
+from spothive.ports.config import PolicyChange, PolicyEventPublisher, PolicyRepo, TemplateRepo
 
 logger = logging.getLogger(__name__)
 RESOURCE = "cluster_policy"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spothive.ports import Clock
-from spothive.ports_metrics import HotPrices
-from spothive.ports_pricing import PriceFeed
+from spothive.ports.metrics import HotPrices
+from spothive.ports.pricing import PriceFeed
 
 
 @dataclass(frozen=True, slots=True)

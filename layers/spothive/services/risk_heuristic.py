@@ -18,7 +18,7 @@ from spothive.contracts.risk_v1 import (
     confidence_score,
     recommended_action,
 )
-from spothive.ports_risk import RiskModel
+from spothive.ports.risk import RiskModel
 
 LOG = logging.getLogger(__name__)
 

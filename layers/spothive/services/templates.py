@@ -10,7 +10,7 @@ from spothive.domain.errors import Conflict, NotFound
 from spothive.domain.family_rules import Compatibility, check_compatibility
 from spothive.domain.templates import NodeTemplate, TemplateSpec, validated_spec
 from spothive.ports import Clock, Principal
-from spothive.ports_config import TemplateRepo
+from spothive.ports.config import TemplateRepo
 
 RESOURCE = "node_template"
 DEFAULT_ATTEMPTS = 8

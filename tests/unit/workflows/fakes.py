@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from spothive.domain.errors import ServiceUnavailable
-from spothive.ports_workflows import Enqueued, Job, Withdrawn
+from spothive.ports.workflows import Enqueued, Job, Withdrawn
 
 NOW = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
 

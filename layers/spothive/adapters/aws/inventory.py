@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from spothive.adapters.aws.clients import client
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, cluster_name_from_tags
-from spothive.ports_config import NodegroupSize
+from spothive.ports.config import NodegroupSize
 
 _LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from spothive.domain.model_registry import ModelRecord, sniff_model
-from spothive.ports_risk import ModelStore, RiskModel
+from spothive.ports.risk import ModelStore, RiskModel
 from spothive.services.risk_heuristic import FallbackRiskModel
 
 

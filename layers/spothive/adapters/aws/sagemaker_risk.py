@@ -1,4 +1,4 @@
-"""A :class:`~spothive.ports_risk.RiskModel` served by a SageMaker endpoint speaking contract v1.0 as JSON.
+"""A :class:`~spothive.ports.risk.RiskModel` served by a SageMaker endpoint speaking contract v1.0 as JSON.
 
 Request body ``{"instances": [<RiskInput>, ...]}``; response body ``{"predictions": [<RiskOutput>, ...]}``
 (the model-endpoint Lambda answers the same shape, so either can sit behind the port).

@@ -15,7 +15,7 @@ from typing import Any
 import redis
 
 from spothive.domain.errors import ServiceUnavailable
-from spothive.ports_workflows import Enqueued, Withdrawn
+from spothive.ports.workflows import Enqueued, Withdrawn
 
 STREAM_PREFIX = "agent:actions:"
 IDEM_PREFIX = "agent:actions:idem:"

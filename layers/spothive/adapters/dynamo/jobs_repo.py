@@ -28,7 +28,7 @@ from spothive.adapters.dynamo import models, schema
 from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict
-from spothive.ports_workflows import Job
+from spothive.ports.workflows import Job
 
 #: How long a job stays readable.
 RETENTION = timedelta(days=30)

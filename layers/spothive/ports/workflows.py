@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from spothive.domain.audit import AuditEntry
+from spothive.ports import SafeModeFlag as SafeModeFlag
 
 #: Job statuses: ``running`` → ``succeeded`` | ``failed`` (``compensated`` while a failure is undone).
 JOB_STATUSES = ("running", "succeeded", "failed", "compensated")
@@ -86,12 +87,6 @@ class AgentActions(Protocol):
         ...
 
 
-class SafeModeFlag(Protocol):
-    """The global ``SAFE_MODE`` switch in the cache."""
-
-    def is_on(self) -> bool:
-        """True when ``SAFE_MODE`` is ``"TRUE"``; raises ``ServiceUnavailable`` when it cannot be read."""
-        ...
 
 
 # ---- live switch ------------------------------------------------------------------------------------

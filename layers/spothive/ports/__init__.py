@@ -244,3 +244,12 @@ class ExportSink(Protocol):
     """Stores export files: an S3 bucket on AWS, the data directory locally."""
 
     def put(self, key: str, body: bytes, content_type: str) -> ExportLocation: ...
+
+
+class SafeModeFlag(Protocol):
+    """The SAFE_MODE switch: while on, every mutating action is an audited dry run.
+
+    It fails safe: when the switch cannot be read, it counts as on.
+    """
+
+    def is_on(self) -> bool: ...

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from spothive.domain.audit import AuditEntry
 from spothive.domain.policies import PolicyDocument
 from spothive.domain.templates import NodeTemplate
+from spothive.ports import SafeModeFlag as SafeModeFlag
 
 
 class TemplateRepo(Protocol):
@@ -151,8 +152,3 @@ class ScalingAccess(Protocol):
 
     def assume(self, role_arn: str, external_id: str, session_name: str) -> NodegroupScaler: ...
 
-
-class SafeModeFlag(Protocol):
-    """The global SAFE_MODE switch: when on, mutating actions are logged dry runs."""
-
-    def is_on(self) -> bool: ...

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
 import redis
 
+from spothive.adapters.cache.channel_listener import ChannelListener
 from spothive.domain.model_registry import ModelRecord, ModelStatus
 
 LOG = logging.getLogger(__name__)
@@ -60,45 +60,8 @@ class RedisModelEvents:
         return record_of(str(message)) if message else None
 
 
-class ModelEventListener:
-    """A daemon thread that calls ``on_production`` for each announcement."""
+class ModelEventListener(ChannelListener):
+    """A daemon thread that calls ``on_production`` for each announcement on ``models:production``."""
 
     def __init__(self, client: redis.Redis, on_production: Callable[[ModelRecord], object]) -> None:
-        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
-        self._pubsub.subscribe(CHANNEL)
-        self._callback = on_production
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="model-events", daemon=True)
-
-    def start(self) -> ModelEventListener:
-        """Start (already subscribed when this returns)."""
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        backoff = 0.0
-        while not self._stop.is_set():
-            try:
-                message = self._pubsub.get_message(timeout=0.2)
-            except redis.RedisError as exc:
-                if not backoff:
-                    LOG.warning("model event subscription lost, retrying with back-off: %s", exc)
-                backoff = min(30.0, backoff * 2 or 0.5)
-                self._stop.wait(backoff)
-                continue
-            if backoff:
-                LOG.info("model event subscription restored")
-                backoff = 0.0
-            if message and message.get("type") == "message":
-                try:
-                    record = record_of(message["data"])
-                except (KeyError, TypeError, ValueError) as exc:
-                    LOG.warning("ignoring malformed model event: %s", exc)
-                    continue
-                self._callback(record)
-
-    def stop(self) -> None:
-        """Stop the thread and close the subscription."""
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self._pubsub.close()
+        super().__init__(client, CHANNEL, lambda data: record_of(str(data)), on_production, "model-events")

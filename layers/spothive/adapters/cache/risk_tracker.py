@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
 
+from spothive.adapters.cache.channel_listener import ChannelListener
 from spothive.domain.errors import ServiceUnavailable
 from spothive.domain.risk_signals import FlagLevel, PoolFlag, PoolSignal
 
@@ -128,48 +128,14 @@ def _meta(text: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-class RiskEventListener:
+class RiskEventListener(ChannelListener):
     """A daemon thread subscribed to ``risk:events`` that hands each flag to ``on_flag``."""
 
     def __init__(self, client: redis.Redis, on_flag: Callable[[PoolFlag], None], channel: str = CHANNEL) -> None:
-        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
-        self._pubsub.subscribe(channel)
-        self._on_flag = on_flag
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="risk-events", daemon=True)
+        super().__init__(client, channel, _flag_of, on_flag, "risk-events")
 
-    def start(self) -> RiskEventListener:
-        """Start listening (the subscription is already active when this returns)."""
-        self._thread.start()
-        return self
 
-    def _run(self) -> None:
-        backoff = 0.0
-        while not self._stop.is_set():
-            try:
-                message = self._pubsub.get_message(timeout=0.2)
-            except redis.RedisError as exc:
-                if not backoff:
-                    LOG.warning("risk event subscription lost, retrying with back-off: %s", exc)
-                backoff = min(30.0, backoff * 2 or 0.5)
-                self._stop.wait(backoff)
-                continue
-            if backoff:
-                LOG.info("risk event subscription restored")
-                backoff = 0.0
-            if not message or message.get("type") != "message":
-                continue
-            try:
-                data = json.loads(message["data"])
-                flag = PoolFlag(data["zone"], data["instance_type"], FlagLevel(data["level"]),
-                                int(data.get("count", 0)), data.get("last_seen"))
-            except (KeyError, TypeError, ValueError) as exc:
-                LOG.warning("ignoring malformed risk event: %s", exc)
-                continue
-            self._on_flag(flag)
-
-    def stop(self) -> None:
-        """Stop the thread and close the subscription."""
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self._pubsub.close()
+def _flag_of(raw: Any) -> PoolFlag:
+    data = json.loads(raw)
+    return PoolFlag(data["zone"], data["instance_type"], FlagLevel(data["level"]),
+                    int(data.get("count", 0)), data.get("last_seen"))

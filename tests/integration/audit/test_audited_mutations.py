@@ -133,7 +133,7 @@ def test_a_failed_audit_append_leaves_the_change_unwritten(hub: dict[str, str], 
     account = repo.get_account(tenant.org_id, tenant.account_id)
     assert account is not None
     table("audit-logs").put_item(Item={"org_id": tenant.org_id, "seq": 2, "action": "squatter"})
-    monkeypatch.setattr("spothive.adapters.dynamo.ledger.MAX_ATTEMPTS", 3)
+    monkeypatch.setattr("spothive.adapters.dynamo.audit_store.MAX_ATTEMPTS", 3)
     failed = account.moved_to(AccountStatus.FAILED, "probe denied")
     # When the account change is saved with its record
     with pytest.raises(Conflict):

@@ -14,7 +14,7 @@ import pytest
 
 from spothive import bootstrap
 from spothive.adapters.cache.model_events import ModelEventListener
-from spothive.adapters.dynamo.ledger import AuditStore
+from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.commands.admin import create_super_admin
 from spothive.contracts.risk_v1 import RiskInput
 from spothive.services.risk_heuristic import FallbackRiskModel

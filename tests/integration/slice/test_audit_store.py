@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from spothive import bootstrap
-from spothive.adapters.dynamo.ledger import AuditStore
+from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.domain.audit import AuditEntry, verify_chain
 
 pytestmark = pytest.mark.integration

@@ -132,13 +132,13 @@ def test_audit_ledger_is_never_granted_delete(synth):
 
 def test_audited_writers_can_append_in_a_transaction(synth):
     writers = {name for name, access in TABLE_ACCESS.items() if access.get("audit-logs") == "a"}
-    assert {"api-auth", "api-connect", "api-config", "api-admin", "worker-discovery", "worker-hibernation",
-            "opt-audit"} <= writers
+    assert {"api-auth", "api-connect", "api-clusters", "api-config", "api-admin", "worker-discovery",
+            "worker-hibernation", "opt-execute", "opt-audit"} <= writers
     for name in writers:
         granted = {a for s in _audit_statements(synth, name) for a in _actions(s)}
         assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
                 "dynamodb:GetItem", "dynamodb:Query"} <= granted, name
-    for reader in ("api-audit", "api-clusters"):
+    for reader in ("api-audit",):
         granted = {a for s in _audit_statements(synth, reader) for a in _actions(s)}
         assert {"dynamodb:GetItem", "dynamodb:Query"} <= granted
         assert not granted & {"dynamodb:PutItem", "dynamodb:UpdateItem"}, reader

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra.access import ASSUMES_CUSTOMER_ROLE, TABLE_ACCESS
@@ -152,3 +154,12 @@ def test_every_function_and_state_machine_has_an_alarm(synth):
     for machine in synth.built.hub.workflows.state_machines.values():
         assert synth.logical_id(machine) in watched
     assert all(a["AlarmActions"] for a in alarms)
+
+
+def test_nothing_invokes_the_model_endpoint(synth):
+    # The code loads models in process (S3ModelLoader); no function calls the endpoint through Lambda
+    endpoints = [synth.logical_id(fn) for fn in synth.built.hub.model.functions.values()]
+    for spec in topology.ALL_FUNCTIONS:
+        for statement in _statements(synth, spec.name):
+            if "lambda:InvokeFunction" in _actions(statement):
+                assert not any(e in json.dumps(statement["Resource"]) for e in endpoints), spec.name

@@ -116,18 +116,36 @@ def model_tables() -> dict[str, str]:
 
 
 @cache
-def _module_tables(dotted: str) -> frozenset[str]:
-    """Tables a dynamo adapter module (and the dynamo adapters it imports) names through their models."""
+def _own_tables(dotted: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Tables a dynamo adapter module names through its models, and the modules it imports."""
     path = module_path(dotted)
     if path is None or not dotted.startswith(DYNAMO_PACKAGE) or dotted.endswith((".models", ".schema")):
-        return frozenset()
+        return frozenset(), frozenset()
     tree = _parse(path)
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
     tables = {suffix for model, suffix in model_tables().items() if model in names}
-    for module in set(_imports(tree).values()):
-        if module != dotted:
-            tables |= _module_tables(module)
+    return frozenset(tables), frozenset(set(_imports(tree).values()) - {dotted})
+
+
+@cache
+def _module_tables(dotted: str) -> frozenset[str]:
+    """Tables a dynamo adapter module and the dynamo adapters it imports (transitively) name.
+
+    Adapters may import each other (node templates and cluster policies refer to each other's
+    tables), so the walk keeps a visited set instead of recursing.
+    """
+    tables: set[str] = set()
+    seen: set[str] = set()
+    pending = [dotted]
+    while pending:
+        module = pending.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        own, imported = _own_tables(module)
+        tables |= own
+        pending.extend(imported - seen)
     return frozenset(tables)
 
 

@@ -22,13 +22,15 @@ FUNCTION_ENV: dict[str, tuple[str, ...]] = {
     "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": ("api-admin",),
 }
 
-#: Data bucket: read and write cluster snapshots (``snapshots/*``).
-SNAPSHOT_USERS = ("api-clusters", "opt-detect")
+#: Data bucket: read and write cluster snapshots (``snapshots/*``; agents upload through api-clusters).
+SNAPSHOT_USERS = ("api-clusters",)
+#: Data bucket: read cluster snapshots (the optimization's detect step plans from the latest one).
+SNAPSHOT_READERS = ("opt-detect",)
 #: Data bucket: put audit exports and sign GET links for them (``audit-exports/*``).
 EXPORT_USERS = ("api-audit",)
 #: Model bucket: upload, read and delete model artifacts (``models/*``).
 MODEL_WRITERS = ("api-admin",)
-#: Model bucket: read artifacts (the endpoint and every function that hot-swaps models).
+#: Model bucket: read artifacts (the endpoint and opt-risk load announced models in process).
 MODEL_READERS = ("model-endpoint", "opt-risk")
 #: Settings with no default that is safe on Lambda: a function whose code reads one must have it set.
 REQUIRED_SETTINGS = frozenset({

@@ -26,6 +26,8 @@ from infra.nag import acknowledge
 READ_ACTIONS = ("ec2:Describe*", "eks:List*", "eks:Describe*", "autoscaling:Describe*",
                 "pricing:GetProducts", "cloudwatch:GetMetricData")
 INSTANCE_ACTIONS = ("ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances")
+#: The live switch snapshots the stopped instance's root volume (``adapters/aws/ec2_switch.py``).
+SNAPSHOT_ACTIONS = ("ec2:CreateSnapshot",)
 VOLUME_ACTIONS = ("ec2:DetachVolume", "ec2:AttachVolume")
 ASG_ACTIONS = ("autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity")
 MANAGED = {"StringEquals": {f"aws:ResourceTag/{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE}}
@@ -133,10 +135,12 @@ class CustomerStack(Stack):
 
     @staticmethod
     def _statements(node_roles: CfnParameter) -> list[iam.PolicyStatement]:
-        tagged_launch = [_ec2("instance/*"), _ec2("volume/*"), _ec2("network-interface/*")]
+        # RunInstances must tag the new instance and its volumes spothive:managed=true; network
+        # interfaces are created with the instance and live and die with it.
+        tagged_launch = [_ec2("instance/*"), _ec2("volume/*")]
         launch_inputs = [
             _ec2("subnet/*"), _ec2("security-group/*"), _ec2("launch-template/*"), _ec2("key-pair/*"),
-            _ec2("spot-instances-request/*"),
+            _ec2("spot-instances-request/*"), _ec2("network-interface/*"),
             _ec2("image/*", account=False),
             _ec2("snapshot/*", account=False),
         ]
@@ -150,12 +154,20 @@ class CustomerStack(Stack):
                       conditions={"StringEquals": {f"aws:RequestTag/{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE}}),
             statement(sid="LaunchInputs", actions=["ec2:RunInstances"], resources=launch_inputs),
             statement(sid="TagOnLaunch", actions=["ec2:CreateTags"],
-                      resources=[*tagged_launch, _ec2("spot-instances-request/*")],
+                      resources=[*tagged_launch, _ec2("network-interface/*"), _ec2("spot-instances-request/*")],
                       conditions={"StringEquals": {"ec2:CreateAction": "RunInstances"}}),
             statement(sid="ManagedInstances", actions=[*INSTANCE_ACTIONS, *VOLUME_ACTIONS],
                       resources=instances_and_volumes, conditions=MANAGED),
             statement(sid="EksNodeInstances", actions=[*INSTANCE_ACTIONS, *VOLUME_ACTIONS],
                       resources=instances_and_volumes, conditions=EKS_NODE),
+            statement(sid="SnapshotManagedVolumes", actions=list(SNAPSHOT_ACTIONS), resources=[_ec2("volume/*")],
+                      conditions=MANAGED),
+            statement(sid="SnapshotEksNodeVolumes", actions=list(SNAPSHOT_ACTIONS), resources=[_ec2("volume/*")],
+                      conditions=EKS_NODE),
+            # the new snapshot: its ARN has no account and CreateSnapshot is only allowed from the volumes above
+            statement(sid="NewSnapshots", actions=list(SNAPSHOT_ACTIONS),
+                      resources=[_ec2("snapshot/*", account=False)],
+                      conditions={"StringLike": {"ec2:ParentVolume": _ec2("volume/*")}}),
             statement(sid="ManagedGroups", actions=list(ASG_ACTIONS), resources=[asgs], conditions=MANAGED),
             statement(sid="EksNodeGroups", actions=list(ASG_ACTIONS), resources=[asgs], conditions=EKS_NODE),
             statement(sid="ManagedNodegroupConfig", actions=["eks:UpdateNodegroupConfig"],

@@ -29,7 +29,14 @@ from infra.constructs.spot_event_forwarding import SpotEventForwarding
 from infra.constructs.storage import Storage
 from infra.constructs.workflows import Workflows
 from infra.nag import acknowledge, arn_finding
-from infra.wiring import EXPORT_USERS, FUNCTION_ENV, MODEL_READERS, MODEL_WRITERS, SNAPSHOT_USERS
+from infra.wiring import (
+    EXPORT_USERS,
+    FUNCTION_ENV,
+    MODEL_READERS,
+    MODEL_WRITERS,
+    SNAPSHOT_READERS,
+    SNAPSHOT_USERS,
+)
 
 COGNITO_ACTIONS = {
     "api-auth": ("cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword",
@@ -145,11 +152,6 @@ class HubStack(Stack):
         live_switch.grant_start_execution(functions["api-admin"])
         discovery = functions["worker-discovery"]
         discovery.grant_invoke(functions["api-connect"])
-        for caller in ("opt-risk", "api-admin"):
-            for endpoint in model.functions.values():
-                endpoint.grant_invoke(functions[caller])
-                acknowledge(functions[caller], "AwsSolutions-IAM5", arn_finding(endpoint, ":*"),
-                            reason="Invoking any published version of the model endpoint.")
         acknowledge(functions["api-connect"], "AwsSolutions-IAM5", arn_finding(discovery, ":*"),
                     reason="Invoking any published version of the discovery worker.")
 
@@ -158,6 +160,8 @@ class HubStack(Stack):
         artifacts = model.artifacts
         grants = (
             (SNAPSHOT_USERS, ["s3:GetObject", "s3:PutObject"], storage.snapshot_objects(),
+             arn_finding(storage.bucket, "/snapshots/*"), "Cluster snapshots live under snapshots/<org>/"),
+            (SNAPSHOT_READERS, ["s3:GetObject"], storage.snapshot_objects(),
              arn_finding(storage.bucket, "/snapshots/*"), "Cluster snapshots live under snapshots/<org>/"),
             (EXPORT_USERS, ["s3:GetObject", "s3:PutObject"], storage.export_objects(),
              arn_finding(storage.bucket, "/audit-exports/*"),

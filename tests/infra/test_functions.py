@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra.access import ASSUMES_CUSTOMER_ROLE, TABLE_ACCESS
@@ -132,13 +134,13 @@ def test_audit_ledger_is_never_granted_delete(synth):
 
 def test_audited_writers_can_append_in_a_transaction(synth):
     writers = {name for name, access in TABLE_ACCESS.items() if access.get("audit-logs") == "a"}
-    assert {"api-auth", "api-connect", "api-config", "api-admin", "worker-discovery", "worker-hibernation",
-            "opt-audit"} <= writers
+    assert {"api-auth", "api-connect", "api-clusters", "api-config", "api-admin", "worker-discovery",
+            "worker-hibernation", "opt-execute", "opt-audit"} <= writers
     for name in writers:
         granted = {a for s in _audit_statements(synth, name) for a in _actions(s)}
         assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
                 "dynamodb:GetItem", "dynamodb:Query"} <= granted, name
-    for reader in ("api-audit", "api-clusters"):
+    for reader in ("api-audit",):
         granted = {a for s in _audit_statements(synth, reader) for a in _actions(s)}
         assert {"dynamodb:GetItem", "dynamodb:Query"} <= granted
         assert not granted & {"dynamodb:PutItem", "dynamodb:UpdateItem"}, reader
@@ -152,3 +154,12 @@ def test_every_function_and_state_machine_has_an_alarm(synth):
     for machine in synth.built.hub.workflows.state_machines.values():
         assert synth.logical_id(machine) in watched
     assert all(a["AlarmActions"] for a in alarms)
+
+
+def test_nothing_invokes_the_model_endpoint(synth):
+    # The code loads models in process (S3ModelLoader); no function calls the endpoint through Lambda
+    endpoints = [synth.logical_id(fn) for fn in synth.built.hub.model.functions.values()]
+    for spec in topology.ALL_FUNCTIONS:
+        for statement in _statements(synth, spec.name):
+            if "lambda:InvokeFunction" in _actions(statement):
+                assert not any(e in json.dumps(statement["Resource"]) for e in endpoints), spec.name

@@ -46,7 +46,7 @@ def test_customer_role_trusts_the_hub_only_with_the_external_id(synth):
 def test_customer_writes_are_tag_conditioned(synth):
     writes = {"ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:DetachVolume",
               "ec2:AttachVolume", "autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
-              "eks:UpdateNodegroupConfig", "ec2:CreateTags"}
+              "eks:UpdateNodegroupConfig", "ec2:CreateTags", "ec2:CreateSnapshot"}
     found = set()
     for _, statement in _policy_statements(synth.customer):
         actions = set(_as_list(statement["Action"]))
@@ -55,6 +55,30 @@ def test_customer_writes_are_tag_conditioned(synth):
             assert statement.get("Condition"), statement["Sid"]
             assert statement["Resource"] != "*"
     assert found == writes
+
+
+#: What the live switch calls through the customer role (``spothive.adapters.aws.ec2_switch``).
+LIVE_SWITCH_CALLS = {"ec2:DescribeInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:CreateSnapshot",
+                     "ec2:RunInstances", "ec2:CreateTags"}
+
+
+def _allows(statement: dict, action: str) -> bool:
+    return any(granted == action or (granted.endswith("*") and action.startswith(granted[:-1]))
+               for granted in _as_list(statement["Action"]))
+
+
+def test_customer_role_permits_the_live_switch_and_hibernation_calls(synth):
+    statements = [s for _, s in _policy_statements(synth.customer)]
+    for action in LIVE_SWITCH_CALLS | {"eks:ListNodegroups", "eks:DescribeNodegroup", "eks:UpdateNodegroupConfig"}:
+        assert any(_allows(s, action) for s in statements), action
+    by_sid = {s["Sid"]: s for s in statements if "Sid" in s}
+    # New instances and their volumes must carry spothive:managed=true from the first moment
+    launch = by_sid["LaunchManagedOnly"]
+    assert launch["Condition"] == {"StringEquals": {"aws:RequestTag/spothive:managed": "true"}}
+    # Snapshots only of managed or EKS-node volumes of this account
+    snapshots = [s for s in statements if "ec2:CreateSnapshot" in _as_list(s["Action"])]
+    assert {s["Sid"] for s in snapshots} == {"SnapshotManagedVolumes", "SnapshotEksNodeVolumes", "NewSnapshots"}
+    assert all(s["Condition"] for s in snapshots)
 
 
 def test_no_wildcard_admin_statement_anywhere(synth):

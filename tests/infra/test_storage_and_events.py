@@ -54,9 +54,9 @@ def test_bucket_settings_and_access_by_prefix(synth):
     hub = synth.built.hub
     data = synth.logical_id(hub.storage.bucket)
     models = synth.logical_id(hub.model.artifacts)
-    for name in ("api-clusters", "opt-detect"):
+    for name, actions in (("api-clusters", {"s3:GetObject", "s3:PutObject"}), ("opt-detect", {"s3:GetObject"})):
         assert _env(synth, name)["SPOTHIVE_DATA_BUCKET"] == {"Ref": data}
-        assert _s3_grants(synth, name)[f"{data}/snapshots/*"] == {"s3:GetObject", "s3:PutObject"}
+        assert _s3_grants(synth, name)[f"{data}/snapshots/*"] == actions
     assert _env(synth, "api-audit")["SPOTHIVE_EXPORTS_BUCKET"] == {"Ref": data}
     assert _s3_grants(synth, "api-audit") == {f"{data}/audit-exports/*": {"s3:GetObject", "s3:PutObject"}}
     assert _s3_grants(synth, "api-admin") == {
@@ -64,7 +64,8 @@ def test_bucket_settings_and_access_by_prefix(synth):
     for name in ("model-endpoint", "opt-risk"):
         assert _env(synth, name)["SPOTHIVE_MODEL_BUCKET"] == {"Ref": models}
         assert _s3_grants(synth, name) == {f"{models}/models/*": {"s3:GetObject"}}
-    for name in ("api-auth", "api-connect", "worker-discovery", "worker-spot-events"):
+    for name in ("api-auth", "api-connect", "worker-discovery", "worker-spot-events", "worker-hibernation",
+                 "opt-decide", "opt-execute", "opt-compensate", "opt-audit", "switch-step"):
         assert _s3_grants(synth, name) == {}, name
 
 

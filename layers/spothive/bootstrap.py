@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property, lru_cache
 
 from spothive.adapters.aws.advisor_feed import AdvisorFeed
@@ -49,6 +49,7 @@ from spothive.adapters.model_context import context_from_rates
 from spothive.adapters.model_validator import Limits, SubprocessValidator
 from spothive.adapters.solver.highs import HighsSolver
 from spothive.adapters.system_clock import SystemClock
+from spothive.contracts.risk_v1 import RiskInput, RiskOutput
 from spothive.ports import DiscoveryTrigger, ExportSink
 from spothive.ports.metrics import SnapshotStore
 from spothive.ports.pricing import PriceFeed
@@ -72,6 +73,26 @@ from spothive.services.prices import PriceRefresher
 from spothive.services.risk_heuristic import FallbackRiskModel
 from spothive.services.templates import TemplateService
 from spothive.settings import Settings, get_settings
+
+
+class LazyRiskModel:
+    """A ``RiskModel`` built on first use, so steps that never score pay nothing for it at cold start."""
+
+    def __init__(self, build: Callable[[], RiskModel]) -> None:
+        self._build = build
+        self._model: RiskModel | None = None
+
+    def _get(self) -> RiskModel:
+        if self._model is None:
+            self._model = self._build()
+        return self._model
+
+    @property
+    def version(self) -> str:
+        return self._get().version
+
+    def predict(self, batch: Sequence[RiskInput]) -> list[RiskOutput]:
+        return self._get().predict(batch)
 
 
 class Container:
@@ -279,7 +300,8 @@ class Container:
     @cached_property
     def optimization(self) -> OptimizationSteps:
         return OptimizationSteps(
-            self.jobs, self.inventory, self.catalogs, self.snapshots, self.risk_model, self.hive_mind,
+            self.jobs, self.inventory, self.catalogs, self.snapshots, LazyRiskModel(lambda: self.risk_model),
+            self.hive_mind,
             RedisHeartbeats(self.redis), self.agent_actions, RedisSafeMode(self.redis, self.settings.safe_mode), self.clock,
             global_safe_mode=self.settings.safe_mode, solver=HighsSolver(),
         )

@@ -112,7 +112,8 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
                  timeout_s=300, needs_redis=True),
     FunctionSpec("opt-audit", "optimization_steps.record", "Optimization: write the outcome to the ledger",
                  timeout_s=30),
-    FunctionSpec("switch-step", "live_switch_steps.handler", "Live-switch experiment steps", timeout_s=120),
+    FunctionSpec("switch-step", "live_switch_steps.handler", "Live-switch experiment steps", timeout_s=120,
+                 needs_redis=True),  # reads SAFE_MODE
 )
 
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKER_FUNCTIONS + WORKFLOW_FUNCTIONS

@@ -85,8 +85,13 @@ class Ec2SwitchGateway:
         kwargs: dict[str, Any] = {
             "ImageId": facts.image_id, "InstanceType": facts.instance_type, "MinCount": 1, "MaxCount": 1,
             "ClientToken": token[:64], "InstanceMarketOptions": {"MarketType": "spot"},
-            "TagSpecifications": [{"ResourceType": "instance", "Tags": [
-                {"Key": "spothive:live-switch-of", "Value": facts.instance_id}]}],
+            # the customer role only lets SpotHive launch what it tags as managed
+            "TagSpecifications": [
+                {"ResourceType": kind, "Tags": [
+                    {"Key": "spothive:managed", "Value": "true"},
+                    {"Key": "spothive:live-switch-of", "Value": facts.instance_id}]}
+                for kind in ("instance", "volume")
+            ],
         }
         if facts.subnet_id:
             kwargs["SubnetId"] = facts.subnet_id

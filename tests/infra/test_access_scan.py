@@ -26,8 +26,6 @@ OPTIONAL_HERE = {
         "opt-detect", "opt-decide", "opt-execute", "opt-compensate", "opt-audit")},
     ("opt-decide", "redis_url"): _NO_CACHE,
     ("opt-audit", "redis_url"): _NO_CACHE,
-    ("switch-step", "redis_url"): "not a needs_redis function in the topology: its SAFE_MODE read fails safe, "
-    "so every live switch is a dry run until switch-step gets Redis",
 }
 
 

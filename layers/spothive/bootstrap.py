@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property, lru_cache
 
+import redis
+
 from spothive.adapters.aws.advisor_feed import AdvisorFeed
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
@@ -107,7 +109,7 @@ class Container:
         return SystemClock()
 
     @cached_property
-    def redis(self):  # type: ignore[no-untyped-def]
+    def redis(self) -> redis.Redis:
         return redis_client(self.settings.redis_url)
 
     @cached_property

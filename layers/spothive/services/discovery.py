@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from spothive.domain.audit import AuditEntry
 from spothive.domain.audit_views import DISCOVERY_ACTOR, account_view
@@ -92,7 +93,7 @@ class DiscoveryService:
         return instances, clusters
 
     def _store(
-        self, account: Account, instances: list[DiscoveredInstance], clusters: list[DiscoveredCluster], started: object
+        self, account: Account, instances: list[DiscoveredInstance], clusters: list[DiscoveredCluster], started: datetime
     ) -> ScanRecord:
         org_id, now = account.org_id, self._clock.now()
         diff = diff_instances(self._inventory.instance_states(org_id, account.account_id), instances)
@@ -104,7 +105,7 @@ class DiscoveryService:
         gone = [cid for cid in self._inventory.cluster_ids(org_id, account.account_id) if cid not in found]
         self._inventory.delete_clusters(org_id, gone)
         record = ScanRecord(
-            org_id=org_id, account_id=account.account_id, started_at=started,  # type: ignore[arg-type]
+            org_id=org_id, account_id=account.account_id, started_at=started,
             finished_at=self._clock.now(), status="succeeded", clusters=len(clusters), instances=len(instances),
             added=len(diff.added), removed=len(diff.removed), changed=len(diff.changed),
         )

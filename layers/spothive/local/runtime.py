@@ -22,6 +22,7 @@ from spothive.local import dispatch
 from spothive.local.api_server import ApiServer, ensure_free
 from spothive.local.events import INTERRUPTION_WARNING, SPOT_EVENTS_FUNCTION, spot_event
 from spothive.local.moto_server import ExternalEndpoint, MotoServer
+from spothive.local.offline_feed import write_offline_feed
 from spothive.local.provision import Provisioned, client, empty_resources, provision
 from spothive.local.redis_server import RedisServer
 from spothive.local.ticker import ScaledClock, Ticker, scheduled_event, utc_now
@@ -313,6 +314,9 @@ class LocalStack:
     def _provision(self) -> None:
         self.provisioned = provision(self.moto.endpoint_url, redis_url=self.redis.url,
                                      prefix=self.config.prefix, api_base_url=self.api_url_or_default)
+        if not os.environ.get("SPOTHIVE_ADVISOR_FEED"):  # no internet locally: the snapshot's buckets
+            feed = write_offline_feed(self.config.data_dir)
+            self.provisioned.env["SPOTHIVE_ADVISOR_FEED"] = str(feed.resolve())
         self._export_env(self.provisioned.env)
         self._write_env_file()
 

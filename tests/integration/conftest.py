@@ -6,14 +6,17 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 import redis
+from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
 from spothive import bootstrap
@@ -148,3 +151,23 @@ def hub(moto_endpoint: str, redis_url: str) -> Iterator[dict[str, str]]:
     for k in env:
         os.environ.pop(k, None)
     bootstrap.reset()
+
+
+@pytest.fixture(autouse=True)
+def serializable_transactions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Give the emulator DynamoDB's isolation for TransactWriteItems.
+
+    moto applies a transaction's items one by one (rolling back from a copy on failure) without a lock,
+    so two concurrent transactions can interleave their condition checks and writes. DynamoDB
+    serialises transactions that touch the same items; a lock around the emulator's call does the same,
+    so concurrency tests exercise SpotHive's conditions and retries rather than the emulator's races.
+    """
+    lock = threading.Lock()
+    original = DynamoDBBackend.transact_write_items
+
+    def serialised(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        with lock:
+            original(self, transact_items)
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", serialised)
+    yield

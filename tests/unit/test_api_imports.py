@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_api_function_imports_no_ml_stack(spec: topology.FunctionSpec) -> None:
     module = "functions." + spec.handler.split(".")[0]
     code = (
-        "import json, sys, importlib; importlib.import_module(%r); "
+        f"import json, sys, importlib; importlib.import_module({module!r}); "
         "print(json.dumps(sorted(m for m in ('lightgbm', 'scipy', 'spothive_models') if m in sys.modules)))"
-    ) % module
+    )
     env_path = ":".join(str(ROOT / p) for p in ("layers", "models", "agent", "."))
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,

@@ -241,7 +241,7 @@ def issuer_for(region: str, pool_id: str) -> str:
 
 
 def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", region: str = REGION,
-              api_base_url: str = "http://127.0.0.1:8000") -> Provisioned:
+              api_base_url: str = "http://127.0.0.1:8000", advisor_feed: str | None = None) -> Provisioned:
     """Create (or find) every resource in moto and return them with the environment to run against them."""
     result = Provisioned(endpoint_url=endpoint_url, region=region, prefix=prefix)
     result.tables = create_tables(client("dynamodb", endpoint_url, region), prefix)
@@ -278,6 +278,7 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_EXPORTS_BUCKET": result.bucket,
         # moto has no Pricing API and placeholder spot prices: price from the built-in snapshot
         "SPOTHIVE_PRICE_SOURCE": "snapshot",
+        **({"SPOTHIVE_ADVISOR_FEED": advisor_feed} if advisor_feed else {}),
         "SPOTHIVE_API_BASE_URL": api_base_url,
         # What the CDK app gives every function (one service name here: all handlers share a process).
         "POWERTOOLS_SERVICE_NAME": "spothive-local",

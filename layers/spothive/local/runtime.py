@@ -312,11 +312,11 @@ class LocalStack:
 
     # ---- internals --------------------------------------------------------------------------------
     def _provision(self) -> None:
+        # no internet locally: the advisor worker reads the catalog snapshot's buckets from a file
+        feed = os.environ.get("SPOTHIVE_ADVISOR_FEED") or str(write_offline_feed(self.config.data_dir).resolve())
         self.provisioned = provision(self.moto.endpoint_url, redis_url=self.redis.url,
-                                     prefix=self.config.prefix, api_base_url=self.api_url_or_default)
-        if not os.environ.get("SPOTHIVE_ADVISOR_FEED"):  # no internet locally: the snapshot's buckets
-            feed = write_offline_feed(self.config.data_dir)
-            self.provisioned.env["SPOTHIVE_ADVISOR_FEED"] = str(feed.resolve())
+                                     prefix=self.config.prefix, api_base_url=self.api_url_or_default,
+                                     advisor_feed=feed)
         self._export_env(self.provisioned.env)
         self._write_env_file()
 
@@ -358,8 +358,7 @@ def _make_functions_importable() -> None:
 
 
 def _clear_settings_cache() -> None:
-    try:
-        from spothive.settings import get_settings
-    except ImportError:  # pragma: no cover - settings always ships with the layer
-        return
-    get_settings.cache_clear()
+    """Forget settings and the service container, so in-process handlers see this stack's environment."""
+    from spothive import bootstrap
+
+    bootstrap.reset()

@@ -69,6 +69,7 @@ def test_state_machine_definitions_point_at_the_function_arns(local_stack):
 
 def test_provisioning_again_is_idempotent(local_stack):
     again = provision(local_stack.endpoint_url, redis_url=local_stack.redis_url,
+                      advisor_feed=local_stack.env["SPOTHIVE_ADVISOR_FEED"],
                       api_base_url=local_stack.env["SPOTHIVE_API_BASE_URL"])
 
     assert again.env == local_stack.env

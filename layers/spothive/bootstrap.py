@@ -209,7 +209,8 @@ class Container:
     @cached_property
     def agents(self) -> AgentService:
         return AgentService(
-            self.inventory, DynamoAgentTokens(), RedisHeartbeats(self.redis), self.snapshots, self.clock,
+            self.inventory, DynamoAgentTokens(self.ledger), RedisHeartbeats(self.redis), self.snapshots, self.ledger,
+            self.clock,
             self.settings.api_base_url,
         )
 

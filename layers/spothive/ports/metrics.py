@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from spothive.domain.audit import AuditEntry
 from spothive.domain.catalog import Catalog
 
 
@@ -33,7 +34,9 @@ class Heartbeats(Protocol):
 class AgentTokens(Protocol):
     """Per-cluster agent tokens, stored only as SHA-256 hashes."""
 
-    def set_token_hash(self, org_id: str, cluster_id: str, token_hash: str) -> None: ...
+    def set_token_hash(self, org_id: str, cluster_id: str, token_hash: str, audit: AuditEntry) -> None:
+        """Store the hash on the cluster and the audit record in one transaction (``NotFound`` if absent)."""
+        ...
 
     def cluster_for(self, token_hash: str) -> tuple[str, str] | None:
         """``(org_id, cluster_id)`` of the cluster holding that token hash."""

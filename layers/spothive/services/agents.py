@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from spothive.domain.agent_link import AgentHealth, agent_health, helm_command, new_agent_token, token_hash
+from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import NotFound, Unauthorized
-from spothive.ports import Clock, InventoryRepo, Principal
+from spothive.ports import AuditLedger, Clock, InventoryRepo, Principal
 from spothive.ports.metrics import AgentTokens, Heartbeats, SnapshotStore
 
 
@@ -29,9 +30,11 @@ class AgentService:
         tokens: AgentTokens,
         heartbeats: Heartbeats,
         snapshots: SnapshotStore,
+        ledger: AuditLedger,
         clock: Clock,
         api_url: str,
     ) -> None:
+        self._ledger = ledger
         self._inventory = inventory
         self._tokens = tokens
         self._heartbeats = heartbeats
@@ -45,7 +48,10 @@ class AgentService:
         if cluster is None:
             raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
         token = new_agent_token()
-        self._tokens.set_token_hash(principal.org_id, cluster_id, token_hash(token))
+        digest = token_hash(token)
+        audit = AuditEntry(principal.actor, "cluster.agent_token_issued", "cluster", cluster_id,
+                           after={"token_sha256_prefix": digest[:8]}, reason="agent install command issued")
+        self._tokens.set_token_hash(principal.org_id, cluster_id, digest, audit)
         return AgentInstall(cluster_id, helm_command(cluster_id, cluster.name, self._api_url, token), token)
 
     def verify(self, principal: Principal, cluster_id: str) -> AgentHealth:
@@ -67,8 +73,12 @@ class AgentService:
         self._heartbeats.beat(cluster_id, self._clock.now())
         return cluster_id
 
-    def save_snapshot(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> None:
-        """Keep the latest snapshot of a cluster the org owns (validated against the schema beforehand)."""
+    def save_snapshot(self, org_id: str, cluster_id: str, snapshot: dict[str, Any], actor: str) -> None:
+        """Keep the latest snapshot of a cluster the org owns (validated against the schema beforehand).
+
+        The snapshot lives in object storage, so its audit record follows the write."""
         if self._inventory.get_cluster(org_id, cluster_id) is None:
             raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
         self._snapshots.save(org_id, cluster_id, snapshot)
+        counts = {k: len(snapshot.get(k) or []) for k in ("nodes", "pods", "pdbs")}
+        self._ledger.write(org_id, AuditEntry(actor, "cluster.snapshot_saved", "cluster", cluster_id, after=counts))

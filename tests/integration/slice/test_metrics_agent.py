@@ -122,3 +122,28 @@ def test_other_tenants_get_404_and_no_token_gets_401(hub: dict[str, str]) -> Non
     assert client.get("/api/metrics/kpi").status_code == 401
     assert client.get("/api/metrics/projection", headers=other.headers).status_code == 422
     assert client.post("/api/clusters/connect", headers=other.headers, json={}).json()["error"]["field"] == "cluster_id"
+
+
+def test_issuing_a_token_and_uploading_a_snapshot_are_audited(hub: dict[str, str]) -> None:
+    client = api()
+    tenant, cluster_id = _linked_tenant(client)
+    token = client.post("/api/clusters/connect", headers=tenant.headers, json={"cluster_id": cluster_id}).json()["token"]
+    snapshot = {"cluster": "small", "region": "us-east-1", "nodes": [], "pods": [], "pdbs": []}
+    assert client.put("/api/agent/snapshot", headers={"Authorization": f"Bearer {token}"}, json=snapshot).status_code == 200
+    records = list(bootstrap.container().ledger.records(tenant.org_id))
+    issued = [r for r in records if r.action == "cluster.agent_token_issued"]
+    assert len(issued) == 1
+    assert issued[0].resource_id == cluster_id
+    assert issued[0].actor.startswith("user:")
+    assert issued[0].after == {"token_sha256_prefix": hashlib.sha256(token.encode()).hexdigest()[:8]}
+    saved = [r for r in records if r.action == "cluster.snapshot_saved"]
+    assert [(r.actor, r.after) for r in saved] == [("system:agent", {"nodes": 0, "pods": 0, "pdbs": 0})]
+
+
+def test_connect_for_a_missing_cluster_writes_nothing(hub: dict[str, str]) -> None:
+    client = api()
+    tenant = signup(client)
+    before = bootstrap.container().ledger.head(tenant.org_id)
+    response = client.post("/api/clusters/connect", headers=tenant.headers, json={"cluster_id": "c-0000000000000000"})
+    assert response.status_code == 404
+    assert bootstrap.container().ledger.head(tenant.org_id) == before

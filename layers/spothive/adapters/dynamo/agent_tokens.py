@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.transactions import TransactWrite
 
+from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.models import ClusterModel
+from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import NotFound
 
 
 class DynamoAgentTokens:
-    """``AgentTokens`` on the clusters table."""
+    """``AgentTokens`` on the clusters table; issuing a token is audited in the same transaction."""
 
-    def set_token_hash(self, org_id: str, cluster_id: str, token_hash: str) -> None:
-        try:
-            ClusterModel(org_id, cluster_id).update(
+    def __init__(self, ledger: AuditStore) -> None:
+        self._ledger = ledger
+
+    def set_token_hash(self, org_id: str, cluster_id: str, token_hash: str, audit: AuditEntry) -> None:
+        def build(txn: TransactWrite) -> None:
+            txn.update(
+                ClusterModel(org_id, cluster_id),
                 actions=[ClusterModel.agent_token_hash.set(token_hash)],
                 condition=ClusterModel.cluster_id.exists(),
             )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise NotFound(f"cluster {cluster_id} not found", field="cluster_id") from exc
-            raise
+
+        self._ledger.write(org_id, audit, build, conflict=NotFound(f"cluster {cluster_id} not found",
+                                                                   field="cluster_id"))
 
     def cluster_for(self, token_hash: str) -> tuple[str, str] | None:
         for item in ClusterModel.by_agent_token.query(token_hash, limit=1):

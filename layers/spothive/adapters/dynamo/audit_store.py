@@ -86,16 +86,19 @@ class AuditStore:
                 time.sleep(random.uniform(0, 0.01 * min(attempt, 10)))  # jittered back-off
             head = self.head(org_id)
             record = next_record(org_id, head, entry, self._now())
+            audit_at: tuple[int, ...] = ()
             try:
                 with TransactWrite(connection=Connection(region=self._region, host=self._host)) as txn:
                     if build is not None:
                         build(txn)
                     self._append(txn, record, head)
+                    audit_at = _audit_positions(txn)
                 return record
             except TransactWriteError as exc:
                 reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
-                audit_reasons = reasons[-2:]
-                if "ConditionalCheckFailed" in audit_reasons and "ConditionalCheckFailed" not in reasons[:-2]:
+                audit_reasons = [reasons[i] for i in audit_at if i < len(reasons)]
+                business = [r for i, r in enumerate(reasons) if i not in audit_at]
+                if "ConditionalCheckFailed" in audit_reasons and "ConditionalCheckFailed" not in business:
                     continue  # another writer moved the head: retry on the new head
                 if "ConditionalCheckFailed" in reasons:
                     raise (conflict or Conflict("the resource changed meanwhile; reload and retry")) from exc
@@ -137,6 +140,13 @@ class AuditStore:
             txn.save(head_item, condition=AuditModel.seq.does_not_exist())
         else:
             txn.save(head_item, condition=AuditModel.last_seq == head.seq)
+
+
+def _audit_positions(txn: TransactWrite) -> tuple[int, int]:
+    """Where the record and head puts sit in the request: pynamodb sends condition checks, deletes,
+    puts, then updates, and the audit puts are the last two puts."""
+    end = len(txn._condition_check_items) + len(txn._delete_items) + len(txn._put_items)
+    return end - 2, end - 1
 
 
 def to_item(record: AuditRecord) -> AuditModel:

@@ -41,5 +41,5 @@ def heartbeat(token: AgentToken, services: Services) -> HeartbeatResponse:
 def snapshot(token: AgentToken, services: Services, body: Annotated[Any, Body()]) -> HeartbeatResponse:
     """The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format."""
     org_id, cluster_id = services.agents.authenticate_agent(token)
-    services.agents.save_snapshot(org_id, cluster_id, checked_snapshot(body))
+    services.agents.save_snapshot(org_id, cluster_id, checked_snapshot(body), "system:agent")
     return HeartbeatResponse(cluster_id=cluster_id)

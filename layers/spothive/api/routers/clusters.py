@@ -101,5 +101,5 @@ def upload_snapshot(
     cluster_id: str, principal: CurrentPrincipal, services: Services, body: Annotated[Any, Body()]
 ) -> Accepted:
     """Upload a cluster snapshot (the agent's format) so projections can re-pack its pods."""
-    services.agents.save_snapshot(principal.org_id, cluster_id, checked_snapshot(body))
+    services.agents.save_snapshot(principal.org_id, cluster_id, checked_snapshot(body), principal.actor)
     return Accepted(cluster_id=cluster_id)

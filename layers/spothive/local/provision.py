@@ -113,7 +113,7 @@ def _role(iam: Any, name: str, service: str) -> str:
 def _stub_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "SpotHive local stub: invocations run the in-process handler.\n")
+        archive.writestr("README.txt", "SpotHive local function: invocations run the in-process handler.\n")
     return buffer.getvalue()
 
 

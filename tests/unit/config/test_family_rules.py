@@ -74,7 +74,7 @@ def test_rules_agree_with_the_instance_catalog(shared_data: Path) -> None:
     # Given every family of the Karpenter instance catalog with its architectures and accelerators
     path = shared_data / "ec2_instance_types_karpenter.csv"
     if not path.exists():
-        pytest.skip(f"{path} not found")
+        pytest.skip(f"public reference data not found: {path}")
     catalog: dict[str, tuple[set[str], bool]] = {}
     with path.open(newline="") as handle:
         for row in csv.DictReader(handle):

@@ -328,12 +328,16 @@ class Container:
                              RedisPolicyEventPublisher(self.redis), self.clock)
 
     @cached_property
+    def hibernation_repo(self) -> DynamoHibernationRepo:
+        return DynamoHibernationRepo(self.ledger)
+
+    @cached_property
     def hibernation(self) -> HibernationService:
-        return HibernationService(DynamoHibernationRepo(self.ledger), self.inventory, self.clock)
+        return HibernationService(self.hibernation_repo, self.inventory, self.clock)
 
     @cached_property
     def hibernation_worker(self) -> HibernationWorker:
-        return HibernationWorker(DynamoHibernationRepo(self.ledger), self.inventory, self.tenancy, self.cloud,
+        return HibernationWorker(self.hibernation_repo, self.inventory, self.tenancy, self.cloud,
                                  RedisSafeMode(self.redis, self.settings.safe_mode), self.clock)
 
 

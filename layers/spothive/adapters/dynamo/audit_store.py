@@ -61,9 +61,10 @@ class AuditStore:
     """Reads the ledger and appends to it inside the same transaction as a change."""
 
     def __init__(self, region: str, host: str | None, clock: Callable[[], datetime]) -> None:
-        self._region = region
-        self._host = host
         self._now = clock
+        #: One connection (one botocore client, thread-safe) for every transaction of this process:
+        #: building a client per transaction costs more than the write itself.
+        self.connection = Connection(region=region, host=host)
 
     def head(self, org_id: str) -> ChainHead:
         """The tenant's chain head (genesis when the tenant has no records)."""
@@ -88,7 +89,7 @@ class AuditStore:
             record = next_record(org_id, head, entry, self._now())
             audit_at: tuple[int, ...] = ()
             try:
-                with TransactWrite(connection=Connection(region=self._region, host=self._host)) as txn:
+                with TransactWrite(connection=self.connection) as txn:
                     if build is not None:
                         build(txn)
                     self._append(txn, record, head)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -20,8 +19,6 @@ class DynamoTenancyRepo:
     """``TenancyRepo`` on the users, orgs and accounts tables; audited writes go through ``AuditStore``."""
 
     def __init__(self, region: str, host: str | None, ledger: AuditStore | None = None) -> None:
-        self._region = region
-        self._host = host
         self._ledger = ledger or AuditStore(region, host, SystemClock().now)
 
     def create_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
@@ -88,7 +85,7 @@ class DynamoTenancyRepo:
             self._ledger.write(org_id, audit, build, conflict=conflict)
             return
         try:
-            with TransactWrite(connection=Connection(region=self._region, host=self._host)) as txn:
+            with TransactWrite(connection=self._ledger.connection) as txn:
                 build(txn)
         except TransactWriteError as exc:
             reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]

@@ -239,6 +239,17 @@ def _ratio(spot: float, on_demand: float) -> float:
     return spot / on_demand
 
 
+#: The numeric facts a v1.0 request may carry that override a pool's static features.
+REQUEST_FEATURES: tuple[str, ...] = (
+    "advisor_bucket",
+    "on_demand_price",
+    "placement_score",
+    "hour_of_day",
+    "day_of_week",
+    "live_interruptions",
+)
+
+
 def apply_request(
     static: Mapping[str, float], request: Mapping[str, object], extras: bool = False
 ) -> dict[str, float]:
@@ -247,14 +258,7 @@ def apply_request(
     ``extras`` adds the price statistics of the request's history (not used by the v1 model).
     """
     feats = dict(static)
-    for name in (
-        "advisor_bucket",
-        "on_demand_price",
-        "placement_score",
-        "hour_of_day",
-        "day_of_week",
-        "live_interruptions",
-    ):
+    for name in REQUEST_FEATURES:
         value = request.get(name)
         if value is not None:
             feats[name] = float(value)  # type: ignore[arg-type]

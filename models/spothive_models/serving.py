@@ -17,18 +17,16 @@ import numpy as np
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput, confidence_score, recommended_action
 from spothive.services.risk_heuristic import LIVE_INTERRUPTION_FLOOR
 from spothive_models.artifact import DEFAULT_ARTIFACT_DIR, load_artifact
-from spothive_models.features import FEATURE_NAMES, RiskContext, apply_request, static_pool_features
+from spothive_models.features import (
+    FEATURE_NAMES,
+    REQUEST_FEATURES,
+    RiskContext,
+    apply_request,
+    static_pool_features,
+)
 from spothive_models.predictor import BoosterPredictor
 
-_REQUEST_FIELDS = (
-    "advisor_bucket",
-    "on_demand_price",
-    "placement_score",
-    "hour_of_day",
-    "day_of_week",
-    "live_interruptions",
-    "spot_price_history",
-)
+_REQUEST_FIELDS = (*REQUEST_FEATURES, "spot_price_history")
 _BUCKET = FEATURE_NAMES.index("advisor_bucket")
 _ON_DEMAND = FEATURE_NAMES.index("on_demand_price")
 _RATIO = FEATURE_NAMES.index("spot_to_od_ratio")

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import socket
 
 import pytest
 import redis
 
 from spothive.local.redis_server import RedisServer
+from tests.integration.local.helpers import port_is_free
 
 pytestmark = pytest.mark.integration
 
 
-def port_is_free(port: int) -> bool:
-    """Nothing listens there any more: a restarted server (SO_REUSEADDR, as all of ours) could bind it."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not on PATH")

@@ -12,6 +12,7 @@ import pytest
 
 from spothive.local import dispatch
 from spothive.local.runtime import LocalConfig, LocalStack
+from tests.integration.local.helpers import port_is_free
 
 pytestmark = pytest.mark.integration
 
@@ -21,15 +22,6 @@ def get(url):
         return response.status, response.read()
 
 
-def port_is_free(port):
-    """Nothing listens there any more: a restarted server (SO_REUSEADDR, as all of ours) could bind it."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def test_stack_serves_the_api_fires_schedules_and_stops_cleanly(tmp_path):

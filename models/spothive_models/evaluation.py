@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spothive.services.risk_heuristic import STATIC_BUCKET_PROBABILITY, UNKNOWN_BUCKET_PROBABILITY
+from spothive.domain.risk_baseline import STATIC_BUCKET_PROBABILITY, UNKNOWN_BUCKET_PROBABILITY
 from spothive_models.datasets import HIGH_BUCKET
 
 #: Probabilities are clipped to [EPS, 1 - EPS] before log-loss.

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput, confidence_score, recommended_action
-from spothive.services.risk_heuristic import LIVE_INTERRUPTION_FLOOR
+from spothive.domain.risk_baseline import LIVE_INTERRUPTION_FLOOR
 from spothive_models.artifact import DEFAULT_ARTIFACT_DIR, load_artifact
 from spothive_models.features import (
     FEATURE_NAMES,

@@ -7,12 +7,8 @@ from collections.abc import Sequence
 import pytest
 
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput
-from spothive.services.risk_heuristic import (
-    FallbackRiskModel,
-    HeuristicRiskModel,
-    heuristic_probability,
-    volatility,
-)
+from spothive.domain.risk_baseline import heuristic_probability, volatility
+from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
 
 
 def _input(**features: object) -> RiskInput:

@@ -21,6 +21,7 @@ from moto.server import ThreadedMotoServer
 
 from spothive import bootstrap
 from spothive.adapters.dynamo import schema
+from spothive.local.provision import create_user_pool
 
 REGION = "us-east-1"
 PREFIX = "it"
@@ -127,17 +128,8 @@ def isolated_tables(hub: dict[str, str]) -> Iterator[str]:
 def hub(moto_endpoint: str, redis_url: str) -> Iterator[dict[str, str]]:
     """Tables, a Cognito user pool and client, and the SPOTHIVE_* environment pointing at them."""
     create_tables(PREFIX)
-    idp = boto3.client("cognito-idp", region_name=REGION)
-    pool = idp.create_user_pool(
-        PoolName="spothive-it",
-        Schema=[
-            {"Name": "org_id", "AttributeDataType": "String", "Mutable": True},
-            {"Name": "role", "AttributeDataType": "String", "Mutable": True},
-        ],
-    )["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool, ClientName="spothive-api", ExplicitAuthFlows=["ADMIN_USER_PASSWORD_AUTH"]
-    )["UserPoolClient"]["ClientId"]
+    # the pool and app client exactly as the local stack (and the CDK construct) configure them
+    pool, client_id = create_user_pool(boto3.client("cognito-idp", region_name=REGION), "spothive-it")
     env = {
         "SPOTHIVE_TABLE_PREFIX": PREFIX, "SPOTHIVE_REGION": REGION, "SPOTHIVE_REDIS_URL": redis_url,
         "SPOTHIVE_COGNITO_USER_POOL_ID": pool, "SPOTHIVE_COGNITO_CLIENT_ID": client_id,

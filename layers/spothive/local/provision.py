@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from spothive import topology
 from spothive.adapters.dynamo import schema
+from spothive.domain.tenancy import CLIENT_READ_ATTRIBUTES, CLIENT_WRITE_ATTRIBUTES
 from spothive.local.events import SPOT_EVENT_PATTERN, SPOT_EVENTS_FUNCTION
 
 LOG = logging.getLogger("spothive.local.provision")
@@ -218,6 +219,7 @@ def create_user_pool(idp: Any, prefix: str) -> tuple[str, str]:
             UserPoolId=pool_id, ClientName=client_name, GenerateSecret=False,
             ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True,
+            ReadAttributes=list(CLIENT_READ_ATTRIBUTES), WriteAttributes=list(CLIENT_WRITE_ATTRIBUTES),
             AccessTokenValidity=1, IdTokenValidity=1, RefreshTokenValidity=30,
             TokenValidityUnits={"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"},
         )["UserPoolClient"]["ClientId"]

@@ -65,7 +65,10 @@ class TokenSet:
 class IdentityProvider(Protocol):
     """The user directory (Amazon Cognito)."""
 
-    def create_user(self, email: str, password: str, *, user_id: str, org_id: str, role: Role) -> None: ...
+    def create_user(self, email: str, password: str, *, org_id: str, role: Role) -> str:
+        """Create the directory user and return its immutable subject (Cognito ``sub``); ``Conflict`` when
+        the e-mail is taken."""
+        ...
 
     def delete_user(self, email: str) -> None: ...
 
@@ -90,14 +93,12 @@ class TenancyRepo(Protocol):
     """Users, orgs and accounts."""
 
     def create_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
-        """Write all three (and ``audit``'s record) in one transaction; ``Conflict`` when the e-mail exists."""
+        """Write all three (and ``audit``'s record) in one transaction; ``Conflict`` when the user exists."""
         ...
 
-    def delete_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
-        """Remove what ``create_signup`` wrote (compensation), appending ``audit`` in the same transaction."""
+    def get_user(self, user_id: str) -> User | None:
+        """The user whose immutable directory subject is ``user_id``."""
         ...
-
-    def get_user(self, email: str) -> User | None: ...
 
     def get_org(self, org_id: str) -> Org | None: ...
 

@@ -34,7 +34,9 @@ def test_signup_writes_user_org_and_placeholder_account(hub: dict[str, str]) -> 
     # When the customer signs up
     tenant = signup(client, org_name="Globex")
     # Then user, org and a pending placeholder account are stored
-    user = _table(hub, "users").get_item(Key={"email": tenant.email})["Item"]
+    subject = jwt.decode(tenant.token, options={"verify_signature": False})["sub"]
+    user = _table(hub, "users").get_item(Key={"user_id": subject})["Item"]
+    assert user["email"] == tenant.email
     assert user["org_id"] == tenant.org_id and user["role"] == "client"
     assert _table(hub, "orgs").get_item(Key={"org_id": tenant.org_id})["Item"]["name"] == "Globex"
     account = _table(hub, "accounts").get_item(Key={"org_id": tenant.org_id, "account_id": tenant.account_id})["Item"]
@@ -109,7 +111,8 @@ def test_missing_forged_expired_and_wrong_audience_tokens_are_401(hub: dict[str,
     now = int(time.time())
     base = {
         "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{hub['SPOTHIVE_COGNITO_USER_POOL_ID']}",
-        "sub": "x", "aud": hub["SPOTHIVE_COGNITO_CLIENT_ID"], "token_use": "id", "email": tenant.email,
+        "sub": jwt.decode(tenant.token, options={"verify_signature": False})["sub"],
+        "aud": hub["SPOTHIVE_COGNITO_CLIENT_ID"], "token_use": "id", "email": tenant.email, "email_verified": "true",
         "iat": now - 7200, "exp": now - 3600, "jti": "expired-1",
     }
     expired = client.get("/api/auth/me", headers={"Authorization": f"Bearer {_moto_signed(base)}"})

@@ -27,8 +27,8 @@ class UserModel(Model):
     class Meta:
         table_name = "users"
 
-    email = UnicodeAttribute(hash_key=True)
-    user_id = UnicodeAttribute()
+    user_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
     org_id = UnicodeAttribute()
     role = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()

@@ -57,7 +57,7 @@ class TableSpec:
         return list(seen.values())
 
 
-USERS = TableSpec("users", Key("email"), purpose="one item per user; the key makes e-mail unique")
+USERS = TableSpec("users", Key("user_id"), purpose="one item per user, keyed by the immutable Cognito sub")
 ORGS = TableSpec("orgs", Key("org_id"), purpose="tenants (organisations)")
 ACCOUNTS = TableSpec(
     "accounts",

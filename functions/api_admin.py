@@ -3,5 +3,6 @@
 from mangum import Mangum
 
 from spothive.api.app import create_app
+from spothive.observability import API_GATEWAY, lambda_handler
 
-handler = Mangum(create_app(["api-admin"]), lifespan="off")
+handler = lambda_handler(API_GATEWAY)(Mangum(create_app(["api-admin"]), lifespan="off"))

@@ -19,9 +19,10 @@ import redis
 from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
-from spothive import bootstrap
+from spothive import wiring
 from spothive.adapters.dynamo import schema
 from spothive.local.provision import create_user_pool
+from spothive.wiring import kernel, registry
 
 REGION = "us-east-1"
 PREFIX = "it"
@@ -117,11 +118,11 @@ def isolated_tables(hub: dict[str, str]) -> Iterator[str]:
     prefix = f"iso{uuid.uuid4().hex[:8]}"
     create_tables(prefix)
     os.environ["SPOTHIVE_TABLE_PREFIX"] = prefix
-    bootstrap.reset()
+    wiring.reset()
     yield prefix
     os.environ["SPOTHIVE_TABLE_PREFIX"] = hub["SPOTHIVE_TABLE_PREFIX"]
-    bootstrap.reset()
-    bootstrap.container()
+    wiring.reset()
+    kernel.core()  # binds the table names
 
 
 @pytest.fixture(scope="session")
@@ -134,15 +135,18 @@ def hub(moto_endpoint: str, redis_url: str) -> Iterator[dict[str, str]]:
         "SPOTHIVE_TABLE_PREFIX": PREFIX, "SPOTHIVE_REGION": REGION, "SPOTHIVE_REDIS_URL": redis_url,
         "SPOTHIVE_COGNITO_USER_POOL_ID": pool, "SPOTHIVE_COGNITO_CLIENT_ID": client_id,
         "SPOTHIVE_SCAN_REGIONS": "us-east-1,eu-west-1", "SPOTHIVE_HUB_ACCOUNT_ID": "123456789012",
+        "SPOTHIVE_CUSTOMER_TEMPLATE_URL": "https://spothive-public.s3.amazonaws.com/customer-role.template.json",
+        "SPOTHIVE_MODEL_BUCKET": "spothive-models", "SPOTHIVE_API_BASE_URL": "https://api.spothive.io",
+        "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": "",
         # many tests sign up from one client address; the limiter has its own tests
         "SPOTHIVE_RATE_LIMITS_ENABLED": "false",
     }
     os.environ.update(env)
-    bootstrap.reset()
+    wiring.reset()
     yield env
     for k in env:
         os.environ.pop(k, None)
-    bootstrap.reset()
+    wiring.reset()
 
 
 @pytest.fixture(autouse=True)
@@ -163,3 +167,11 @@ def serializable_transactions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", serialised)
     yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_overrides() -> Iterator[None]:
+    """Components a test pinned (a fixed clock, a model) never leak into the next test."""
+    saved = registry.overrides()
+    yield
+    registry.restore_overrides(saved)

@@ -282,6 +282,8 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_PRICE_SOURCE": "snapshot",
         **({"SPOTHIVE_ADVISOR_FEED": advisor_feed} if advisor_feed else {}),
         "SPOTHIVE_API_BASE_URL": api_base_url,
+        # the local API serves the very template the CDK customer stack synthesizes
+        "SPOTHIVE_CUSTOMER_TEMPLATE_URL": f"{api_base_url}/api/connect/template",
         # What the CDK app gives every function (one service name here: all handlers share a process).
         "POWERTOOLS_SERVICE_NAME": "spothive-local",
         "POWERTOOLS_METRICS_NAMESPACE": "SpotHive",

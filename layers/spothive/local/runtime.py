@@ -358,7 +358,7 @@ def _make_functions_importable() -> None:
 
 
 def _clear_settings_cache() -> None:
-    """Forget settings and the service container, so in-process handlers see this stack's environment."""
-    from spothive import bootstrap
+    """Forget settings and every built component, so in-process handlers see this stack's environment."""
+    from spothive import wiring
 
-    bootstrap.reset()
+    wiring.reset()

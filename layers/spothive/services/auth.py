@@ -8,17 +8,12 @@ from dataclasses import dataclass
 from spothive.domain.audit import AuditEntry, format_timestamp
 from spothive.domain.audit_views import account_view
 from spothive.domain.errors import InvalidInput, Unauthorized
+from spothive.domain.identity import Principal, TokenSet
 from spothive.domain.tenancy import Account, AccountStatus, Org, Role, User, landing_path, normalize_email
-from spothive.ports import (
-    AuditLedger,
-    Clock,
-    IdentityProvider,
-    Principal,
-    TenancyRepo,
-    TokenDenyList,
-    TokenSet,
-    TokenVerifier,
-)
+from spothive.ports.audit import AuditLedger
+from spothive.ports.clock import Clock
+from spothive.ports.identity import IdentityProvider, TokenDenyList, TokenVerifier
+from spothive.ports.tenancy import TenancyRepo
 
 MIN_PASSWORD = 12
 

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from spothive.domain.errors import NotFound
+from spothive.domain.identity import Principal
+from spothive.domain.inventory import StoredInstance
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import PackingPolicy, policy_from_dict, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nodes, spot_moves, total
-from spothive.ports import InventoryRepo, Principal, StoredInstance
-from spothive.ports.metrics import CatalogSource, SnapshotStore
+from spothive.ports.inventory import InventoryRepo, SnapshotStore
+from spothive.ports.pricing import CatalogSource
 
 
 @dataclass(frozen=True, slots=True)

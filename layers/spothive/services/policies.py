@@ -8,7 +8,9 @@ from typing import Any
 
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict, NotFound
+from spothive.domain.identity import Principal
 from spothive.domain.policies import (
+    PolicyChange,
     PolicyDocument,
     check_version,
     next_version,
@@ -16,8 +18,9 @@ from spothive.domain.policies import (
     validate_aggressiveness,
 )
 from spothive.domain.templates import Strategy
-from spothive.ports import Clock, InventoryRepo, Principal
-from spothive.ports.config import PolicyChange, PolicyEventPublisher, PolicyRepo, TemplateRepo
+from spothive.ports.clock import Clock
+from spothive.ports.configuration import PolicyEventPublisher, PolicyRepo, TemplateRepo
+from spothive.ports.inventory import InventoryRepo
 
 logger = logging.getLogger(__name__)
 RESOURCE = "cluster_policy"

@@ -78,14 +78,13 @@ def test_provisioning_again_is_idempotent(local_stack):
 
 
 def test_environment_is_exported_for_in_process_handlers(local_stack):
-    from spothive.settings import get_settings
-
-    settings = get_settings()
+    from spothive import settings
 
     assert os.environ["AWS_ENDPOINT_URL"] == local_stack.endpoint_url
-    assert settings.redis_url == local_stack.redis_url
-    assert settings.cognito_user_pool_id == local_stack.provisioned.user_pool_id
-    assert settings.optimization_state_machine_arn.endswith(":stateMachine:spothive-optimization")
+    assert settings.load(settings.RedisSettings).redis_url == local_stack.redis_url
+    assert settings.load(settings.CognitoSettings).cognito_user_pool_id == local_stack.provisioned.user_pool_id
+    assert settings.load(settings.WorkflowSettings).optimization_state_machine_arn.endswith(
+        ":stateMachine:spothive-optimization")
     assert (local_stack.config.data_dir / "local.env").read_text().count("export ") == len(local_stack.env)
 
 

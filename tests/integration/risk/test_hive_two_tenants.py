@@ -12,7 +12,6 @@ import pytest
 import redis
 
 from functions import worker_spot_events
-from spothive import bootstrap
 from spothive.adapters.cache.risk_tracker import RedisRiskTracker, RiskEventListener
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.system_clock import SystemClock
@@ -23,6 +22,7 @@ from spothive.domain.spot import PodRequirements
 from spothive.domain.tenancy import AccountStatus
 from spothive.services.hive_mind import HiveMind, candidate_pools
 from tests.integration.slice.helpers import api, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +47,7 @@ def _event(aws_account: str, instance_id: str) -> dict:
 
 
 def _link(org_id: str, account_id: str, aws_account: str) -> None:
-    services = bootstrap.container()
+    services = wired()
     account = services.tenancy.get_account(org_id, account_id)
     assert account is not None
     services.tenancy.save_account(replace(account, status=AccountStatus.ACTIVE, aws_account_id=aws_account))

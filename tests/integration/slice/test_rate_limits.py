@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from spothive import bootstrap
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.api.app import create_app
 from spothive.domain.errors import RateLimited
 from spothive.domain.rate_limits import DEFAULT, SIGNUP, TOKEN, limit_for
 from tests.integration.slice.helpers import PASSWORD, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def test_limits_follow_the_registry() -> None:
 
 def test_limiter_counts_per_caller_and_window(hub: dict[str, str]) -> None:
     clock = _Clock(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC))
-    limiter = RedisRateLimiter(bootstrap.container().redis, clock)
+    limiter = RedisRateLimiter(wired().redis, clock)
     caller = f"ip:{uuid.uuid4()}"
     for _ in range(10):
         limiter.check(caller, TOKEN)
@@ -50,7 +50,7 @@ def test_limiter_counts_per_caller_and_window(hub: dict[str, str]) -> None:
 def test_token_endpoint_answers_429_with_retry_after(hub: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     client = TestClient(create_app(), client=(f"10.9.{uuid.uuid4().int % 250}.7", 5000))
     tenant = signup(client)
-    services = bootstrap.container()
+    services = wired()
     monkeypatch.setattr(services.rate_limiter, "_enabled", True)
     codes = [
         client.post("/api/auth/token", json={"email": tenant.email, "password": PASSWORD}).status_code

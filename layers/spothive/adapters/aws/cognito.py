@@ -8,8 +8,8 @@ from botocore.exceptions import ClientError
 
 from spothive.adapters.aws.clients import client
 from spothive.domain.errors import Conflict, InvalidInput, Unauthorized
+from spothive.domain.identity import TokenSet
 from spothive.domain.tenancy import Role
-from spothive.ports import TokenSet
 
 
 class CognitoDirectory:

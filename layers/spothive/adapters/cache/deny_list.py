@@ -8,7 +8,7 @@ from datetime import datetime
 import redis
 
 from spothive.domain.errors import ServiceUnavailable
-from spothive.ports import Clock
+from spothive.ports.clock import Clock
 
 PREFIX = "session:blacklist:"
 

@@ -8,7 +8,7 @@ import redis
 
 from spothive.domain.errors import RateLimited
 from spothive.domain.rate_limits import RateLimit, window_start
-from spothive.ports import Clock
+from spothive.ports.clock import Clock
 
 logger = logging.getLogger(__name__)
 

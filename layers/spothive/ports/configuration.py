@@ -1,20 +1,15 @@
-"""Ports of node templates, cluster policies and hibernation schedules.
-
-Every mutating repository method takes the ``AuditEntry`` describing the change and commits the change
-and its audit record in one transaction: either both are stored or neither is.
-"""
+"""Node templates, cluster policies and hibernation schedules."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from spothive.domain.audit import AuditEntry
-from spothive.domain.policies import PolicyDocument
+from spothive.domain.hibernation import HibernationRecord, NodegroupSize
+from spothive.domain.policies import PolicyChange, PolicyDocument
 from spothive.domain.templates import NodeTemplate
-from spothive.ports import SafeModeFlag as SafeModeFlag
 
 
 class TemplateRepo(Protocol):
@@ -59,63 +54,10 @@ class PolicyRepo(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyChange:
-    """What an agent receives when its cluster's policy changes."""
-
-    org_id: str
-    cluster_id: str
-    version: int
-    sections: tuple[str, ...]
-    document: dict[str, Any]
-    changed_at: datetime
-    changed_by: str
-
-
 class PolicyEventPublisher(Protocol):
     """Tells a cluster's agent that its policy changed (best effort; the table's stream is durable)."""
 
     def publish(self, change: PolicyChange) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class NodegroupSize:
-    """A managed node group's scaling configuration."""
-
-    min_size: int
-    max_size: int
-    desired_size: int
-
-
-@dataclass(frozen=True, slots=True)
-class HibernationRecord:
-    """A cluster's stored schedule and what the worker last decided and applied."""
-
-    org_id: str
-    cluster_id: str
-    matrix: tuple[int, ...]
-    timezone: str
-    prewarm: bool
-    enabled: bool
-    version: int
-    override_until: datetime | None = None
-    desired_state: str | None = None  # "awake" | "asleep"; None until the worker first looks
-    applied_state: str | None = None  # "awake" | "asleep" | "dry_run" | "failed"
-    saved_sizes: dict[str, NodegroupSize] = field(default_factory=dict)
-    state_changed_at: datetime | None = None
-    updated_at: datetime | None = None
-
-    def to_doc(self) -> dict[str, Any]:
-        """The settings a user controls, for the audit ledger."""
-        return {
-            "cluster_id": self.cluster_id,
-            "schedule_matrix": "".join(str(v) for v in self.matrix),
-            "timezone": self.timezone,
-            "prewarm": self.prewarm,
-            "enabled": self.enabled,
-            "override_until": self.override_until.isoformat() if self.override_until else None,
-            "version": self.version,
-        }
 
 
 class HibernationRepo(Protocol):
@@ -137,18 +79,3 @@ class HibernationRepo(Protocol):
     ) -> None:
         """Store the decided and applied state if nobody changed it meanwhile (with ``entry`` when given)."""
         ...
-
-
-class NodegroupScaler(Protocol):
-    """Reads and sets the size of a cluster's managed node groups in one customer account."""
-
-    def nodegroup_sizes(self, region: str, cluster_name: str) -> dict[str, NodegroupSize]: ...
-
-    def scale_nodegroup(self, region: str, cluster_name: str, nodegroup: str, size: NodegroupSize) -> None: ...
-
-
-class ScalingAccess(Protocol):
-    """Reaches a customer account through its cross-account role, for scaling."""
-
-    def assume(self, role_arn: str, external_id: str, session_name: str) -> NodegroupScaler: ...
-

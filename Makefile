@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: install run demo test lint unit bench synth cfn-lint infra-report layers customer-template deploy clean
+.PHONY: install run demo test lint format unit integration infra pr bench synth cfn-lint infra-report layers customer-template deploy clean
 
 install: $(VENV)/.installed
 
@@ -31,8 +31,24 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+## Fix what ruff can fix (imports, style) in place.
+format: install
+	$(VENV)/bin/ruff check --fix layers functions models agent infra tests app.py
+
+## Pure tests: no moto, no Redis, no CDK (seconds).
 unit: install
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest tests/unit tests/models
+
+## Adapters and flows against moto and a real Redis (contract and integration suites).
+integration: install
+	$(PY) -m pytest tests/contract tests/integration
+
+## The CDK app: synth once, then every infra test.
+infra: install
+	$(PY) -m pytest tests/infra
+
+## Everything CI runs, in the order it runs it.
+pr: test
 
 ## Benchmarks (not part of `make test`): each prints a table with its baseline beside it.
 bench: install

@@ -1,8 +1,5 @@
 """Lambda entry point for the `api-admin` route group (FastAPI behind API Gateway via Mangum)."""
 
-from mangum import Mangum
+from spothive.api.lambda_app import handler_for
 
-from spothive.api.app import create_app
-from spothive.observability import API_GATEWAY, lambda_handler
-
-handler = lambda_handler(API_GATEWAY)(Mangum(create_app(["api-admin"]), lifespan="off"))
+handler = handler_for("api-admin")

@@ -1,7 +1,7 @@
 """Cold import of every function module in a fresh interpreter (``python -X importtime``), best of 3,
 beside ``import boto3`` (the floor every function pays) and the figure of the single-container wiring
-this replaced, measured on the same machine (NOTES.md, loaded machine): workers ≈ 0.94–1.06 s, API route
-groups ≈ 1.3–1.9 s, the model endpoint ≈ 0.33 s.
+this replaced, measured on the same machine (NOTES.md, loaded machine): workers ≈ 0.94-1.06 s, API route
+groups ≈ 1.3-1.9 s, the model endpoint ≈ 0.33 s.
 
 Targets: scheduled workers under 0.5 s, API route groups under 0.8 s.
 """
@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT / "layers"), str(ROOT)]
 from spothive import topology  # noqa: E402
 
 #: The figure before per-context wiring (one container for every function).
-BEFORE = {"api": "1.3–1.9", "worker": "0.94–1.06", "model-endpoint": "0.33", "opt": "0.94–1.06", "switch": "0.94–1.06"}
+BEFORE = {"api": "1.3-1.9", "worker": "0.94-1.06", "model-endpoint": "0.33", "opt": "0.94-1.06", "switch": "0.94-1.06"}
 TARGET = {"api": 0.8, "worker": 0.5}
 
 
@@ -51,7 +51,7 @@ def kind(name: str) -> str:
 def main() -> None:
     boto = best_of("boto3")
     print(f"{'function':22} {'module':30} {'before s':>10} {'now s':>7} {'target':>7}  verdict")
-    print(f"{'(floor) boto3':22} {'boto3':30} {'0.20–0.26':>10} {boto:7.3f}")
+    print(f"{'(floor) boto3':22} {'boto3':30} {'0.20-0.26':>10} {boto:7.3f}")
     failed = 0
     for spec in topology.ALL_FUNCTIONS:
         module = "functions." + spec.handler.split(".")[0]

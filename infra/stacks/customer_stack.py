@@ -23,8 +23,14 @@ from infra.constants import (
 )
 from infra.nag import acknowledge
 
-READ_ACTIONS = ("ec2:Describe*", "eks:List*", "eks:Describe*", "autoscaling:Describe*",
-                "pricing:GetProducts", "cloudwatch:GetMetricData")
+#: Exactly the reads SpotHive's code makes in a customer account (discovery, the permission probe, the
+#: live switch, hibernation): no ``Describe*`` wildcard, which would also read instance user data.
+READ_ACTIONS = (
+    "ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeSpotInstanceRequests",
+    "ec2:DescribeSpotPriceHistory",
+    "eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup",
+    "autoscaling:DescribeAutoScalingGroups",
+)
 INSTANCE_ACTIONS = ("ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances")
 #: The live switch snapshots the stopped instance's root volume (``adapters/aws/ec2_switch.py``).
 SNAPSHOT_ACTIONS = ("ec2:CreateSnapshot",)
@@ -116,8 +122,9 @@ class CustomerStack(Stack):
     def _acknowledge(self) -> None:
         acknowledge(self.role, "AwsSolutions-IAM5", *(f"Action::{a}" for a in READ_ACTIONS if "*" in a),
                     "Resource::*",
-                    reason="Inventory reads: Describe/List, GetProducts and GetMetricData support no "
-                    "resource-level permissions; they are read-only.")
+                    reason="Inventory reads, listed one by one: the EC2 and Auto Scaling Describe APIs "
+                    "support no resource-level permissions and the EKS reads must reach clusters not yet "
+                    "known; all are read-only.")
         partition, account = "<AWS::Partition>", "<AWS::AccountId>"
         launch = [f"Resource::arn:{partition}:ec2:*:{account}:{kind}/*" for kind in (
             "instance", "network-interface", "volume", "key-pair", "launch-template", "security-group",

@@ -22,8 +22,9 @@ from spothive.domain.decisions import Action, RiskView, SpotReplacement, resolve
 from spothive.domain.errors import NotFound, ServiceUnavailable, SpotHiveError
 from spothive.domain.jobs import Job, JobStatus
 from spothive.domain.packing.milp import MilpSolver
-from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
+from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
+from spothive.domain.plan_policy import packing_policy
 from spothive.domain.spend import price_nodes, spot_moves, total
 from spothive.ports.agents import AgentActions, Heartbeats
 from spothive.ports.clock import Clock
@@ -35,6 +36,7 @@ from spothive.ports.safety import SafeModeFlag
 from spothive.services.hive_mind import HiveMind
 from spothive.services.optimization_risk import score_pools
 from spothive.services.plan_codec import empty_plan, plan_from_dict
+from spothive.services.plan_inputs import ClusterPolicies
 
 LOG = logging.getLogger(__name__)
 
@@ -94,7 +96,9 @@ class OptimizationSteps:
         *,
         global_safe_mode: bool = False,
         solver: MilpSolver | None = None,
+        policies: ClusterPolicies | None = None,
     ) -> None:
+        self._policies = policies
         self._jobs = jobs
         self._inventory = inventory
         self._catalogs = catalogs
@@ -123,10 +127,12 @@ class OptimizationSteps:
         catalog = self._catalogs.catalog()
         snapshot = self._snapshots.latest(ids.org_id, ids.cluster_id)
         if snapshot is not None:
-            raw_policy = snapshot.get("policy")
-            plan = plan_consolidation(snapshot_from_dict(snapshot), catalog,
-                                      policy_from_dict(raw_policy if isinstance(raw_policy, dict) else None),
-                                      solver=self._solver)
+            if self._policies is not None:
+                policy = self._policies.for_cluster(ids.org_id, ids.cluster_id, snapshot)
+            else:
+                raw_policy = snapshot.get("policy")
+                policy = packing_policy(None, None, raw_policy if isinstance(raw_policy, dict) else None)
+            plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
             detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": []}
             before, after = plan.cost_before_per_hour, plan.cost_after_per_hour
             targets = sorted({str(a.get("node")) for a in plan.actions})

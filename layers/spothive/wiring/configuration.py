@@ -7,6 +7,7 @@ from spothive.adapters.dynamo.hibernation_repo import DynamoHibernationRepo
 from spothive.adapters.dynamo.policies_repo import DynamoPolicyRepo
 from spothive.adapters.dynamo.templates_repo import DynamoTemplateRepo
 from spothive.services.hibernation import HibernationService, HibernationWorker
+from spothive.services.plan_inputs import ClusterPolicies
 from spothive.services.policies import PolicyService
 from spothive.services.templates import TemplateService
 from spothive.wiring import accounts, inventory, kernel
@@ -26,10 +27,22 @@ def templates() -> TemplateService:
 
 
 @component
+def policy_repo() -> DynamoPolicyRepo:
+    """Per-cluster policy documents."""
+    return DynamoPolicyRepo(kernel.ledger())
+
+
+@component
 def policies() -> PolicyService:
     """Versioned per-cluster policies, with change events in Redis."""
-    return PolicyService(DynamoPolicyRepo(kernel.ledger()), template_repo(), inventory.repo(),
+    return PolicyService(policy_repo(), template_repo(), inventory.repo(),
                          RedisPolicyEventPublisher(kernel.cache()), kernel.clock())
+
+
+@component
+def cluster_policies() -> ClusterPolicies:
+    """The stored policy and bound template every plan of a cluster obeys."""
+    return ClusterPolicies(policy_repo(), template_repo())
 
 
 @component

@@ -11,14 +11,15 @@ from spothive.services.metrics import MetricsService
 from spothive.services.optimization import OptimizationSteps
 from spothive.services.optimization_jobs import OptimizationJobs
 from spothive.settings import WorkflowSettings
-from spothive.wiring import agents, inventory, kernel, pricing, risk
+from spothive.wiring import agents, configuration, inventory, kernel, pricing, risk
 from spothive.wiring.registry import component
 
 
 @component
 def metrics() -> MetricsService:
     """KPIs and the savings projection."""
-    return MetricsService(inventory.repo(), pricing.catalogs(), inventory.snapshots(), solver=HighsSolver())
+    return MetricsService(inventory.repo(), pricing.catalogs(), inventory.snapshots(), solver=HighsSolver(),
+                          policies=configuration.cluster_policies())
 
 
 @component
@@ -46,5 +47,5 @@ def steps() -> OptimizationSteps:
     return OptimizationSteps(
         jobs(), inventory.repo(), pricing.catalogs(), inventory.snapshots(), risk.LazyRiskModel(risk.risk_model),
         risk.hive_mind(), agents.heartbeats(), agent_actions(), kernel.safe_mode(), kernel.clock(),
-        global_safe_mode=kernel.global_safe_mode(), solver=HighsSolver(),
+        global_safe_mode=kernel.global_safe_mode(), solver=HighsSolver(), policies=configuration.cluster_policies(),
     )

@@ -37,7 +37,12 @@ def node_object(name: str, instance_type: str, capacity_type: str, zone: str, al
                  **({"taints": list(taints)} if taints else {})},
         "status": {"allocatable": dict(allocatable), "capacity": dict(allocatable),
                    "conditions": [node_ready_condition(ready, created)],
-                   "nodeInfo": {"architecture": arch, "operatingSystem": "linux", "kubeletVersion": "v1.31.0-eks"}},
+                   "nodeInfo": {"architecture": arch, "operatingSystem": "linux", "kubeletVersion": "v1.31.0-eks",
+                                "kubeProxyVersion": "v1.31.0-eks", "bootID": uid("boot", name),
+                                "machineID": uid("machine", name).replace("-", ""),
+                                "systemUUID": uid("system", name), "kernelVersion": "6.1.115-126.197.amzn2023.x86_64",
+                                "osImage": "Amazon Linux 2023.6.20241121",
+                                "containerRuntimeVersion": "containerd://1.7.23"}},
     }
 
 

@@ -61,6 +61,9 @@ def node_record(node: Obj) -> Obj:
         "unschedulable": bool(spec.get("unschedulable")),
         "created_at": meta.get("creationTimestamp"),
     }
+    ours = {k: v for k, v in (meta.get("annotations") or {}).items() if k.startswith("spothive.io/")}
+    if ours:
+        record["annotations"] = ours
     if spec.get("providerID"):
         record["provider_id"] = spec["providerID"]
     return record

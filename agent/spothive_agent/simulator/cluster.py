@@ -7,6 +7,7 @@ a boot delay; the clock is injected and nothing moves until ``tick``."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Iterator
@@ -56,8 +57,22 @@ class SimCluster:
         self.usage: dict[str, tuple[int, int]] = {}
         self.evictions: list[str] = []
         self._lock = self.store.lock
+        self._batching = False
 
     # ---- seeding -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Seed many objects at once: scheduling and PDB status wait until the block ends."""
+        with self._lock:
+            self._batching = True
+            try:
+                yield
+            finally:
+                self._batching = False
+                for namespace in {p["metadata"]["namespace"] for p in self.store.objects["pdbs"].values()}:
+                    self._after_pod_change(namespace)
+                self._schedule()
+
     def add_node(self, spec: NodeSpec | dict[str, Any], ready: bool = True) -> str:
         """Add a node (Ready now unless ``ready`` is False: then after the boot delay)."""
         s = spec if isinstance(spec, NodeSpec) else NodeSpec(**spec)
@@ -177,6 +192,8 @@ class SimCluster:
         return sorted(zones)
 
     def _schedule(self) -> None:
+        if self._batching:
+            return
         pending = [p for p in self.store.objects["pods"].values()
                    if not p["spec"].get("nodeName") and not is_finished(p)]
         if not pending:
@@ -214,6 +231,8 @@ class SimCluster:
                                        {"type": "Ready", "status": "True", "lastTransitionTime": rfc3339(now)}]
 
     def _after_pod_change(self, namespace: str) -> None:
+        if self._batching:
+            return
         pods = self._pods_in(namespace)
         for key, pdb in list(self.store.objects["pdbs"].items()):
             if pdb["metadata"]["namespace"] == namespace:

@@ -6,6 +6,7 @@ the action long-poll and a worker pool, and calls ``step()`` every second."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -190,6 +191,7 @@ class Agent:
         if fingerprint == self._snapshot_digest and not stale:
             self._snapshot_version = version
             return
+        self.metrics.snapshot_bytes.set(len(json.dumps(snapshot, separators=(",", ":"))))
         if self._hub("snapshot", lambda: self.hub.put_snapshot(snapshot)):
             self._snapshot_version, self._snapshot_digest, self._snapshot_at = version, fingerprint, now
             self.metrics.last_snapshot.set(now.timestamp())

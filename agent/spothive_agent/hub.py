@@ -135,6 +135,7 @@ class HubClient:
 
     def get_actions(self, wait_s: int) -> list[Obj]:
         """``GET /api/agent/actions?wait=N``: the actions pending for this cluster (long-poll up to N s)."""
+        wait_s = max(0, min(int(wait_s), 30))  # the contract's range
         reply = self._request("GET", "/api/agent/actions", params={"wait": wait_s}, timeout_s=wait_s + 15).json()
         actions: list[Obj] = reply.get("actions") or []
         return actions

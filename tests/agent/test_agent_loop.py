@@ -38,6 +38,7 @@ def test_first_step_sends_a_heartbeat_and_a_snapshot_the_hub_schema_accepts(clus
     assert hub.heartbeats[0]["leader"] is True and hub.heartbeats[0]["mode"] == "active"
     snap = hub.snapshots[0]
     jsonschema.validate(snap, json.loads(HUB_SCHEMA.read_text()))
+    jsonschema.validate(snap, load_schema("snapshot-v2"))
     assert snap["schema_version"] == 2 and snap["cluster"] == "c-123" and snap["region"] == "us-east-1"
     train = next(p for p in snap["pods"] if p["owner"] == "train")
     assert train["node"] == "gpu-1" and train["gpu"] == 1 and train["extended"] == {"nvidia.com/gpu": 1}

@@ -117,7 +117,7 @@ def settle(agent: Agent, sim: SimCluster, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     target = int(sim.store.resource_version)
     while time.monotonic() < deadline:
-        seen = [int(agent.inventory.resource_versions[k] or 0) for k in ("pods", "nodes")]
+        seen = [int(agent.inventory.resource_versions[k] or 0) for k in ("pods", "nodes", "pdbs")]
         if max(seen) >= target:
             time.sleep(0.05)
             return

@@ -57,6 +57,7 @@ class SimCluster(SideApis):
         self.evictions: list[str] = []
         self._lock = self.store.lock
         self._batching = False
+        self._requests: dict[str, dict[str, int]] = {}
 
     # ---- seeding -------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -198,22 +199,30 @@ class SimCluster(SideApis):
         if not pending:
             return
         pods = list(self.store.objects["pods"].values())
-        node_rooms = rooms(list(self.store.objects["nodes"].values()), pods)
+        node_rooms = rooms(list(self.store.objects["nodes"].values()), pods, self._pod_requests)
         touched: set[str] = set()
         for pod in sorted(pending, key=lambda p: (-(p["spec"].get("priority") or 0), p["metadata"]["name"])):
-            target = pick_node(pod, node_rooms, pods, self._volume_zones(pod))
+            target = pick_node(pod, node_rooms, pods, self._volume_zones(pod), self._pod_requests(pod))
             if target is None:
                 continue
             pod["spec"]["nodeName"] = target
             self._mark_running(pod)
             room = node_rooms[target]
-            for name, amount in requests(pod).items():
+            for name, amount in self._pod_requests(pod).items():
                 room.used[name] = room.used.get(name, 0) + amount
             room.used["pods"] = room.used.get("pods", 0) + 1
             self.store.put("pods", pod_key(pod), pod)
             touched.add(pod["metadata"]["namespace"])
         for namespace in touched:
             self._after_pod_change(namespace)
+
+    def _pod_requests(self, pod: Obj) -> dict[str, int]:
+        """A pod's requests, parsed once per pod (container requests never change)."""
+        key = f"{pod_key(pod)}#{pod['metadata'].get('uid', '')}"
+        found = self._requests.get(key)
+        if found is None:
+            found = self._requests[key] = requests(pod)
+        return found
 
     def _mark_running(self, pod: Obj) -> None:
         now = self.clock.now()
@@ -243,6 +252,7 @@ class SimCluster(SideApis):
     def _delete_pod(self, key: str) -> None:
         pod = self.store.delete("pods", key)
         if pod is not None:
+            self._requests.pop(f"{key}#{pod['metadata'].get('uid', '')}", None)
             self._started_at.pop(key, None)
             self.workloads.pod_gone(pod)
             self._after_pod_change(pod["metadata"]["namespace"])

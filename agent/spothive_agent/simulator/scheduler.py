@@ -6,6 +6,7 @@ nodes that pass, the least allocated wins (kube-scheduler's default score), ties
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,7 @@ def node_ready(node: Obj) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
-def rooms(nodes: list[Obj], pods: list[Obj]) -> dict[str, NodeRoom]:
+def rooms(nodes: list[Obj], pods: list[Obj], req: Callable[[Obj], dict[str, int]] = requests) -> dict[str, NodeRoom]:
     """Every node's allocatable and requested resources (pods counted as one ``pods`` each)."""
     out = {
         n["metadata"]["name"]: NodeRoom(
@@ -58,13 +59,13 @@ def rooms(nodes: list[Obj], pods: list[Obj]) -> dict[str, NodeRoom]:
         room = out.get((pod.get("spec") or {}).get("nodeName") or "")
         if room is None or is_finished(pod):
             continue
-        for name, amount in requests(pod).items():
+        for name, amount in req(pod).items():
             room.used[name] = room.used.get(name, 0) + amount
         room.used["pods"] = room.used.get("pods", 0) + 1
     return out
 
 
-def why_not(pod: Obj, room: NodeRoom, volume_zones: list[str]) -> str | None:
+def why_not(pod: Obj, room: NodeRoom, volume_zones: list[str], want: dict[str, int] | None = None) -> str | None:
     """The first filter the node fails for the pod, or None when it fits (topology spread checked apart)."""
     node, spec = room.node, pod.get("spec") or {}
     if not node_ready(node):
@@ -81,8 +82,7 @@ def why_not(pod: Obj, room: NodeRoom, volume_zones: list[str]) -> str | None:
         return f"taint {taints[0].get('key')}"
     if volume_zones and room.labels.get("topology.kubernetes.io/zone") not in volume_zones:
         return "volume zone"
-    want = requests(pod)
-    want["pods"] = 1
+    want = {**(want if want is not None else requests(pod)), "pods": 1}
     for name, amount in want.items():
         if amount and room.used.get(name, 0) + amount > room.allocatable.get(name, 0):
             return f"insufficient {name}"
@@ -112,9 +112,11 @@ def spread_ok(pod: Obj, room: NodeRoom, candidates: list[NodeRoom], pods: list[O
     return True
 
 
-def pick_node(pod: Obj, node_rooms: dict[str, NodeRoom], pods: list[Obj], volume_zones: list[str]) -> str | None:
+def pick_node(pod: Obj, node_rooms: dict[str, NodeRoom], pods: list[Obj], volume_zones: list[str],
+              want: dict[str, int] | None = None) -> str | None:
     """The node the scheduler binds the pod to, or None when none fits (it stays Pending)."""
-    fitting = [r for r in node_rooms.values() if why_not(pod, r, volume_zones) is None]
+    want = want if want is not None else requests(pod)
+    fitting = [r for r in node_rooms.values() if why_not(pod, r, volume_zones, want) is None]
     if not fitting:
         return None
     spec = pod.get("spec") or {}

@@ -136,3 +136,24 @@ def test_a_wrong_token_is_refused_and_the_agent_says_so(simulator, hub_server):
         proc.terminate()
         out, _ = proc.communicate(timeout=15)
     assert "hub heartbeat failed: hub 401: unknown agent token" in out
+
+
+def test_start_local_cluster_runs_the_agent_against_the_simulator(tmp_path, hub_server):
+    from spothive_agent.simulator import nodes_from_ec2_instances
+    from spothive_agent.simulator.local import start_local_cluster
+
+    hub, hub_url = hub_server
+    catalog = {"m5.large": {"alloc_cpu_cores": 1.93, "alloc_memory_mib": 7220, "alloc_pods": 29}}
+    instances = [{"InstanceId": f"i-{i}", "InstanceType": "m5.large", "PrivateDnsName": f"ip-10-0-0-{i}.ec2.internal",
+                  "Placement": {"AvailabilityZone": f"us-east-1{'ab'[i % 2]}"}, "State": {"Name": "running"},
+                  "Tags": [{"Key": "eks:cluster-name", "Value": "demo"}]} for i in range(3)]
+    local = start_local_cluster(nodes_from_ec2_instances(instances, catalog, cluster="demo"), hub_url=hub_url,
+                                cluster_id=hub.cluster_id, token=hub.token, state_dir=tmp_path,
+                                agent_args=("--heartbeat-interval", "1", "--usage-interval", "2"))
+    try:
+        assert wait_for(lambda: hub.heartbeats and hub.snapshots and hub.usage)
+        assert sorted(n["name"] for n in hub.snapshots[-1]["nodes"]) == [f"ip-10-0-0-{i}.ec2.internal" for i in range(3)]
+        assert httpx.get(f"{local.metrics_url}/healthz", timeout=5).json()["leader"] is True
+    finally:
+        local.stop()
+    assert local.agent.returncode == 0

@@ -31,6 +31,7 @@ from spothive_agent.usage import from_metrics_server, from_prometheus
 
 Obj = dict[str, Any]
 log = logging.getLogger("spothive_agent")
+REQUIRED_KINDS = ("nodes", "pods", "pdbs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +175,8 @@ class Agent:
                 "synced": sorted(self.inventory.synced), "results_pending": len(self.outbox)}
 
     def _maybe_snapshot(self) -> None:
-        if not all(k in self.inventory.synced for k in KINDS):
-            return
+        if not all(k in self.inventory.synced for k in REQUIRED_KINDS):
+            return  # PersistentVolumes and Events are optional: a snapshot without them is still right
         now = self.clock.now()
         since = (now - self._snapshot_at).total_seconds() if self._snapshot_at else None
         changed = self.inventory.version != self._snapshot_version

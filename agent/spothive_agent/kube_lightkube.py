@@ -27,6 +27,7 @@ CUSTOM = {("karpenter.sh/v1", "NodePool"): NodePool, ("karpenter.k8s.aws/v1", "E
 RESOURCES: dict[str, Any] = {"nodes": Node, "pods": Pod, "pdbs": PodDisruptionBudget, "pvs": PersistentVolume,
                              "events": Event}
 NAMESPACED = {"pods", "pdbs", "events"}
+FIELDS = {"events": {"involvedObject.kind": "Node"}}  # only Node events carry spot signals
 _BUDGET = re.compile(r"disruption budget (\S+)")
 
 
@@ -86,7 +87,9 @@ class LightkubePort:
 
     def list(self, kind: Kind) -> Listing:
         """All objects of a kind in every namespace."""
-        extra = {"namespace": "*"} if kind in NAMESPACED else {}
+        extra: dict[str, Any] = {"namespace": "*"} if kind in NAMESPACED else {}
+        if kind in FIELDS:
+            extra["fields"] = FIELDS[kind]
 
         def run() -> Listing:
             found = self._client.list(RESOURCES[kind], **extra)
@@ -99,7 +102,9 @@ class LightkubePort:
 
     def watch(self, kind: Kind, resource_version: str, timeout_s: float) -> Iterator[tuple[str, Obj]]:
         """Watch from ``resource_version``; lightkube re-opens the watch itself, so this ends only on error."""
-        extra = {"namespace": "*"} if kind in NAMESPACED else {}
+        extra: dict[str, Any] = {"namespace": "*"} if kind in NAMESPACED else {}
+        if kind in FIELDS:
+            extra["fields"] = FIELDS[kind]
         stream = self._client.watch(RESOURCES[kind], resource_version=resource_version,
                                     server_timeout=max(1, int(timeout_s)), **extra)
         try:

@@ -131,3 +131,10 @@ def test_node_merge_patch_and_missing_metrics_server(httpserver, port):
     assert request.headers["Content-Type"] == "application/merge-patch+json"
     assert json.loads(request.get_data()) == {"spec": {"unschedulable": True}}
     assert port.pod_metrics() == []
+
+
+def test_events_are_listed_for_nodes_only(httpserver, port):
+    httpserver.expect_request("/api/v1/events", query_string={"fieldSelector": "involvedObject.kind=Node"}
+                              ).respond_with_json({"kind": "EventList", "apiVersion": "v1",
+                                                   "metadata": {"resourceVersion": "77"}, "items": []})
+    assert port.list("events").items == []

@@ -313,3 +313,19 @@ def test_spot_signals_and_usage_reach_the_hub(cluster, hub, agent, clock):
     assert kinds == {("node-b", "spot_interruption")}
     signal = next(iter(hub.signals.values()))
     assert signal["instance_type"] == "m5.large" and signal["zone"] == "us-east-1b"
+
+
+def test_a_drain_running_when_the_hub_stays_down_is_aborted_and_its_cordon_undone(cluster, hub, agent):
+    # Given a drain blocked by a PDB with a long deadline, and a hub that cannot be reached
+    web_cluster(cluster, replicas=2, min_available=2)
+    agent.step()
+    hub.down = True
+    # When the drain keeps retrying past the hub-down grace
+    result = agent.executor.execute({"id": "a-9", "type": "drain",
+                                     "params": {"node": "node-a", "deadline_s": 3600, "retry_s": 30}})
+    # Then it stops, says why, and gives the node back to the scheduler
+    assert result["status"] == "aborted"
+    assert result["reason"].startswith("drain stopped: the hub has been unreachable for")
+    assert result["reason"].endswith("2 pod(s) left running on node-a; node uncordoned")
+    assert "unschedulable" not in cluster.get_node("node-a")["spec"]
+    assert cluster.evictions == []

@@ -29,6 +29,7 @@ class FakeHub:
     calls: list[str] = field(default_factory=list)
     gzip_bodies: int = 0
     reply_extra: Obj = field(default_factory=dict)
+    accept_gzip: bool = True
 
     def queue(self, action_id: str, kind: str, **params: Any) -> Obj:
         action = {"id": action_id, "type": kind, "params": params, "created_at": "2026-01-01T00:00:00Z"}
@@ -42,6 +43,8 @@ class FakeHub:
         if headers.get("x-spothive-cluster") not in (None, self.cluster_id):
             return 403, {"detail": "token belongs to another cluster"}
         if headers.get("content-encoding") == "gzip":
+            if not self.accept_gzip:
+                return 422, {"detail": "JSON decode error", "field": "body"}
             self.gzip_bodies += 1
             body = gzip.decompress(body)
         doc = json.loads(body) if body else {}

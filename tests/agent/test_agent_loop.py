@@ -329,3 +329,16 @@ def test_a_drain_running_when_the_hub_stays_down_is_aborted_and_its_cordon_undon
     assert result["reason"].endswith("2 pod(s) left running on node-a; node uncordoned")
     assert "unschedulable" not in cluster.get_node("node-a")["spec"]
     assert cluster.evictions == []
+
+
+def test_large_bodies_go_gzip_and_fall_back_to_plain_json_for_a_hub_without_gzip(cluster, hub, clock):
+    web_cluster(cluster, replicas=10, cpu="50m")
+    agent = make_agent(cluster, hub, clock)
+    agent.step()
+    assert hub.gzip_bodies == 1 and len(hub.snapshots) == 1  # the snapshot; the small usage body goes plain
+    plain = type(hub)(accept_gzip=False)
+    agent = make_agent(cluster, plain, clock, identity="agent-0")
+    clock.advance(30)
+    agent.step()
+    assert len(plain.snapshots) == 1 and plain.gzip_bodies == 0
+    assert agent.hub.gzip_bodies is False

@@ -92,8 +92,11 @@ def why_not(pod: Obj, room: NodeRoom, volume_zones: list[str], want: dict[str, i
 def spread_ok(pod: Obj, room: NodeRoom, candidates: list[NodeRoom], pods: list[Obj]) -> bool:
     """Every DoNotSchedule topology spread constraint allows placing the pod on this node."""
     spec, namespace = pod.get("spec") or {}, pod["metadata"].get("namespace")
+    constraints = spec.get("topologySpreadConstraints") or []
+    if not constraints:
+        return True
     node_labels = {r.name: r.labels for r in candidates}
-    for constraint in spec.get("topologySpreadConstraints") or []:
+    for constraint in constraints:
         if constraint.get("whenUnsatisfiable", "DoNotSchedule") != "DoNotSchedule":
             continue
         key, selector = constraint.get("topologyKey", ""), constraint.get("labelSelector")
@@ -120,6 +123,8 @@ def pick_node(pod: Obj, node_rooms: dict[str, NodeRoom], pods: list[Obj], volume
     if not fitting:
         return None
     spec = pod.get("spec") or {}
+    if not spec.get("topologySpreadConstraints"):
+        return min(fitting, key=lambda r: (_allocated(r), r.name)).name
     eligible = [r for r in node_rooms.values()
                 if all(r.labels.get(k) == v for k, v in (spec.get("nodeSelector") or {}).items())
                 and node_selector_terms_match(required_terms(spec), r.labels, r.name)]
@@ -127,8 +132,10 @@ def pick_node(pod: Obj, node_rooms: dict[str, NodeRoom], pods: list[Obj], volume
     if not fitting:
         return None
 
-    def allocated(r: NodeRoom) -> float:
-        shares = [r.used.get(k, 0) / r.allocatable[k] for k in ("cpu", "memory") if r.allocatable.get(k)]
-        return max(shares) if shares else 0.0
+    return min(fitting, key=lambda r: (_allocated(r), r.name)).name
 
-    return min(fitting, key=lambda r: (allocated(r), r.name)).name
+
+def _allocated(r: NodeRoom) -> float:
+    """The larger of the node's CPU and memory shares already requested."""
+    shares = [r.used.get(k, 0) / r.allocatable[k] for k in ("cpu", "memory") if r.allocatable.get(k)]
+    return max(shares) if shares else 0.0

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import helm_python as helm
 import kubernetes_validate
 import pytest
 import yaml
-
-helm = pytest.importorskip("helm_python", reason="helm-python-sdk (dev extra) renders the chart")
 
 CHART = Path(__file__).resolve().parents[2] / "agent" / "chart"
 BASE = {"cluster": {"id": "c-123", "name": "prod"}, "api": {"url": "https://api.spothive.io", "token": "sh_agent_x"}}

@@ -30,7 +30,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(condition, timeout=30.0):
+def wait_for(condition, timeout=90.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -106,7 +106,7 @@ def test_two_agent_processes_one_leader_heartbeat_snapshot_usage_and_an_action(s
         agents[int(leader[-1])].terminate()
         agents[int(leader[-1])].wait(timeout=15)
         other = f"agent-{1 - int(leader[-1])}"
-        assert wait_for(lambda: hub.heartbeats[-1]["identity"] == other, timeout=20)
+        assert wait_for(lambda: hub.heartbeats[-1]["identity"] == other, timeout=60)
     finally:
         for proc in agents:
             if proc.poll() is None:

@@ -71,7 +71,7 @@ class Agent:
                                      config.lease_duration_s)
         self.threaded = False
         self.executor = Executor(port, self.inventory, clock, self.metrics, identity=config.identity,
-                                 dry_run=self.dry_run, safe_mode=self.safe_mode_reason, refresh=self._refresh,
+                                 dry_run=self.dry_run, safe_mode=self.stop_reason, refresh=self._refresh,
                                  karpenter_enabled=config.karpenter)
         started = clock.now()
         self.last_hub_ok: datetime = started
@@ -99,6 +99,13 @@ class Agent:
         if down > self.config.hub_down_grace_s:
             return f"the hub has been unreachable for {int(down)} s (grace {int(self.config.hub_down_grace_s)} s)"
         return None
+
+    def stop_reason(self) -> str | None:
+        """Why a disruptive step must not go ahead now: safe mode, or this replica no longer holds the Lease."""
+        reason = self.safe_mode_reason()
+        if reason is None and not self.elector.is_leader:
+            reason = "this replica no longer holds the Lease"
+        return reason
 
     def status(self) -> tuple[bool, Obj]:
         """``/healthz``: healthy while the loop ran within the last minute; the body says what the agent is doing."""

@@ -158,9 +158,12 @@ class Inventory:
             nodes = sorted(self.records["nodes"].values(), key=lambda n: n["name"])
             pods = sorted(self.records["pods"].values(), key=lambda p: (p["namespace"], p["name"]))
             claims = {pv["claim"]: pv["zones"] for pv in self.records["pvs"].values()}
+            by_namespace: dict[str, list[Obj]] = {}
+            for pod in pods:
+                by_namespace.setdefault(pod["namespace"], []).append(pod)
             pdbs = []
             for pdb in sorted(self.records["pdbs"].values(), key=lambda p: (p["namespace"], p["name"])):
-                owners = sorted({p["owner"] for p in pods if p["namespace"] == pdb["namespace"] and p.get("owner")
+                owners = sorted({p["owner"] for p in by_namespace.get(pdb["namespace"], []) if p.get("owner")
                                  and label_selector_matches(pdb["selector"], p.get("labels") or {})})
                 pdbs.append({**pdb, "selector_owner": owners[0] if owners else pdb["name"],
                              **({"selector_owners": owners} if len(owners) > 1 else {})})

@@ -32,6 +32,7 @@ from spothive_agent.usage import from_metrics_server, from_prometheus
 Obj = dict[str, Any]
 log = logging.getLogger("spothive_agent")
 REQUIRED_KINDS = ("nodes", "pods", "pdbs")
+LARGE_SNAPSHOT_BYTES = 1_000_000  # above this, changes are batched to one snapshot per snapshot interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class Agent:
         self._snapshot_version = -1
         self._snapshot_digest = ""
         self._snapshot_at: datetime | None = None
+        self._snapshot_size = 0
         self._lock = threading.Lock()
         self._watch_stop: threading.Event | None = None
         self.metrics.dry_run.set(1 if config.dry_run else 0)
@@ -188,7 +190,10 @@ class Agent:
         since = (now - self._snapshot_at).total_seconds() if self._snapshot_at else None
         changed = self.inventory.version != self._snapshot_version
         periodic = self._due_now("snapshot", self.config.snapshot_s)
-        on_change = changed and (since is None or since >= self.config.snapshot_min_s)
+        min_s = self.config.snapshot_min_s
+        if self._snapshot_size > LARGE_SNAPSHOT_BYTES:
+            min_s = max(min_s, self.config.snapshot_s)  # a big cluster changes all the time: once a minute is enough
+        on_change = changed and (since is None or since >= min_s)
         stale = since is None or since >= self.config.snapshot_max_age_s
         if not (on_change or (periodic and changed) or stale):
             return
@@ -199,7 +204,8 @@ class Agent:
         if fingerprint == self._snapshot_digest and not stale:
             self._snapshot_version = version
             return
-        self.metrics.snapshot_bytes.set(len(json.dumps(snapshot, separators=(",", ":"))))
+        self._snapshot_size = len(json.dumps(snapshot, separators=(",", ":")))
+        self.metrics.snapshot_bytes.set(self._snapshot_size)
         if self._hub("snapshot", lambda: self.hub.put_snapshot(snapshot)):
             self._snapshot_version, self._snapshot_digest, self._snapshot_at = version, fingerprint, now
             self.metrics.last_snapshot.set(now.timestamp())

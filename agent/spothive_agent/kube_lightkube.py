@@ -28,6 +28,7 @@ RESOURCES: dict[str, Any] = {"nodes": Node, "pods": Pod, "pdbs": PodDisruptionBu
                              "events": Event}
 NAMESPACED = {"pods", "pdbs", "events"}
 FIELDS = {"events": {"involvedObject.kind": "Node"}}  # only Node events carry spot signals
+LIST_CHUNK = 500  # paginated lists: a bounded response per request for the API server and for the agent
 _BUDGET = re.compile(r"disruption budget (\S+)")
 
 
@@ -92,7 +93,7 @@ class LightkubePort:
             extra["fields"] = FIELDS[kind]
 
         def run() -> Listing:
-            found = self._client.list(RESOURCES[kind], **extra)
+            found = self._client.list(RESOURCES[kind], chunk_size=LIST_CHUNK, **extra)
             items = [o.to_dict() for o in found]
             rv = found.resourceVersion if items or getattr(found, "_resourceVersion", None) else ""
             return Listing(items, rv)

@@ -134,7 +134,7 @@ def test_node_merge_patch_and_missing_metrics_server(httpserver, port):
 
 
 def test_events_are_listed_for_nodes_only(httpserver, port):
-    httpserver.expect_request("/api/v1/events", query_string={"fieldSelector": "involvedObject.kind=Node"}
+    httpserver.expect_request("/api/v1/events", query_string={"fieldSelector": "involvedObject.kind=Node", "limit": "500"}
                               ).respond_with_json({"kind": "EventList", "apiVersion": "v1",
                                                    "metadata": {"resourceVersion": "77"}, "items": []})
     assert port.list("events").items == []

@@ -138,3 +138,18 @@ def test_events_are_listed_for_nodes_only(httpserver, port):
                               ).respond_with_json({"kind": "EventList", "apiVersion": "v1",
                                                    "metadata": {"resourceVersion": "77"}, "items": []})
     assert port.list("events").items == []
+
+
+def test_lists_follow_the_continue_token_of_paginated_responses(httpserver, port):
+    page = fixture("nodes_list.json")
+    first = {**page, "metadata": {"resourceVersion": "48213377", "continue": "eyJ2IjoibWV0YSJ9"}}
+    second_node = json.loads(json.dumps(page["items"][0]))
+    second_node["metadata"]["name"] = "ip-192-168-77-1.ec2.internal"
+    second = {**page, "items": [second_node]}
+    httpserver.expect_request("/api/v1/nodes", query_string={"limit": "500"}).respond_with_json(first)
+    httpserver.expect_request("/api/v1/nodes", query_string={"limit": "500", "continue": "eyJ2IjoibWV0YSJ9"}
+                              ).respond_with_json(second)
+    listing = port.list("nodes")
+    assert [n["metadata"]["name"] for n in listing.items] == ["ip-192-168-12-34.ec2.internal",
+                                                              "ip-192-168-77-1.ec2.internal"]
+    assert listing.resource_version == "48213377"

@@ -226,6 +226,10 @@ class Agent:
             self._hub("usage", lambda: self.hub.post_usage(body))
 
     def _flush(self) -> None:
+        with self._lock:  # the loop and the action workers both flush; one at a time keeps each result once
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
         if self.signals:
             batch = list(self.signals)
             if self._hub("signals", lambda: self.hub.post_signals(batch)):

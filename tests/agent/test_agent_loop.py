@@ -342,3 +342,22 @@ def test_large_bodies_go_gzip_and_fall_back_to_plain_json_for_a_hub_without_gzip
     agent.step()
     assert len(plain.snapshots) == 1 and plain.gzip_bodies == 0
     assert agent.hub.gzip_bodies is False
+
+
+def test_every_body_the_agent_sends_matches_its_published_schema(cluster, hub, agent, clock):
+    web_cluster(cluster, replicas=2)
+    agent.step()
+    cluster.signal_spot_interruption("node-b", "rebalance-recommendation")
+    hub.queue("s-1", "cordon", node="node-a")
+    clock.advance(31)
+    agent.step()
+    for body in hub.heartbeats:
+        jsonschema.validate(body, load_schema("heartbeat"))
+    for body in hub.usage:
+        jsonschema.validate(body, load_schema("usage"))
+    jsonschema.validate({"cluster_id": hub.cluster_id, "signals": list(hub.signals.values())}, load_schema("signals"))
+    for result in hub.results.values():
+        jsonschema.validate(result, load_schema("result"))
+    assert len(hub.heartbeats) == 2 and hub.heartbeats[1]["snapshot_digest"]
+    assert [s["kind"] for s in hub.signals.values()] == ["rebalance_recommendation"]
+    assert hub.results["s-1"]["status"] == "done"

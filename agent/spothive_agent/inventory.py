@@ -92,14 +92,16 @@ class Inventory:
         for kind in KINDS:
             self.follow_once(kind, timeout_s)
 
-    def follow_once(self, kind: Kind, timeout_s: float) -> None:
-        """List if needed, then consume one watch of ``kind``."""
+    def follow_once(self, kind: Kind, timeout_s: float, stop: threading.Event | None = None) -> None:
+        """List if needed, then consume one watch of ``kind`` (until it ends or ``stop`` is set)."""
         rv = self.resource_versions[kind]
         if rv is None:
             self.relist(kind)
             return
         try:
             for event_type, obj in self._port.watch(kind, rv, timeout_s):
+                if stop is not None and stop.is_set():
+                    return
                 self.apply(kind, event_type, obj)
         except Gone:
             log.info("watch of %s expired (410); listing again", kind)
@@ -110,7 +112,7 @@ class Inventory:
         backoff = 1.0
         while not stop.is_set():
             try:
-                self.follow_once(kind, timeout_s)
+                self.follow_once(kind, timeout_s, stop)
                 backoff = 1.0
             except KubeError as exc:
                 log.warning("watch of %s failed (%s); retrying in %.0fs", kind, exc, backoff)

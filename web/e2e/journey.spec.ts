@@ -104,6 +104,9 @@ test("the cluster registry: heartbeat, Helm command, Optimize Now preview", asyn
   await expect(page.getByTestId("helm-command")).toContainText("helm");
   await page.getByRole("button", { name: "Optimize now" }).click();
   await expect(page.getByText(/Job .* \(preview, dry run\)/)).toBeVisible();
+  // the dry run decides without an agent: every action with its reason, the blocked ones with why
+  await expect(page.locator(".job .pill")).toHaveText("succeeded", { timeout: 90000 });
+  await expect(page.getByText(/\d+ action\(s\) SpotHive would take/)).toBeVisible();
   await shot("06-clusters");
 });
 

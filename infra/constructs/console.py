@@ -99,7 +99,7 @@ class Console(Construct):
                            "a custom domain and ACM certificate are attached.")
         self.runtime_config = {"apiUrl": api_url, "region": Aws.REGION, "userPoolId": auth.user_pool.user_pool_id,
                                "userPoolClientId": auth.client.user_pool_client_id}
-        sources = [s3deploy.Source.asset(str(dist))] if (dist / "index.html").is_file() else [
+        sources = [s3deploy.Source.asset(str(dist), exclude=["config.json"])] if (dist / "index.html").is_file() else [
             s3deploy.Source.data("index.html", NOT_BUILT)]
         sources.append(s3deploy.Source.json_data("config.json", self.runtime_config))
         self.deployment = s3deploy.BucketDeployment(

@@ -220,3 +220,10 @@ test("the admin screens for a super admin", async () => {
   await expect(page.getByRole("heading", { name: "Registry" })).toBeVisible();
   await shot("16-lab");
 });
+
+test("the API docs render from local assets", async () => {
+  await page.goto("/api/docs");
+  await expect(page.getByRole("heading", { name: /SpotHive API/ })).toBeVisible();
+  await expect(page.getByText("/api/auth/signup").first()).toBeVisible();
+  await shot("17-api-docs");
+});

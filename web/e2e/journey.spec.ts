@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -26,8 +27,15 @@ test.describe.configure({ mode: "serial" });
 let page: Page;
 let clusterId = "";
 
-async function shot(name: string) {
+/** Screenshot the screen, and check it against WCAG 2 A/AA with axe (labels, contrast, roles, keyboard). */
+async function shot(name: string, a11y = true) {
   await page.screenshot({ path: resolve(SCREENS, `${name}.png`), fullPage: true });
+  if (!a11y) return;
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  const serious = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+  expect(serious, `accessibility of ${name}`).toEqual([]);
 }
 
 async function token(): Promise<string> {
@@ -42,11 +50,11 @@ async function apiCall(request: APIRequestContext, method: "GET" | "PUT" | "PATC
 }
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
+  page = await (await browser.newContext()).newPage();
 });
 
 test.afterAll(async () => {
-  await page.close();
+  await page.context().close();
 });
 
 test("sign up lands on onboarding (AuthGateway routes a pending account)", async () => {
@@ -225,5 +233,5 @@ test("the API docs render from local assets", async () => {
   await page.goto("/api/docs");
   await expect(page.getByRole("heading", { name: /SpotHive API/ })).toBeVisible();
   await expect(page.getByText("/api/auth/signup").first()).toBeVisible();
-  await shot("17-api-docs");
+  await shot("17-api-docs", false); // Swagger UI's own page
 });

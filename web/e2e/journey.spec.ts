@@ -101,6 +101,11 @@ test("the dashboard shows the demo cluster and its spend", async ({ request }) =
   clusterId = clusters.clusters[0].cluster_id;
   expect(clusters.clusters[0].nodes).toBe(20);
   await shot("05-dashboard");
+  // a small laptop: the layout reflows, nothing scrolls sideways
+  await page.setViewportSize({ width: 1024, height: 768 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+  await shot("05-dashboard-1024", false);
+  await page.setViewportSize({ width: 1366, height: 900 });
 });
 
 test("the cluster registry: heartbeat, Helm command, Optimize Now preview", async () => {

@@ -21,6 +21,7 @@ from infra.constructs.api import Api
 from infra.constructs.auth import Auth
 from infra.constructs.cache import Cache
 from infra.constructs.compute import Compute
+from infra.constructs.console import Console
 from infra.constructs.data import Data
 from infra.constructs.model import Model
 from infra.constructs.monitoring import Monitoring
@@ -123,6 +124,7 @@ class HubStack(Stack):
         self._grant(functions, data, auth, model, workflows)
         self._grant_buckets(functions, storage, model)
         SpotEventForwarding(self, "SpotEventForwarding")
+        self.console = Console(self, "Console", api_url=self.api.base_url, auth=auth, access_logs=model.access_logs)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "ModelBucket", value=model.artifacts.bucket_name)

@@ -28,8 +28,11 @@ def ensure_free(port: int, flag: str, host: str = "127.0.0.1") -> None:
 class ApiServer:
     """Bind first (so the port is known before provisioning), then serve an app until :meth:`stop`."""
 
-    def __init__(self, port: int = 8000, host: str = "127.0.0.1", access_log: bool = True) -> None:
+    def __init__(self, port: int = 8000, host: str = "127.0.0.1", access_log: bool = True,
+                 console: bool = True) -> None:
         self.host = host
+        #: Also serve the web console at ``/`` and the API docs from local assets (``spothive.local.console``).
+        self.console = console
         self.requested_port = port
         self.access_log = access_log
         self.port: int | None = None
@@ -64,7 +67,12 @@ class ApiServer:
 
         if self._socket is None:
             self.bind()
-        config = uvicorn.Config(app_factory(), log_level="info", access_log=self.access_log, lifespan="on")
+        app = app_factory()
+        if self.console:
+            from spothive.local.console import with_console
+
+            app = with_console(app)
+        config = uvicorn.Config(app, log_level="info", access_log=self.access_log, lifespan="on")
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [self._socket]},

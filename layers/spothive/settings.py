@@ -143,9 +143,11 @@ class AdvisorSettings(_Base):
 
 
 class AgentLinkSettings(_Base):
-    """The public API URL written into the agent's install command."""
+    """The public API URL and the agent chart written into the agent's install command."""
 
     api_base_url: str
+    #: The chart ``helm upgrade --install`` installs: the published OCI reference, or a chart path locally.
+    agent_chart: str = "oci://public.ecr.aws/spothive/charts/spothive-agent"
 
 
 class WorkflowSettings(_Base):

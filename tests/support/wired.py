@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spothive.wiring import accounts, audit, configuration, identity, inventory, kernel, lab, optimization, risk
+from spothive.wiring import accounts, agents, audit, configuration, identity, inventory, kernel, lab, optimization, risk
 
 _COMPONENTS: dict[str, Any] = {
     "clock": kernel.clock, "redis": kernel.cache, "ledger": kernel.ledger,
@@ -15,6 +15,7 @@ _COMPONENTS: dict[str, Any] = {
     "template_repo": configuration.template_repo, "hibernation_worker": configuration.hibernation_worker,
     "jobs": optimization.jobs, "optimization": optimization.steps,
     "live_switch": lab.live_switch, "model_lab": lab.model_lab,
+    "agent_actions": agents.actions, "agent_channel": agents.channel, "agent_usage": agents.usage,
     "risk_model": risk.risk_model, "hive_mind": risk.hive_mind, "advisor_ingest": risk.advisor_ingest,
 }
 

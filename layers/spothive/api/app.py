@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from fastapi import FastAPI
 
 from spothive.api.errors import install_error_handlers
+from spothive.api.gzip_body import GzipRequestMiddleware
 
 #: Route group (a Lambda function name in ``spothive.topology``) → router modules it serves.
 ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -34,6 +35,7 @@ def create_app(groups: Iterable[str] | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     install_error_handlers(app)
+    app.add_middleware(GzipRequestMiddleware)
     selected = list(ROUTE_GROUPS) if groups is None else list(groups)
     for group in selected:
         for module_name in ROUTE_GROUPS[group]:

@@ -16,3 +16,13 @@ def checked_snapshot(body: Any) -> dict[str, Any]:
         raise InvalidInput(f"{first.field}: {first.message}", field=first.field)
     document: dict[str, Any] = body
     return document
+
+
+def checked_body(body: Any, schema: str) -> dict[str, Any]:
+    """``body`` when it matches schema ``schema`` (``agent-usage``, ``agent-result``, …); ``InvalidInput`` otherwise."""
+    errors = validate(body, schema)
+    if errors:
+        first = errors[0]
+        raise InvalidInput(f"{first.field}: {first.message}", field=first.field)
+    document: dict[str, Any] = body
+    return document

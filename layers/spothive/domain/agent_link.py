@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 TOKEN_PREFIX = "sh_agent_"
 HEALTHY_WITHIN = timedelta(seconds=60)
 CHART = "oci://public.ecr.aws/spothive/charts/spothive-agent"
+#: The Secret (key ``token``) the install command creates and the chart mounts (``api.existingSecret``).
+AGENT_SECRET = "spothive-agent-token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,16 +34,33 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def helm_command(cluster_id: str, cluster_name: str, api_url: str, token: str) -> str:
-    """The command that installs the agent into the cluster, every value shell-quoted."""
-    parts = [
-        "helm", "upgrade", "--install", "spothive-agent", CHART,
-        "--namespace", "spothive-system", "--create-namespace",
+def helm_command(cluster_id: str, cluster_name: str, api_url: str, chart: str = CHART) -> str:
+    """The commands that install the agent: the token into a Secret, then the chart pointing at it.
+
+    The token is read from the terminal (``read -rs``) and piped into the Secret, so it is neither on a
+    command line, in the shell history, nor in the Helm release's values (``helm get values``)."""
+    namespace = "spothive-system"
+    secret = [
+        "kubectl", "--namespace", namespace, "create", "secret", "generic", AGENT_SECRET,
+        "--from-file=token=/dev/stdin", "--dry-run=client", "--output=yaml",
+    ]
+    helm = [
+        "helm", "upgrade", "--install", "spothive-agent", chart,
+        "--namespace", namespace,
         "--set", f"cluster.id={cluster_id}",
         "--set", f"cluster.name={cluster_name}",
         "--set", f"api.url={api_url}",
-        "--set", f"api.token={token}",
+        "--set", f"api.existingSecret={AGENT_SECRET}",
     ]
+    return "\n".join([
+        "read -rsp 'SpotHive agent token: ' SPOTHIVE_AGENT_TOKEN && echo",
+        f"kubectl create namespace {namespace} --dry-run=client --output=yaml | kubectl apply -f -",
+        'printf %s "$SPOTHIVE_AGENT_TOKEN" | ' + _quoted(secret) + " | kubectl apply -f -",
+        _quoted(helm),
+    ])
+
+
+def _quoted(parts: list[str]) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from spothive.domain.agent_actions import AckOutcome, ResultOutcome, StoredAction
 from spothive.domain.agent_link import Enqueued, Withdrawn
 from spothive.domain.audit import AuditEntry
 
@@ -31,12 +32,55 @@ class AgentTokens(Protocol):
 
 
 class AgentActions(Protocol):
-    """The per-cluster action stream the in-cluster agent consumes (``agent:actions:{cluster_id}``)."""
+    """The actions queued for each cluster's agent, idempotent by action id (the source of truth)."""
 
-    def enqueue(self, cluster_id: str, job_id: str, actions: Sequence[Mapping[str, Any]]) -> Enqueued:
-        """Append each action once per ``job_id`` + index (a retried call appends nothing new)."""
+    def enqueue(self, org_id: str, cluster_id: str, job_id: str, actions: Sequence[Mapping[str, Any]]) -> Enqueued:
+        """Store each action once by its id (a retried call stores nothing new); ids in action order."""
         ...
 
-    def withdraw(self, cluster_id: str, job_id: str, count: int) -> Withdrawn:
-        """Remove the job's first ``count`` entries the agent has not taken yet."""
+    def withdraw(self, org_id: str, cluster_id: str, action_ids: Sequence[str]) -> Withdrawn:
+        """Withdraw the still-queued ones; those the agent acknowledged already are reported as taken."""
         ...
+
+    def pending(self, org_id: str, cluster_id: str, limit: int) -> list[StoredAction]:
+        """Queued, unacknowledged actions of a cluster, oldest first."""
+        ...
+
+    def find(self, action_id: str) -> StoredAction | None:
+        """The action with that id, whichever cluster it belongs to."""
+        ...
+
+    def acknowledge(self, org_id: str, cluster_id: str, action_id: str, at: datetime) -> AckOutcome | None:
+        """Move ``queued → acknowledged`` by a conditional write; ``None`` when the cluster has no such action."""
+        ...
+
+    def record_result(self, org_id: str, cluster_id: str, action_id: str, result: Mapping[str, Any],
+                      at: datetime) -> ResultOutcome | None:
+        """Keep the first result of an acknowledged action (conditional write); ``None`` when absent."""
+        ...
+
+
+class ActionWake(Protocol):
+    """Wakes a long-poll when actions are queued for a cluster (best effort; the store is the truth)."""
+
+    def notify(self, cluster_id: str) -> None: ...
+
+    def wait(self, cluster_id: str, timeout_s: float) -> bool:
+        """Block up to ``timeout_s``; True when woken by ``notify``."""
+        ...
+
+
+class SeenSignals(Protocol):
+    """Which agent spot-signal ids a cluster reported before (deduplication)."""
+
+    def first_seen(self, cluster_id: str, signal_ids: Sequence[str]) -> list[str]:
+        """The ids never seen before, now marked seen."""
+        ...
+
+
+class UsageStore(Protocol):
+    """The latest usage sample per cluster (pods' and nodes' CPU and memory), for right-sizing."""
+
+    def save(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> None: ...
+
+    def latest(self, org_id: str, cluster_id: str) -> dict[str, Any] | None: ...

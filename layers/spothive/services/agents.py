@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from spothive.domain.agent_link import AgentHealth, agent_health, helm_command, new_agent_token, token_hash
+from spothive.domain.agent_link import CHART, AgentHealth, agent_health, helm_command, new_agent_token, token_hash
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import NotFound, Unauthorized
 from spothive.domain.identity import Principal
@@ -36,7 +36,9 @@ class AgentService:
         ledger: AuditLedger,
         clock: Clock,
         api_url: str,
+        chart: str = CHART,
     ) -> None:
+        self._chart = chart
         self._ledger = ledger
         self._inventory = inventory
         self._tokens = tokens
@@ -55,7 +57,7 @@ class AgentService:
         audit = AuditEntry(principal.actor, "cluster.agent_token_issued", "cluster", cluster_id,
                            after={"token_sha256_prefix": digest[:8]}, reason="agent install command issued")
         self._tokens.set_token_hash(principal.org_id, cluster_id, digest, audit)
-        return AgentInstall(cluster_id, helm_command(cluster_id, cluster.name, self._api_url, token), token)
+        return AgentInstall(cluster_id, helm_command(cluster_id, cluster.name, self._api_url, self._chart), token)
 
     def verify(self, principal: Principal, cluster_id: str) -> AgentHealth:
         """Green when the cluster's agent called in within 60 s."""
@@ -75,6 +77,10 @@ class AgentService:
         _, cluster_id = self.authenticate_agent(token)
         self._heartbeats.beat(cluster_id, self._clock.now())
         return cluster_id
+
+    def beat(self, cluster_id: str) -> None:
+        """Record that an authenticated cluster's agent is alive."""
+        self._heartbeats.beat(cluster_id, self._clock.now())
 
     def save_snapshot(self, org_id: str, cluster_id: str, snapshot: dict[str, Any], actor: str) -> None:
         """Keep the latest snapshot of a cluster the org owns (validated against the schema beforehand).

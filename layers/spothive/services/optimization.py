@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from spothive.domain.agent_actions import action_id, agent_actions_for
 from spothive.domain.agent_link import agent_health
 from spothive.domain.audit import AuditEntry
 from spothive.domain.decisions import Action, RiskView, SpotReplacement, resolve_conflicts
@@ -26,7 +27,7 @@ from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import packing_policy
 from spothive.domain.spend import price_nodes, spot_moves, total
-from spothive.ports.agents import AgentActions, Heartbeats
+from spothive.ports.agents import ActionWake, AgentActions, Heartbeats
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.jobs import JobsRepo
@@ -97,7 +98,9 @@ class OptimizationSteps:
         global_safe_mode: bool = False,
         solver: MilpSolver | None = None,
         policies: ClusterPolicies | None = None,
+        wake: ActionWake | None = None,
     ) -> None:
+        self._wake = wake
         self._policies = policies
         self._jobs = jobs
         self._inventory = inventory
@@ -217,11 +220,14 @@ class OptimizationSteps:
             self._jobs.update(ids.org_id, ids.job_id, data={"execution": {"mode": "dry_run", "safe_mode": why}})
             return {"mode": "dry_run", "safe_mode": why, "recorded": len(approved), "new_records": len(seqs)}
         self._require_agent(ids.cluster_id)
-        enqueued = self._actions.enqueue(ids.cluster_id, ids.job_id, approved)
+        queued = agent_actions_for(ids.job_id, approved, self._clock.now())
+        enqueued = self._actions.enqueue(ids.org_id, ids.cluster_id, ids.job_id, queued)
+        if self._wake is not None and enqueued.new:
+            self._wake.notify(ids.cluster_id)
         self._jobs.update(ids.org_id, ids.job_id, data={"execution": {
             "mode": "agent", "entry_ids": list(enqueued.entry_ids)}})
         return {"mode": "agent", "enqueued": len(enqueued.entry_ids), "new": enqueued.new,
-                "stream": f"agent:actions:{ids.cluster_id}"}
+                "not_for_agent": len(approved) - len(queued)}
 
     def _require_agent(self, cluster_id: str) -> None:
         try:
@@ -239,8 +245,9 @@ class OptimizationSteps:
         """Withdraw what this job enqueued that the agent has not taken yet; the job becomes ``compensated``."""
         job = self._job(ids)
         approved = (job.data.get("decision") or {}).get("approved", [])
-        enqueued = (job.data.get("execution") or {}).get("entry_ids", [])
-        withdrawn = self._actions.withdraw(ids.cluster_id, ids.job_id, len(approved)) if enqueued else None
+        # every id execute could have queued (a failure may have struck between the writes and the job update)
+        possible = [action_id(ids.job_id, i) for i in range(len(approved))]
+        withdrawn = self._actions.withdraw(ids.org_id, ids.cluster_id, possible) if possible else None
         result = {"withdrawn": len(withdrawn.withdrawn) if withdrawn else 0,
                   "taken": list(withdrawn.taken) if withdrawn else [],
                   "error": error_summary(error)}

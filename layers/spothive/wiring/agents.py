@@ -1,13 +1,20 @@
-"""Agents: the in-cluster agent's token, heartbeats and snapshots."""
+"""Agents: the in-cluster agent's token, heartbeats, snapshots, actions, usage and spot signals."""
 
 from __future__ import annotations
 
 from spothive import settings
+from spothive.adapters.aws.snapshot_store import S3SnapshotStore
+from spothive.adapters.cache.action_wake import RedisActionWake
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
+from spothive.adapters.cache.seen_signals import RedisSeenSignals
+from spothive.adapters.dynamo.agent_actions import DynamoAgentActions
 from spothive.adapters.dynamo.agent_tokens import DynamoAgentTokens
+from spothive.adapters.memory.snapshot_store import MemorySnapshotStore
+from spothive.ports.agents import UsageStore
+from spothive.services.agent_actions import AgentChannel
 from spothive.services.agents import AgentService
-from spothive.settings import AgentLinkSettings
-from spothive.wiring import inventory, kernel
+from spothive.settings import AgentLinkSettings, SnapshotSettings
+from spothive.wiring import inventory, kernel, risk
 from spothive.wiring.registry import component
 
 
@@ -20,7 +27,37 @@ def heartbeats() -> RedisHeartbeats:
 @component
 def agents() -> AgentService:
     """Install command, agent authentication, heartbeats and snapshot uploads."""
+    link = settings.load(AgentLinkSettings)
     return AgentService(
         inventory.repo(), DynamoAgentTokens(kernel.ledger()), heartbeats(), inventory.snapshots(), kernel.ledger(),
-        kernel.clock(), settings.load(AgentLinkSettings).api_base_url,
+        kernel.clock(), link.api_base_url, link.agent_chart,
     )
+
+
+@component
+def actions() -> DynamoAgentActions:
+    """The actions queued for each cluster's agent (DynamoDB, conditional writes)."""
+    kernel.core()
+    return DynamoAgentActions(kernel.clock().now)
+
+
+@component
+def wake() -> RedisActionWake:
+    """Wakes a cluster's long-poll when actions are queued."""
+    return RedisActionWake(kernel.cache())
+
+
+@component
+def usage() -> UsageStore:
+    """The latest usage sample per cluster: ``usage/<org>/<cluster>/latest.json`` in the data bucket."""
+    bucket = settings.load(SnapshotSettings).data_bucket
+    if bucket:
+        return S3SnapshotStore(bucket, kernel.core().region, prefix="usage")
+    return MemorySnapshotStore()
+
+
+@component
+def channel() -> AgentChannel:
+    """Actions long-poll, ack and result; usage; spot signals into the hive mind."""
+    return AgentChannel(actions(), wake(), usage(), RedisSeenSignals(kernel.cache()), risk.hive_mind().ingest,
+                        kernel.clock())

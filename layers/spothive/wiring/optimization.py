@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from spothive import settings
 from spothive.adapters.aws.step_functions import StepFunctionsStarter
-from spothive.adapters.cache.agent_actions import RedisAgentActions
 from spothive.adapters.dynamo.jobs_repo import DynamoJobsRepo
 from spothive.adapters.solver.highs import HighsSolver
 from spothive.services.metrics import MetricsService
@@ -29,12 +28,6 @@ def jobs() -> DynamoJobsRepo:
 
 
 @component
-def agent_actions() -> RedisAgentActions:
-    """The actions queued for each cluster's agent."""
-    return RedisAgentActions(kernel.cache())
-
-
-@component
 def optimization_jobs() -> OptimizationJobs:
     """Starting and reading optimization jobs."""
     arn = settings.load(WorkflowSettings).optimization_state_machine_arn
@@ -46,6 +39,7 @@ def steps() -> OptimizationSteps:
     """The optimization workflow's steps: detect → risk → decide → execute → record."""
     return OptimizationSteps(
         jobs(), inventory.repo(), pricing.catalogs(), inventory.snapshots(), risk.LazyRiskModel(risk.risk_model),
-        risk.hive_mind(), agents.heartbeats(), agent_actions(), kernel.safe_mode(), kernel.clock(),
+        risk.hive_mind(), agents.heartbeats(), agents.actions(), kernel.safe_mode(), kernel.clock(),
         global_safe_mode=kernel.global_safe_mode(), solver=HighsSolver(), policies=configuration.cluster_policies(),
+        wake=agents.wake(),
     )

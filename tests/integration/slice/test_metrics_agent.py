@@ -84,8 +84,13 @@ def test_connect_issues_a_token_stored_only_as_its_hash(hub: dict[str, str]) -> 
     body = client.post("/api/clusters/connect", headers=tenant.headers, json={"cluster_id": cluster_id}).json()
     token = body["token"]
     assert token.startswith("sh_agent_")
-    assert f"cluster.id={cluster_id}" in body["helm_command"]
-    assert f"api.token={token}" in body["helm_command"]
+    command = body["helm_command"]
+    assert f"cluster.id={cluster_id}" in command
+    assert "helm upgrade --install spothive-agent oci://public.ecr.aws/spothive/charts/spothive-agent" in command
+    # the token goes into a Secret read from the terminal, never onto a command line or into Helm values
+    assert token not in command and "api.token" not in command
+    assert "api.existingSecret=spothive-agent-token" in command
+    assert "create secret generic spothive-agent-token --from-file=token=/dev/stdin" in command
     item = boto3.resource("dynamodb", region_name="us-east-1").Table("it-clusters").get_item(
         Key={"org_id": tenant.org_id, "cluster_id": cluster_id})["Item"]
     assert item["agent_token_hash"] == hashlib.sha256(token.encode()).hexdigest()

@@ -53,7 +53,7 @@ def test_dry_run_records_one_audit_record_per_approved_action_and_changes_nothin
     assert actions == ["optimization.requested", "optimization.dry_run", "optimization.dry_run",
                        "optimization.completed"]
     assert job["audit_seqs"] == [r.seq for r in audit(linked) if r.action.startswith("optimization.")]
-    assert cache.exists(f"agent:actions:{linked.cluster_id}") == 0
+    assert wired().agent_actions.stored(linked.tenant.org_id, linked.cluster_id) == []
 
 
 def test_without_an_agent_execution_fails_through_compensate(stack, client, linked, cache):
@@ -68,7 +68,7 @@ def test_without_an_agent_execution_fails_through_compensate(stack, client, link
     assert "no heartbeat ever" in failed[0].reason
     assert failed[0].after["compensation"]["withdrawn"] == 0
     assert audit(linked, "optimization.dry_run") == []
-    assert cache.exists(f"agent:actions:{linked.cluster_id}") == 0
+    assert wired().agent_actions.stored(linked.tenant.org_id, linked.cluster_id) == []
 
 
 def test_with_a_fresh_heartbeat_actions_are_enqueued_once_even_when_execute_runs_twice(stack, client, linked, cache):
@@ -88,10 +88,12 @@ def test_with_a_fresh_heartbeat_actions_are_enqueued_once_even_when_execute_runs
     second = json.loads(described["output"])["execution"]
     assert (calls[0]["enqueued"], calls[0]["new"]) == (2, 2)
     assert (second["enqueued"], second["new"]) == (2, 0)
-    entries = cache.xrange(f"agent:actions:{linked.cluster_id}")
-    assert len(entries) == 2
-    assert [f["idempotency_key"] for _, f in entries] == [f"{job['job_id']}:0", f"{job['job_id']}:1"]
-    assert {json.loads(f["action"])["target"] for _, f in entries} == set(linked.node_ids[:2])
+    stored = wired().agent_actions.stored(linked.tenant.org_id, linked.cluster_id)
+    assert sorted(a.action_id for a in stored) == [f"{job['job_id']}.0", f"{job['job_id']}.1"]
+    assert {(a.action["type"], a.action["params"]["node"]) for a in stored} == {
+        ("cordon", node) for node in linked.node_ids[:2]}
+    assert {a.state.value for a in stored} == {"queued"}
+    assert cache.llen(f"agent:actions:wake:{linked.cluster_id}") == 1
     assert job["status"] == "succeeded"
     assert job["decisions"]["execution"]["mode"] == "agent"
 

@@ -50,24 +50,26 @@ class Jobs:
 
 
 class Actions:
+    """``AgentActions`` in a dict: action id → the action; ``taken`` are the ids the agent acknowledged."""
+
     def __init__(self) -> None:
-        self.stream: dict[str, str] = {}
+        self.stream: dict[str, dict] = {}
         self.taken: set[str] = set()
 
-    def enqueue(self, cluster_id, job_id, actions):  # type: ignore[no-untyped-def]
-        ids, new = [], 0
-        for i, _ in enumerate(actions):
-            key = f"{job_id}:{i}"
-            if key not in self.stream:
-                self.stream[key] = f"{len(self.stream) + 1}-0"
+    def enqueue(self, org_id, cluster_id, job_id, actions):  # type: ignore[no-untyped-def]
+        new = 0
+        for action in actions:
+            if action["id"] not in self.stream:
+                self.stream[action["id"]] = dict(action)
                 new += 1
-            ids.append(self.stream[key])
-        return Enqueued(tuple(ids), new)
+        return Enqueued(tuple(a["id"] for a in actions), new)
 
-    def withdraw(self, cluster_id, job_id, count):  # type: ignore[no-untyped-def]
-        keys = [f"{job_id}:{i}" for i in range(count) if f"{job_id}:{i}" in self.stream]
-        taken = tuple(self.stream[k] for k in keys if self.stream[k] in self.taken)
-        gone = tuple(self.stream.pop(k) for k in keys if self.stream[k] not in self.taken)
+    def withdraw(self, org_id, cluster_id, action_ids):  # type: ignore[no-untyped-def]
+        present = [i for i in action_ids if i in self.stream]
+        taken = tuple(i for i in present if i in self.taken)
+        gone = tuple(i for i in present if i not in self.taken)
+        for i in gone:
+            self.stream.pop(i)
         return Withdrawn(gone, taken)
 
 

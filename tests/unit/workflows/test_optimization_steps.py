@@ -117,13 +117,16 @@ def test_with_an_agent_actions_are_enqueued_once_and_compensation_withdraws_unta
     s = steps(jobs, heartbeat=fakes.NOW - timedelta(seconds=5), actions=actions)
 
     first, again = s.execute(IDS), s.execute(IDS)
-    actions.taken.add(actions.stream["job-1:0"])
+    queued = dict(actions.stream)
+    actions.taken.add("job-1.0")
     compensated = s.compensate(IDS, {"Error": "States.Timeout"})
 
     assert (first["enqueued"], first["new"], again["new"]) == (2, 2, 0)
-    assert compensated == {"withdrawn": 1, "taken": ["1-0"], "error": "States.Timeout"}
+    assert [(a["id"], a["type"], a["params"], a["reason"], a["plan_id"]) for a in queued.values()] == [
+        ("job-1.0", "cordon", {"node": "i-a"}, "r0", "job-1"), ("job-1.1", "cordon", {"node": "i-b"}, "r1", "job-1")]
+    assert compensated == {"withdrawn": 1, "taken": ["job-1.0"], "error": "States.Timeout"}
     assert jobs.get("org-1", "job-1").status == "compensated"
-    assert list(actions.stream) == ["job-1:0"]
+    assert list(actions.stream) == ["job-1.0"]
 
 
 def test_record_writes_the_failure_with_its_reason_once():

@@ -1,4 +1,6 @@
-"""Cluster snapshots as JSON objects in S3: ``snapshots/<org>/<cluster>/latest.json``."""
+"""Latest-per-cluster JSON documents in S3: ``<prefix>/<org>/<cluster>/latest.json``.
+
+Snapshots use the ``snapshots`` prefix, agent usage samples ``usage``."""
 
 from __future__ import annotations
 
@@ -13,13 +15,13 @@ from spothive.adapters.aws.clients import client
 class S3SnapshotStore:
     """``SnapshotStore`` in the data bucket (server-side encrypted, one object per cluster)."""
 
-    def __init__(self, bucket: str, region: str) -> None:
+    def __init__(self, bucket: str, region: str, prefix: str = "snapshots") -> None:
         self._bucket = bucket
+        self._prefix = prefix
         self._s3: Any = client("s3", region)
 
-    @staticmethod
-    def _key(org_id: str, cluster_id: str) -> str:
-        return f"snapshots/{org_id}/{cluster_id}/latest.json"
+    def _key(self, org_id: str, cluster_id: str) -> str:
+        return f"{self._prefix}/{org_id}/{cluster_id}/latest.json"
 
     def save(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> None:
         self._s3.put_object(

@@ -130,8 +130,20 @@ INTERRUPTION_RATES = TableSpec(
     Key("observed_at"),
     purpose="Spot Advisor buckets per region#os#type over time",
 )
+AGENT_ACTIONS = TableSpec(
+    "agent-actions",
+    Key("cluster_key"),
+    Key("action_id"),
+    indexes=(
+        Index("by_queued", Key("queued_cluster"), Key("queued_at")),
+        Index("by_action", Key("action_id")),
+    ),
+    ttl_attribute="expires_at",
+    purpose="actions for each cluster's agent (cluster_key = org#cluster); by_queued (sparse) is the long-poll, "
+            "by_action tells another cluster's action (403) from an unknown one (404)",
+)
 
 ALL_TABLES: tuple[TableSpec, ...] = (
     USERS, ORGS, ACCOUNTS, CLUSTERS, INSTANCES, SCANS, NODE_TEMPLATES, CLUSTER_POLICIES,
-    HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES,
+    HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES, AGENT_ACTIONS,
 )

@@ -1,20 +1,26 @@
-"""``/api/agent``: what the in-cluster agent calls, authenticated by its per-cluster token."""
+"""``/api/agent``: what the in-cluster agent calls, authenticated by its per-cluster token (docs/agent.md)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Header, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from spothive.api.snapshots import checked_snapshot
-from spothive.domain.errors import Unauthorized
+from spothive.api.snapshots import checked_body, checked_snapshot
+from spothive.domain.errors import Forbidden, SpotHiveError, Unauthorized
+from spothive.ports.safety import SafeModeFlag
+from spothive.services.agent_actions import AgentChannel
 from spothive.services.agents import AgentService
 from spothive.wiring import agents as agents_wiring
+from spothive.wiring import kernel as kernel_wiring
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 Agents = Annotated[AgentService, Depends(agents_wiring.agents)]
+Channel = Annotated[AgentChannel, Depends(agents_wiring.channel)]
+SafeMode = Annotated[SafeModeFlag, Depends(kernel_wiring.safe_mode)]
+ActionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", description="the action's id")]
 _bearer = HTTPBearer(auto_error=False, description="Per-cluster agent token")
 
 
@@ -28,20 +34,117 @@ def agent_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depe
 AgentToken = Annotated[str, Depends(agent_token)]
 
 
+def agent_cluster(
+    token: AgentToken, agents: Agents,
+    x_spothive_cluster: Annotated[str | None, Header(description="the cluster the agent believes it is")] = None,
+) -> tuple[str, str]:
+    """``(org_id, cluster_id)`` of the token; 403 when ``X-SpotHive-Cluster`` names another cluster."""
+    org_id, cluster_id = agents.authenticate_agent(token)
+    if x_spothive_cluster is not None and x_spothive_cluster != cluster_id:
+        raise Forbidden("this token belongs to another cluster", field="X-SpotHive-Cluster")
+    return org_id, cluster_id
+
+
+Cluster = Annotated[tuple[str, str], Depends(agent_cluster)]
+
+
+def _same_cluster(body: dict[str, Any], cluster_id: str) -> None:
+    if body.get("cluster_id") != cluster_id:
+        raise Forbidden("cluster_id names another cluster than the token's", field="cluster_id")
+
+
 class HeartbeatResponse(BaseModel):
     cluster_id: str
     accepted: bool = True
+    safe_mode: bool | None = None
 
 
-@router.post("/heartbeat", response_model=HeartbeatResponse)
-def heartbeat(token: AgentToken, agents: Agents) -> HeartbeatResponse:
-    """The agent is alive (the dashboard shows green for 60 s)."""
-    return HeartbeatResponse(cluster_id=agents.heartbeat(token))
+class Accepted(BaseModel):
+    accepted: bool = True
 
 
-@router.put("/snapshot", response_model=HeartbeatResponse)
-def snapshot(token: AgentToken, agents: Agents, body: Annotated[Any, Body()]) -> HeartbeatResponse:
+class SignalsAccepted(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+class ActionsPage(BaseModel):
+    actions: list[dict[str, Any]]
+
+
+class AckResponse(BaseModel):
+    action_id: str
+    state: str
+    execute: bool
+
+
+class ResultResponse(BaseModel):
+    action_id: str
+    recorded: bool
+
+
+@router.post("/heartbeat", response_model=HeartbeatResponse, response_model_exclude_none=True)
+def heartbeat(cluster: Cluster, agents: Agents, safe_mode: SafeMode) -> HeartbeatResponse:
+    """The agent is alive (verify is green for 60 s); the answer carries the hub's SAFE_MODE."""
+    _, cluster_id = cluster
+    agents.beat(cluster_id)
+    try:
+        on: bool | None = safe_mode.is_on()
+    except SpotHiveError:  # the cache down: say nothing rather than a guess
+        on = None
+    return HeartbeatResponse(cluster_id=cluster_id, safe_mode=on)
+
+
+@router.put("/snapshot", response_model=HeartbeatResponse, response_model_exclude_none=True)
+def snapshot(cluster: Cluster, agents: Agents, body: Annotated[Any, Body()]) -> HeartbeatResponse:
     """The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format."""
-    org_id, cluster_id = agents.authenticate_agent(token)
+    org_id, cluster_id = cluster
     agents.save_snapshot(org_id, cluster_id, checked_snapshot(body), "system:agent")
     return HeartbeatResponse(cluster_id=cluster_id)
+
+
+@router.post("/usage", response_model=Accepted, status_code=202)
+def usage(cluster: Cluster, channel: Channel, body: Annotated[Any, Body()]) -> Accepted:
+    """CPU and memory per pod and node; the latest sample per cluster is kept for right-sizing."""
+    org_id, cluster_id = cluster
+    document = checked_body(body, "agent-usage")
+    _same_cluster(document, cluster_id)
+    channel.save_usage(org_id, cluster_id, document)
+    return Accepted()
+
+
+@router.post("/signals", response_model=SignalsAccepted, status_code=202)
+def signals(cluster: Cluster, channel: Channel, body: Annotated[Any, Body()]) -> SignalsAccepted:
+    """Spot signals seen in the cluster, deduplicated by id and fed to the hive mind."""
+    _, cluster_id = cluster
+    document = checked_body(body, "agent-signals")
+    _same_cluster(document, cluster_id)
+    batch = channel.signals(cluster_id, document["signals"])
+    return SignalsAccepted(accepted=batch.accepted, duplicates=batch.duplicates)
+
+
+@router.get("/actions", response_model=ActionsPage)
+def actions(cluster: Cluster, channel: Channel,
+            wait: Annotated[int, Query(ge=0, le=30, description="seconds to hold the request open")] = 0) -> ActionsPage:
+    """Long-poll: queued, unacknowledged actions oldest first (at most 20), or ``[]`` after ``wait`` s."""
+    org_id, cluster_id = cluster
+    return ActionsPage(actions=channel.poll(org_id, cluster_id, wait))
+
+
+@router.post("/actions/{action_id}/ack", response_model=AckResponse)
+def acknowledge(action_id: ActionId, cluster: Cluster, channel: Channel) -> AckResponse:
+    """The first acknowledgement gets ``execute: true``; any later one is a 409 and must not execute."""
+    org_id, cluster_id = cluster
+    outcome = channel.acknowledge(org_id, cluster_id, action_id)
+    return AckResponse(action_id=action_id, state=outcome.state.value, execute=outcome.execute)
+
+
+@router.post("/actions/{action_id}/result", response_model=ResultResponse)
+def result(action_id: ActionId, cluster: Cluster, channel: Channel, body: Annotated[Any, Body()],
+           idempotency_key: Annotated[str | None, Header(description="result-{id}")] = None) -> ResultResponse:
+    """The action's outcome; the first result is kept, a replay answers ``recorded: false``.
+
+    Idempotency is by action id (a conditional write), so ``Idempotency-Key`` is informative only."""
+    org_id, cluster_id = cluster
+    outcome = channel.record_result(org_id, cluster_id, action_id, checked_body(body, "agent-result"))
+    return ResultResponse(action_id=action_id, recorded=outcome.recorded)

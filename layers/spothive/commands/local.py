@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--ticker-speed", type=_positive, help="run the schedules this many times faster")
     parser.add_argument("--no-ticker", action="store_true", help="do not fire the schedules")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo after start-up")
+    parser.add_argument("--no-agent", action="store_true",
+                        help="do not connect the demo cluster's agent (simulated Kubernetes + spothive-agent); "
+                             "the demo uploads a pod snapshot instead")
     parser.add_argument("--exit-after-demo", action="store_true", help="stop once the demo has run")
     parser.set_defaults(func=run)
 
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     config = LocalConfig.from_env(
         api_port=args.api_port, moto_port=args.moto_port, redis_port=args.redis_port, data_dir=args.data_dir,
         ticker_speed=args.ticker_speed, aws_endpoint=args.aws_endpoint,
-        ticker=False if args.no_ticker else None,
+        ticker=False if args.no_ticker else None, agent=False if args.no_agent else None,
     )
     stack = LocalStack(config)
     stack.install_signal_handlers()

@@ -77,8 +77,11 @@ def run(stack: Any, out: Any = print) -> dict[str, Any]:
     result: dict[str, Any] = {"clusters": clusters, "kpi": kpi}
     if clusters:
         cluster_id = clusters[0]["cluster_id"]
-        api.call("PUT", f"/api/clusters/{cluster_id}/snapshot", demo_snapshot(customer))
-        chart = api.call("GET", f"/api/metrics/projection?cluster_id={cluster_id}")
+        if getattr(stack.config, "agent", False):
+            chart = _with_agent(stack, api, customer, cluster_id, out, result)
+        else:
+            api.call("PUT", f"/api/clusters/{cluster_id}/snapshot", demo_snapshot(customer))
+            chart = api.call("GET", f"/api/metrics/projection?cluster_id={cluster_id}")
         out(f"With the pods known, consolidation + Spot: ${chart['unoptimized']:,.2f} -> "
             f"${chart['optimized']:,.2f} a month ({len(chart['actions'])} actions; "
             f"optimality gap {100 * chart['optimality_gap']:.1f}% against the plan's own lower bound)")
@@ -88,6 +91,18 @@ def run(stack: Any, out: Any = print) -> dict[str, Any]:
     out(f"API docs: {api.base}/api/docs  (sign in as {DEMO_EMAIL} / {DEMO_PASSWORD})\n")
     result["ledger"] = ledger
     return result
+
+
+def _with_agent(stack: Any, api: _Api, customer: DemoCustomer, cluster_id: str, out: Any,
+                result: dict[str, Any]) -> dict[str, Any]:
+    """Connect the cluster's agent (simulated cluster, real agent process); the stack stops it on shutdown."""
+    from spothive.local import agent_demo
+
+    agent = agent_demo.start(api, customer, cluster_id, api.base, stack.config.data_dir / "agent", out)
+    stack.attach(agent)
+    result["agent"] = agent_demo.wait_connected(api, agent, out)
+    chart: dict[str, Any] = result["agent"]["projection"]
+    return chart
 
 
 def _seed(out: Any) -> DemoCustomer:

@@ -7,6 +7,7 @@ import json
 import logging
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -25,6 +26,9 @@ SECRET_KEY = "testing"
 LAMBDA_ROLE = "spothive-local-lambda"
 STATES_ROLE = "spothive-local-states"
 RUNTIME = "python3.12"
+
+#: The agent chart of this checkout (``agent/chart``).
+LOCAL_CHART = Path(__file__).resolve().parents[3] / "agent" / "chart"
 
 
 @dataclass
@@ -282,6 +286,8 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_PRICE_SOURCE": "snapshot",
         **({"SPOTHIVE_ADVISOR_FEED": advisor_feed} if advisor_feed else {}),
         "SPOTHIVE_API_BASE_URL": api_base_url,
+        # the install command points at the checkout's chart (on AWS: the published OCI reference)
+        **({"SPOTHIVE_AGENT_CHART": str(LOCAL_CHART)} if (LOCAL_CHART / "Chart.yaml").is_file() else {}),
         # the local API serves the very template the CDK customer stack synthesizes
         "SPOTHIVE_CUSTOMER_TEMPLATE_URL": f"{api_base_url}/api/connect/template",
         # What the CDK app gives every function (one service name here: all handlers share a process).

@@ -53,6 +53,8 @@ class LocalConfig:
     access_log: bool = True
     #: Use this running AWS emulator (e.g. LocalStack on http://127.0.0.1:4566) instead of starting moto.
     aws_endpoint: str | None = None
+    #: The demo connects its cluster: a simulated Kubernetes and a real ``spothive-agent`` process.
+    agent: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LocalConfig:
@@ -70,7 +72,7 @@ class LocalConfig:
     def ephemeral(cls, data_dir: Path | str, **overrides: Any) -> LocalConfig:
         """Free ports everywhere, no ticker, no API, quiet: what integration tests want."""
         values: dict[str, Any] = {"api_port": 0, "moto_port": 0, "redis_port": 0, "data_dir": Path(data_dir),
-                                  "serve_api": False, "ticker": False, "access_log": False}
+                                  "serve_api": False, "ticker": False, "access_log": False, "agent": False}
         values.update(overrides)
         return cls(**values)
 
@@ -96,6 +98,7 @@ class LocalStack:
         self._stop_requested = threading.Event()
         self._saved_signals: dict[int, Any] = {}
         self._started = False
+        self._attached: list[Any] = []
 
     # ---- life cycle -------------------------------------------------------------------------------
     def start(self) -> LocalStack:
@@ -139,7 +142,7 @@ class LocalStack:
             return
         self._started = False
         self._stop_requested.set()
-        steps = (self.api.stop, self._stop_ticker, self.moto.stop, self.redis.stop, self._restore_env,
+        steps = (self._stop_attached, self.api.stop, self._stop_ticker, self.moto.stop, self.redis.stop, self._restore_env,
                  self._restore_signals)
         for step in steps:
             try:
@@ -147,6 +150,14 @@ class LocalStack:
             except Exception:
                 LOG.exception("stopping %s failed", getattr(step, "__name__", step))
         LOG.info("SpotHive local stack stopped")
+
+    def attach(self, running: Any) -> None:
+        """Stop ``running`` (anything with ``stop()``, e.g. the demo's agent) first when the stack stops."""
+        self._attached.append(running)
+
+    def _stop_attached(self) -> None:
+        while self._attached:
+            self._attached.pop().stop()
 
     def __enter__(self) -> LocalStack:
         return self.start()

@@ -1,0 +1,56 @@
+"""The demo with its agent: a real ``spothive-agent`` process on the simulated demo cluster, against the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from spothive.local import demo
+from spothive.local.runtime import LocalConfig, LocalStack
+from spothive.wiring import agents, inventory
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    config = LocalConfig.ephemeral(tmp_path_factory.mktemp("demo-agent"), serve_api=True, agent=True)
+    with LocalStack(config) as running:
+        yield running
+
+
+def test_the_agent_turns_verify_green_and_its_snapshot_drives_the_projection(stack: LocalStack) -> None:
+    lines: list[str] = []
+    # When the demo connects its cluster (no snapshot is uploaded by hand on this path)
+    result = demo.run(stack, out=lines.append)
+    text = "\n".join(lines)
+    seen = result["agent"]
+    cluster_id = result["clusters"][0]["cluster_id"]
+    org_id = stack._attached[0].org_id
+    # Then the heartbeat made verify green (the demo waits at most 60 s for it)
+    assert seen["verify"]["status"] == "green"
+    assert "Heartbeat: verify is green" in text
+    # And the snapshot the hub keeps is the agent's: 20 moto nodes, the demo workloads, its PDBs
+    stored = inventory.snapshots().latest(org_id, cluster_id)
+    assert stored["agent_version"] and stored["schema_version"] == 2
+    assert len(stored["nodes"]) == 20
+    assert {n["instance_type"] for n in stored["nodes"]} >= {"m5.xlarge", "c6g.xlarge", "g4dn.xlarge"}
+    assert {(p["namespace"], p["name"]) for p in stored["pdbs"]} >= {("web", "web"), ("shop", "checkout")}
+    workloads = {p["owner"] for p in stored["pods"] if p.get("owner_kind") != "DaemonSet"}
+    assert {"web", "worker", "checkout", "catalog", "cart-cache", "inference"} <= workloads
+    # And the projection is the planner's, over that snapshot
+    assert seen["projection"]["basis"] == "planner"
+    assert seen["projection"]["optimized"] < seen["projection"]["unoptimized"]
+    # And usage flows: metrics-server samples for the pods the simulator runs
+    usage = agents.usage().latest(org_id, cluster_id)
+    assert usage["source"] == "metrics-server" and len(usage["pods"]) >= 40
+    # And the install command printed is the checkout's chart with the token in a Secret
+    assert "agent/chart" in text and "api.existingSecret=spothive-agent-token" in text
+
+
+def test_stopping_the_stack_stops_the_agent_and_the_simulator(stack: LocalStack) -> None:
+    running = stack._attached[0].local
+    stack._stop_attached()
+    assert running.agent is not None and running.agent.poll() is not None
+    assert stack._attached == []

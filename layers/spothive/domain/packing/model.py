@@ -206,6 +206,19 @@ def _taints(value: Any) -> tuple[Taint, ...]:
     return tuple(out)
 
 
+def _tolerated(value: Any, taint_keys: frozenset[str]) -> frozenset[str]:
+    """Taint keys a pod tolerates; a toleration without a key (``operator: Exists``, as DaemonSets carry)
+    tolerates every taint, so it stands for every taint key in the snapshot."""
+    keys: set[str] = set()
+    for t in value or []:
+        key = t.get("key") if isinstance(t, dict) else t
+        if key:
+            keys.add(str(key))
+        else:
+            keys |= taint_keys
+    return frozenset(keys)
+
+
 def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
     """Build a Snapshot from its JSON form (validated beforehand); extra fields are ignored."""
     nodes = tuple(
@@ -219,6 +232,7 @@ def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
         )
         for n in data.get("nodes", [])
     )
+    taint_keys = frozenset(t.key for n in nodes for t in n.taints)
     pods = tuple(
         Pod(
             namespace=str(p.get("namespace", "default")),
@@ -230,9 +244,7 @@ def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
             owner=str(p.get("owner") or ""),
             node_selector=_labels(p.get("node_selector")),
             do_not_disrupt=bool(p.get("do_not_disrupt", False)),
-            tolerations=frozenset(
-                str(t["key"] if isinstance(t, dict) else t) for t in p.get("tolerations", [])
-            ),
+            tolerations=_tolerated(p.get("tolerations"), taint_keys),
             owner_kind=str(p.get("owner_kind") or ""),
         )
         for p in data.get("pods", [])

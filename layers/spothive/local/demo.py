@@ -49,11 +49,14 @@ class _Api:
         return document
 
 
-def run(stack: Any, out: Any = print) -> dict[str, Any]:
-    """Run the demo against a started ``LocalStack`` and print what a person wants to see."""
+def run(stack: Any, out: Any = print, aws_account: str = DEMO_AWS_ACCOUNT) -> dict[str, Any]:
+    """Run the demo against a started ``LocalStack`` and print what a person wants to see.
+
+    ``aws_account`` is the demo customer's account in the emulator (another one lets a second demo run in
+    a process whose emulator state the first one left behind)."""
     api = _Api(stack.api_url_or_default)
     out("\n=== SpotHive demo ===")
-    customer = _seed(out)
+    customer = _seed(out, aws_account)
     _sign_in(api, out)
     link = api.call("POST", "/api/connect/link")
     out(f"External ID issued: {link['external_id']}")
@@ -105,9 +108,9 @@ def _with_agent(stack: Any, api: _Api, customer: DemoCustomer, cluster_id: str, 
     return chart
 
 
-def _seed(out: Any) -> DemoCustomer:
+def _seed(out: Any, aws_account: str = DEMO_AWS_ACCOUNT) -> DemoCustomer:
     try:
-        customer = seed_customer(DEMO_AWS_ACCOUNT, cluster_name="acme-prod")
+        customer = seed_customer(aws_account, cluster_name="acme-prod")
     except Exception as exc:  # a data dir reused from an earlier run already holds the customer
         raise DemoError(f"could not seed the demo customer: {exc}") from exc
     out(f"Demo customer seeded in moto: AWS account {customer.aws_account_id}, EKS cluster "

@@ -72,12 +72,6 @@ class AgentService:
             raise Unauthorized("unknown agent token")
         return found
 
-    def heartbeat(self, token: str) -> str:
-        """Record that the agent holding ``token`` is alive; returns its cluster id."""
-        _, cluster_id = self.authenticate_agent(token)
-        self._heartbeats.beat(cluster_id, self._clock.now())
-        return cluster_id
-
     def beat(self, cluster_id: str) -> None:
         """Record that an authenticated cluster's agent is alive."""
         self._heartbeats.beat(cluster_id, self._clock.now())

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    config = LocalConfig.ephemeral(tmp_path_factory.mktemp("demo-agent"), serve_api=True, agent=True)
+    # its own tables and customer account: the emulator's state outlives the other demo module's stack
+    config = LocalConfig.ephemeral(tmp_path_factory.mktemp("demo-agent"), serve_api=True, agent=True,
+                                   prefix="demoagent")
     with LocalStack(config) as running:
         yield running
 
@@ -23,7 +25,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 def test_the_agent_turns_verify_green_and_its_snapshot_drives_the_projection(stack: LocalStack) -> None:
     lines: list[str] = []
     # When the demo connects its cluster (no snapshot is uploaded by hand on this path)
-    result = demo.run(stack, out=lines.append)
+    result = demo.run(stack, out=lines.append, aws_account="310987654321")
     text = "\n".join(lines)
     seen = result["agent"]
     cluster_id = result["clusters"][0]["cluster_id"]

@@ -90,19 +90,35 @@ def action_id(job_id: str, index: int) -> str:
     return f"{job_id}.{index}"
 
 
-def agent_actions_for(job_id: str, approved: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
+def node_names_by_instance(snapshot: Mapping[str, Any] | None) -> dict[str, str]:
+    """EC2 instance id → Kubernetes node name, from a snapshot's ``provider_id`` (``aws:///zone/i-…``) or the
+    ``spothive.io/instance-id`` label: Spot-only plans name instances, the agent acts on nodes."""
+    names: dict[str, str] = {}
+    for node in (snapshot or {}).get("nodes") or []:
+        provider = str(node.get("provider_id") or "")
+        instance = provider.rsplit("/", 1)[-1] if provider.startswith("aws://") else ""
+        instance = instance or str((node.get("labels") or {}).get("spothive.io/instance-id") or "")
+        if instance and node.get("name"):
+            names[instance] = str(node["name"])
+    return names
+
+
+def agent_actions_for(job_id: str, approved: Sequence[Mapping[str, Any]], now: datetime,
+                      node_of: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The agent actions for a job's approved plan actions, each with a stable id.
 
     ``drain_node`` → ``drain`` (the agent cordons first, honours PDBs and do-not-disrupt);
     ``replace_with_spot`` → ``cordon`` (no new pods land there while the Spot replacement comes up;
     the drain follows once it is Ready). ``add_node``, ``remove_node`` and ``move_pods`` are carried out
-    by the node group or Karpenter and by the drain itself, so no agent action is queued for them."""
+    by the node group or Karpenter and by the drain itself, so no agent action is queued for them.
+    ``node_of`` maps an instance id target to its node name."""
     out: list[dict[str, Any]] = []
     for index, planned in enumerate(approved):
         kind = str(planned.get("type", ""))
         node = str(planned.get("target") or (planned.get("details") or {}).get("node") or "")
         if not node:
             continue
+        node = (node_of or {}).get(node, node)
         if kind == "drain_node":
             agent_type, params = "drain", {"node": node, "deadline_s": DRAIN_DEADLINE_S}
         elif kind == "replace_with_spot":

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from spothive.domain.agent_actions import action_id, agent_actions_for
+from spothive.domain.agent_actions import action_id, agent_actions_for, node_names_by_instance
 from spothive.domain.agent_link import agent_health
 from spothive.domain.audit import AuditEntry
 from spothive.domain.decisions import Action, RiskView, SpotReplacement, resolve_conflicts
@@ -220,7 +220,8 @@ class OptimizationSteps:
             self._jobs.update(ids.org_id, ids.job_id, data={"execution": {"mode": "dry_run", "safe_mode": why}})
             return {"mode": "dry_run", "safe_mode": why, "recorded": len(approved), "new_records": len(seqs)}
         self._require_agent(ids.cluster_id)
-        queued = agent_actions_for(ids.job_id, approved, self._clock.now())
+        snapshot = self._snapshots.latest(ids.org_id, ids.cluster_id) if self._snapshots is not None else None
+        queued = agent_actions_for(ids.job_id, approved, self._clock.now(), node_names_by_instance(snapshot))
         enqueued = self._actions.enqueue(ids.org_id, ids.cluster_id, ids.job_id, queued)
         if self._wake is not None and enqueued.new:
             self._wake.notify(ids.cluster_id)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
+from spothive.domain.agent_actions import agent_actions_for
 from spothive.local import demo
 from spothive.local.runtime import LocalConfig, LocalStack
 from spothive.wiring import agents, inventory
@@ -49,6 +52,33 @@ def test_the_agent_turns_verify_green_and_its_snapshot_drives_the_projection(sta
     assert usage["source"] == "metrics-server" and len(usage["pods"]) >= 40
     # And the install command printed is the checkout's chart with the token in a Secret
     assert "agent/chart" in text and "api.existingSecret=spothive-agent-token" in text
+
+
+def test_an_action_queued_by_the_hub_is_carried_out_once_by_the_agent_and_its_result_kept(stack: LocalStack) -> None:
+    # Given the connected demo cluster and one of its On-Demand nodes
+    demo_agent = stack._attached[0]
+    org_id, cluster_id = demo_agent.org_id, demo_agent.cluster_id
+    node = next(n["name"] for n in inventory.snapshots().latest(org_id, cluster_id)["nodes"]
+                if n["instance_type"] == "m5.xlarge")
+    actions = agent_actions_for("job-demo", [{"type": "replace_with_spot", "target": node, "reason": "Spot"}],
+                                datetime.now(UTC))
+    # When the hub queues a cordon and wakes the agent's long-poll
+    agents.actions().enqueue(org_id, cluster_id, "job-demo", actions)
+    agents.wake().notify(cluster_id)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        stored = {a.action_id: a for a in agents.actions().stored(org_id, cluster_id)}["job-demo.0"]
+        if stored.result is not None:
+            break
+        time.sleep(1)
+    # Then the agent acknowledged it, cordoned the node in the simulator and reported what it did
+    assert stored.state.value == "done", stored.result
+    assert any(node in line and "cordoned" in line for line in stored.result["done"])
+    sim_node = demo_agent.local.cluster.store.objects["nodes"][node]
+    assert sim_node["spec"].get("unschedulable") is True
+    assert any(t["key"] == "spothive.io/disrupted" for t in sim_node["spec"].get("taints", []))
+    # And nothing is left to poll: a repeat ack is refused, so it cannot run twice
+    assert agents.channel().poll(org_id, cluster_id, 0) == []
 
 
 def test_stopping_the_stack_stops_the_agent_and_the_simulator(stack: LocalStack) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from spothive.domain.agent_actions import agent_actions_for, signal_report
+from spothive.domain.agent_actions import agent_actions_for, node_names_by_instance, signal_report
 from spothive.domain.agent_link import helm_command
 from spothive.domain.packing.model import snapshot_from_dict
 from spothive.schemas import validate
@@ -71,3 +71,15 @@ def test_the_hubs_copies_of_the_agent_schemas_are_the_agents_own():
         hub = json.loads((root / "layers/spothive/schemas" / f"agent-{name}.schema.json").read_text())
         agent = json.loads((root / "agent/spothive_agent/schemas" / f"{name}.schema.json").read_text())
         assert hub == agent, f"layers/spothive/schemas/agent-{name}.schema.json is out of date"
+
+
+def test_a_spot_move_naming_an_instance_is_sent_to_the_agent_by_its_node_name():
+    snapshot = {"nodes": [{"name": "ip-10-0-1-5.ec2.internal", "provider_id": "aws:///us-east-1a/i-0abc"},
+                          {"name": "sim-node", "labels": {"spothive.io/instance-id": "i-0def"}},
+                          {"name": "no-id"}]}
+    node_of = node_names_by_instance(snapshot)
+    assert node_of == {"i-0abc": "ip-10-0-1-5.ec2.internal", "i-0def": "sim-node"}
+    approved = [{"type": "replace_with_spot", "target": "i-0abc", "reason": "r"},
+                {"type": "replace_with_spot", "target": "i-0zzz", "reason": "r"}]
+    assert [a["params"]["node"] for a in agent_actions_for("job-1", approved, NOW, node_of)] == [
+        "ip-10-0-1-5.ec2.internal", "i-0zzz"]

@@ -68,7 +68,10 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "api-clusters", "api_clusters.handler", "Clusters, metrics and the activity feed", needs_redis=True,
         routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent"),
         # agents authenticate with their per-cluster token, checked by the function itself
-        public_routes=(("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot")),
+        public_routes=(("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot"),
+                       ("POST", "/api/agent/usage"), ("POST", "/api/agent/signals"), ("GET", "/api/agent/actions"),
+                       ("POST", "/api/agent/actions/{action_id}/ack"),
+                       ("POST", "/api/agent/actions/{action_id}/result")),
     ),
     FunctionSpec(
         "api-config", "api_config.handler", "Node templates, policies and hibernation", needs_redis=True,

@@ -19,8 +19,11 @@ ACTION_LIFETIME = timedelta(hours=1)
 DRAIN_DEADLINE_S = 600
 #: At most this many actions per long-poll answer (the contract's page).
 POLL_PAGE = 20
-#: Longest long-poll wait the hub holds a request for.
+#: Longest long-poll wait an agent may ask for.
 MAX_WAIT_S = 30
+#: Longest the hub holds a request: under API Gateway's 29 s integration timeout (an early empty answer
+#: only makes the agent poll again).
+HOLD_LIMIT_S = 25
 
 
 class ActionState(StrEnum):

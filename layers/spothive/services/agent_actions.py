@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from spothive.domain.agent_actions import (
+    HOLD_LIMIT_S,
     MAX_WAIT_S,
     POLL_PAGE,
     AckOutcome,
@@ -51,7 +52,7 @@ class AgentChannel:
         """Queued actions oldest first (at most 20), waiting up to ``wait_s`` for the first one."""
         if not 0 <= wait_s <= MAX_WAIT_S:
             raise InvalidInput(f"wait must be an integer 0 to {MAX_WAIT_S}", field="wait")
-        deadline = self._monotonic() + wait_s
+        deadline = self._monotonic() + min(wait_s, HOLD_LIMIT_S)
         while True:
             found = self._actions.pending(org_id, cluster_id, POLL_PAGE)
             if found:

@@ -315,7 +315,7 @@ export interface paths {
         put?: never;
         /**
          * Heartbeat
-         * @description The agent is alive (the dashboard shows green for 60 s).
+         * @description The agent is alive (verify is green for 60 s); the answer carries the hub's SAFE_MODE.
          */
         post: operations["heartbeat_api_agent_heartbeat_post"];
         delete?: never;
@@ -338,6 +338,108 @@ export interface paths {
          */
         put: operations["snapshot_api_agent_snapshot_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Usage
+         * @description CPU and memory per pod and node; the latest sample per cluster is kept for right-sizing.
+         */
+        post: operations["usage_api_agent_usage_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signals
+         * @description Spot signals seen in the cluster, deduplicated by id and fed to the hive mind.
+         */
+        post: operations["signals_api_agent_signals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Actions
+         * @description Long-poll: queued, unacknowledged actions oldest first (at most 20), or ``[]`` after ``wait`` s.
+         */
+        get: operations["actions_api_agent_actions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/actions/{action_id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge
+         * @description The first acknowledgement gets ``execute: true``; any later one is a 409 and must not execute.
+         */
+        post: operations["acknowledge_api_agent_actions__action_id__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/actions/{action_id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Result
+         * @description The action's outcome; the first result is kept, a replay answers ``recorded: false``.
+         *
+         *     Idempotency is by action id (a conditional write), so ``Idempotency-Key`` is informative only.
+         */
+        post: operations["result_api_agent_actions__action_id__result_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -917,16 +1019,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Accepted */
-        Accepted: {
-            /** Cluster Id */
-            cluster_id: string;
-            /**
-             * Accepted
-             * @default true
-             */
-            accepted: boolean;
-        };
         /** AccountResponse */
         AccountResponse: {
             /** Account Id */
@@ -941,6 +1033,22 @@ export interface components {
             role_arn: string | null;
             /** Last Scan At */
             last_scan_at: string | null;
+        };
+        /** AckResponse */
+        AckResponse: {
+            /** Action Id */
+            action_id: string;
+            /** State */
+            state: string;
+            /** Execute */
+            execute: boolean;
+        };
+        /** ActionsPage */
+        ActionsPage: {
+            /** Actions */
+            actions: {
+                [key: string]: unknown;
+            }[];
         };
         /** ActivityEvent */
         ActivityEvent: {
@@ -1215,6 +1323,8 @@ export interface components {
              * @default true
              */
             accepted: boolean;
+            /** Safe Mode */
+            safe_mode?: boolean | null;
         };
         /** HelmCommand */
         HelmCommand: {
@@ -1387,6 +1497,13 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /** ResultResponse */
+        ResultResponse: {
+            /** Action Id */
+            action_id: string;
+            /** Recorded */
+            recorded: boolean;
+        };
         /** RollbackRequest */
         RollbackRequest: {
             /** Model Id */
@@ -1439,6 +1556,13 @@ export interface components {
             /** Applied State */
             applied_state: string | null;
             next_transition: components["schemas"]["TransitionResponse"] | null;
+        };
+        /** SignalsAccepted */
+        SignalsAccepted: {
+            /** Accepted */
+            accepted: number;
+            /** Duplicates */
+            duplicates: number;
         };
         /** SignupRequest */
         SignupRequest: {
@@ -1671,6 +1795,24 @@ export interface components {
             records: number;
             /** Breaks */
             breaks: components["schemas"]["ChainBreakOut"][];
+        };
+        /** Accepted */
+        spothive__api__routers__agent__Accepted: {
+            /**
+             * Accepted
+             * @default true
+             */
+            accepted: boolean;
+        };
+        /** Accepted */
+        spothive__api__routers__clusters__Accepted: {
+            /** Cluster Id */
+            cluster_id: string;
+            /**
+             * Accepted
+             * @default true
+             */
+            accepted: boolean;
         };
     };
     responses: never;
@@ -2014,7 +2156,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Accepted"];
+                    "application/json": components["schemas"]["spothive__api__routers__clusters__Accepted"];
                 };
             };
             /** @description Validation Error */
@@ -2082,7 +2224,10 @@ export interface operations {
     heartbeat_api_agent_heartbeat_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2097,12 +2242,24 @@ export interface operations {
                     "application/json": components["schemas"]["HeartbeatResponse"];
                 };
             };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
     snapshot_api_agent_snapshot_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2119,6 +2276,189 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeartbeatResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    usage_api_agent_usage_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["spothive__api__routers__agent__Accepted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    signals_api_agent_signals_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalsAccepted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    actions_api_agent_actions_get: {
+        parameters: {
+            query?: {
+                /** @description seconds to hold the request open */
+                wait?: number;
+            };
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionsPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acknowledge_api_agent_actions__action_id__ack_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path: {
+                /** @description the action's id */
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AckResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    result_api_agent_actions__action_id__result_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description result-{id} */
+                "idempotency-key"?: string | null;
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path: {
+                /** @description the action's id */
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultResponse"];
                 };
             };
             /** @description Validation Error */

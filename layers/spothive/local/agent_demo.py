@@ -36,6 +36,7 @@ class DemoAgent:
     org_id: str
     cluster_id: str
     log_path: Path
+    pause: Callable[[float], bool] | None = None
 
     def stop(self) -> None:
         """SIGTERM to the agent (it releases its Lease), then stop the simulator."""
@@ -105,8 +106,12 @@ def start(api: Any, customer: DemoCustomer, cluster_id: str, hub_url: str, state
     return DemoAgent(local, org_id, cluster_id, log_path)
 
 
-def wait_connected(api: Any, agent: DemoAgent, out: Callable[[str], None]) -> dict[str, Any]:
-    """Verify green, the agent's snapshot behind the projection, usage arriving; what each took."""
+def wait_connected(api: Any, agent: DemoAgent, out: Callable[[str], None],
+                   pause: Callable[[float], bool] | None = None) -> dict[str, Any]:
+    """Verify green, the agent's snapshot behind the projection, usage arriving; what each took.
+
+    ``pause(s)`` waits between probes and returns True when the stack is asked to stop (Ctrl-C)."""
+    agent.pause = pause or _sleep
     began = time.monotonic()
     verify = _until(lambda: _green(api, agent.cluster_id), VERIFY_TIMEOUT_S, agent, "verify to turn green")
     out(f"Heartbeat: verify is {verify['status']} after {time.monotonic() - began:.0f}s "
@@ -151,4 +156,10 @@ def _until(probe: Callable[[], Any], timeout_s: float, agent: DemoAgent, what: s
                             f"see {agent.log_path}")
         if time.monotonic() > deadline:
             raise DemoError(f"no {what} within {timeout_s:.0f}s; see {agent.log_path}")
-        time.sleep(1.0)
+        if (agent.pause or _sleep)(1.0):
+            raise DemoError(f"stopped while waiting for {what}")
+
+
+def _sleep(seconds: float) -> bool:
+    time.sleep(seconds)
+    return False

@@ -103,7 +103,7 @@ def _with_agent(stack: Any, api: _Api, customer: DemoCustomer, cluster_id: str, 
 
     agent = agent_demo.start(api, customer, cluster_id, api.base, stack.config.data_dir / "agent", out)
     stack.attach(agent)
-    result["agent"] = agent_demo.wait_connected(api, agent, out)
+    result["agent"] = agent_demo.wait_connected(api, agent, out, pause=getattr(stack, "wait", None))
     chart: dict[str, Any] = result["agent"]["projection"]
     return chart
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from spothive.api.snapshots import checked_snapshot
+from spothive.api.snapshots import KnownTypes, SizeCapped, checked_snapshot
 from spothive.domain.errors import Unauthorized
 from spothive.services.agents import AgentService
 from spothive.wiring import agents as agents_wiring
@@ -40,8 +40,10 @@ def heartbeat(token: AgentToken, agents: Agents) -> HeartbeatResponse:
 
 
 @router.put("/snapshot", response_model=HeartbeatResponse)
-def snapshot(token: AgentToken, agents: Agents, body: Annotated[Any, Body()]) -> HeartbeatResponse:
+def snapshot(
+    token: AgentToken, agents: Agents, types: KnownTypes, body: Annotated[Any, Body()], _: None = SizeCapped,
+) -> HeartbeatResponse:
     """The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format."""
     org_id, cluster_id = agents.authenticate_agent(token)
-    agents.save_snapshot(org_id, cluster_id, checked_snapshot(body), "system:agent")
+    agents.save_snapshot(org_id, cluster_id, checked_snapshot(body, types), "system:agent")
     return HeartbeatResponse(cluster_id=cluster_id)

@@ -49,9 +49,9 @@ def snapshot_problems(snapshot: Mapping[str, Any], known_types: Collection[str])
         if key in keys:
             problems.append(SnapshotProblem(f"pods.{i}.name", f"pod {key!r} appears twice"))
         keys.add(key)
-        node = pod.get("node")
-        if node is not None and str(node) not in names:
-            problems.append(SnapshotProblem(f"pods.{i}.node", f"pod {key!r} is on node {node!r}, which is not in nodes"))
+        placed = pod.get("node")
+        if placed is not None and str(placed) not in names:
+            problems.append(SnapshotProblem(f"pods.{i}.node", f"pod {key!r} is on node {placed!r}, which is not in nodes"))
     policy = snapshot.get("policy")
     if isinstance(policy, Mapping) and "aggressiveness" in policy:
         low, high = AGGRESSIVENESS_RANGE

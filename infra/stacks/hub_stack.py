@@ -72,7 +72,7 @@ class HubStack(Stack):
             alarm_email=alarm_email,
         )
         self.functions = functions
-        self.data, self.auth, self.cache, self.model = data, auth, cache, model
+        self.data, self.auth, self.cache, self.model, self.compute = data, auth, cache, model, compute
         self.workflows, self.schedules = workflows, schedules
         storage = Storage(self, "Storage", access_logs=model.access_logs)
         self.storage = storage

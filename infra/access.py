@@ -18,36 +18,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 
+from infra.actions import OBJECT_ACTIONS, actions
 from infra.constants import CUSTOMER_ROLE_ARN_PATTERN
 from infra.nag import acknowledge, arn_finding
 from spothive.adapters.dynamo.schema import TableSpec
 from spothive.topology import AUDIT_TABLE, Access, Bucket, FunctionSpec, Grant, Target
 
-READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
-                "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable")
-WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
-APPEND_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem")
-STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                  "dynamodb:ListStreams")
-#: S3 actions per mode: read gets, append also puts (never deletes), write also deletes.
-OBJECT_ACTIONS: dict[Access, tuple[str, ...]] = {
-    Access.READ: ("s3:GetObject",),
-    Access.APPEND: ("s3:GetObject", "s3:PutObject"),
-    Access.WRITE: ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
-}
 _CUSTOMER_ROLE_REASON = ("Customer accounts are unknown at deploy time; only roles named SpotHiveAccess* "
                          "(which demand the tenant's External ID) can be assumed.")
-
-
-def actions(mode: Access) -> tuple[str, ...]:
-    """The DynamoDB actions of a table access mode."""
-    table_actions = {
-        Access.READ: READ_ACTIONS,
-        Access.WRITE: READ_ACTIONS + WRITE_ACTIONS,
-        Access.APPEND: READ_ACTIONS + APPEND_ACTIONS,
-        Access.STREAM: STREAM_ACTIONS,
-    }
-    return table_actions[Access(mode)]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.access import OBJECT_ACTIONS
+from infra.actions import OBJECT_ACTIONS
 from infra.constants import SPOT_EVENT_TYPES
 from spothive import topology
 from spothive.topology import Bucket

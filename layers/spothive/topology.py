@@ -233,7 +233,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api-audit", "api_audit.handler", "The audit ledger",
         services=(f"{_SVC}audit.AuditService", _AUTHENTICATE),
-        tables=_tables(**_CALLER, audit_logs=R),
+        # an export is itself audited (audit.export appended to the tenant's chain)
+        tables=_tables(**_CALLER, audit_logs=A),
         # exports are new objects; GetObject lets the presigned download link work
         buckets=(BucketUse(Bucket.DATA, _EXPORTS, A),),
         needs_redis=True, settings=(*_TOKEN_SETTINGS, "SPOTHIVE_EXPORTS_BUCKET"),

@@ -210,7 +210,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
                   f"{_SVC}optimization_jobs.OptimizationJobs", _AUTHENTICATE),
         # agent tokens: UpdateItem on clusters and a Query of by_agent_token; the activity feed reads the
         # ledger; starting an optimization job puts the job and its audit record in one transaction
-        tables=_tables(**_CALLER, clusters=W, instances=R, scans=R, jobs=W, audit_logs=A),
+        tables=_tables(**_CALLER, clusters=W, instances=R, jobs=W, audit_logs=A),
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, A),),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_DATA_BUCKET", "SPOTHIVE_API_BASE_URL",

@@ -6,12 +6,14 @@ botocore session created afterwards carries it: boto3's, the adapters' own sessi
 services are built. Attribution is a context variable set while a handler or a route group serves a
 request; calls made with no function running (test setup, background listener threads) are kept
 apart. Calls signed with assumed-role credentials (anything but the hub's) are customer-account
-calls: the customer role's policy governs them, not the function's.
+calls: the customer role's policy governs them, not the function's. A thread a function starts (the
+model hot-swap listener) works for that function, so it inherits the attribution.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -114,9 +116,19 @@ def installed() -> Iterator[Recorder]:
         return original(self, command, check_health)
 
     redis.connection.AbstractConnection.send_packed_command = send_packed_command  # type: ignore[method-assign]
+    start = threading.Thread.start
+
+    def start_attributed(self: threading.Thread) -> None:
+        if RUNNING.get() is not None:
+            context, run = contextvars.copy_context(), self.run
+            self.run = lambda: context.run(run)  # type: ignore[method-assign]
+        start(self)
+
+    threading.Thread.start = start_attributed  # type: ignore[method-assign]
     try:
         yield recorder
     finally:
+        threading.Thread.start = start  # type: ignore[method-assign]
         redis.connection.AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
         for pair in added:
             botocore.handlers.BUILTIN_HANDLERS.remove(pair)

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from spothive.api.app import create_app
 from spothive.commands.admin import create_super_admin
 from spothive.local.demo_customer import seed_customer
+from spothive.local.events import SPOT_EVENTS_FUNCTION, spot_event
 from spothive.local.runtime import LocalStack
 from tests.integration.manifest.recorder import attributing_app
 from tests.integration.slice.helpers import PASSWORD, Tenant
@@ -25,7 +26,7 @@ NODES = (("m5.xlarge", "on-demand", "a"), ("m5.xlarge", "on-demand", "b"), ("c6g
 TEMPLATE = {"name": "general-arm", "families": ["m6g", "c6g"], "architectures": ["arm64"],
             "capacity_types": ["spot", "on-demand"], "strategy": "cost", "max_nodes": 40,
             "disruption_budget_percent": 20}
-OFFICE = [1 if d < 5 and 9 <= h < 17 else 0 for d in range(7) for h in range(24)]
+ASLEEP = [0] * (7 * 24)
 
 
 def group(name: str) -> TestClient:
@@ -118,26 +119,30 @@ def clusters(stack: LocalStack, world: World) -> None:
     """Every clusters, metrics, agent, activity and jobs route; two optimization runs in moto."""
     client, headers, cid = group("api-clusters"), world.tenant.headers, world.cluster_id
     ok(client.get(f"/api/clusters/{cid}", headers=headers))
+    # without a snapshot detect plans from the stored instances (the shipped model blocks those pools)
+    _optimize(stack, client, world, {})
     world.agent_token = ok(client.post("/api/clusters/connect", headers=headers, json={"cluster_id": cid}),
                            200, 201)["token"]
     ok(client.get(f"/api/clusters/{cid}/verify", headers=headers))
     ok(client.put(f"/api/clusters/{cid}/snapshot", headers=headers, json=snapshot()))
+    # from the snapshot's plan actions are approved; without an agent the execution fails through compensate
+    assert _optimize(stack, client, world, {}) == "FAILED"
     ok(client.get("/api/metrics/kpi", headers=headers))
     ok(client.get(f"/api/metrics/projection?cluster_id={cid}", headers=headers))
-    # without an agent the execution fails through compensate
-    _optimize(stack, client, world, {})
     agent = {"Authorization": f"Bearer {world.agent_token}"}
     ok(client.post("/api/agent/heartbeat", headers=agent))
     ok(client.put("/api/agent/snapshot", headers=agent, json=snapshot()))
-    _optimize(stack, client, world, {"dry_run": True})
+    assert _optimize(stack, client, world, {"dry_run": True}) == "SUCCEEDED"
     ok(client.get("/api/activity/live", headers=headers))
 
 
-def _optimize(stack: LocalStack, client: TestClient, world: World, body: dict[str, Any]) -> None:
+def _optimize(stack: LocalStack, client: TestClient, world: World, body: dict[str, Any]) -> str:
+    """Start an optimization, wait for it and read the job; the execution's final status."""
     started = ok(client.post(f"/api/clusters/{world.cluster_id}/optimize", headers=world.tenant.headers,
                              json=body), 202)
-    stack.wait_execution(started["execution_arn"])
+    described = stack.wait_execution(started["execution_arn"])
     ok(client.get(f"/api/clusters/{world.cluster_id}/jobs/{started['job_id']}", headers=world.tenant.headers))
+    return str(described["status"])
 
 
 def config(stack: LocalStack, world: World) -> None:
@@ -159,7 +164,9 @@ def config(stack: LocalStack, world: World) -> None:
         ok(client.patch(f"/api/policies/{path}", headers=headers,
                         json={"cluster_id": cid, "expected_version": version, **body}))
     ok(client.post("/api/hibernation/schedule", headers=headers,
-                   json={"cluster_id": cid, "schedule_matrix": OFFICE, "timezone": "America/New_York"}), 200, 201)
+                   json={"cluster_id": cid, "schedule_matrix": ASLEEP, "timezone": "America/New_York"}), 200, 201)
+    # an always-asleep schedule: the worker puts the cluster to sleep now (the override below wakes it)
+    stack.fire_schedule("hibernation")
     ok(client.patch("/api/hibernation/prewarm", headers=headers, json={"cluster_id": cid, "enabled": True}))
     ok(client.patch("/api/hibernation/tz", headers=headers, json={"cluster_id": cid, "timezone": "Europe/Berlin"}))
     ok(client.post("/api/hibernation/override", headers=headers, json={"cluster_id": cid, "duration_minutes": 90}))
@@ -200,7 +207,9 @@ def workers(stack: LocalStack, world: World) -> None:
     """Every schedule's event, a Spot warning, a model request and a live-switch experiment."""
     for schedule in ("discovery", "prices", "spot-advisor", "hibernation"):
         stack.fire_schedule(schedule)
-    stack.emit_spot_event(world.instance_ids[0])
+    # a warning forwarded from the customer's account, for one of its instances
+    customer_account = world.role_arn.split(":")[4]
+    stack.invoke(SPOT_EVENTS_FUNCTION, spot_event(world.instance_ids[0], account=customer_account))
     stack.invoke("model-endpoint", {"body": "{}"})
     experiment = f"exp-{uuid.uuid4().hex[:12]}"
     payload = {"experiment_id": experiment, "instance_id": world.instance_ids[0], "role_arn": world.role_arn,
@@ -215,6 +224,7 @@ def run_all(stack: LocalStack) -> World:
     clusters(stack, world)
     config(stack, world)
     audit(stack, world)
+    # graduating hot-swaps the model the risk step and the endpoint serve: they load it from the bucket
     admin(stack, world)
     workers(stack, world)
     return world

@@ -1,6 +1,7 @@
 """Print the per-function access table of docs/deploy.md from the topology manifests.
 
-``python -m infra.manifest_report`` (``--check`` exits 1 when docs/deploy.md holds a different table).
+``python -m infra.manifest_report`` prints it; ``--write`` puts it into docs/deploy.md between the markers;
+``--check`` exits 1 when docs/deploy.md holds a different table.
 """
 
 from __future__ import annotations
@@ -53,10 +54,16 @@ def documented() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the table, or with ``--check`` compare it with the documented one."""
+    """Print the table, write it into the doc, or compare it with the documented one."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
+    if args.write:
+        text = DOC.read_text(encoding="utf-8")
+        head, rest = text.split(BEGIN, 1)
+        DOC.write_text(f"{head}{BEGIN}\n{table()}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
+        return 0
     if args.check:
         if documented() != table():
             print("docs/deploy.md's access table is stale: python -m infra.manifest_report", file=sys.stderr)

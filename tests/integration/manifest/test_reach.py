@@ -11,7 +11,7 @@ from spothive import topology
 from spothive.local.runtime import LocalStack
 from spothive.topology import FunctionSpec, Target
 from tests.integration.manifest import scenarios
-from tests.integration.manifest.recorder import Call, Recorder
+from tests.integration.manifest.recorder import Call, Recorder, running
 
 pytestmark = pytest.mark.integration
 
@@ -73,13 +73,22 @@ def _machine(stack: LocalStack, arn: str) -> str:
     return names.get(arn) or names.get(execution, arn)
 
 
-def test_the_hook_sees_pynamodb_boto3_and_redis(reached: Recorder) -> None:
-    # pynamodb (tables), boto3 (S3, Cognito, Step Functions, Lambda, STS) and Redis all reach the recorder
+def test_the_hook_sees_pynamodb_boto3_and_redis(stack: LocalStack, reached: Recorder) -> None:
+    # Given a pynamodb model bound to the stack's tables, called directly under a probe's name
+    from spothive.adapters.dynamo.models import MODELS
+
+    model, table = next((cls, spec) for cls, spec in MODELS.items() if spec.suffix == "users")
+    with running("probe"):
+        model.describe_table()
+    # Then pynamodb's own botocore client reached the hook
+    assert Call("probe", "dynamodb:DescribeTable", f"{stack.provisioned.prefix}-{table.suffix}") in reached.of("probe")
+    # And the functions' boto3 clients (S3, Cognito, Step Functions, Lambda, STS), the transactions and Redis did
     actions = {c.action for c in reached.calls if c.function}
-    assert {"dynamodb:TransactWriteItems", "dynamodb:GetItem"} & actions or "dynamodb:PutItem" in actions
-    assert {"dynamodb:Query", "s3:PutObject", "cognito-idp:AdminCreateUser", "states:StartExecution",
-            "lambda:InvokeFunction", "sts:AssumeRole"} <= actions
-    assert any(c.customer for c in reached.calls)
+    assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "s3:PutObject",
+            "cognito-idp:AdminCreateUser", "states:StartExecution", "lambda:InvokeFunction",
+            "sts:AssumeRole"} <= actions
+    # And calls signed with an assumed customer role are told apart
+    assert {c.function for c in reached.calls if c.customer} >= {"worker-discovery", "switch-step"}
     assert {"api-auth", "worker-prices"} <= reached.redis
 
 

@@ -99,8 +99,8 @@ class FunctionSpec:
     name: str
     handler: str
     description: str
-    #: Dotted names of the service classes the handler (or its routers) calls.
-    services: tuple[str, ...]
+    #: Dotted names of the service classes (or methods) the handler and its routers call.
+    services: tuple[str, ...] = ()
     tables: tuple[TableUse, ...] = ()
     buckets: tuple[BucketUse, ...] = ()
     needs_redis: bool = False

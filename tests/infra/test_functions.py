@@ -247,3 +247,15 @@ def test_nothing_invokes_the_model_endpoint(synth):
         for statement in _statements(synth, spec.name):
             if "lambda:InvokeFunction" in _actions(statement):
                 assert not any(e in json.dumps(statement["Resource"]) for e in endpoints), spec.name
+
+
+def test_declared_settings_are_settings_the_code_reads():
+    from spothive.settings import Settings
+
+    fields = set(Settings.model_fields)
+    for spec in topology.ALL_FUNCTIONS:
+        for variable in spec.environment():
+            assert variable.removeprefix("SPOTHIVE_").lower() in fields, (spec.name, variable)
+    # And the common ones are not repeated per function
+    assert not any(set(spec.settings) & {*topology.COMMON_SETTINGS, topology.REDIS_SETTING}
+                   for spec in topology.ALL_FUNCTIONS)

@@ -129,6 +129,7 @@ def test_unreached_grants_are_still_declared_and_explained():
 
 @pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)
 def test_declared_services_exist(spec):
+    assert spec.services, f"{spec.name} names no service"
     for dotted in spec.services:
         module, _, attribute = dotted.removeprefix("spothive.services.").partition(".")
         target = importlib.import_module(f"spothive.services.{module}")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
 
 from infra.actions import OBJECT_ACTIONS, TABLE_ACTIONS
+from infra.constants import CUSTOMER_TEMPLATE_PATH
 from spothive import topology
 from spothive.local.runtime import LocalStack
 from spothive.topology import FunctionSpec, Target
@@ -119,6 +121,31 @@ def test_function_reaches_everything_its_manifest_declares(stack, reached, spec)
             if (spec.name, action) in UNREACHED:
                 continue
             assert any(c.action == action for c in calls), f"{spec.name} declares {action} but never calls it"
+
+
+def _customer_actions() -> list[str]:
+    """Every action the customer's SpotHiveAccess role allows (wildcards kept), conditions aside."""
+    template = json.loads(CUSTOMER_TEMPLATE_PATH.read_text(encoding="utf-8"))
+    role = next(r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"
+                and "ExternalId" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"]))
+    out: list[str] = []
+    for policy in role["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Allow":
+                action = statement["Action"]
+                out += [action] if isinstance(action, str) else action
+    return out
+
+
+def test_customer_account_calls_are_allowed_by_the_customer_role(reached: Recorder) -> None:
+    # Given the calls the hub made with an assumed SpotHiveAccess role
+    allowed = _customer_actions()
+    made = {c.action for c in reached.calls if c.customer and c.function} - FREE
+    assert made, "no scenario reached a customer account"
+    # Then the customer role's policy allows every one of them
+    denied = sorted(a for a in made if not any(a == g or (g.endswith("*") and a.startswith(g[:-1]))
+                                               for g in allowed))
+    assert denied == []
 
 
 def test_unreached_grants_are_still_declared_and_explained():

@@ -114,7 +114,7 @@ class Container:
 
     @cached_property
     def rate_limiter(self) -> RedisRateLimiter:
-        return RedisRateLimiter(self.redis, self.clock, enabled=self.settings.rate_limits_enabled)
+        return RedisRateLimiter(self.redis, enabled=self.settings.rate_limits_enabled)
 
     @cached_property
     def ledger(self) -> AuditStore:

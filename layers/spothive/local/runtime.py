@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import logging
 import os
 import shlex
 import signal
-import sys
 import threading
 import time
 import uuid
@@ -106,7 +104,6 @@ class LocalStack:
                            ("--redis-port", self.config.redis_port)):
             ensure_free(port, flag)
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        _make_functions_importable()
         self._started = True
         try:
             self.redis.start()
@@ -343,18 +340,6 @@ class LocalStack:
         if self.ticker is not None:
             self.ticker.stop()
             self.ticker = None
-
-
-def _make_functions_importable() -> None:
-    """Put the project root on ``sys.path`` when ``functions/`` is beside us but not importable."""
-    if importlib.util.find_spec("functions") is not None:
-        return
-    for root in (Path.cwd(), *Path.cwd().parents):
-        if (root / "functions" / "__init__.py").is_file():
-            sys.path.insert(0, str(root))
-            LOG.info("handlers from %s", root / "functions")
-            return
-    LOG.warning("no functions/ package found: Lambda tasks and schedules will fail to import")
 
 
 def _clear_settings_cache() -> None:

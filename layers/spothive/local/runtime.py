@@ -51,6 +51,8 @@ class LocalConfig:
     access_log: bool = True
     #: Use this running AWS emulator (e.g. LocalStack on http://127.0.0.1:4566) instead of starting moto.
     aws_endpoint: str | None = None
+    #: Reverse proxies whose X-Forwarded-For the API believes (comma-separated); empty trusts none.
+    forwarded_allow_ips: str = ""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LocalConfig:
@@ -61,6 +63,7 @@ class LocalConfig:
             redis_port=_env_int("SPOTHIVE_LOCAL_REDIS_PORT", cls.redis_port),
             data_dir=Path(os.environ.get("SPOTHIVE_LOCAL_DATA_DIR") or cls.data_dir),
             aws_endpoint=os.environ.get("SPOTHIVE_LOCAL_AWS_ENDPOINT") or None,
+            forwarded_allow_ips=os.environ.get("SPOTHIVE_LOCAL_FORWARDED_ALLOW_IPS", cls.forwarded_allow_ips),
         )
         return replace(config, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -89,7 +92,8 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.ticker: Ticker | None = None
         self.startup_seconds: float | None = None
-        self.api = ApiServer(self.config.api_port, HOST, access_log=self.config.access_log)
+        self.api = ApiServer(self.config.api_port, HOST, access_log=self.config.access_log,
+                             forwarded_allow_ips=self.config.forwarded_allow_ips)
         self._saved_env: dict[str, str | None] = {}
         self._stop_requested = threading.Event()
         self._saved_signals: dict[int, Any] = {}
@@ -182,12 +186,17 @@ class LocalStack:
         self._provision()
         return True
 
-    def request_stop(self, *_: object) -> None:
-        """Ask :meth:`wait` to return (signal handler)."""
+    def request_stop(self, signum: int | None = None, _frame: object = None) -> None:
+        """Ask :meth:`wait` to return. As a signal handler it also interrupts the main thread at once
+        (start-up, the demo, a wait) with ``KeyboardInterrupt``; later signals while stopping are ignored."""
+        first = not self._stop_requested.is_set()
         self._stop_requested.set()
+        if signum is not None and first:
+            raise KeyboardInterrupt
 
     def install_signal_handlers(self) -> None:
-        """SIGINT and SIGTERM end :meth:`wait` (main thread only); :meth:`stop` puts the old ones back."""
+        """SIGINT and SIGTERM interrupt the main thread (see :meth:`request_stop`); :meth:`stop` puts the
+        old handlers back."""
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._saved_signals.setdefault(sig, signal.getsignal(sig))
             signal.signal(sig, self.request_stop)

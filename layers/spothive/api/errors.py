@@ -143,6 +143,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": undecodable bytes, a bad form
+            return _respond(request, 422, "invalid_input", f"body: not valid ({exc.detail})", "body")
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "too_large", 415: "unsupported_media_type"}
         return _respond(request, exc.status_code, code.get(exc.status_code, "http_error"), str(exc.detail),

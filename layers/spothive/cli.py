@@ -39,8 +39,25 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command and return its exit code."""
     args = build_parser().parse_args(argv)
-    result = args.func(args)
-    return int(result or 0)
+    code = int(args.func(args) or 0)
+    if argv is None and getattr(args, "exit_without_teardown", False):
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown.
+
+    A command that has already stopped everything it started (``spothive local``) would otherwise wait
+    seconds while the interpreter frees moto's in-memory AWS and botocore's data; Ctrl-C must be at once.
+    Only for a real command line (``argv is None``), never for in-process callers such as tests."""
+    import logging
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

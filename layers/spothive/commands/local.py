@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--forwarded-allow-ips", metavar="IPS",
                         help="reverse proxies whose X-Forwarded-For the API believes (comma-separated; "
                              "default none, also SPOTHIVE_LOCAL_FORWARDED_ALLOW_IPS)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, exit_without_teardown=True)
 
 
 def _positive(text: str) -> float:

@@ -41,4 +41,4 @@ def auth() -> AuthService:
 def rate_limiter() -> RateLimiter:
     """Per-caller request limits in Redis."""
     enabled = settings.load(SafetySettings).rate_limits_enabled
-    return RedisRateLimiter(kernel.cache(), kernel.clock(), enabled=enabled)
+    return RedisRateLimiter(kernel.cache(), enabled=enabled)

@@ -20,5 +20,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["src/test-setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // user-event drags through dozens of cells; a loaded 2-core CI machine needs more than the 5 s default
+    testTimeout: 30_000,
   },
 });

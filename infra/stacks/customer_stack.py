@@ -41,13 +41,27 @@ HUB_BUS_DEFAULT = "default"
 EKS_NODE = {"Null": {"aws:ResourceTag/eks:cluster-name": "false"}}
 
 
+#: The default of ``NodeRoleNames``: a role name SpotHive never creates, so no role is passable until the
+#: customer lists its node roles.
+NO_NODE_ROLE = "SpotHiveNoNodeRoleConfigured"
+#: How many node roles a customer may list.
+MAX_NODE_ROLES = 8
+
+
+def _each(names: CfnParameter) -> list[str]:
+    """The first ``MAX_NODE_ROLES`` entries of a comma list (``Fn::Select`` past its end fails, so the
+    list is padded with the never-created default)."""
+    padded = Fn.split(",", Fn.join(",", [Fn.join(",", names.value_as_list), *([NO_NODE_ROLE] * MAX_NODE_ROLES)]))
+    return [Fn.select(i, padded) for i in range(MAX_NODE_ROLES)]
+
+
 def _ec2(resource: str, *, account: bool = True) -> str:
     owner = Aws.ACCOUNT_ID if account else ""
     return f"arn:{Aws.PARTITION}:ec2:*:{owner}:{resource}"
 
 
 class CustomerStack(Stack):
-    """Parameters: ``ExternalId`` and ``HubAccountId`` (required), ``RoleName``, ``NodeRoleNamePattern``,
+    """Parameters: ``ExternalId`` and ``HubAccountId`` (required), ``RoleName``, ``NodeRoleNames``,
     ``HubEventBusArn`` (where this region's Spot signals go; deploy once per region that runs Spot)."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
@@ -70,9 +84,10 @@ class CustomerStack(Stack):
             description="Role name; it must start with SpotHiveAccess (the hub may assume only those)",
         )
         node_roles = CfnParameter(
-            self, "NodeRoleNamePattern", type="String", default="*Node*",
-            allowed_pattern=r"[\w+=,.@*-]+",
-            description="Name pattern of the node instance roles SpotHive may pass to instances it launches",
+            self, "NodeRoleNames", type="CommaDelimitedList", default=NO_NODE_ROLE,
+            allowed_pattern=r"[\w+=,.@-]+",
+            description="The node instance roles SpotHive may pass to the instances it launches (the roles of "
+            "your node groups, comma-separated, no wildcards); the default passes none",
         )
         self.role = iam.Role(
             self,
@@ -184,6 +199,7 @@ class CustomerStack(Stack):
                                  "spot.amazonaws.com/AWSServiceRoleForEC2Spot"],
                       conditions={"StringEquals": {"iam:AWSServiceName": "spot.amazonaws.com"}}),
             statement(sid="PassNodeRole", actions=["iam:PassRole"],
-                      resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{node_roles.value_as_string}"],
+                      resources=[Fn.join("", [f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/", name])
+                                 for name in _each(node_roles)],
                       conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
         ]

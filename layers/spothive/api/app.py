@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from spothive.api.errors import install_error_handlers
 from spothive.api.gzip_body import GzipRequestMiddleware
+from spothive.api.openapi_errors import document_errors
 
 #: Route group (a Lambda function name in ``spothive.topology``) → router modules it serves.
 ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -45,4 +46,5 @@ def create_app(groups: Iterable[str] | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    document_errors(app)
     return app

@@ -67,7 +67,7 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidInput(f"unknown time zone {name!r}", field="timezone")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a tzdata folder ("Europe"), too long
         raise InvalidInput(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)",
                            field="timezone") from exc
 

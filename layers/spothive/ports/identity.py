@@ -20,6 +20,10 @@ class IdentityProvider(Protocol):
 
     def delete_user(self, email: str) -> None: ...
 
+    def sign_out(self, email: str) -> None:
+        """Revoke every refresh token of the user (they mint no new ID tokens)."""
+        ...
+
     def authenticate(self, email: str, password: str) -> TokenSet: ...
 
 

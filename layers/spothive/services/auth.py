@@ -120,9 +120,10 @@ class AuthService:
         )
 
     def logout(self, principal: Principal) -> None:
-        """Deny-list the caller's token until it expires, then record it (the token lives in Redis, so the
-        record follows the revocation rather than sharing a transaction with it)."""
+        """Deny-list the caller's ID token until it expires and revoke their refresh tokens, then record it
+        (the deny-list and the directory are separate stores, so the record follows the revocation)."""
         self._deny.revoke(principal.token_id, principal.expires_at)
+        self._idp.sign_out(principal.email)
         self._ledger.write(
             principal.org_id,
             AuditEntry(principal.actor, "auth.logout", "user", principal.user_id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from spothive import settings
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
-from spothive.adapters.cache.deny_list import RedisTokenDenyList
+from spothive.adapters.cache.deny_list import CachedTokenDenyList
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
+from spothive.adapters.dynamo.revoked_tokens import DynamoTokenDenyList
 from spothive.ports.identity import RateLimiter
 from spothive.services.auth import AuthService
 from spothive.settings import CognitoSettings, SafetySettings
@@ -25,11 +26,12 @@ def directory() -> CognitoDirectory:
 def auth() -> AuthService:
     """Sign-up, sign-in, logout and token verification."""
     s = settings.load(CognitoSettings)
+    kernel.core()  # binds the revoked-tokens table
     return AuthService(
         repo=accounts.tenancy(),
         idp=directory(),
         verifier=JwksTokenVerifier(s.jwks_url, s.issuer, s.cognito_client_id),
-        deny_list=RedisTokenDenyList(kernel.cache(), kernel.clock()),
+        deny_list=CachedTokenDenyList(DynamoTokenDenyList(kernel.clock().now), kernel.cache(), kernel.clock()),
         clock=kernel.clock(),
         ledger=kernel.ledger(),
     )
@@ -39,4 +41,4 @@ def auth() -> AuthService:
 def rate_limiter() -> RateLimiter:
     """Per-caller request limits in Redis."""
     enabled = settings.load(SafetySettings).rate_limits_enabled
-    return RedisRateLimiter(kernel.cache(), kernel.clock(), enabled=enabled)
+    return RedisRateLimiter(kernel.cache(), enabled=enabled)

@@ -57,6 +57,18 @@ def test_functions_state_machines_rules_and_bucket_exist(local_stack):
     assert "spothive-artifacts" in buckets
 
 
+@pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)
+def test_each_function_gets_the_environment_its_manifest_declares(local_stack, spec):
+    configuration = local_stack.client("lambda").get_function_configuration(FunctionName=spec.name)
+    env = configuration["Environment"]["Variables"]
+    # Then the SPOTHIVE_* settings are exactly the manifest's (plus the emulator's issuer, keys and feed)
+    local_only = {"SPOTHIVE_COGNITO_ISSUER", "SPOTHIVE_COGNITO_JWKS_URL", "SPOTHIVE_ADVISOR_FEED"}
+    assert {k for k in env if k.startswith("SPOTHIVE_")} - local_only == set(spec.environment())
+    assert env == local_stack.provisioned.function_env[spec.name]
+    # And the shared process environment holds every declared setting with the same value
+    assert all(local_stack.env[k] == v for k, v in env.items())
+
+
 def test_state_machine_definitions_point_at_the_function_arns(local_stack):
     sfn = local_stack.client("stepfunctions")
     arn = local_stack.env["SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"]

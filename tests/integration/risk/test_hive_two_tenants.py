@@ -144,3 +144,12 @@ def test_with_redis_down_scoring_continues_on_the_model_alone() -> None:
     assert ranking.degraded and ranking.reason == "hive mind unavailable: scored on the model alone"
     assert (ranking.pools[0].instance_type, ranking.pools[0].zone) == ("c5.xlarge", "us-east-1a")
     assert len(candidate_pools(req, _catalog())) == 4
+
+
+def test_an_envelope_that_is_not_an_eventbridge_event_is_dropped_naming_the_field(hub: dict[str, str]) -> None:
+    # Given an interruption warning whose envelope lacks its time
+    event = _event("111122223333", "i-0123456789abcdef0")
+    del event["time"]
+    # When the spot-event worker receives it, Then it is dropped naming the missing field
+    outcome = worker_spot_events.handler(event)
+    assert outcome == {"status": "invalid", "field": "time", "reason": "not an EventBridge event"}

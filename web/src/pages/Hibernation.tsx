@@ -115,7 +115,7 @@ function Editor({ clusterId }: { clusterId: string }) {
               Save timezone only
             </button>
           ) : null}
-          <button type="button" disabled={busy || !dirty} onClick={() => void run("Schedule saved", () => call(api.POST("/api/hibernation/schedule", { body: { cluster_id: clusterId, schedule_matrix: matrix, timezone, prewarm: s.prewarm, enabled: true } })))}>
+          <button type="button" disabled={busy || !dirty} onClick={() => void run("Schedule saved", () => call(api.POST("/api/hibernation/schedule", { body: { cluster_id: clusterId, schedule_matrix: matrix as (0 | 1)[], timezone, prewarm: s.prewarm, enabled: true } })))}>
             Save schedule
           </button>
         </div>

@@ -59,6 +59,10 @@ class CognitoDirectory:
             if exc.response["Error"]["Code"] != "UserNotFoundException":
                 raise
 
+    def sign_out(self, email: str) -> None:
+        """Global sign-out: every refresh token of the user is revoked (Cognito ``AdminUserGlobalSignOut``)."""
+        self._idp.admin_user_global_sign_out(UserPoolId=self._pool, Username=email)
+
     def authenticate(self, email: str, password: str) -> TokenSet:
         """Sign in; any refusal is the same ``Unauthorized``."""
         try:

@@ -143,7 +143,13 @@ AGENT_ACTIONS = TableSpec(
             "by_action tells another cluster's action (403) from an unknown one (404)",
 )
 
+REVOKED_TOKENS = TableSpec(
+    "revoked-tokens", Key("token_id"), ttl_attribute="expires_at",
+    purpose="signed-out ID tokens until they would expire (the deny-list's source of truth; Redis caches it)",
+)
+
 ALL_TABLES: tuple[TableSpec, ...] = (
     USERS, ORGS, ACCOUNTS, CLUSTERS, INSTANCES, SCANS, NODE_TEMPLATES, CLUSTER_POLICIES,
-    HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES, AGENT_ACTIONS,
+    HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES, REVOKED_TOKENS,
+    AGENT_ACTIONS,
 )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from spothive.api.snapshots import checked_body, checked_snapshot
+from spothive.api.snapshots import KnownTypes, SizeCapped, checked_body, checked_snapshot
 from spothive.domain.errors import Forbidden, SpotHiveError, Unauthorized
 from spothive.ports.safety import SafeModeFlag
 from spothive.services.agent_actions import AgentChannel
@@ -96,10 +96,12 @@ def heartbeat(cluster: Cluster, agents: Agents, safe_mode: SafeMode) -> Heartbea
 
 
 @router.put("/snapshot", response_model=HeartbeatResponse, response_model_exclude_none=True)
-def snapshot(cluster: Cluster, agents: Agents, body: Annotated[Any, Body()]) -> HeartbeatResponse:
-    """The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format."""
+def snapshot(
+    cluster: Cluster, agents: Agents, types: KnownTypes, body: Annotated[Any, Body()], _: None = SizeCapped,
+) -> HeartbeatResponse:
+    """The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format (checked at the door)."""
     org_id, cluster_id = cluster
-    agents.save_snapshot(org_id, cluster_id, checked_snapshot(body), "system:agent")
+    agents.save_snapshot(org_id, cluster_id, checked_snapshot(body, types), "system:agent")
     return HeartbeatResponse(cluster_id=cluster_id)
 
 

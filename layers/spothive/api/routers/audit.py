@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from spothive.api.deps import CurrentPrincipal
+from spothive.api.formats import IsoDateTime
 from spothive.domain.audit import AuditRecord
 from spothive.domain.audit_export import ExportFormat
 from spothive.domain.audit_views import AuditFilter
@@ -106,8 +107,8 @@ def _window(since: datetime | None, until: datetime | None) -> tuple[datetime | 
     return since, until
 
 
-Since = Annotated[datetime | None, Query(alias="from", description="inclusive lower bound, ISO 8601 (UTC if no zone)")]
-Until = Annotated[datetime | None, Query(alias="to", description="inclusive upper bound, ISO 8601 (UTC if no zone)")]
+Since = Annotated[IsoDateTime | None, Query(alias="from", description="inclusive lower bound, ISO 8601 (UTC if no zone)")]
+Until = Annotated[IsoDateTime | None, Query(alias="to", description="inclusive upper bound, ISO 8601 (UTC if no zone)")]
 RecordId = Annotated[int, Path(ge=1, description="the record's seq in the caller's chain")]
 
 

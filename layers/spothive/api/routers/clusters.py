@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, Field
 
 from spothive.api.deps import CurrentPrincipal
-from spothive.api.snapshots import checked_snapshot
+from spothive.api.snapshots import KnownTypes, SizeCapped, checked_snapshot
 from spothive.services.agents import AgentService
 from spothive.services.clusters import ClusterService, ClusterView
 from spothive.wiring import agents as agents_wiring
@@ -103,8 +103,9 @@ def verify(cluster_id: str, principal: CurrentPrincipal, agents: Agents) -> Agen
 
 @router.put("/api/clusters/{cluster_id}/snapshot", response_model=Accepted)
 def upload_snapshot(
-    cluster_id: str, principal: CurrentPrincipal, agents: Agents, body: Annotated[Any, Body()]
+    cluster_id: str, principal: CurrentPrincipal, agents: Agents, types: KnownTypes, body: Annotated[Any, Body()],
+    _: None = SizeCapped,
 ) -> Accepted:
     """Upload a cluster snapshot (the agent's format) so projections can re-pack its pods."""
-    agents.save_snapshot(principal.org_id, cluster_id, checked_snapshot(body), principal.actor)
+    agents.save_snapshot(principal.org_id, cluster_id, checked_snapshot(body, types), principal.actor)
     return Accepted(cluster_id=cluster_id)

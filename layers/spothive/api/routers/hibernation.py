@@ -16,13 +16,17 @@ router = APIRouter(prefix="/api/hibernation", tags=["hibernation"])
 Hibernation = Annotated[HibernationService, Depends(configuration.hibernation)]
 
 ClusterId = Field(min_length=1, max_length=128)
-Timezone = Field(min_length=1, max_length=64, examples=["Europe/Berlin"])
+Timezone = Field(min_length=1, max_length=64, examples=["Europe/Berlin"],
+                 description="an IANA time zone name such as Europe/Berlin (a region alone, like Europe, is a 422)")
 
 
 class ScheduleBody(BaseModel):
     cluster_id: str = ClusterId
     schedule_matrix: list[Any] = Field(
-        description="168 values, 7 days x 24 local hours, Monday 00:00 first; 1 = awake, 0 = asleep"
+        min_length=168, max_length=168,
+        description="exactly 168 values, 7 days x 24 local hours, Monday 00:00 first; 1 = awake, 0 = asleep "
+                    "(a wrong count names schedule_matrix, a wrong value schedule_matrix.<index>)",
+        json_schema_extra={"items": {"type": "integer", "enum": [0, 1]}},
     )
     timezone: str = Timezone
     prewarm: bool | None = None

@@ -23,12 +23,16 @@ router = APIRouter(prefix="/api/policies", tags=["policies"])
 Policies = Annotated[PolicyService, Depends(configuration.policies)]
 
 ClusterId = Field(min_length=1, max_length=128)
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+VERSION_RULE = ("Optimistic concurrency: name the version the change is based on, as `expected_version` in the "
+                "body or an `If-Match` header carrying the ETag of a GET (`\"3\"`); the body wins when both are "
+                "given. Neither is a 422 naming `expected_version`; a version that is not the current one is a 409 "
+                "naming `expected_version`. A successful change answers the new version in the body and the ETag.")
+IfMatch = Annotated[str | None, Header(alias="If-Match", description=VERSION_RULE)]
 
 
 class Versioned(BaseModel):
     cluster_id: str = ClusterId
-    expected_version: int | None = Field(default=None, ge=0, description="the version this change is based on")
+    expected_version: int | None = Field(default=None, ge=0, description=VERSION_RULE)
 
 
 class KarpenterBody(Versioned):
@@ -49,7 +53,7 @@ class ExclusionsBody(Versioned):
 
 
 class TemplateBindingBody(Versioned):
-    template_id: str | None = Field(default=None, max_length=64, description="null unbinds")
+    template_id: str | None = Field(default=None, min_length=1, max_length=64, description="null unbinds")
 
 
 class PolicyResponse(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -70,7 +72,7 @@ def test_power_at_the_gap_reproduces_the_observed_transition(chain: BucketChain)
 def test_memory_fades(chain: BucketChain) -> None:
     values = [chain.contraction(h, GAP) for h in HORIZONS]
     assert chain.contraction(GAP, GAP) == pytest.approx(1.0)
-    assert all(a > b for a, b in zip(values, values[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(values))
 
 
 def test_longer_horizons_are_never_sharper() -> None:
@@ -80,7 +82,7 @@ def test_longer_horizons_are_never_sharper() -> None:
     for months in HORIZONS:
         p = layer.probability(scores, buckets, months)
         spreads.append(float(np.log(p / (1 - p)).std()))
-    assert all(a >= b - 1e-9 for a, b in zip(spreads, spreads[1:], strict=False)), spreads
+    assert all(a >= b - 1e-9 for a, b in itertools.pairwise(spreads)), spreads
     assert spreads[0] > spreads[-1] * 1.5
 
 
@@ -91,7 +93,7 @@ def test_each_pool_moves_towards_the_base_rate_beyond_the_training_horizon() -> 
     for months in (GAP, 24.0, 48.0, 96.0):
         p = layer.probability(scores, buckets, months)
         distance.append(np.abs(np.log(p / (1 - p)) - layer.intercept_at(months)))
-    for nearer, farther in zip(distance, distance[1:], strict=False):
+    for nearer, farther in itertools.pairwise(distance):
         assert (farther <= nearer + 1e-9).all()
 
 

@@ -9,15 +9,19 @@ eigenvalue.)
 The forecast for a pool with last known bucket ``b``, structure score ``s`` and horizon ``h`` months, for a
 layer fitted on a transition ``H`` months long::
 
-    model(h)  = alpha * k * logit(chain_H(b)) + k * beta_b * s,      k = min(1, exp(rate * (h - H)))
+    model(h) = k * (alpha * logit(chain_H(b)) + beta_b * s),   k = min(1, exp(rate * (h - H)))
     logit P(high at h) = c(h) + (1 - w(h)) * model(h) + w(h) * logit(chain_h(b))      (b known)
-    logit P(high at h) = c(h) + k * offset_new + k * beta_new * s                    (b unknown)
+    logit P(high at h) = c(h) + k * (offset_new + beta_new * s)                       (b unknown)
+    w(h) = (exp(rate * h) - exp(rate * H)) / (1 - exp(rate * H)) for h < H, else 0
 
-``chain_h(b)`` is the share of ``M**h``'s row ``b`` in buckets >= 3, ``rate`` the generator's slowest
-eigenvalue (the chain's memory decays as ``exp(rate * h)``), and ``w(h)`` falls from 1 at h = 0 to 0 at
-``H``: a short forecast is the pool's own bucket carried through the chain, the training horizon's is the
-learned model, and beyond ``H`` everything but the intercept shrinks, so a longer horizon is never sharper. ``alpha >= 0``, ``beta_b >= 0`` (one per carried bucket: a bucket-4 pool's structure matters less
-than an unstable bucket-3 pool's), ``beta_new`` and ``offset_new`` are fitted on the training transition;
+``chain_h(b)`` is the share of ``M**h``'s row ``b`` in buckets >= 3 and ``rate`` the generator's slowest
+eigenvalue (the chain's memory decays as ``exp(rate * h)``). A one-day forecast is the current bucket
+carried through the chain, the training horizon's is the learned model, and beyond ``H`` everything but
+the intercept shrinks by ``k``, so past ``H`` a longer horizon is never sharper; below ``H`` the spread
+falls from the chain's near-certainty towards the model's (with a small dip just short of ``H``, where the
+chain knows less than the model and the blend averages them). ``alpha >= 0``, ``beta_b >= 0`` (one per
+carried bucket: a bucket-4 pool's structure matters less than an unstable bucket-3 pool's), ``beta_new``
+and ``offset_new`` are fitted on the training transition;
 ``c(h)`` is solved so that the mean forecast over the reference pools equals the base rate the chain
 extrapolates from their current buckets, ``d @ M**h`` (the drift continues; Platt scaling would keep the
 training transition's base rate).
@@ -157,6 +161,7 @@ class HorizonLayer:
     ref_scores: np.ndarray = field(repr=False)
     _cache: dict[float, float] = field(default_factory=dict, repr=False)
     _powers: dict[float, np.ndarray] = field(default_factory=dict, repr=False)
+    _derived: dict[Any, Any] = field(default_factory=dict, repr=False)  # per-layer constants, computed once
 
     def with_reference(self, buckets: np.ndarray, scores: np.ndarray) -> HorizonLayer:
         """The same layer with another reference population (e.g. the serving context's pools)."""
@@ -172,15 +177,25 @@ class HorizonLayer:
             self._powers[key] = self.chain.power(key)
         return self._powers[key]
 
+    def _constant(self, name: str) -> Any:
+        if "rate" not in self._derived:
+            rate = self.chain.memory_rate
+            self._derived.update(
+                rate=rate,
+                memory_at_train=float(np.exp(rate * self.train_months)),
+                distribution=bucket_distribution(self.ref_buckets),
+                train_logits=_logit(self.power(self.train_months)[:, HIGH_BUCKET:].sum(axis=1)),
+            )
+        return self._derived[name]
+
     def base_rate(self, months: float) -> float:
         """The reference pools' share of high buckets the chain extrapolates ``months`` ahead."""
-        return float(bucket_distribution(self.ref_buckets) @ self.power(months)[:, HIGH_BUCKET:].sum(axis=1))
+        return float(self._constant("distribution") @ self.power(months)[:, HIGH_BUCKET:].sum(axis=1))
 
     def linear(self, scores: np.ndarray, buckets: np.ndarray, months: float) -> np.ndarray:
         """Everything but the intercept ``c(h)``."""
-        k = self.chain.contraction(months, self.train_months)
-        shrink = min(1.0, k)
-        own = self.alpha * shrink * _logit(self.power(self.train_months)[:, HIGH_BUCKET:].sum(axis=1))
+        shrink = min(1.0, float(np.exp(self._constant("rate") * (months - self.train_months))))
+        own = self.alpha * shrink * self._constant("train_logits")
         known = ~np.isnan(buckets)
         index = np.where(known, np.nan_to_num(buckets), 0).astype(int)
         slope = np.where(known, self.betas[index], self.beta_new)
@@ -192,13 +207,12 @@ class HorizonLayer:
         return np.asarray(np.where(known, (1.0 - weight) * model + weight * chain, model))
 
     def chain_weight(self, months: float) -> float:
-        """Weight of the pure chain forecast ``logit(chain_h(b))`` for a known bucket: 1 at h = 0, falling
-        with the chain's memory ``m(h) = exp(rate * h)`` to 0 at the training horizon and beyond."""
-        rate = self.chain.memory_rate
-        at_train = float(np.exp(rate * self.train_months))
+        """Weight ``w(h)`` of the pure chain forecast for a known bucket: 1 at h = 0, falling with the chain's
+        memory ``m(h) = exp(rate * h)`` to 0 at the training horizon and beyond."""
+        at_train = self._constant("memory_at_train")
         if months >= self.train_months or at_train >= 1.0:
             return 0.0
-        return float((np.exp(rate * months) - at_train) / (1.0 - at_train))
+        return float((np.exp(self._constant("rate") * months) - at_train) / (1.0 - at_train))
 
     def intercept_at(self, months: float) -> float:
         """``c(h)``: the mean forecast over the reference pools with a bucket equals :meth:`base_rate`."""
@@ -216,14 +230,18 @@ class HorizonLayer:
         return self._cache[key]
 
     def probability(self, scores: np.ndarray, buckets: np.ndarray, months: float) -> np.ndarray:
-        """P(bucket >= 3 after ``months``) per pool; ``buckets`` NaN where unknown."""
+        """P(bucket >= 3 after ``months``) per pool, within [1e-4, 1 - 1e-4]; ``buckets`` NaN where unknown."""
         b = np.asarray(buckets, dtype=float)
-        return np.asarray(_sigmoid(self.intercept_at(months) + self.linear(np.asarray(scores, dtype=float), b, months)))
+        z = self.intercept_at(months) + self.linear(np.asarray(scores, dtype=float), b, months)
+        return np.clip(_sigmoid(z), P_CLIP, 1.0 - P_CLIP)  # no forecast is ever certain
 
     def bucket_probabilities(self, probability: np.ndarray, buckets: np.ndarray, months: float) -> np.ndarray:
         """Bucket distribution per pool: the chain's row, rescaled so that buckets >= 3 sum to ``probability``."""
-        matrix = self.power(months)
-        rows = np.vstack([matrix, bucket_distribution(self.ref_buckets) @ matrix])
+        key = ("rows", round(float(months), 6))
+        rows = self._derived.get(key)
+        if rows is None:
+            matrix = self.power(months)
+            rows = self._derived[key] = np.vstack([matrix, self._constant("distribution") @ matrix])
         known = ~np.isnan(buckets)
         dist = rows[np.where(known, np.nan_to_num(buckets), BUCKETS).astype(int)]
         high = dist[:, HIGH_BUCKET:].sum(axis=1, keepdims=True)

@@ -78,12 +78,26 @@ def test_memory_fades(chain: BucketChain) -> None:
 def test_longer_horizons_are_never_sharper() -> None:
     buckets, scores, labels = _population()
     layer = fit_horizon_layer(scores, buckets, labels, GAP, np.nan_to_num(buckets))
-    spreads = []
-    for months in HORIZONS:
+
+    def spread(months: float) -> float:
         p = layer.probability(scores, buckets, months)
-        spreads.append(float(np.log(p / (1 - p)).std()))
-    assert all(a >= b - 1e-9 for a, b in itertools.pairwise(spreads)), spreads
-    assert spreads[0] > spreads[-1] * 1.5
+        return float(np.log(p / (1 - p)).std())
+
+    # from the training horizon on, every step out is less sharp (everything but c(h) shrinks by k)
+    beyond = [spread(h) for h in (GAP, 24.0, 36.0, 60.0, 120.0)]
+    assert all(a > b for a, b in itertools.pairwise(beyond)), beyond
+    # short of it the pool's own bucket makes the forecast sharper, the more so the shorter it is
+    short = [spread(h) for h in (0.03, 0.25, 1.0, 3.0)]
+    assert all(a > b for a, b in itertools.pairwise(short)), short
+    assert short[-1] > beyond[0]
+
+
+def test_the_blend_weight_falls_with_the_chain_memory() -> None:
+    buckets, scores, labels = _population()
+    layer = fit_horizon_layer(scores, buckets, labels, GAP, np.nan_to_num(buckets))
+    weights = [layer.chain_weight(h) for h in (0.0, 1.0, 6.0, 12.0, GAP, 30.0)]
+    assert weights[0] == pytest.approx(1.0) and weights[-2] == 0.0 and weights[-1] == 0.0
+    assert all(a > b for a, b in itertools.pairwise(weights[:-1]))
 
 
 def test_each_pool_moves_towards_the_base_rate_beyond_the_training_horizon() -> None:
@@ -103,7 +117,7 @@ def test_intercept_follows_the_chain_base_rate_not_the_training_one() -> None:
     known = ~np.isnan(buckets)
     for months in (1.0, GAP, 36.0):
         mean = layer.probability(scores[known], buckets[known], months).mean()
-        assert mean == pytest.approx(layer.base_rate(months), abs=1e-6)
+        assert mean == pytest.approx(layer.base_rate(months), abs=1e-4)  # up to the 1e-4 clip
     # a reference population with more high buckets now is forecast to have more later (drift carried on)
     riskier = np.where(known & (buckets <= 1), 4.0, buckets)
     moved = layer.with_reference(riskier, scores)
@@ -116,7 +130,6 @@ def test_short_horizons_carry_the_own_bucket() -> None:
     layer = fit_horizon_layer(scores, buckets, labels, GAP, np.nan_to_num(buckets))
     p = layer.probability(np.zeros(2), np.array([4.0, 0.0]), 1.0 / 30)
     assert p[0] > 0.97 and p[1] < 0.05
-    assert layer.chain_weight(0.0) == pytest.approx(1.0) and layer.chain_weight(GAP) == 0.0
 
 
 def test_bucket_distribution_agrees_with_probability() -> None:

@@ -25,6 +25,8 @@ def _table(out: str, block_start: str, title_start: str) -> dict[str, list[float
     start = next(i for i in range(block, len(lines)) if lines[i].startswith(title_start))
     rows = {}
     for line in lines[start + 2 : start + 6]:
+        if not line.strip():
+            break
         name, numbers = line[:28].strip(), line[28:].split()
         rows[name] = [float(x) for x in numbers]
     return rows
@@ -136,6 +138,7 @@ def test_missing_file_and_unlabeled_test(
     assert code == 2 and "must carry buckets" in out
 
 
+@pytest.mark.timeout(900)  # about a minute on an idle 2-core host; the shipped LightGBM kind only
 def test_shared_data_meets_the_calibration_targets(capsys: pytest.CaptureFixture[str], shared_data: Path) -> None:
     code, out = _run(
         capsys,
@@ -145,6 +148,8 @@ def test_shared_data_meets_the_calibration_targets(capsys: pytest.CaptureFixture
         str(shared_data / "ec2_instance_types_karpenter.csv"),
         "--test",
         str(shared_data / "spotlake_snapshot_2022-07-12.csv"),
+        "--kind",
+        "lightgbm",
     )
     assert code == 0
     assert out.count("horizon 17.3 months (526 days)") >= 4
@@ -152,11 +157,12 @@ def test_shared_data_meets_the_calibration_targets(capsys: pytest.CaptureFixture
     cv = _table(out, "== family CV", "pools with a carried bucket (3875)")
     carried, static = held["baseline: bucket carried"], held["baseline: static table"]
     assert carried[1] == pytest.approx(0.741, abs=0.001)
-    for kind in ("model (lightgbm)", "model (logistic)"):
-        assert held[kind][3] <= 0.08 and cv[kind][3] <= 0.08  # ECE
-        assert held[kind][2] < static[2] and cv[kind][2] < static[2]  # log-loss below the static table's
-        assert held[kind][1] > carried[1]  # ranks better than the carried bucket (by < 0.05: see the card)
-    assert cv["model (lightgbm)"][1] > carried[1] + 0.1
+    model = "model (lightgbm)"
+    assert list(held) == [model, *ROWS[2:]]
+    assert held[model][3] <= 0.08 and cv[model][3] <= 0.08  # ECE
+    assert held[model][2] < static[2] and cv[model][2] < static[2]  # log-loss below the static table's
+    assert held[model][1] > carried[1]  # ranks better than the carried bucket (by < 0.05: see the card)
+    assert cv[model][1] > carried[1] + 0.1
 
 
 def test_core_never_imports_lightgbm() -> None:

@@ -1,7 +1,5 @@
 """Lambda entry point for the `api-admin` route group (FastAPI behind API Gateway via Mangum)."""
 
-from mangum import Mangum
+from spothive.api.lambda_app import handler_for
 
-from spothive.api.app import create_app
-
-handler = Mangum(create_app(["api-admin"]), lifespan="off")
+handler = handler_for("api-admin")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from spothive.bootstrap import container
+from spothive.observability import STEP_FUNCTIONS, lambda_handler
+from spothive.wiring import lab
 
 
+@lambda_handler(STEP_FUNCTIONS)
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Run one step of the experiment on the state the state machine carries."""
-    return container().live_switch.run(str(event.get("step", "")), event.get("state") or {})
+    return lab.live_switch().run(str(event.get("step", "")), event.get("state") or {})

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from spothive.contracts.risk_v1 import RiskInput, error_fields
+from spothive.observability import API_GATEWAY, lambda_handler
 from spothive.ports.risk import RiskModel
 from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
 
@@ -47,9 +48,9 @@ def _hot_swappable(model: RiskModel) -> RiskModel:
     if not os.environ.get("SPOTHIVE_REDIS_URL"):
         return model
     try:
-        from spothive.bootstrap import container
+        from spothive.wiring import risk
 
-        return container().hot_swappable(model)
+        return risk.hot_swappable(model)
     except Exception as exc:
         LOG.warning("model hot swap unavailable, serving %s: %s", model.version, exc)
         return model
@@ -106,7 +107,8 @@ def handle(event: dict[str, Any], model: RiskModel) -> dict[str, Any]:
     return _response(200, model.predict([single])[0].model_dump(mode="json"))
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+@lambda_handler(API_GATEWAY)
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Lambda entry point."""
     global _MODEL
     if _MODEL is None:

@@ -8,41 +8,52 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from spothive.bootstrap import container
+from spothive.observability import STEP_FUNCTIONS, count, gauge, lambda_handler, logger
 from spothive.services.optimization import StepInput
+from spothive.wiring import optimization
 
-logger = Logger(service="spothive-optimization")
 
-
+@lambda_handler(STEP_FUNCTIONS)
 def detect(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """The plan of the cluster (stored on the job); counts and target ids."""
-    return container().optimization.detect(StepInput.parse(event))
+    result = optimization.steps().detect(StepInput.parse(event))
+    if result.get("optimality_gap") is not None:
+        gauge("PlanGap", 100 * float(result["optimality_gap"]))
+    return result
 
 
+@lambda_handler(STEP_FUNCTIONS)
 def assess_risk(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Interruption probabilities and hive-mind flags of the target pools."""
-    return container().optimization.assess_risk(StepInput.parse(event))
+    return optimization.steps().assess_risk(StepInput.parse(event))
 
 
+@lambda_handler(STEP_FUNCTIONS)
 def decide(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Approved and blocked actions; ``action_count`` drives the state machine's choice."""
-    return container().optimization.decide(StepInput.parse(event))
+    result = optimization.steps().decide(StepInput.parse(event))
+    count("ActionsApproved", result.get("action_count", 0))
+    count("ActionsBlocked", result.get("blocked_count", 0))
+    return result
 
 
+@lambda_handler(STEP_FUNCTIONS)
 def execute(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Dry run under SAFE_MODE, else the actions to the agent's stream (``AgentNotConnected`` without one)."""
-    result = container().optimization.execute(StepInput.parse(event))
+    result = optimization.steps().execute(StepInput.parse(event))
+    if result.get("mode") == "dry_run":
+        count("DryRuns", result.get("recorded", 0))
     logger.info("optimization executed", extra={"job_id": event.get("job_id"), **result})
     return result
 
 
+@lambda_handler(STEP_FUNCTIONS)
 def compensate(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Withdraw what the failed execution enqueued and the agent has not taken."""
-    return container().optimization.compensate(StepInput.parse(event), event.get("error"))
+    return optimization.steps().compensate(StepInput.parse(event), event.get("error"))
 
 
+@lambda_handler(STEP_FUNCTIONS)
 def record(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """The outcome in the audit ledger and the job's final status."""
-    return container().optimization.record(StepInput.parse(event), event)
+    return optimization.steps().record(StepInput.parse(event), event)

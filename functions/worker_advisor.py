@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from spothive.bootstrap import container
-
-logger = Logger(service="spothive-advisor")
+from spothive.observability import EVENT_BRIDGE, lambda_handler, logger
+from spothive.wiring import risk
 
 
+@lambda_handler(EVENT_BRIDGE)
 def handler(event: dict[str, Any] | None = None, context: object = None) -> dict[str, Any]:
     """Run one ingest pass and return its report (``status`` ``failed`` keeps the last state)."""
-    report = container().advisor_ingest.run().as_dict()
+    report = risk.advisor_ingest().run().as_dict()
     (logger.error if report["status"] == "failed" else logger.info)("advisor ingest", extra=report)
     return report

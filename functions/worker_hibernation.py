@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from spothive.bootstrap import container
-
-logger = Logger(service="spothive-hibernation")
+from spothive.observability import EVENT_BRIDGE, count, lambda_handler, logger
+from spothive.wiring import configuration
 
 
+@lambda_handler(EVENT_BRIDGE)
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Run one pass over the enabled schedules and return what changed."""
-    summary = container().hibernation_worker.tick()
+    summary = configuration.hibernation_worker().tick()
     result = {
         "evaluated": summary.evaluated,
         "transitions": summary.transitions,
         "dry_runs": summary.dry_runs,
         "failures": summary.failures,
     }
+    count("DryRuns", summary.dry_runs)
     logger.info("hibernation pass finished", extra=result)
     return result

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from spothive.bootstrap import container
-
-logger = Logger(service="spothive-prices")
+from spothive.observability import EVENT_BRIDGE, lambda_handler, logger
+from spothive.wiring import pricing
 
 
+@lambda_handler(EVENT_BRIDGE)
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Refresh and report how many prices were stored."""
-    result = container().price_refresher.refresh()
+    result = pricing.price_refresher().refresh()
     summary = {"spot_pools": result.spot_pools, "on_demand_types": result.on_demand_types}
     logger.info("prices refreshed", extra=summary)
     return summary

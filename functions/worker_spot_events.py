@@ -6,20 +6,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import ValidationError, parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from spothive.bootstrap import container
 from spothive.domain.errors import InvalidInput
+from spothive.observability import EVENT_BRIDGE, count, lambda_handler, logger
+from spothive.wiring import risk
 
-logger = Logger(service="spothive-spot-events")
 
-
+@lambda_handler(EVENT_BRIDGE)
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Ingest one event and return what happened to it."""
+    if "detail-type" in event:  # an EventBridge envelope (agent reports arrive in the hub's own shape)
+        try:
+            parse(event=event, model=EventBridgeModel)
+        except ValidationError as exc:
+            field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "event"
+            logger.warning("spot event dropped", extra={"field": field, "error": "not an EventBridge event"})
+            return {"status": "invalid", "field": field, "reason": "not an EventBridge event"}
     try:
-        result = container().hive_mind.ingest(event)
+        result = risk.hive_mind().ingest(event)
     except InvalidInput as exc:
         logger.warning("spot event dropped", extra={"field": exc.field, "error": exc.message})
         return {"status": "invalid", "field": exc.field, "reason": exc.message}
-    logger.info("spot event ingested", extra=result.as_dict())
-    return result.as_dict()
+    summary = result.as_dict()
+    count("FlagsIngested", 1 if summary.get("flagged") else 0)
+    logger.info("spot event ingested", extra=summary)
+    return summary

@@ -39,12 +39,6 @@ METRICS_NAMESPACE = "SpotHive"
 API_ALIAS = "live"
 REDIS_PORTS = (6379, 6380)
 
-#: Memory (MB) and timeout (s) that differ from the topology: api-admin validates uploaded models in a
-#: LightGBM subprocess (see docs/deploy.md, "Model validation").
-SIZING_OVERRIDES: dict[str, tuple[int, int]] = {"api-admin": (1536, 60)}
-#: Functions that get the ML layers (lightgbm and spothive_models) although the topology does not flag them:
-#: api-admin validates uploads; opt-risk loads announced production models in process (``S3ModelLoader``).
-ML_LAYER_EXTRA = ("api-admin", "opt-risk")
 #: The validator's wall-clock limit on api-admin, so an upload answers inside API Gateway's 29 s.
 API_VALIDATOR_TIMEOUT_S = 25
 API_STAGE = "v1"

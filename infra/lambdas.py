@@ -1,4 +1,5 @@
-"""One Lambda function from a topology ``FunctionSpec``: the settings every SpotHive function shares."""
+"""One Lambda function from a topology ``FunctionSpec``: its layers and sizing from the manifest, and the
+settings every SpotHive function shares (its ``SPOTHIVE_*`` variables are set by the hub stack)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.constants import LOG_LEVEL, METRICS_NAMESPACE, POWERTOOLS_SERVICE_PREFIX, SIZING_OVERRIDES
+from infra.access import wildcard_reasons
+from infra.constants import LOG_LEVEL, METRICS_NAMESPACE, POWERTOOLS_SERVICE_PREFIX
 from infra.nag import acknowledge
-from spothive.topology import FunctionSpec
+from spothive.topology import FunctionSpec, Layer
 
 BASIC_ROLE = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 VPC_ROLE = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
@@ -21,12 +23,10 @@ VPC_ROLE = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaV
 
 @dataclass(frozen=True)
 class FunctionShared:
-    """What every function gets: code, layers, environment, and the network for Redis users."""
+    """What functions are built from: code, the layer versions of each ``Layer``, the Redis users' network."""
 
     code: lambda_.Code
-    layers: Sequence[lambda_.ILayerVersion]
-    environment: Mapping[str, str]
-    redis_environment: Mapping[str, str] = field(default_factory=dict)
+    layers: Mapping[Layer, Sequence[lambda_.ILayerVersion]] = field(default_factory=dict)
     vpc: ec2.IVpc | None = None
     redis_security_group: ec2.ISecurityGroup | None = None
 
@@ -36,13 +36,12 @@ def build_function(
     spec: FunctionSpec,
     shared: FunctionShared,
     *,
-    extra_layers: Sequence[lambda_.ILayerVersion] = (),
     snap_start: bool = False,
     **kwargs: object,
 ) -> lambda_.Function:
     """A Python 3.12 arm64 function with Powertools settings, its own log group and X-Ray tracing.
 
-    Only ``needs_redis`` functions are placed in the VPC and receive the Redis URL.
+    Only ``needs_redis`` functions are placed in the VPC; memory, timeout and layers come from ``spec``.
     """
     construct_id = "".join(part.capitalize() for part in spec.name.split("-"))
     log_group = logs.LogGroup(
@@ -52,17 +51,17 @@ def build_function(
         removal_policy=RemovalPolicy.DESTROY,
     )
     environment = {
-        **shared.environment,
         "POWERTOOLS_SERVICE_NAME": f"{POWERTOOLS_SERVICE_PREFIX}-{spec.name}",
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "LOG_LEVEL": LOG_LEVEL,
     }
-    memory_mb, timeout_s = SIZING_OVERRIDES.get(spec.name, (spec.memory_mb, spec.timeout_s))
+    missing = [layer for layer in spec.layers if layer not in shared.layers]
+    if missing:
+        raise ValueError(f"{spec.name} needs layers {missing} that were not built")
     network: dict[str, object] = {}
     if spec.needs_redis:
         if shared.vpc is None or shared.redis_security_group is None:
             raise ValueError(f"{spec.name} needs Redis but no VPC was given")
-        environment.update(shared.redis_environment)
         network = {
             "vpc": shared.vpc,
             "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
@@ -76,9 +75,9 @@ def build_function(
         architecture=lambda_.Architecture.ARM_64,
         handler=spec.handler,
         code=shared.code,
-        layers=[*shared.layers, *extra_layers],
-        memory_size=memory_mb,
-        timeout=Duration.seconds(timeout_s),
+        layers=[version for layer in spec.layers for version in shared.layers[layer]],
+        memory_size=spec.memory_mb,
+        timeout=Duration.seconds(spec.timeout_s),
         environment=environment,
         tracing=lambda_.Tracing.ACTIVE,
         logging_format=lambda_.LoggingFormat.JSON,
@@ -93,9 +92,7 @@ def build_function(
         acknowledge(fn, "AwsSolutions-IAM4", VPC_ROLE,
                     reason="AWS managed VPC access policy: ENI management Lambda needs to reach ElastiCache.")
     acknowledge(fn, "AwsSolutions-IAM5", "Resource::*",
-                reason="X-Ray writes, and the price feed's pricing:GetProducts and "
-                "ec2:DescribeSpotPriceHistory, "
-                "support no resource-level permissions.")
+                reason="; ".join(wildcard_reasons(spec)) + ".")
     acknowledge(fn, "AwsSolutions-L1",
                 reason="Python 3.12 is pinned: the layers are built for it and SnapStart is validated on it.")
     return fn

@@ -7,6 +7,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from infra.nag import acknowledge
+from spothive.domain.tenancy import CLIENT_READ_ATTRIBUTES, CLIENT_WRITE_ATTRIBUTES
 
 
 class Auth(Construct):
@@ -53,6 +54,8 @@ class Auth(Construct):
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
+            read_attributes=_client_attributes(CLIENT_READ_ATTRIBUTES),
+            write_attributes=_client_attributes(CLIENT_WRITE_ATTRIBUTES),
         )
         acknowledge(
             self.user_pool,
@@ -60,3 +63,13 @@ class Auth(Construct):
             reason="MFA is optional (TOTP) so API sign-up stays one step; threat protection runs in "
             "enforced mode and admins are expected to enrol TOTP.",
         )
+
+
+def _client_attributes(names: tuple[str, ...]) -> cognito.ClientAttributes:
+    """Cognito client attributes for ``names`` (standard ones by their OIDC name, ``custom:*`` as custom)."""
+    standard = {"email": "email", "email_verified": "email_verified", "name": "fullname"}
+    attributes = cognito.ClientAttributes().with_standard_attributes(
+        **{standard[n]: True for n in names if not n.startswith("custom:")}
+    )
+    custom = [n.removeprefix("custom:") for n in names if n.startswith("custom:")]
+    return attributes.with_custom_attributes(*custom) if custom else attributes

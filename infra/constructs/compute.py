@@ -1,8 +1,8 @@
-"""Every non-ML Lambda function from the topology, the shared layers and the workers' failure queue."""
+"""The topology's functions but the model endpoint, the core layers and the workers' failure queue."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Annotations, AssetHashType, Duration, RemovalPolicy
@@ -17,6 +17,7 @@ from infra.constants import API_ALIAS, FUNCTIONS_DIR
 from infra.lambdas import FunctionShared, build_function
 from infra.nag import acknowledge
 from spothive import topology
+from spothive.topology import Layer
 
 
 def _deps_code(root: Path) -> lambda_.Code:
@@ -37,8 +38,7 @@ class Compute(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        environment: Mapping[str, str],
-        redis_environment: Mapping[str, str],
+        extra_layers: Mapping[Layer, Sequence[lambda_.ILayerVersion]],
         vpc: ec2.IVpc,
         redis_security_group: ec2.ISecurityGroup,
     ) -> None:
@@ -63,9 +63,7 @@ class Compute(Construct):
         )
         self.shared = FunctionShared(
             code=lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=["__pycache__", "*.pyc"]),
-            layers=[self.core_layer, self.deps_layer],
-            environment=dict(environment),
-            redis_environment=dict(redis_environment),
+            layers={Layer.CORE: (self.core_layer, self.deps_layer), **extra_layers},
             vpc=vpc,
             redis_security_group=redis_security_group,
         )
@@ -92,7 +90,7 @@ class Compute(Construct):
                 "current_version publishes a version on every change and the live alias points at it.",
             )
         for spec in topology.WORKER_FUNCTIONS:
-            if spec.ml:
+            if spec.ml:  # the model endpoint sits with its artifacts (``Model``)
                 continue
             self.functions[spec.name] = build_function(
                 self, spec, self.shared,

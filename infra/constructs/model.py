@@ -14,6 +14,7 @@ from infra.buckets import secure_bucket
 from infra.lambdas import FunctionShared, build_function
 from infra.nag import acknowledge
 from spothive import topology
+from spothive.topology import Layer
 
 
 def _deps_code(root: Path) -> lambda_.Code:
@@ -24,13 +25,13 @@ def _deps_code(root: Path) -> lambda_.Code:
 
 
 class Model(Construct):
-    """Functions flagged ``ml`` get the lightgbm/numpy layer (with libgomp); the hub grants bucket access.
+    """The ML layers (lightgbm/numpy with libgomp, ``spothive_models``), the artifact bucket and the ML workers.
 
     Artifacts are LightGBM native text/JSON, never pickle. The function sits behind the same
     RiskModel port a SageMaker endpoint could satisfy.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, shared: FunctionShared) -> None:
+    def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = secure_bucket(
             self, "AccessLogs", object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
@@ -61,8 +62,15 @@ class Model(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.functions: dict[str, lambda_.Function] = {}
-        for spec in topology.ALL_FUNCTIONS:
-            if not spec.ml:
-                continue
-            fn = build_function(self, spec, shared, extra_layers=[self.ml_layer, self.models_layer])
-            self.functions[spec.name] = fn
+
+    @property
+    def layers(self) -> dict[Layer, tuple[lambda_.ILayerVersion, ...]]:
+        """The layer versions of the ``ml`` and ``models`` layers."""
+        return {Layer.ML: (self.ml_layer,), Layer.MODELS: (self.models_layer,)}
+
+    def build_functions(self, shared: FunctionShared) -> dict[str, lambda_.Function]:
+        """The ML workers (the model endpoint), built here beside their artifacts."""
+        for spec in topology.WORKER_FUNCTIONS:
+            if spec.ml:
+                self.functions[spec.name] = build_function(self, spec, shared)
+        return self.functions

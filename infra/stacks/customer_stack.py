@@ -23,8 +23,14 @@ from infra.constants import (
 )
 from infra.nag import acknowledge
 
-READ_ACTIONS = ("ec2:Describe*", "eks:List*", "eks:Describe*", "autoscaling:Describe*",
-                "pricing:GetProducts", "cloudwatch:GetMetricData")
+#: Exactly the reads SpotHive's code makes in a customer account (discovery, the permission probe, the
+#: live switch, hibernation): no ``Describe*`` wildcard, which would also read instance user data.
+READ_ACTIONS = (
+    "ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeSpotInstanceRequests",
+    "ec2:DescribeSpotPriceHistory",
+    "eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup",
+    "autoscaling:DescribeAutoScalingGroups",
+)
 INSTANCE_ACTIONS = ("ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances")
 #: The live switch snapshots the stopped instance's root volume (``adapters/aws/ec2_switch.py``).
 SNAPSHOT_ACTIONS = ("ec2:CreateSnapshot",)
@@ -35,13 +41,27 @@ HUB_BUS_DEFAULT = "default"
 EKS_NODE = {"Null": {"aws:ResourceTag/eks:cluster-name": "false"}}
 
 
+#: The default of ``NodeRoleNames``: a role name SpotHive never creates, so no role is passable until the
+#: customer lists its node roles.
+NO_NODE_ROLE = "SpotHiveNoNodeRoleConfigured"
+#: How many node roles a customer may list.
+MAX_NODE_ROLES = 8
+
+
+def _each(names: CfnParameter) -> list[str]:
+    """The first ``MAX_NODE_ROLES`` entries of a comma list (``Fn::Select`` past its end fails, so the
+    list is padded with the never-created default)."""
+    padded = Fn.split(",", Fn.join(",", [Fn.join(",", names.value_as_list), *([NO_NODE_ROLE] * MAX_NODE_ROLES)]))
+    return [Fn.select(i, padded) for i in range(MAX_NODE_ROLES)]
+
+
 def _ec2(resource: str, *, account: bool = True) -> str:
     owner = Aws.ACCOUNT_ID if account else ""
     return f"arn:{Aws.PARTITION}:ec2:*:{owner}:{resource}"
 
 
 class CustomerStack(Stack):
-    """Parameters: ``ExternalId`` and ``HubAccountId`` (required), ``RoleName``, ``NodeRoleNamePattern``,
+    """Parameters: ``ExternalId`` and ``HubAccountId`` (required), ``RoleName``, ``NodeRoleNames``,
     ``HubEventBusArn`` (where this region's Spot signals go; deploy once per region that runs Spot)."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
@@ -64,9 +84,10 @@ class CustomerStack(Stack):
             description="Role name; it must start with SpotHiveAccess (the hub may assume only those)",
         )
         node_roles = CfnParameter(
-            self, "NodeRoleNamePattern", type="String", default="*Node*",
-            allowed_pattern=r"[\w+=,.@*-]+",
-            description="Name pattern of the node instance roles SpotHive may pass to instances it launches",
+            self, "NodeRoleNames", type="CommaDelimitedList", default=NO_NODE_ROLE,
+            allowed_pattern=r"[\w+=,.@-]+",
+            description="The node instance roles SpotHive may pass to the instances it launches (the roles of "
+            "your node groups, comma-separated, no wildcards); the default passes none",
         )
         self.role = iam.Role(
             self,
@@ -116,8 +137,9 @@ class CustomerStack(Stack):
     def _acknowledge(self) -> None:
         acknowledge(self.role, "AwsSolutions-IAM5", *(f"Action::{a}" for a in READ_ACTIONS if "*" in a),
                     "Resource::*",
-                    reason="Inventory reads: Describe/List, GetProducts and GetMetricData support no "
-                    "resource-level permissions; they are read-only.")
+                    reason="Inventory reads, listed one by one: the EC2 and Auto Scaling Describe APIs "
+                    "support no resource-level permissions and the EKS reads must reach clusters not yet "
+                    "known; all are read-only.")
         partition, account = "<AWS::Partition>", "<AWS::AccountId>"
         launch = [f"Resource::arn:{partition}:ec2:*:{account}:{kind}/*" for kind in (
             "instance", "network-interface", "volume", "key-pair", "launch-template", "security-group",
@@ -177,6 +199,7 @@ class CustomerStack(Stack):
                                  "spot.amazonaws.com/AWSServiceRoleForEC2Spot"],
                       conditions={"StringEquals": {"iam:AWSServiceName": "spot.amazonaws.com"}}),
             statement(sid="PassNodeRole", actions=["iam:PassRole"],
-                      resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{node_roles.value_as_string}"],
+                      resources=[Fn.join("", [f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/", name])
+                                 for name in _each(node_roles)],
                       conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
         ]

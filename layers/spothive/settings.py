@@ -1,67 +1,61 @@
-"""Runtime configuration from ``SPOTHIVE_*`` environment variables (one object, read once)."""
+"""Runtime configuration from ``SPOTHIVE_*`` environment variables, one small model per concern.
+
+A function reads only the models its wiring uses, so it needs only their variables. Settings that have
+no safe production default (the Redis URL, the Cognito ids, the hub account, bucket and state machine
+names) are required: a missing one fails at cold start naming the variable (``SPOTHIVE_REDIS_URL``).
+The local stack and the tests set every value explicitly.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import TypeVar
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from spothive.domain.errors import ConfigurationError
 
-class Settings(BaseSettings):
-    """Everything a function or the local stack needs to wire its adapters."""
+S = TypeVar("S", bound=BaseSettings)
+_PREFIX = "SPOTHIVE_"
 
-    model_config = SettingsConfigDict(env_prefix="SPOTHIVE_", extra="ignore")
+
+class _Base(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=_PREFIX, extra="ignore", frozen=True)
+
+
+class CoreSettings(_Base):
+    """What every function needs: where the hub's tables live."""
 
     region: str = "us-east-1"
     table_prefix: str = "spothive"
-    redis_url: str = "redis://127.0.0.1:6379/0"
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
-    cognito_user_pool_id: str = ""
-    cognito_client_id: str = ""
+
+
+class RedisSettings(_Base):
+    """The cache (ElastiCache Valkey on AWS): risk flags, hot prices, heartbeats, SAFE_MODE, limits."""
+
+    redis_url: str
+
+
+class SafetySettings(_Base):
+    """Global SAFE_MODE (every mutation an audited dry run) and the per-caller rate limits."""
+
+    safe_mode: bool = False
+    rate_limits_enabled: bool = True
+
+
+class CognitoSettings(_Base):
+    """The user pool and app client whose ID tokens the API accepts."""
+
+    cognito_user_pool_id: str
+    cognito_client_id: str
     #: Base URL of the JWKS issuer; empty means the real Cognito issuer for the pool.
     cognito_issuer: str = ""
     #: Where the signing keys are served; empty means ``<issuer>/.well-known/jwks.json``, or the
     #: emulator's ``<AWS_ENDPOINT_URL>/<pool-id>/.well-known/jwks.json`` when an endpoint is set.
     cognito_jwks_url: str = ""
-    hub_account_id: str = "000000000000"
-    customer_template_url: str = "https://spothive-public.s3.amazonaws.com/customer-role.template.json"
-    #: S3 bucket of uploaded risk models (the registry keeps their status in ``ml-models``).
-    model_bucket: str = "spothive-models"
-    #: Bucket for cluster snapshots and audit exports; empty keeps snapshots in process memory.
-    data_bucket: str = ""
-    #: Bucket for audit exports (presigned links); empty writes exports under ``data_dir``.
-    exports_bucket: str = ""
-    data_dir: str = ".spothive/exports"
-    #: Instance catalog CSV (the format of ec2_instance_types_karpenter.csv); empty uses the built-in one.
-    catalog_csv: str = ""
-    #: Where the price worker reads prices: "aws" (Pricing + EC2 APIs) or "snapshot" (built-in, offline).
-    price_source: str = "aws"
-    customer_role_name: str = "SpotHiveAccess"
-    scan_regions: str = "us-east-1"
-    safe_mode: bool = False
-    rate_limits_enabled: bool = True
-    risk_flag_ttl_seconds: int = 1800
-    #: Sliding window over which the hive mind counts a pool's interruptions.
-    risk_window_seconds: int = 1800
-    #: Validator limits: CPU seconds, address space (MiB), wall clock (s), upload size (MiB).
-    validator_cpu_seconds: int = 30
-    validator_memory_mib: int = 2048
-    validator_timeout_seconds: float = 60.0
-    model_max_upload_mib: int = 50
-    #: Minimum AUC on the held-out set for a model to become a candidate.
-    model_min_auc: float = 0.75
-    #: Spot Advisor feed: a URL, or a local file for offline runs.
-    advisor_feed: str = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"
-    api_base_url: str = "https://api.spothive.io"
-    optimization_state_machine_arn: str = ""
-    live_switch_state_machine_arn: str = ""
-    discovery_function_name: str = ""
-
-    @property
-    def regions(self) -> list[str]:
-        """The regions discovery scans in every linked account."""
-        return [r.strip() for r in self.scan_regions.split(",") if r.strip()]
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
 
     @property
     def issuer(self) -> str:
@@ -80,7 +74,114 @@ class Settings(BaseSettings):
         return f"{self.issuer}/.well-known/jwks.json"
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
-    return Settings()
+class ScanSettings(_Base):
+    """Which regions discovery scans in every linked account, and the role it assumes there."""
+
+    scan_regions: str = "us-east-1"
+    customer_role_name: str = "SpotHiveAccess"
+
+    @property
+    def regions(self) -> list[str]:
+        """The regions discovery scans in every linked account."""
+        return [r.strip() for r in self.scan_regions.split(",") if r.strip()]
+
+
+class LinkSettings(_Base):
+    """Linking an account: the hub account customer roles trust and where the role template lives."""
+
+    hub_account_id: str = Field(pattern=r"^\d{12}$")
+    customer_template_url: str
+    #: The discovery worker to invoke after a verify; empty runs discovery inline (local stack only).
+    discovery_function_name: str = ""
+
+
+class SnapshotSettings(_Base):
+    """Cluster snapshots: the data bucket (empty keeps them in process memory, local only)."""
+
+    data_bucket: str = ""
+
+
+class ExportSettings(_Base):
+    """Audit exports: presigned S3 links, or files under ``data_dir`` when no bucket is set (local)."""
+
+    exports_bucket: str = ""
+    data_dir: str = ".spothive/exports"
+
+
+class CatalogSettings(_Base):
+    """The instance catalog and where prices come from."""
+
+    #: Instance catalog CSV (the format of ec2_instance_types_karpenter.csv); empty uses the built-in one.
+    catalog_csv: str = ""
+    #: "aws" (Pricing + EC2 APIs) or "snapshot" (built-in, offline).
+    price_source: str = Field(default="aws", pattern=r"^(aws|snapshot)$")
+
+
+class HiveSettings(_Base):
+    """How long a hive-mind interruption flag lives and the window interruptions are counted over."""
+
+    risk_flag_ttl_seconds: int = Field(default=1800, ge=60)
+    risk_window_seconds: int = Field(default=1800, ge=60)
+
+
+class ModelSettings(_Base):
+    """The risk-model registry: bucket, validator limits and promotion threshold."""
+
+    model_bucket: str
+    validator_cpu_seconds: int = 30
+    validator_memory_mib: int = 2048
+    validator_timeout_seconds: float = 60.0
+    model_max_upload_mib: int = 50
+    #: Minimum AUC on the held-out set for a model to become a candidate.
+    model_min_auc: float = 0.75
+
+
+class AdvisorSettings(_Base):
+    """The Spot Advisor feed: a URL, or a local file for offline runs."""
+
+    advisor_feed: str = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"
+
+
+class AgentLinkSettings(_Base):
+    """The public API URL written into the agent's install command."""
+
+    api_base_url: str
+
+
+class WorkflowSettings(_Base):
+    """The state machines the API starts."""
+
+    optimization_state_machine_arn: str
+
+
+class LabSettings(_Base):
+    """The live-switch experiment's state machine."""
+
+    live_switch_state_machine_arn: str = ""
+
+
+_cached: dict[type[BaseSettings], BaseSettings] = {}
+
+
+def load(model: type[S]) -> S:
+    """The process's ``model`` from the environment (cached); ``ConfigurationError`` names a missing or
+    invalid variable."""
+    found = _cached.get(model)
+    if found is None:
+        try:
+            found = model()
+        except ValidationError as exc:
+            names = ", ".join(_variable(err["loc"]) for err in exc.errors())
+            raise ConfigurationError(f"{model.__name__}: missing or invalid setting {names}") from exc
+        _cached[model] = found
+    return found  # type: ignore[return-value]
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    name = str(loc[0]) if loc else "?"
+    return "AWS_ENDPOINT_URL" if name == "AWS_ENDPOINT_URL" else f"{_PREFIX}{name.upper()}"
+
+
+def clear() -> None:
+    """Forget cached settings (after the environment changed)."""
+    _cached.clear()

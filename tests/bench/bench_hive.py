@@ -12,7 +12,6 @@ Starts its own redis-server on a free loopback port.
 from __future__ import annotations
 
 import queue
-import shutil
 import socket
 import statistics
 import subprocess
@@ -24,6 +23,7 @@ import redis
 
 from spothive.adapters.cache.risk_tracker import RedisRiskTracker, RiskEventListener
 from spothive.domain.risk_signals import PoolFlag, PoolSignal, SignalKind
+from spothive.local.redis_server import redis_server_binary
 
 
 def _free_port() -> int:
@@ -33,9 +33,9 @@ def _free_port() -> int:
 
 
 def _start_redis() -> tuple[subprocess.Popen[bytes], str]:
-    binary = shutil.which("redis-server")
+    binary = redis_server_binary()
     if binary is None:
-        raise SystemExit("redis-server is not on PATH")
+        raise SystemExit("no redis-server on PATH and none bundled (install the dev extra)")
     port = _free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", tempfile.mkdtemp()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

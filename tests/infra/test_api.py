@@ -110,3 +110,12 @@ def test_usage_plan_repeats_the_limits(synth):
     throttle = props["ApiStages"][0]["Throttle"]
     assert {(v["RateLimit"], v["BurstLimit"]) for v in throttle.values()} == {(0.0014, 1), (0.1667, 10)}
     assert set(throttle) == {"/api/auth/signup/POST", "/api/auth/token/POST"}
+
+
+def test_the_app_client_cannot_write_email_org_or_role(synth):
+    # Given the hub's Cognito app client
+    clients = [r["Properties"] for r in synth.hub["Resources"].values() if r["Type"] == "AWS::Cognito::UserPoolClient"]
+    assert len(clients) == 1
+    # Then users may write only their display name, never the attributes identity could be read from
+    assert clients[0]["WriteAttributes"] == ["name"]
+    assert set(clients[0]["ReadAttributes"]) == {"email", "email_verified", "name", "custom:org_id", "custom:role"}

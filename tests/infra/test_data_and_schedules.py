@@ -72,3 +72,10 @@ def test_spot_interruption_events_reach_the_spot_events_worker(synth):
     (target,) = rule["Targets"]
     worker = synth.built.hub.functions["worker-spot-events"]
     assert target["Arn"] == {"Fn::GetAtt": [synth.logical_id(worker), "Arn"]}
+
+
+def test_deploy_doc_access_table_is_generated_from_the_manifest():
+    from infra.manifest_report import documented, table
+
+    assert documented() == table(), "run: python -m infra.manifest_report and paste it into docs/deploy.md"
+    assert table().count("\n| `") == len(topology.ALL_FUNCTIONS)

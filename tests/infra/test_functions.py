@@ -6,10 +6,14 @@ import json
 
 import pytest
 
-from infra.access import ASSUMES_CUSTOMER_ROLE, TABLE_ACCESS
-from infra.constants import CUSTOMER_ROLE_ARN_PATTERN, ML_LAYER_EXTRA, SIZING_OVERRIDES
+from infra.actions import actions
+from infra.constants import CUSTOMER_ROLE_ARN_PATTERN
 from spothive import topology
+from spothive.adapters.dynamo.schema import ALL_TABLES
+from spothive.topology import Access, Layer, Target
 from tests.infra.conftest import resources
+
+_SPECS = {spec.suffix: spec for spec in ALL_TABLES}
 
 
 def _function(synth, name: str) -> dict:
@@ -31,8 +35,9 @@ def _actions(statement: dict) -> list[str]:
     return [action] if isinstance(action, str) else action
 
 
-def test_every_topology_function_is_deployed_once():
-    assert set(TABLE_ACCESS) == {spec.name for spec in topology.ALL_FUNCTIONS}
+def test_every_topology_function_is_deployed_once(synth):
+    assert set(synth.built.hub.functions) == {spec.name for spec in topology.ALL_FUNCTIONS}
+    assert len(topology.ALL_FUNCTIONS) == len({spec.name for spec in topology.ALL_FUNCTIONS})
 
 
 @pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)
@@ -41,9 +46,8 @@ def test_function_shape(synth, spec):
     assert props["Handler"] == spec.handler
     assert props["Runtime"] == "python3.12"
     assert props["Architectures"] == ["arm64"]
-    memory_mb, timeout_s = SIZING_OVERRIDES.get(spec.name, (spec.memory_mb, spec.timeout_s))
-    assert props["MemorySize"] == memory_mb
-    assert props["Timeout"] == timeout_s
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["Timeout"] == spec.timeout_s
     assert props["TracingConfig"] == {"Mode": "Active"}
     env = props["Environment"]["Variables"]
     assert env["POWERTOOLS_SERVICE_NAME"] == f"spothive-{spec.name}"
@@ -52,7 +56,83 @@ def test_function_shape(synth, spec):
     # Then only Redis users sit in the VPC and know the Redis URL
     assert ("VpcConfig" in props) is spec.needs_redis
     assert ("SPOTHIVE_REDIS_URL" in env) is spec.needs_redis
-    assert len(props["Layers"]) == (4 if spec.ml or spec.name in ML_LAYER_EXTRA else 2)
+    # Then the layers are exactly the manifest's, in order: core package and deps, lightgbm, spothive_models
+    hub = synth.built.hub
+    by_layer = {Layer.CORE: [hub.compute.core_layer, hub.compute.deps_layer],
+                Layer.ML: [hub.model.ml_layer], Layer.MODELS: [hub.model.models_layer]}
+    expected = [{"Ref": synth.logical_id(v)} for layer in spec.layers for v in by_layer[layer]]
+    assert props["Layers"] == expected
+
+
+@pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)
+def test_environment_is_exactly_the_declared_settings(synth, spec):
+    env = _function(synth, spec.name)["Environment"]["Variables"]
+    spothive = {k for k in env if k.startswith("SPOTHIVE_")}
+    assert spothive == set(spec.environment())
+    assert all(env[k] not in ("", None) for k in spothive)
+    assert env["SPOTHIVE_REGION"] == {"Ref": "AWS::Region"}
+
+
+def _resources_of(statement: dict) -> list:
+    resource = statement["Resource"]
+    return resource if isinstance(resource, list) else [resource]
+
+
+@pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)
+def test_table_grants_are_exactly_the_manifest(synth, spec):
+    hub = synth.built.hub
+    granted: dict[str, set[str]] = {}
+    for statement in _statements(synth, spec.name):
+        for resource in _resources_of(statement):
+            if isinstance(resource, dict) and "Fn::GetAtt" in resource and resource["Fn::GetAtt"][1] == "Arn":
+                logical = resource["Fn::GetAtt"][0]
+                granted.setdefault(logical, set()).update(_actions(statement))
+    tables = {synth.logical_id(hub.data.table(t)): t for t in _SPECS}
+    by_table = {tables[k]: v for k, v in granted.items() if k in tables}
+    assert by_table == {use.table: set(actions(use.mode)) for use in spec.tables}
+    # And every index of a granted table is granted with the same actions
+    for use in spec.tables:
+        table_id = synth.logical_id(hub.data.table(use.table))
+        for index in _SPECS[use.table].indexes:
+            on_index = [s for s in _statements(synth, spec.name) if any(
+                isinstance(r, dict) and "Fn::Join" in r and {"Fn::GetAtt": [table_id, "Arn"]} in r["Fn::Join"][1]
+                and f"/index/{index.name}" in r["Fn::Join"][1] for r in _resources_of(s))]
+            assert {a for s in on_index for a in _actions(s)} == set(actions(use.mode)), (spec.name, index.name)
+
+
+def _iam_grants(synth, name: str) -> set[tuple[str, str]]:
+    """(action, resource) for every statement of the function but DynamoDB, S3, X-Ray and the workers'
+    failure destination (the Lambda service's own delivery, tested with the failure queue)."""
+    failures = {"Fn::GetAtt": [synth.logical_id(synth.built.hub.compute.failures), "Arn"]}
+    out = set()
+    for statement in _statements(synth, name):
+        for action in _actions(statement):
+            if action.split(":")[0] in ("dynamodb", "s3", "xray"):
+                continue
+            for resource in _resources_of(statement):
+                if resource != failures:
+                    out.add((action, json.dumps(resource, sort_keys=True)))
+    return out
+
+
+@pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)
+def test_iam_grants_are_exactly_the_manifest(synth, spec):
+    hub = synth.built.hub
+    expected = set()
+    for grant in spec.iam:
+        if grant.target is Target.CUSTOMER_ROLE:
+            targets = [CUSTOMER_ROLE_ARN_PATTERN]
+        elif grant.target is Target.USER_POOL:
+            targets = [{"Fn::GetAtt": [synth.logical_id(hub.auth.user_pool), "Arn"]}]
+        elif grant.target is Target.STATE_MACHINE:
+            targets = [{"Ref": synth.logical_id(hub.workflows.state_machines[grant.name])}]
+        elif grant.target is Target.FUNCTION:
+            arn = {"Fn::GetAtt": [synth.logical_id(hub.functions[grant.name]), "Arn"]}
+            targets = [arn, {"Fn::Join": ["", [arn, ":*"]]}]
+        else:
+            targets = ["*"]
+        expected |= {(a, json.dumps(t, sort_keys=True)) for a in grant.actions for t in targets}
+    assert _iam_grants(synth, spec.name) == expected
 
 
 def test_api_admin_validates_models_with_the_ml_layers(synth):
@@ -86,17 +166,19 @@ def test_workers_send_exhausted_events_to_the_failure_queue(synth):
 
 
 def test_only_listed_functions_assume_customer_roles_and_only_spothive_access_roles(synth):
+    assuming = {s.name for s in topology.ALL_FUNCTIONS if any(g.target is Target.CUSTOMER_ROLE for g in s.iam)}
+    assert assuming == {"api-connect", "worker-discovery", "worker-hibernation", "switch-step"}
     for spec in topology.ALL_FUNCTIONS:
         assumes = [s for s in _statements(synth, spec.name) if "sts:AssumeRole" in _actions(s)]
-        if spec.name in ASSUMES_CUSTOMER_ROLE:
+        if spec.name in assuming:
             assert [s["Resource"] for s in assumes] == [CUSTOMER_ROLE_ARN_PATTERN]
         else:
             assert assumes == []
 
 
-def test_only_the_clusters_and_admin_apis_start_executions(synth):
+def test_only_the_clusters_api_starts_executions(synth):
     machines = synth.built.hub.workflows.state_machines
-    expected = {"api-clusters": machines["optimization"], "api-admin": machines["live-switch"]}
+    expected = {"api-clusters": machines["optimization"]}
     for spec in topology.ALL_FUNCTIONS:
         starts = [s for s in _statements(synth, spec.name) if "states:StartExecution" in _actions(s)]
         if spec.name in expected:
@@ -128,19 +210,21 @@ def test_audit_ledger_is_never_granted_delete(synth):
             # Then nothing may delete a record, directly or through BatchWriteItem
             assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*"} & set(
                 _actions(statement)), spec.name
-    assert all(mode in ("r", "a") for access in TABLE_ACCESS.values()
-               for table, mode in access.items() if table == "audit-logs")
+    assert all(use.mode in (Access.READ, Access.APPEND) for spec in topology.ALL_FUNCTIONS
+               for use in spec.tables if use.table == "audit-logs")
 
 
 def test_audited_writers_can_append_in_a_transaction(synth):
-    writers = {name for name, access in TABLE_ACCESS.items() if access.get("audit-logs") == "a"}
-    assert {"api-auth", "api-connect", "api-clusters", "api-config", "api-admin", "worker-discovery",
+    writers = {s.name for s in topology.ALL_FUNCTIONS if s.table_modes().get("audit-logs") is Access.APPEND}
+    # (api-audit too: an export is itself an audited action)
+    assert {"api-auth", "api-connect", "api-clusters", "api-config", "api-audit", "api-admin", "worker-discovery",
             "worker-hibernation", "opt-execute", "opt-audit"} <= writers
     for name in writers:
         granted = {a for s in _audit_statements(synth, name) for a in _actions(s)}
         assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
                 "dynamodb:GetItem", "dynamodb:Query"} <= granted, name
-    for reader in ("api-audit",):
+    readers = {s.name for s in topology.ALL_FUNCTIONS if s.table_modes().get("audit-logs") is Access.READ}
+    for reader in readers:
         granted = {a for s in _audit_statements(synth, reader) for a in _actions(s)}
         assert {"dynamodb:GetItem", "dynamodb:Query"} <= granted
         assert not granted & {"dynamodb:PutItem", "dynamodb:UpdateItem"}, reader
@@ -163,3 +247,21 @@ def test_nothing_invokes_the_model_endpoint(synth):
         for statement in _statements(synth, spec.name):
             if "lambda:InvokeFunction" in _actions(statement):
                 assert not any(e in json.dumps(statement["Resource"]) for e in endpoints), spec.name
+
+
+def test_declared_settings_are_settings_the_code_reads():
+    import inspect
+
+    from pydantic_settings import BaseSettings
+
+    from spothive import settings
+
+    models = [m for _, m in inspect.getmembers(settings, inspect.isclass)
+              if issubclass(m, BaseSettings) and m.__module__ == settings.__name__]
+    fields = {name for model in models for name in model.model_fields}
+    for spec in topology.ALL_FUNCTIONS:
+        for variable in spec.environment():
+            assert variable.removeprefix("SPOTHIVE_").lower() in fields, (spec.name, variable)
+    # And the common ones are not repeated per function
+    assert not any(set(spec.settings) & {*topology.COMMON_SETTINGS, topology.REDIS_SETTING}
+                   for spec in topology.ALL_FUNCTIONS)

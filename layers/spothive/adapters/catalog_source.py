@@ -7,7 +7,7 @@ import logging
 import redis
 
 from spothive.domain.catalog import Catalog, load_builtin_catalog, load_catalog_csv
-from spothive.ports.metrics import HotPrices
+from spothive.ports.pricing import HotPrices
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spothive.ports import ExportLocation
+from spothive.domain.audit_views import ExportLocation
 
 
 class LocalExportSink:

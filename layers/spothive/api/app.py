@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from fastapi import FastAPI
 
 from spothive.api.errors import install_error_handlers
+from spothive.api.openapi_errors import document_errors
 
 #: Route group (a Lambda function name in ``spothive.topology``) → router modules it serves.
 ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -43,4 +44,5 @@ def create_app(groups: Iterable[str] | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    document_errors(app)
     return app

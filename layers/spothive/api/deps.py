@@ -1,4 +1,4 @@
-"""Request dependencies: the service container and the authenticated principal."""
+"""Request dependencies shared by every route group: the authenticated principal and rate limits."""
 
 from __future__ import annotations
 
@@ -7,40 +7,38 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from spothive.bootstrap import Container, container
 from spothive.domain.errors import Forbidden, Unauthorized
+from spothive.domain.identity import Principal
 from spothive.domain.rate_limits import limit_for
-from spothive.ports import Principal
+from spothive.ports.identity import RateLimiter
+from spothive.services.auth import AuthService
+from spothive.wiring import identity
 
 _bearer = HTTPBearer(auto_error=False, description="Cognito ID token")
 
-
-def get_container() -> Container:
-    """The process's service container (overridden in tests)."""
-    return container()
-
-
-Services = Annotated[Container, Depends(get_container)]
+Auth = Annotated[AuthService, Depends(identity.auth)]
+Limiter = Annotated[RateLimiter, Depends(identity.rate_limiter)]
 
 
 def current_principal(
     request: Request,
-    services: Services,
+    auth: Auth,
+    limiter: Limiter,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The verified, non-revoked caller; 401 otherwise."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("a bearer token is required")
-    principal = services.auth.authenticate(credentials.credentials)
-    services.rate_limiter.check(f"user:{principal.user_id}", limit_for(request.method, request.url.path))
+    principal = auth.authenticate(credentials.credentials)
+    limiter.check(f"user:{principal.user_id}", limit_for(request.method, request.url.path))
     request.state.principal = principal
     return principal
 
 
-def client_rate_limit(request: Request, services: Services) -> None:
+def client_rate_limit(request: Request, limiter: Limiter) -> None:
     """Rate limiting for routes without a token, keyed by the client address."""
     host = request.client.host if request.client else "unknown"
-    services.rate_limiter.check(f"ip:{host}", limit_for(request.method, request.url.path))
+    limiter.check(f"ip:{host}", limit_for(request.method, request.url.path))
 
 
 ClientRateLimited = Depends(client_rate_limit)

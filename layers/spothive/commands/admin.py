@@ -7,15 +7,13 @@ written to the platform audit ledger. A directory failure removes the user item 
 from __future__ import annotations
 
 import argparse
-import uuid
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError
 
-from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.dynamo.models import OrgModel, UserModel
 from spothive.domain.audit import AuditEntry
-from spothive.domain.errors import Conflict, InvalidInput, SpotHiveError
+from spothive.domain.errors import InvalidInput, SpotHiveError
 from spothive.domain.tenancy import Role, User, normalize_email
 from spothive.services.auth import MIN_PASSWORD
 
@@ -24,35 +22,30 @@ PLATFORM_ORG = "platform"
 
 def create_super_admin(email: str, password: str) -> User:
     """Create the user (``Conflict`` when the e-mail exists, ``InvalidInput`` for a weak password)."""
-    from spothive.bootstrap import container
+    from spothive.wiring import identity, kernel
 
-    services = container()
-    s = services.settings
     email = normalize_email(email)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters", field="password")
     now = datetime.now(UTC)
-    user = User(str(uuid.uuid4()), email, PLATFORM_ORG, Role.SUPER_ADMIN, now)
+    kernel.core()  # binds the tables
     try:
         OrgModel(PLATFORM_ORG, name="SpotHive platform", created_at=now).save(
             condition=OrgModel.org_id.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
+    directory = identity.directory()
+    # the directory keeps e-mails unique and gives the immutable subject that keys the user
+    subject = directory.create_user(email, password, org_id=PLATFORM_ORG, role=Role.SUPER_ADMIN)
+    user = User(subject, email, PLATFORM_ORG, Role.SUPER_ADMIN, now)
     try:
-        UserModel(email, user_id=user.user_id, org_id=PLATFORM_ORG, role=Role.SUPER_ADMIN.value,
-                  created_at=now).save(condition=UserModel.email.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("a user with this email already exists", field="email") from exc
-        raise
-    directory = CognitoDirectory(s.cognito_user_pool_id, s.cognito_client_id, s.region)
-    try:
-        directory.create_user(email, password, user_id=user.user_id, org_id=PLATFORM_ORG, role=Role.SUPER_ADMIN)
+        UserModel(subject, email=email, org_id=PLATFORM_ORG, role=Role.SUPER_ADMIN.value,
+                  created_at=now).save(condition=UserModel.user_id.does_not_exist())
     except Exception:
-        UserModel(email).delete()
+        directory.delete_user(email)
         raise
-    services.ledger.write(PLATFORM_ORG, AuditEntry(
+    kernel.ledger().write(PLATFORM_ORG, AuditEntry(
         "system:cli", "admin.create_super_admin", "user", user.user_id, after={"email": email, "role": "super_admin"}))
     return user
 

@@ -7,6 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
+#: The shell's code for a process ended by SIGINT.
+EXIT_INTERRUPTED = 130
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``local`` sub-command."""
@@ -26,7 +29,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--no-ticker", action="store_true", help="do not fire the schedules")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo after start-up")
     parser.add_argument("--exit-after-demo", action="store_true", help="stop once the demo has run")
-    parser.set_defaults(func=run)
+    parser.add_argument("--forwarded-allow-ips", metavar="IPS",
+                        help="reverse proxies whose X-Forwarded-For the API believes (comma-separated; "
+                             "default none, also SPOTHIVE_LOCAL_FORWARDED_ALLOW_IPS)")
+    parser.set_defaults(func=run, exit_without_teardown=True)
 
 
 def _positive(text: str) -> float:
@@ -46,16 +52,16 @@ def run(args: argparse.Namespace) -> int:
     config = LocalConfig.from_env(
         api_port=args.api_port, moto_port=args.moto_port, redis_port=args.redis_port, data_dir=args.data_dir,
         ticker_speed=args.ticker_speed, aws_endpoint=args.aws_endpoint,
-        ticker=False if args.no_ticker else None,
+        ticker=False if args.no_ticker else None, forwarded_allow_ips=args.forwarded_allow_ips,
     )
     stack = LocalStack(config)
     stack.install_signal_handlers()
     try:
-        stack.start()
-    except (OSError, RuntimeError) as exc:
-        print(f"spothive local: cannot start: {exc}", file=sys.stderr)
-        return 1
-    try:
+        try:
+            stack.start()
+        except (OSError, RuntimeError) as exc:
+            print(f"spothive local: cannot start: {exc}", file=sys.stderr)
+            return 1
         print(f"SpotHive local stack ready in {stack.startup_seconds:.1f}s\n{stack.summary()}", flush=True)
         if not args.no_demo:
             stack.run_demo()
@@ -64,5 +70,8 @@ def run(args: argparse.Namespace) -> int:
         print("Press Ctrl-C to stop.", flush=True)
         stack.wait()
         return 0
+    except KeyboardInterrupt:
+        print("\nspothive local: interrupted, stopping", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
     finally:
         stack.stop()

@@ -51,3 +51,19 @@ def agent_health(last_seen: datetime | None, now: datetime) -> AgentHealth:
         return AgentHealth("red", None, None)
     since = (now - last_seen).total_seconds()
     return AgentHealth("green" if since < HEALTHY_WITHIN.total_seconds() else "red", last_seen, since)
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueued:
+    """What an idempotent enqueue did: stream entry ids in action order, and how many were new."""
+
+    entry_ids: tuple[str, ...]
+    new: int
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """What a withdrawal did: entries removed before the agent took them, and entries already taken."""
+
+    withdrawn: tuple[str, ...]
+    taken: tuple[str, ...]

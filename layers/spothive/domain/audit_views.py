@@ -98,3 +98,11 @@ def describe(record: AuditRecord) -> str:
         return f"Switched node {record.resource_id} to On-Demand"
     verb = action.rsplit(".", 1)[-1].replace("_", " ")
     return f"{verb.capitalize()} {record.resource_type} {record.resource_id}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLocation:
+    """Where a stored export can be downloaded, and for how long (``None``: no expiry)."""
+
+    url: str
+    expires_in: int | None

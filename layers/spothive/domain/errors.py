@@ -73,3 +73,7 @@ class ServiceUnavailable(SpotHiveError):
 
     status = 503
     code = "service_unavailable"
+
+
+class ConfigurationError(Exception):
+    """The process is missing a setting it cannot run without (raised at cold start, never per request)."""

@@ -18,8 +18,9 @@ awake until ``override_until``. Only the standard library is used (``zoneinfo``)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spothive.domain.errors import InvalidInput
@@ -66,7 +67,7 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidInput(f"unknown time zone {name!r}", field="timezone")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a tzdata folder ("Europe"), too long
         raise InvalidInput(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)",
                            field="timezone") from exc
 
@@ -141,4 +142,41 @@ def _aware(t: datetime) -> datetime:
     return t
 
 
+@dataclass(frozen=True, slots=True)
+class NodegroupSize:
+    """A managed node group's scaling configuration."""
 
+    min_size: int
+    max_size: int
+    desired_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class HibernationRecord:
+    """A cluster's stored schedule and what the worker last decided and applied."""
+
+    org_id: str
+    cluster_id: str
+    matrix: tuple[int, ...]
+    timezone: str
+    prewarm: bool
+    enabled: bool
+    version: int
+    override_until: datetime | None = None
+    desired_state: str | None = None  # "awake" | "asleep"; None until the worker first looks
+    applied_state: str | None = None  # "awake" | "asleep" | "dry_run" | "failed"
+    saved_sizes: dict[str, NodegroupSize] = field(default_factory=dict)
+    state_changed_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        """The settings a user controls, for the audit ledger."""
+        return {
+            "cluster_id": self.cluster_id,
+            "schedule_matrix": "".join(str(v) for v in self.matrix),
+            "timezone": self.timezone,
+            "prewarm": self.prewarm,
+            "enabled": self.enabled,
+            "override_until": self.override_until.isoformat() if self.override_until else None,
+            "version": self.version,
+        }

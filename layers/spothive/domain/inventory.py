@@ -104,3 +104,47 @@ def diff_instances(
             unchanged += 1
     removed = sorted(set(stored) - seen)
     return InventoryDiff(tuple(sorted(added)), tuple(removed), tuple(sorted(changed)), unchanged)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCluster:
+    """A cluster as SpotHive keeps it."""
+
+    org_id: str
+    cluster_id: str
+    account_id: str
+    name: str
+    region: str
+    arn: str
+    version: str
+    status: str
+    nodegroups: tuple[str, ...]
+    node_count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInstance:
+    """An instance as SpotHive keeps it."""
+
+    org_id: str
+    instance: DiscoveredInstance
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    """One discovery pass over one account."""
+
+    org_id: str
+    account_id: str
+    started_at: datetime
+    finished_at: datetime
+    status: str  # "succeeded" | "failed"
+    clusters: int
+    instances: int
+    added: int
+    removed: int
+    changed: int
+    error: str | None = None

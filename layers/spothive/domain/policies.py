@@ -91,3 +91,16 @@ def normalize_namespaces(namespaces: Iterable[str]) -> tuple[str, ...]:
     if len(seen) > MAX_EXCLUSIONS:
         raise InvalidInput(f"at most {MAX_EXCLUSIONS} namespaces may be excluded", field="namespaces")
     return tuple(sorted(seen))
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyChange:
+    """What an agent receives when its cluster's policy changes."""
+
+    org_id: str
+    cluster_id: str
+    version: int
+    sections: tuple[str, ...]
+    document: dict[str, Any]
+    changed_at: datetime
+    changed_by: str

@@ -28,7 +28,3 @@ def limit_for(method: str, path: str) -> RateLimit:
     """The limit that applies to a route (the default for every route not named)."""
     return _BY_ROUTE.get((method.upper(), path.rstrip("/") or "/"), DEFAULT)
 
-
-def window_start(epoch_seconds: float, limit: RateLimit) -> int:
-    """The start of the fixed window containing ``epoch_seconds``."""
-    return int(epoch_seconds // limit.window_seconds) * limit.window_seconds

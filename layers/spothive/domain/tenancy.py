@@ -98,3 +98,10 @@ def parse_role_arn(role_arn: str) -> str:
 def landing_path(account_statuses: list[AccountStatus]) -> str:
     """Where the app sends a signed-in user: the dashboard once any account is active, else onboarding."""
     return "/dashboard" if AccountStatus.ACTIVE in account_statuses else "/onboarding"
+
+
+#: What the API's app client may read from and write to a user's directory attributes. E-mail, org and
+#: role are written by the hub alone (a user who could change them could claim another user's identity),
+#: and the hub never reads identity from them anyway: users are keyed by the immutable ``sub``.
+CLIENT_READ_ATTRIBUTES: tuple[str, ...] = ("email", "email_verified", "name", "custom:org_id", "custom:role")
+CLIENT_WRITE_ATTRIBUTES: tuple[str, ...] = ("name",)

@@ -28,10 +28,17 @@ def ensure_free(port: int, flag: str, host: str = "127.0.0.1") -> None:
 class ApiServer:
     """Bind first (so the port is known before provisioning), then serve an app until :meth:`stop`."""
 
-    def __init__(self, port: int = 8000, host: str = "127.0.0.1", access_log: bool = True) -> None:
+    def __init__(self, port: int = 8000, host: str = "127.0.0.1", access_log: bool = True,
+                 console: bool = True, forwarded_allow_ips: str = "") -> None:
         self.host = host
+        #: Also serve the web console at ``/`` and the API docs from local assets (``spothive.local.console``).
+        self.console = console
         self.requested_port = port
         self.access_log = access_log
+        #: Proxies whose ``X-Forwarded-For``/``-Proto`` are believed (comma-separated IPs or networks).
+        #: Empty: none, the socket's peer is the client. uvicorn's own default trusts loopback, and since
+        #: the API is served on loopback every caller could name any address and dodge the per-IP limits.
+        self.forwarded_allow_ips = forwarded_allow_ips
         self.port: int | None = None
         self._socket: socket.socket | None = None
         self._server: Any = None
@@ -64,7 +71,14 @@ class ApiServer:
 
         if self._socket is None:
             self.bind()
-        config = uvicorn.Config(app_factory(), log_level="info", access_log=self.access_log, lifespan="on")
+        app = app_factory()
+        if self.console:
+            from spothive.local.console import with_console
+
+            app = with_console(app)
+        trusted = self.forwarded_allow_ips.strip()
+        config = uvicorn.Config(app, log_level="info", access_log=self.access_log, lifespan="on",
+                                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [self._socket]},

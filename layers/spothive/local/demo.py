@@ -12,6 +12,7 @@ import random
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from spothive.local.demo_customer import DEMO_NODES, DemoCustomer, seed_customer
@@ -25,33 +26,66 @@ class DemoError(RuntimeError):
     """The demo could not complete a step; the message says which and why."""
 
 
-class _Api:
-    """A tiny JSON client for the local API (standard library only)."""
+#: Polling discovery: first wait, growth factor, longest wait (seconds). 120 s of waiting costs at most
+#: ~30 requests, well inside the API's 100 a minute per caller.
+POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.5, 1.5, 5.0
+#: How often a 429 is waited out (its Retry-After, capped) before the demo gives up.
+RATE_LIMIT_RETRIES, RATE_LIMIT_MAX_WAIT = 3, 30.0
 
-    def __init__(self, base: str) -> None:
+
+class _Api:
+    """A tiny JSON client for the local API (standard library only); waits out a 429's Retry-After."""
+
+    def __init__(self, base: str, sleep: Callable[[float], None] = time.sleep, out: Any = print) -> None:
         self.base = base.rstrip("/")
         self.token: str | None = None
+        self.calls = 0
+        self._sleep = sleep
+        self._out = out
 
     def call(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200, 201)) -> Any:
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            status, document, retry_after = self._once(method, path, body)
+            if status != 429 or 429 in expect or attempt == RATE_LIMIT_RETRIES:
+                break
+            wait = min(RATE_LIMIT_MAX_WAIT, retry_after)
+            self._out(f"  rate limited on {method} {path}; waiting {wait:.0f}s")
+            self._sleep(wait)
+        if status not in expect:
+            raise DemoError(f"{method} {path} answered {status}: {document}")
+        return document
+
+    def _once(self, method: str, path: str, body: Any) -> tuple[int, Any, float]:
+        self.calls += 1
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base + path, data=data, method=method)  # noqa: S310 - loopback
         request.add_header("Content-Type", "application/json")
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
+        retry_after = 1.0
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
                 status, payload = response.status, response.read()
         except urllib.error.HTTPError as exc:
             status, payload = exc.code, exc.read()
-        document = json.loads(payload) if payload else None
-        if status not in expect:
-            raise DemoError(f"{method} {path} answered {status}: {document}")
-        return document
+            retry_after = _seconds(exc.headers.get("Retry-After"), default=1.0)
+        try:
+            document = json.loads(payload) if payload else None
+        except ValueError:
+            document = payload.decode("utf-8", "replace")[:200]
+        return status, document, retry_after
+
+
+def _seconds(value: str | None, default: float) -> float:
+    try:
+        return max(0.0, float(value)) if value else default
+    except ValueError:
+        return default
 
 
 def run(stack: Any, out: Any = print) -> dict[str, Any]:
     """Run the demo against a started ``LocalStack`` and print what a person wants to see."""
-    api = _Api(stack.api_url_or_default)
+    api = _Api(stack.api_url_or_default, out=out)
     out("\n=== SpotHive demo ===")
     customer = _seed(out)
     _sign_in(api, out)
@@ -61,7 +95,8 @@ def run(stack: Any, out: Any = print) -> dict[str, Any]:
     verified = api.call("POST", "/api/connect/verify",
                         {"account_id": link["account_id"], "role_arn": customer.role_arn})
     out(f"Role verified for AWS account {verified['aws_account_id']}: status {verified['status']}")
-    account = _wait_active(api, link["account_id"])
+    out("Waiting for discovery to scan the account ...")
+    account = wait_active(api, link["account_id"], out=out)
     out(f"Account linked: status {account['status']} (last scan {account['last_scan_at']})")
     clusters = api.call("GET", "/api/client/clusters")["clusters"]
     for c in clusters:
@@ -111,15 +146,25 @@ def _sign_in(api: _Api, out: Any) -> None:
         out(f"Signed in {DEMO_EMAIL}")
 
 
-def _wait_active(api: _Api, account_id: str, timeout: float = 120.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+def wait_active(api: Any, account_id: str, timeout: float = 120.0, out: Any = print,
+                sleep: Callable[[float], None] = time.sleep,
+                clock: Callable[[], float] = time.monotonic) -> dict[str, Any]:
+    """Poll the account until discovery finishes, backing off (0.5 s growing to 5 s) and saying how long."""
+    began = clock()
+    deadline = began + timeout
+    delay, last_status = POLL_FIRST, None
     while True:
         account = next(a for a in api.call("GET", "/api/connect/accounts") if a["account_id"] == account_id)
-        if account["status"] in ("active", "failed") or time.monotonic() > deadline:
-            if account["status"] != "active":
-                raise DemoError(f"discovery did not finish: {account['status']} {account['message']}")
+        status = account["status"]
+        if status in ("active", "failed") or clock() > deadline:
+            if status != "active":
+                raise DemoError(f"discovery did not finish: {status} {account.get('message')}")
             return dict(account)
-        time.sleep(0.5)
+        if status != last_status or delay >= POLL_MAX:
+            out(f"  account {status} after {clock() - began:.0f}s; next look in {delay:.1f}s")
+        last_status = status
+        sleep(delay)
+        delay = min(POLL_MAX, delay * POLL_FACTOR)
 
 
 def demo_snapshot(customer: DemoCustomer, seed: int = 7) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from spothive import topology
 from spothive.adapters.dynamo import schema
+from spothive.domain.tenancy import CLIENT_READ_ATTRIBUTES, CLIENT_WRITE_ATTRIBUTES
 from spothive.local.events import SPOT_EVENT_PATTERN, SPOT_EVENTS_FUNCTION
 
 LOG = logging.getLogger("spothive.local.provision")
@@ -22,6 +23,8 @@ REGION = "us-east-1"
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
 LAMBDA_ROLE = "spothive-local-lambda"
+#: The settings' own defaults, spelled out: the local stack sets its values explicitly.
+CUSTOMER_ROLE_NAME = "SpotHiveAccess"
 STATES_ROLE = "spothive-local-states"
 RUNTIME = "python3.12"
 
@@ -40,7 +43,10 @@ class Provisioned:
     user_pool_id: str = ""
     client_id: str = ""
     bucket: str = ""
+    #: The process environment: every function's declared settings (all handlers share one process).
     env: dict[str, str] = field(default_factory=dict)
+    #: Function name → the environment its manifest declares (also set on the moto Lambda function).
+    function_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def client(service: str, endpoint_url: str, region: str = REGION) -> Any:
@@ -218,6 +224,7 @@ def create_user_pool(idp: Any, prefix: str) -> tuple[str, str]:
             UserPoolId=pool_id, ClientName=client_name, GenerateSecret=False,
             ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             PreventUserExistenceErrors="ENABLED", EnableTokenRevocation=True,
+            ReadAttributes=list(CLIENT_READ_ATTRIBUTES), WriteAttributes=list(CLIENT_WRITE_ATTRIBUTES),
             AccessTokenValidity=1, IdTokenValidity=1, RefreshTokenValidity=30,
             TokenValidityUnits={"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"},
         )["UserPoolClient"]["ClientId"]
@@ -256,39 +263,64 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
     result.user_pool_id, result.client_id = create_user_pool(idp, prefix)
     result.bucket = create_bucket(client("s3", endpoint_url, region), prefix)
     account = lambda_role.split(":")[4]
-    result.env = {
-        "AWS_ENDPOINT_URL": endpoint_url,
-        "AWS_DEFAULT_REGION": region,
-        "AWS_REGION": region,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+    values = {
         "SPOTHIVE_REGION": region,
         "SPOTHIVE_TABLE_PREFIX": prefix,
         "SPOTHIVE_REDIS_URL": redis_url,
         "SPOTHIVE_HUB_ACCOUNT_ID": account,
         "SPOTHIVE_COGNITO_USER_POOL_ID": result.user_pool_id,
         "SPOTHIVE_COGNITO_CLIENT_ID": result.client_id,
-        "SPOTHIVE_COGNITO_ISSUER": issuer_for(region, result.user_pool_id),
-        "SPOTHIVE_COGNITO_JWKS_URL": f"{endpoint_url}/{result.user_pool_id}/.well-known/jwks.json",
+        # the local API serves the very template the CDK customer stack synthesizes
+        "SPOTHIVE_CUSTOMER_TEMPLATE_URL": f"{api_base_url}/api/connect/template",
+        "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
         "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": result.state_machines["optimization"],
-        "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": result.state_machines["live-switch"],
         "SPOTHIVE_DISCOVERY_FUNCTION_NAME": "worker-discovery",
         "SPOTHIVE_MODEL_BUCKET": result.bucket,
         "SPOTHIVE_DATA_BUCKET": result.bucket,
         "SPOTHIVE_EXPORTS_BUCKET": result.bucket,
         # moto has no Pricing API and placeholder spot prices: price from the built-in snapshot
         "SPOTHIVE_PRICE_SOURCE": "snapshot",
-        **({"SPOTHIVE_ADVISOR_FEED": advisor_feed} if advisor_feed else {}),
+        # no API Gateway in front of the local API: the validator keeps its own 60 s wall clock
+        "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": "60",
         "SPOTHIVE_API_BASE_URL": api_base_url,
+    }
+    # Only here, not on AWS: the emulator's endpoint, issuer and keys, and the offline advisor feed.
+    local_only = {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "SPOTHIVE_COGNITO_ISSUER": issuer_for(region, result.user_pool_id),
+        "SPOTHIVE_COGNITO_JWKS_URL": f"{endpoint_url}/{result.user_pool_id}/.well-known/jwks.json",
+        **({"SPOTHIVE_ADVISOR_FEED": advisor_feed} if advisor_feed else {}),
         # What the CDK app gives every function (one service name here: all handlers share a process).
         "POWERTOOLS_SERVICE_NAME": "spothive-local",
         "POWERTOOLS_METRICS_NAMESPACE": "SpotHive",
         "LOG_LEVEL": "INFO",
     }
+    result.function_env = {spec.name: {**local_only, **manifest_env(spec, values)} for spec in topology.ALL_FUNCTIONS}
+    declared = sorted(topology.declared_settings())
+    result.env = {**local_only, **{variable: values[variable] for variable in declared}}
+    set_function_env(client("lambda", endpoint_url, region), result.function_env)
     LOG.info("provisioned %d tables, %d functions, %d state machines, %d rules in %s",
              len(result.tables), len(result.functions), len(result.state_machines), len(result.rules),
              endpoint_url)
     return result
+
+
+def manifest_env(spec: topology.FunctionSpec, values: dict[str, str]) -> dict[str, str]:
+    """The ``SPOTHIVE_*`` variables ``spec``'s manifest declares, with their local values."""
+    missing = [variable for variable in spec.environment() if variable not in values]
+    if missing:
+        raise ValueError(f"{spec.name} declares settings the local stack has no value for: {missing}")
+    return {variable: values[variable] for variable in spec.environment()}
+
+
+def set_function_env(lam: Any, function_env: dict[str, dict[str, str]]) -> None:
+    """Give each emulated Lambda function the environment its manifest declares."""
+    for name, env in function_env.items():
+        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
 
 
 def empty_resources(provisioned: Provisioned, make_client: Any) -> None:

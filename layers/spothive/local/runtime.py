@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import logging
 import os
 import shlex
 import signal
-import sys
 import threading
 import time
 import uuid
@@ -53,6 +51,8 @@ class LocalConfig:
     access_log: bool = True
     #: Use this running AWS emulator (e.g. LocalStack on http://127.0.0.1:4566) instead of starting moto.
     aws_endpoint: str | None = None
+    #: Reverse proxies whose X-Forwarded-For the API believes (comma-separated); empty trusts none.
+    forwarded_allow_ips: str = ""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LocalConfig:
@@ -63,6 +63,7 @@ class LocalConfig:
             redis_port=_env_int("SPOTHIVE_LOCAL_REDIS_PORT", cls.redis_port),
             data_dir=Path(os.environ.get("SPOTHIVE_LOCAL_DATA_DIR") or cls.data_dir),
             aws_endpoint=os.environ.get("SPOTHIVE_LOCAL_AWS_ENDPOINT") or None,
+            forwarded_allow_ips=os.environ.get("SPOTHIVE_LOCAL_FORWARDED_ALLOW_IPS", cls.forwarded_allow_ips),
         )
         return replace(config, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -91,7 +92,8 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.ticker: Ticker | None = None
         self.startup_seconds: float | None = None
-        self.api = ApiServer(self.config.api_port, HOST, access_log=self.config.access_log)
+        self.api = ApiServer(self.config.api_port, HOST, access_log=self.config.access_log,
+                             forwarded_allow_ips=self.config.forwarded_allow_ips)
         self._saved_env: dict[str, str | None] = {}
         self._stop_requested = threading.Event()
         self._saved_signals: dict[int, Any] = {}
@@ -106,7 +108,6 @@ class LocalStack:
                            ("--redis-port", self.config.redis_port)):
             ensure_free(port, flag)
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        _make_functions_importable()
         self._started = True
         try:
             self.redis.start()
@@ -185,12 +186,17 @@ class LocalStack:
         self._provision()
         return True
 
-    def request_stop(self, *_: object) -> None:
-        """Ask :meth:`wait` to return (signal handler)."""
+    def request_stop(self, signum: int | None = None, _frame: object = None) -> None:
+        """Ask :meth:`wait` to return. As a signal handler it also interrupts the main thread at once
+        (start-up, the demo, a wait) with ``KeyboardInterrupt``; later signals while stopping are ignored."""
+        first = not self._stop_requested.is_set()
         self._stop_requested.set()
+        if signum is not None and first:
+            raise KeyboardInterrupt
 
     def install_signal_handlers(self) -> None:
-        """SIGINT and SIGTERM end :meth:`wait` (main thread only); :meth:`stop` puts the old ones back."""
+        """SIGINT and SIGTERM interrupt the main thread (see :meth:`request_stop`); :meth:`stop` puts the
+        old handlers back."""
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._saved_signals.setdefault(sig, signal.getsignal(sig))
             signal.signal(sig, self.request_stop)
@@ -345,20 +351,8 @@ class LocalStack:
             self.ticker = None
 
 
-def _make_functions_importable() -> None:
-    """Put the project root on ``sys.path`` when ``functions/`` is beside us but not importable."""
-    if importlib.util.find_spec("functions") is not None:
-        return
-    for root in (Path.cwd(), *Path.cwd().parents):
-        if (root / "functions" / "__init__.py").is_file():
-            sys.path.insert(0, str(root))
-            LOG.info("handlers from %s", root / "functions")
-            return
-    LOG.warning("no functions/ package found: Lambda tasks and schedules will fail to import")
-
-
 def _clear_settings_cache() -> None:
-    """Forget settings and the service container, so in-process handlers see this stack's environment."""
-    from spothive import bootstrap
+    """Forget settings and every built component, so in-process handlers see this stack's environment."""
+    from spothive import wiring
 
-    bootstrap.reset()
+    wiring.reset()

@@ -1,11 +1,28 @@
-"""The PriceFeed port: where on-demand prices, spot prices per pool and Spot Advisor buckets come from."""
+"""Prices: the feeds, the hot cache and the priced catalog."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Protocol
 
-from spothive.domain.catalog import AdvisorEntry
+from spothive.domain.catalog import AdvisorEntry, Catalog
+
+
+class CatalogSource(Protocol):
+    """The instance catalog with the freshest prices known (hot prices over the built-in snapshot)."""
+
+    def catalog(self) -> Catalog: ...
+
+
+class HotPrices(Protocol):
+    """Prices refreshed every five minutes (SVC-PRICE-01), shared by every function."""
+
+    def store(
+        self, spot: dict[tuple[str, str], float], on_demand: dict[str, float], at: datetime
+    ) -> None: ...
+
+    def spot(self) -> dict[tuple[str, str], float]: ...
 
 
 class PriceFeed(Protocol):

@@ -1,4 +1,4 @@
-"""The interruption-risk port: anything that turns v1.0 inputs into v1.0 outputs."""
+""""""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from spothive.domain.advisor_feed import Rate, diff_rates, parse_feed
 from spothive.domain.errors import DependencyFailed, InvalidInput
-from spothive.ports import Clock
+from spothive.ports.clock import Clock
 from spothive.ports.risk import AdvisorFeedSource, InterruptionRates
 
 LOG = logging.getLogger(__name__)

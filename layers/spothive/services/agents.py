@@ -8,8 +8,11 @@ from typing import Any
 from spothive.domain.agent_link import AgentHealth, agent_health, helm_command, new_agent_token, token_hash
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import NotFound, Unauthorized
-from spothive.ports import AuditLedger, Clock, InventoryRepo, Principal
-from spothive.ports.metrics import AgentTokens, Heartbeats, SnapshotStore
+from spothive.domain.identity import Principal
+from spothive.ports.agents import AgentTokens, Heartbeats
+from spothive.ports.audit import AuditLedger
+from spothive.ports.clock import Clock
+from spothive.ports.inventory import InventoryRepo, SnapshotStore
 
 
 @dataclass(frozen=True, slots=True)

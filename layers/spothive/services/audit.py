@@ -14,7 +14,9 @@ from spothive.domain.audit import AuditEntry, AuditRecord, ChainBreak, format_ti
 from spothive.domain.audit_export import ExportFormat, checksum, render
 from spothive.domain.audit_views import AuditFilter, describe
 from spothive.domain.errors import InvalidInput, NotFound
-from spothive.ports import AuditLedger, Clock, ExportSink, Principal
+from spothive.domain.identity import Principal
+from spothive.ports.audit import AuditLedger, ExportSink
+from spothive.ports.clock import Clock
 
 MAX_PAGE = 200
 FEED_SIZE = 50

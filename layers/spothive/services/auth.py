@@ -8,17 +8,12 @@ from dataclasses import dataclass
 from spothive.domain.audit import AuditEntry, format_timestamp
 from spothive.domain.audit_views import account_view
 from spothive.domain.errors import InvalidInput, Unauthorized
+from spothive.domain.identity import Principal, TokenSet
 from spothive.domain.tenancy import Account, AccountStatus, Org, Role, User, landing_path, normalize_email
-from spothive.ports import (
-    AuditLedger,
-    Clock,
-    IdentityProvider,
-    Principal,
-    TenancyRepo,
-    TokenDenyList,
-    TokenSet,
-    TokenVerifier,
-)
+from spothive.ports.audit import AuditLedger
+from spothive.ports.clock import Clock
+from spothive.ports.identity import IdentityProvider, TokenDenyList, TokenVerifier
+from spothive.ports.tenancy import TenancyRepo
 
 MIN_PASSWORD = 12
 
@@ -63,10 +58,11 @@ class AuthService:
         self._clock = clock
 
     def signup(self, org_name: str, email: str, password: str) -> SignupResult:
-        """Create user, org and placeholder account atomically, then the directory user, then sign in.
+        """Create the directory user, then user, org and placeholder account atomically, then sign in.
 
-        The DynamoDB transaction runs first so a duplicate e-mail fails before anything exists;
-        if the directory refuses the user afterwards, the transaction's items are removed again.
+        The directory runs first: it keeps e-mails unique (a duplicate fails before anything exists) and
+        gives the user its immutable subject, which keys the user item. If the transaction fails
+        afterwards, the directory user is removed again.
         """
         email = normalize_email(email)
         name = org_name.strip()
@@ -76,7 +72,8 @@ class AuthService:
             raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters", field="password")
         now = self._clock.now()
         org = Org(org_id=f"org-{uuid.uuid4().hex[:12]}", name=name, created_at=now)
-        user = User(user_id=str(uuid.uuid4()), email=email, org_id=org.org_id, role=Role.CLIENT, created_at=now)
+        subject = self._idp.create_user(email, password, org_id=org.org_id, role=Role.CLIENT)
+        user = User(user_id=subject, email=email, org_id=org.org_id, role=Role.CLIENT, created_at=now)
         account = Account(
             org_id=org.org_id, account_id=f"acct-{uuid.uuid4().hex[:12]}", status=AccountStatus.PENDING,
             created_at=now,
@@ -87,48 +84,46 @@ class AuthService:
             "user": {"user_id": user.user_id, "email": user.email, "role": user.role.value},
             "account": account_view(account),
         }
-        self._repo.create_signup(
-            user, org, account, audit=AuditEntry(actor, "auth.signup", "org", org.org_id, after=created)
-        )
         try:
-            self._idp.create_user(email, password, user_id=user.user_id, org_id=org.org_id, role=user.role)
-        except Exception as exc:
-            undo = AuditEntry(
-                "system:auth", "auth.signup_rolled_back", "org", org.org_id, before=created,
-                reason=f"the user directory refused the user: {type(exc).__name__}",
+            self._repo.create_signup(
+                user, org, account, audit=AuditEntry(actor, "auth.signup", "org", org.org_id, after=created)
             )
-            self._repo.delete_signup(user, org, account, audit=undo)
+        except Exception:
+            self._idp.delete_user(email)
             raise
         tokens = self._idp.authenticate(email, password)
         return SignupResult(user.user_id, org.org_id, account.account_id, tokens)
 
     def token(self, email: str, password: str) -> tuple[TokenSet, Role]:
         """Sign in; the same ``Unauthorized`` for an unknown user and a wrong password."""
-        email = normalize_email(email)
-        user = self._repo.get_user(email)
-        if user is None:
-            raise Unauthorized("email or password is wrong")
-        return self._idp.authenticate(email, password), user.role
+        tokens = self._idp.authenticate(normalize_email(email), password)
+        return tokens, self.authenticate(tokens.id_token).role
 
     def authenticate(self, token: str) -> Principal:
-        """The principal behind a bearer token that is valid and not revoked."""
+        """The principal behind a bearer token that is valid and not revoked.
+
+        Identity comes from the immutable ``sub`` alone: the e-mail, org and role are the hub's own
+        records, never the token's (mutable) attributes or any other claim, and an unverified e-mail
+        is refused.
+        """
         claims = self._verifier.verify(token)
         if self._deny.is_revoked(claims.token_id):
             raise Unauthorized("token has been revoked")
-        user = self._repo.get_user(claims.email)
+        if str(claims.raw.get("email_verified", "false")).lower() != "true":
+            raise Unauthorized("the token's e-mail address is not verified")
+        user = self._repo.get_user(claims.subject)
         if user is None:
             raise Unauthorized("token names no SpotHive user")
-        impersonated_by = claims.raw.get("spothive:impersonated_by")
-        org_id = str(claims.raw.get("spothive:org_id") or user.org_id)
         return Principal(
-            user_id=user.user_id, email=user.email, org_id=org_id, role=user.role, token_id=claims.token_id,
-            expires_at=claims.expires_at, impersonated_by=str(impersonated_by) if impersonated_by else None,
+            user_id=user.user_id, email=user.email, org_id=user.org_id, role=user.role, token_id=claims.token_id,
+            expires_at=claims.expires_at,
         )
 
     def logout(self, principal: Principal) -> None:
-        """Deny-list the caller's token until it expires, then record it (the token lives in Redis, so the
-        record follows the revocation rather than sharing a transaction with it)."""
+        """Deny-list the caller's ID token until it expires and revoke their refresh tokens, then record it
+        (the deny-list and the directory are separate stores, so the record follows the revocation)."""
         self._deny.revoke(principal.token_id, principal.expires_at)
+        self._idp.sign_out(principal.email)
         self._ledger.write(
             principal.org_id,
             AuditEntry(principal.actor, "auth.logout", "user", principal.user_id,

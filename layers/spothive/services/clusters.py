@@ -6,7 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from spothive.domain.errors import NotFound
-from spothive.ports import InventoryRepo, Principal, StoredCluster, StoredInstance
+from spothive.domain.identity import Principal
+from spothive.domain.inventory import StoredCluster, StoredInstance
+from spothive.ports.inventory import InventoryRepo
 
 
 @dataclass(frozen=True, slots=True)

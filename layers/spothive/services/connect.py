@@ -9,8 +9,12 @@ from urllib.parse import urlencode
 from spothive.domain.audit import AuditEntry
 from spothive.domain.audit_views import account_view
 from spothive.domain.errors import Conflict, DependencyFailed, NotFound
+from spothive.domain.identity import Principal
 from spothive.domain.tenancy import Account, AccountStatus, parse_role_arn
-from spothive.ports import Clock, CloudAccess, DiscoveryTrigger, Principal, TenancyRepo
+from spothive.ports.clock import Clock
+from spothive.ports.cloud import CloudAccess
+from spothive.ports.inventory import DiscoveryTrigger
+from spothive.ports.tenancy import TenancyRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,10 @@ class ConnectService:
             template_url=self._config.template_url,
             role_name=self._config.role_name,
         )
+
+    def accounts(self, principal: Principal) -> list[Account]:
+        """The caller's linked accounts."""
+        return self._repo.list_accounts(principal.org_id)
 
     def verify(self, principal: Principal, account_id: str, role_arn: str) -> Account:
         """Assume the role with the account's External ID, probe permissions, then start scanning."""

@@ -10,9 +10,12 @@ from datetime import datetime
 from spothive.domain.audit import AuditEntry
 from spothive.domain.audit_views import DISCOVERY_ACTOR, account_view
 from spothive.domain.errors import SpotHiveError
-from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, diff_instances
+from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, ScanRecord, diff_instances
 from spothive.domain.tenancy import Account, AccountStatus
-from spothive.ports import Clock, CloudAccess, InventoryRepo, ScanRecord, TenancyRepo
+from spothive.ports.clock import Clock
+from spothive.ports.cloud import CloudAccess
+from spothive.ports.inventory import InventoryRepo
+from spothive.ports.tenancy import TenancyRepo
 
 logger = logging.getLogger(__name__)
 

@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 from spothive.domain import hibernation as hib
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict, NotFound, SpotHiveError
-from spothive.ports import Clock, InventoryRepo, Principal, StoredCluster, TenancyRepo
-from spothive.ports.config import (
-    HibernationRecord,
-    HibernationRepo,
-    NodegroupScaler,
-    NodegroupSize,
-    SafeModeFlag,
-    ScalingAccess,
-)
+from spothive.domain.hibernation import HibernationRecord, NodegroupSize
+from spothive.domain.identity import Principal
+from spothive.domain.inventory import StoredCluster
+from spothive.ports.clock import Clock
+from spothive.ports.configuration import HibernationRepo
+from spothive.ports.inventory import InventoryRepo
+from spothive.ports.safety import SafeModeFlag
+from spothive.ports.scaling import NodegroupScaler, ScalingAccess
+from spothive.ports.tenancy import TenancyRepo
 
 logger = logging.getLogger(__name__)
 RESOURCE = "hibernation_schedule"

@@ -28,7 +28,7 @@ from spothive.domain.risk_signals import (
     pool_signal,
 )
 from spothive.domain.spot import PodRequirements, RankedPool, SpotPolicy, rank_pools, replicas_per_node
-from spothive.ports import Clock
+from spothive.ports.clock import Clock
 from spothive.ports.risk import InstanceLocator, RiskSignals
 
 LOG = logging.getLogger(__name__)

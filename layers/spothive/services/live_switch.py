@@ -18,9 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from spothive.domain.errors import DependencyFailed, InvalidInput, ServiceUnavailable, SpotHiveError
-from spothive.ports import Clock
-from spothive.ports.metrics import CatalogSource
-from spothive.ports.workflows import InstanceFacts, LabRepo, SafeModeFlag, SwitchCloud, SwitchGateway
+from spothive.domain.switch import InstanceFacts
+from spothive.ports.clock import Clock
+from spothive.ports.lab import LabRepo, SwitchCloud, SwitchGateway
+from spothive.ports.pricing import CatalogSource
+from spothive.ports.safety import SafeModeFlag
 from spothive.services.optimization import error_summary
 
 LOG = logging.getLogger(__name__)

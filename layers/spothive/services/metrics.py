@@ -6,12 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from spothive.domain.errors import NotFound
+from spothive.domain.identity import Principal
+from spothive.domain.inventory import StoredInstance
 from spothive.domain.packing.milp import MilpSolver
-from spothive.domain.packing.model import PackingPolicy, policy_from_dict, snapshot_from_dict
+from spothive.domain.packing.model import PackingPolicy, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
+from spothive.domain.plan_policy import packing_policy
 from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nodes, spot_moves, total
-from spothive.ports import InventoryRepo, Principal, StoredInstance
-from spothive.ports.metrics import CatalogSource, SnapshotStore
+from spothive.ports.inventory import InventoryRepo, SnapshotStore
+from spothive.ports.pricing import CatalogSource
+from spothive.services.plan_inputs import ClusterPolicies
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,9 @@ class MetricsService:
         catalogs: CatalogSource,
         snapshots: SnapshotStore,
         solver: MilpSolver | None = None,
+        policies: ClusterPolicies | None = None,
     ) -> None:
+        self._policies = policies
         self._inventory = inventory
         self._catalogs = catalogs
         self._snapshots = snapshots
@@ -96,12 +102,17 @@ class MetricsService:
         nodes = price_nodes(self._catalogs.catalog(), (_node(s) for s in running))
         return self._project(principal.org_id, cluster_id, nodes)
 
+    def _policy(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> PackingPolicy:
+        if self._policies is None:
+            return _policy(snapshot)
+        return self._policies.for_cluster(org_id, cluster_id, snapshot)
+
     def _project(self, org_id: str, cluster_id: str, nodes: list[PricedNode]) -> ClusterProjection:
         catalog = self._catalogs.catalog()
         snapshot = self._snapshots.latest(org_id, cluster_id)
         if snapshot is not None:
             plan = plan_consolidation(
-                snapshot_from_dict(snapshot), catalog, _policy(snapshot), solver=self._solver
+                snapshot_from_dict(snapshot), catalog, self._policy(org_id, cluster_id, snapshot), solver=self._solver
             )
             return ClusterProjection(
                 cluster_id,
@@ -125,6 +136,6 @@ def _node(stored: StoredInstance) -> tuple[str, str, str, str]:
 
 
 def _policy(snapshot: dict[str, Any]) -> PackingPolicy:
-    """The policy carried with the snapshot, if any (defaults otherwise)."""
+    """Without stored policies (tests of the projection alone): the snapshot's pool facts, server budgets."""
     raw = snapshot.get("policy")
-    return policy_from_dict(raw if isinstance(raw, dict) else None)
+    return packing_policy(None, None, raw if isinstance(raw, dict) else None)

@@ -19,7 +19,7 @@ from spothive.contracts.risk_v1 import RiskInput, RiskOutput
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import InvalidInput, NotFound
 from spothive.domain.model_registry import ModelRecord, ModelStatus, sniff_model
-from spothive.ports import Clock
+from spothive.ports.clock import Clock
 from spothive.ports.risk import ModelEvents, ModelRegistry, ModelStore, ModelValidator, RiskModel
 
 LOG = logging.getLogger(__name__)

@@ -20,17 +20,23 @@ from spothive.domain.agent_link import agent_health
 from spothive.domain.audit import AuditEntry
 from spothive.domain.decisions import Action, RiskView, SpotReplacement, resolve_conflicts
 from spothive.domain.errors import NotFound, ServiceUnavailable, SpotHiveError
+from spothive.domain.jobs import Job, JobStatus
 from spothive.domain.packing.milp import MilpSolver
-from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
+from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
+from spothive.domain.plan_policy import packing_policy
 from spothive.domain.spend import price_nodes, spot_moves, total
-from spothive.ports import Clock, InventoryRepo
-from spothive.ports.metrics import CatalogSource, Heartbeats, SnapshotStore
+from spothive.ports.agents import AgentActions, Heartbeats
+from spothive.ports.clock import Clock
+from spothive.ports.inventory import InventoryRepo, SnapshotStore
+from spothive.ports.jobs import JobsRepo
+from spothive.ports.pricing import CatalogSource
 from spothive.ports.risk import RiskModel
-from spothive.ports.workflows import AgentActions, Job, JobsRepo, SafeModeFlag
+from spothive.ports.safety import SafeModeFlag
 from spothive.services.hive_mind import HiveMind
 from spothive.services.optimization_risk import score_pools
 from spothive.services.plan_codec import empty_plan, plan_from_dict
+from spothive.services.plan_inputs import ClusterPolicies
 
 LOG = logging.getLogger(__name__)
 
@@ -90,7 +96,9 @@ class OptimizationSteps:
         *,
         global_safe_mode: bool = False,
         solver: MilpSolver | None = None,
+        policies: ClusterPolicies | None = None,
     ) -> None:
+        self._policies = policies
         self._jobs = jobs
         self._inventory = inventory
         self._catalogs = catalogs
@@ -119,10 +127,12 @@ class OptimizationSteps:
         catalog = self._catalogs.catalog()
         snapshot = self._snapshots.latest(ids.org_id, ids.cluster_id)
         if snapshot is not None:
-            raw_policy = snapshot.get("policy")
-            plan = plan_consolidation(snapshot_from_dict(snapshot), catalog,
-                                      policy_from_dict(raw_policy if isinstance(raw_policy, dict) else None),
-                                      solver=self._solver)
+            if self._policies is not None:
+                policy = self._policies.for_cluster(ids.org_id, ids.cluster_id, snapshot)
+            else:
+                raw_policy = snapshot.get("policy")
+                policy = packing_policy(None, None, raw_policy if isinstance(raw_policy, dict) else None)
+            plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
             detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": []}
             before, after = plan.cost_before_per_hour, plan.cost_after_per_hour
             targets = sorted({str(a.get("node")) for a in plan.actions})
@@ -139,8 +149,11 @@ class OptimizationSteps:
             after = round(before - sum(m.on_demand_hourly - m.spot_hourly for m in moves), 6)
             targets = [m.instance_id for m in moves]
         self._jobs.update(ids.org_id, ids.job_id, data={"detect": detected})
-        return {"basis": detected["basis"], "opportunities": len(targets), "targets": targets,
-                "cost_before_per_hour": round(before, 6), "cost_after_per_hour": round(after, 6)}
+        summary = {"basis": detected["basis"], "opportunities": len(targets), "targets": targets,
+                   "cost_before_per_hour": round(before, 6), "cost_after_per_hour": round(after, 6)}
+        if detected["plan"] is not None:
+            summary["optimality_gap"] = detected["plan"].get("optimality_gap")
+        return summary
 
     # ---- assess risk ---------------------------------------------------------------------------------
     def assess_risk(self, ids: StepInput) -> dict[str, Any]:
@@ -231,7 +244,7 @@ class OptimizationSteps:
         result = {"withdrawn": len(withdrawn.withdrawn) if withdrawn else 0,
                   "taken": list(withdrawn.taken) if withdrawn else [],
                   "error": error_summary(error)}
-        self._jobs.update(ids.org_id, ids.job_id, status="compensated", data={"compensation": result})
+        self._jobs.update(ids.org_id, ids.job_id, status=JobStatus.COMPENSATED, data={"compensation": result})
         return result
 
     # ---- record --------------------------------------------------------------------------------------
@@ -250,11 +263,11 @@ class OptimizationSteps:
             summary |= {"error": reason, "compensation": state.get("compensation")}
             entry = AuditEntry(SYSTEM_ACTOR, "optimization.failed", "cluster", ids.cluster_id, after=summary,
                                reason=reason)
-            status = "failed"
+            status = JobStatus.FAILED
         else:
             entry = AuditEntry(SYSTEM_ACTOR, "optimization.completed", "cluster", ids.cluster_id, after=summary,
                                reason=f"{summary['approved']} approved, {summary['blocked']} blocked")
-            status, reason = "succeeded", None
+            status, reason = JobStatus.SUCCEEDED, None
         seq = self._jobs.audit_once(ids.org_id, ids.job_id, "outcome", entry)
         self._jobs.update(ids.org_id, ids.job_id, status=status, error=reason)
         return {"status": status, "audit_seq": seq, "reason": reason}

@@ -9,8 +9,11 @@ from typing import Any
 
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import DependencyFailed, NotFound
-from spothive.ports import Clock, InventoryRepo, Principal
-from spothive.ports.workflows import Job, JobsRepo, WorkflowStarter
+from spothive.domain.identity import Principal
+from spothive.domain.jobs import Job, JobStatus
+from spothive.ports.clock import Clock
+from spothive.ports.inventory import InventoryRepo
+from spothive.ports.jobs import JobsRepo, WorkflowStarter
 
 LOG = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class OptimizationJobs:
         if self._inventory.get_cluster(principal.org_id, cluster_id) is None:
             raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
         now = self._clock.now()
-        job = Job(principal.org_id, f"job-{uuid.uuid4().hex}", cluster_id, "running", principal.actor, dry_run,
+        job = Job(principal.org_id, f"job-{uuid.uuid4().hex}", cluster_id, JobStatus.RUNNING, principal.actor, dry_run,
                   now, now)
         entry = AuditEntry(principal.actor, "optimization.requested", "cluster", cluster_id,
                            after={"job_id": job.job_id, "dry_run": dry_run})
@@ -62,7 +65,7 @@ class OptimizationJobs:
         try:
             arn = self._starter.start(job.job_id, payload)
         except DependencyFailed as exc:
-            self._jobs.update(job.org_id, job.job_id, status="failed", error=exc.message)
+            self._jobs.update(job.org_id, job.job_id, status=JobStatus.FAILED, error=exc.message)
             raise
         self._jobs.update(job.org_id, job.job_id, execution_arn=arn)
         return self.get(principal, cluster_id, job.job_id).job

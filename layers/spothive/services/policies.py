@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from spothive.domain.audit import AuditEntry
-from spothive.domain.errors import Conflict, NotFound
+from spothive.domain.errors import Conflict, InvalidInput, NotFound
+from spothive.domain.identity import Principal
 from spothive.domain.policies import (
+    PolicyChange,
     PolicyDocument,
     check_version,
     next_version,
@@ -16,8 +18,9 @@ from spothive.domain.policies import (
     validate_aggressiveness,
 )
 from spothive.domain.templates import Strategy
-from spothive.ports import Clock, InventoryRepo, Principal
-from spothive.ports.config import PolicyChange, PolicyEventPublisher, PolicyRepo, TemplateRepo
+from spothive.ports.clock import Clock
+from spothive.ports.configuration import PolicyEventPublisher, PolicyRepo, TemplateRepo
+from spothive.ports.inventory import InventoryRepo
 
 logger = logging.getLogger(__name__)
 RESOURCE = "cluster_policy"
@@ -65,7 +68,13 @@ class PolicyService:
     def bind_template(
         self, principal: Principal, cluster_id: str, expected_version: int, template_id: str | None
     ) -> PolicyDocument:
-        """Use ``template_id`` for the cluster (``None`` unbinds); the template must be live in the org."""
+        """Use ``template_id`` for the cluster (``None`` unbinds); the template must be live in the org.
+
+        The cluster's ownership is checked before the template is looked up, so another tenant's cluster
+        is a 404 whatever the template id, and a blank id never reaches the store."""
+        self._own_cluster(principal, cluster_id)
+        if template_id is not None and not template_id.strip():
+            raise InvalidInput("template_id must name a template, or be null to unbind", field="template_id")
         if template_id is not None:
             template = self._templates.get(principal.org_id, template_id)
             if template is None or template.deleted_at is not None:

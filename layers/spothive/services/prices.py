@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spothive.ports import Clock
-from spothive.ports.metrics import HotPrices
-from spothive.ports.pricing import PriceFeed
+from spothive.ports.clock import Clock
+from spothive.ports.pricing import HotPrices, PriceFeed
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict, NotFound
 from spothive.domain.family_rules import Compatibility, check_compatibility
+from spothive.domain.identity import Principal
 from spothive.domain.templates import NodeTemplate, TemplateSpec, validated_spec
-from spothive.ports import Clock, Principal
-from spothive.ports.config import TemplateRepo
+from spothive.ports.clock import Clock
+from spothive.ports.configuration import TemplateRepo
 
 RESOURCE = "node_template"
 DEFAULT_ATTEMPTS = 8

@@ -13,11 +13,11 @@ from joserfc import jwt as jose_jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
-from spothive import bootstrap
-from spothive.bootstrap import Container
 from spothive.domain.audit import AuditEntry
-from spothive.ports import ExportSink
+from spothive.ports.audit import ExportSink
 from spothive.services.audit import AuditService
+from spothive.wiring import registry
+from tests.support.wired import Wired, wired
 
 
 def table(suffix: str) -> Any:
@@ -36,8 +36,8 @@ def by_action(org_id: str, action: str) -> list[dict[str, Any]]:
     return [i for i in raw_records(org_id) if i["action"] == action]
 
 
-def services() -> Container:
-    return bootstrap.container()
+def services() -> Wired:
+    return wired()
 
 
 def seed(org_id: str, entries: list[AuditEntry]) -> None:
@@ -63,12 +63,9 @@ def expired_token(hub: dict[str, str], email: str) -> str:
 def export_sink(sink: ExportSink) -> Iterator[None]:
     """Serve exports through ``sink`` for the duration."""
     container = services()
-    saved = container.__dict__.get("audit")
-    container.__dict__["audit"] = AuditService(container.ledger, sink, container.clock)
+    saved = registry.overrides()
+    container.pin("audit", AuditService(container.ledger, sink, container.clock))
     try:
         yield
     finally:
-        if saved is None:
-            container.__dict__.pop("audit", None)
-        else:
-            container.__dict__["audit"] = saved
+        registry.restore_overrides(saved)

@@ -11,12 +11,10 @@ from joserfc import jwt as jose_jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
-from spothive import bootstrap
 from spothive.api.app import create_app
-from spothive.api.deps import get_container
 from spothive.domain.audit import AuditRecord, verify_chain
 from spothive.domain.inventory import DiscoveredCluster
-from spothive.settings import get_settings
+from tests.support.wired import Wired, wired
 
 
 def add_cluster(org_id: str, name: str | None = None, account_id: str = "acct-test", nodegroups: tuple[str, ...] = ("general",)) -> str:
@@ -25,14 +23,14 @@ def add_cluster(org_id: str, name: str | None = None, account_id: str = "acct-te
         account_id=account_id, region="us-east-1", name=name or f"c-{uuid.uuid4().hex[:8]}",
         arn="arn:aws:eks:us-east-1:111111111111:cluster/x", version="1.31", status="ACTIVE", nodegroups=nodegroups,
     )
-    bootstrap.container().inventory.upsert_clusters(org_id, [cluster], {}, datetime.now(UTC))
+    wired().inventory.upsert_clusters(org_id, [cluster], {}, datetime.now(UTC))
     return cluster.cluster_id
 
 
 def audit_records(org_id: str) -> list[AuditRecord]:
     """The tenant's configuration audit records in order (sign-up's own record left out); the whole
     chain must verify."""
-    store = bootstrap.container().ledger
+    store = wired().ledger
     records = list(store.records(org_id))
     assert verify_chain(records, store.head(org_id)) == []
     return [r for r in records if not r.action.startswith("auth.")]
@@ -67,10 +65,8 @@ class FixedClock:
         return self.at
 
 
-def pinned_api(now: datetime) -> tuple[TestClient, bootstrap.Container]:
-    """A client whose services see ``now`` as the current time."""
-    services = bootstrap.Container(get_settings())
-    services.__dict__["clock"] = FixedClock(now)
-    app = create_app()
-    app.dependency_overrides[get_container] = lambda: services
-    return TestClient(app), services
+def pinned_api(now: datetime) -> tuple[TestClient, Wired]:
+    """A client whose services see ``now`` as the current time (until the test's overrides are cleared)."""
+    services = wired()
+    services.pin("clock", FixedClock(now))
+    return TestClient(create_app()), services

@@ -9,11 +9,11 @@ import boto3
 import pytest
 
 from functions import worker_hibernation
-from spothive import bootstrap
 from spothive.adapters.cache.safe_mode import SAFE_MODE_KEY
 from spothive.local.demo_customer import customer_session, seed_customer
 from tests.integration.config.helpers import last_audit
 from tests.integration.slice.helpers import Tenant, api, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +89,7 @@ def test_safe_mode_records_a_dry_run_and_leaves_aws_alone(hub: dict[str, str]) -
     before = _scaling(eks, name)
     client.post("/api/hibernation/schedule", headers=tenant.headers,
                 json={"cluster_id": cluster_id, "schedule_matrix": ASLEEP_ALWAYS, "timezone": "Asia/Kathmandu"})
-    redis = bootstrap.container().redis
+    redis = wired().redis
     redis.set(SAFE_MODE_KEY, "TRUE")
     try:
         result = worker_hibernation.handler({})

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from spothive import bootstrap
 from spothive.adapters.cache.policy_events import channel
 from tests.integration.config.helpers import add_cluster, audit_records, last_audit
 from tests.integration.slice.helpers import api, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -18,7 +18,7 @@ def test_default_document_then_karpenter_change_is_versioned_audited_and_publish
     client = api()
     tenant = signup(client)
     cluster_id = add_cluster(tenant.org_id)
-    redis = bootstrap.container().redis
+    redis = wired().redis
     pubsub = redis.pubsub()
     pubsub.subscribe(channel(cluster_id))
     pubsub.get_message(timeout=1)  # the subscribe confirmation
@@ -79,7 +79,7 @@ def test_binpack_fallback_exclusions_with_if_match(hub: dict[str, str]) -> None:
     assert actions == ["policy.binpack.update", "policy.fallback.update", "policy.exclusions.update"]
     record = last_audit(tenant.org_id, "policy.exclusions.update")
     assert record.before["exclusions"] == {"namespaces": ["kube-system"]}  # type: ignore[index]
-    assert [int(e[1]["version"]) for e in bootstrap.container().redis.xrange(channel(cluster_id))] == [1, 2, 3]
+    assert [int(e[1]["version"]) for e in wired().redis.xrange(channel(cluster_id))] == [1, 2, 3]
 
 
 def test_stale_version_is_409_naming_expected_version_and_changes_nothing(hub: dict[str, str]) -> None:

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from spothive import bootstrap
 from tests.integration.config.helpers import add_cluster, audit_records, last_audit
 from tests.integration.slice.helpers import api, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -182,7 +182,7 @@ def test_delete_is_soft_refused_while_a_policy_uses_it_and_clears_the_default(hu
     item = boto3.resource("dynamodb", region_name="us-east-1").Table("it-node-templates").get_item(
         Key={"org_id": tenant.org_id, "template_id": tid})["Item"]
     assert item["deleted_at"]
-    assert bootstrap.container().template_repo.default_id(tenant.org_id) is None
+    assert wired().template_repo.default_id(tenant.org_id) is None
     record = last_audit(tenant.org_id, "template.delete")
     assert record.before["deleted_at"] is None  # type: ignore[index]
     assert record.after["deleted_at"] is not None  # type: ignore[index]

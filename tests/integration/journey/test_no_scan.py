@@ -9,10 +9,10 @@ from contextlib import contextmanager
 import botocore.client
 import pytest
 
-from spothive import bootstrap
 from spothive.local.demo_customer import seed_customer
 from tests.integration.slice.helpers import PASSWORD, api, signup
 from tests.integration.slice.test_connect_discovery import _aws_account
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +73,7 @@ def test_the_whole_journey_reads_by_key_only(isolated_tables: str) -> None:
         client.get("/api/audit/verify", headers=tenant.headers)
         client.get("/api/activity/live", headers=tenant.headers)
         # workers
-        services = bootstrap.container()
+        services = wired()
         services.discovery.scan_all()
         services.hibernation_worker.tick()
         client.post("/api/auth/logout", headers=tenant.headers)

@@ -57,6 +57,18 @@ def test_functions_state_machines_rules_and_bucket_exist(local_stack):
     assert "spothive-artifacts" in buckets
 
 
+@pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)
+def test_each_function_gets_the_environment_its_manifest_declares(local_stack, spec):
+    configuration = local_stack.client("lambda").get_function_configuration(FunctionName=spec.name)
+    env = configuration["Environment"]["Variables"]
+    # Then the SPOTHIVE_* settings are exactly the manifest's (plus the emulator's issuer, keys and feed)
+    local_only = {"SPOTHIVE_COGNITO_ISSUER", "SPOTHIVE_COGNITO_JWKS_URL", "SPOTHIVE_ADVISOR_FEED"}
+    assert {k for k in env if k.startswith("SPOTHIVE_")} - local_only == set(spec.environment())
+    assert env == local_stack.provisioned.function_env[spec.name]
+    # And the shared process environment holds every declared setting with the same value
+    assert all(local_stack.env[k] == v for k, v in env.items())
+
+
 def test_state_machine_definitions_point_at_the_function_arns(local_stack):
     sfn = local_stack.client("stepfunctions")
     arn = local_stack.env["SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"]
@@ -78,14 +90,13 @@ def test_provisioning_again_is_idempotent(local_stack):
 
 
 def test_environment_is_exported_for_in_process_handlers(local_stack):
-    from spothive.settings import get_settings
-
-    settings = get_settings()
+    from spothive import settings
 
     assert os.environ["AWS_ENDPOINT_URL"] == local_stack.endpoint_url
-    assert settings.redis_url == local_stack.redis_url
-    assert settings.cognito_user_pool_id == local_stack.provisioned.user_pool_id
-    assert settings.optimization_state_machine_arn.endswith(":stateMachine:spothive-optimization")
+    assert settings.load(settings.RedisSettings).redis_url == local_stack.redis_url
+    assert settings.load(settings.CognitoSettings).cognito_user_pool_id == local_stack.provisioned.user_pool_id
+    assert settings.load(settings.WorkflowSettings).optimization_state_machine_arn.endswith(
+        ":stateMachine:spothive-optimization")
     assert (local_stack.config.data_dir / "local.env").read_text().count("export ") == len(local_stack.env)
 
 

@@ -12,12 +12,14 @@ import boto3
 import pytest
 
 from functions import worker_advisor
-from spothive import bootstrap
+from spothive import wiring
 from spothive.adapters.aws.advisor_feed import AdvisorFeed
 from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.services.advisor_ingest import AdvisorIngest
 from spothive.services.model_lab import RiskModelHolder
 from spothive.services.risk_heuristic import FallbackRiskModel
+from spothive.wiring import kernel
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -42,12 +44,12 @@ def _feed(path: Path, c5_bucket: int) -> Path:
 def feed_env(hub: dict[str, str]) -> Iterator[None]:
     yield
     os.environ.pop("SPOTHIVE_ADVISOR_FEED", None)
-    bootstrap.reset()
+    wiring.reset()
 
 
 def test_synthetic_feed_writes_only_changed_pools_and_keeps_history(hub: dict[str, str], tmp_path: Path) -> None:
-    bootstrap.reset()
-    bootstrap.container()
+    wiring.reset()
+    kernel.core()  # binds the table names
     rates, clock = DynamoInterruptionRates(), StepClock()
     first = AdvisorIngest(AdvisorFeed(str(_feed(tmp_path / "a.json", 1))), rates, clock).run()
     assert (first.status, first.pools, first.changed) == ("updated", 3, 3)
@@ -65,11 +67,11 @@ def test_synthetic_feed_writes_only_changed_pools_and_keeps_history(hub: dict[st
 
 def test_offline_without_file_fails_clearly_and_keeps_the_last_state(feed_env: None, tmp_path: Path) -> None:
     os.environ["SPOTHIVE_ADVISOR_FEED"] = str(_feed(tmp_path / "c.json", 2))
-    bootstrap.reset()
+    wiring.reset()
     assert worker_advisor.handler({})["status"] in ("updated", "unchanged")
     before = DynamoInterruptionRates().state("sa-east-9")
     os.environ["SPOTHIVE_ADVISOR_FEED"] = str(tmp_path / "missing.json")
-    bootstrap.reset()
+    wiring.reset()
     report = worker_advisor.handler({})
     assert report["status"] == "failed" and "not found" in report["reason"]
     assert DynamoInterruptionRates().state("sa-east-9") == before
@@ -78,10 +80,10 @@ def test_offline_without_file_fails_clearly_and_keeps_the_last_state(feed_env: N
 def test_shared_feed_ingests_and_refreshes_the_model_context(feed_env: None, shared_data: Path) -> None:
     feed = shared_data / "spot-advisor-data_2021-02.json"
     os.environ["SPOTHIVE_ADVISOR_FEED"] = str(feed)
-    bootstrap.reset()
-    services = bootstrap.container()
+    wiring.reset()
+    services = wired()
     holder = RiskModelHolder(FallbackRiskModel(None), lambda r: FallbackRiskModel(None))
-    services.__dict__["risk_model"] = holder  # a process that serves a model in process
+    services.pin("risk_model", holder)  # a process that serves a model in process
     report = worker_advisor.handler({})
     assert report["status"] in ("updated", "unchanged") and report["regions"] == 21 and report["pools"] == 7890
     assert report["context_refreshed"]

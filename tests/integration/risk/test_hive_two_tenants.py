@@ -12,7 +12,6 @@ import pytest
 import redis
 
 from functions import worker_spot_events
-from spothive import bootstrap
 from spothive.adapters.cache.risk_tracker import RedisRiskTracker, RiskEventListener
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.system_clock import SystemClock
@@ -23,6 +22,7 @@ from spothive.domain.spot import PodRequirements
 from spothive.domain.tenancy import AccountStatus
 from spothive.services.hive_mind import HiveMind, candidate_pools
 from tests.integration.slice.helpers import api, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +47,7 @@ def _event(aws_account: str, instance_id: str) -> dict:
 
 
 def _link(org_id: str, account_id: str, aws_account: str) -> None:
-    services = bootstrap.container()
+    services = wired()
     account = services.tenancy.get_account(org_id, account_id)
     assert account is not None
     services.tenancy.save_account(replace(account, status=AccountStatus.ACTIVE, aws_account_id=aws_account))
@@ -144,3 +144,12 @@ def test_with_redis_down_scoring_continues_on_the_model_alone() -> None:
     assert ranking.degraded and ranking.reason == "hive mind unavailable: scored on the model alone"
     assert (ranking.pools[0].instance_type, ranking.pools[0].zone) == ("c5.xlarge", "us-east-1a")
     assert len(candidate_pools(req, _catalog())) == 4
+
+
+def test_an_envelope_that_is_not_an_eventbridge_event_is_dropped_naming_the_field(hub: dict[str, str]) -> None:
+    # Given an interruption warning whose envelope lacks its time
+    event = _event("111122223333", "i-0123456789abcdef0")
+    del event["time"]
+    # When the spot-event worker receives it, Then it is dropped naming the missing field
+    outcome = worker_spot_events.handler(event)
+    assert outcome == {"status": "invalid", "field": "time", "reason": "not an EventBridge event"}

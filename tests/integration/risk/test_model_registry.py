@@ -12,13 +12,14 @@ from typing import Any
 import boto3
 import pytest
 
-from spothive import bootstrap
+from spothive import wiring
 from spothive.adapters.cache.model_events import ModelEventListener
 from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.commands.admin import create_super_admin
 from spothive.contracts.risk_v1 import RiskInput
 from spothive.services.risk_heuristic import FallbackRiskModel
 from tests.integration.slice.helpers import PASSWORD, api, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -41,15 +42,19 @@ def _train(invert: bool = False, rounds: int = 15) -> bytes:
 def lab(hub: dict[str, str]) -> Iterator[dict[str, Any]]:
     bucket = f"it-models-{uuid.uuid4().hex[:8]}"
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=bucket)
+    previous = os.environ.get("SPOTHIVE_MODEL_BUCKET")
     os.environ["SPOTHIVE_MODEL_BUCKET"] = bucket
-    bootstrap.reset()
+    wiring.reset()
     email = f"root-{uuid.uuid4().hex[:8]}@spothive.io"
     create_super_admin(email, PASSWORD)
     client = api()
     token = client.post("/api/auth/token", json={"email": email, "password": PASSWORD}).json()["jwt_token"]
     yield {"client": client, "bucket": bucket, "admin": {"Authorization": f"Bearer {token}"}}
-    os.environ.pop("SPOTHIVE_MODEL_BUCKET", None)
-    bootstrap.reset()
+    if previous is None:
+        os.environ.pop("SPOTHIVE_MODEL_BUCKET", None)
+    else:
+        os.environ["SPOTHIVE_MODEL_BUCKET"] = previous
+    wiring.reset()
 
 
 def _objects(bucket: str) -> list[str]:
@@ -128,7 +133,7 @@ def test_graduate_hot_swaps_every_warm_consumer_and_rollback_restores(lab: dict[
     client, admin = lab["client"], lab["admin"]
     first = _upload(lab, _train(rounds=10), version=f"v-a-{uuid.uuid4().hex[:4]}").json()["model"]
     second = _upload(lab, _train(rounds=12), version=f"v-b-{uuid.uuid4().hex[:4]}").json()["model"]
-    services = bootstrap.container()
+    services = wired()
     holder = services.hot_swappable(FallbackRiskModel(None), listen=False)
     listener = ModelEventListener(services.redis, holder.on_production).start()
     try:

@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from spothive import bootstrap
 from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.domain.audit import AuditEntry, verify_chain
+from spothive.wiring import kernel
 
 pytestmark = pytest.mark.integration
 
 
 def _store() -> AuditStore:
-    bootstrap.container()  # binds the table names
+    kernel.core()  # binds the table names
     return AuditStore("us-east-1", None, lambda: datetime.now(UTC))
 
 

@@ -34,7 +34,9 @@ def test_signup_writes_user_org_and_placeholder_account(hub: dict[str, str]) -> 
     # When the customer signs up
     tenant = signup(client, org_name="Globex")
     # Then user, org and a pending placeholder account are stored
-    user = _table(hub, "users").get_item(Key={"email": tenant.email})["Item"]
+    subject = jwt.decode(tenant.token, options={"verify_signature": False})["sub"]
+    user = _table(hub, "users").get_item(Key={"user_id": subject})["Item"]
+    assert user["email"] == tenant.email
     assert user["org_id"] == tenant.org_id and user["role"] == "client"
     assert _table(hub, "orgs").get_item(Key={"org_id": tenant.org_id})["Item"]["name"] == "Globex"
     account = _table(hub, "accounts").get_item(Key={"org_id": tenant.org_id, "account_id": tenant.account_id})["Item"]
@@ -109,7 +111,8 @@ def test_missing_forged_expired_and_wrong_audience_tokens_are_401(hub: dict[str,
     now = int(time.time())
     base = {
         "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{hub['SPOTHIVE_COGNITO_USER_POOL_ID']}",
-        "sub": "x", "aud": hub["SPOTHIVE_COGNITO_CLIENT_ID"], "token_use": "id", "email": tenant.email,
+        "sub": jwt.decode(tenant.token, options={"verify_signature": False})["sub"],
+        "aud": hub["SPOTHIVE_COGNITO_CLIENT_ID"], "token_use": "id", "email": tenant.email, "email_verified": "true",
         "iat": now - 7200, "exp": now - 3600, "jti": "expired-1",
     }
     expired = client.get("/api/auth/me", headers={"Authorization": f"Bearer {_moto_signed(base)}"})
@@ -146,3 +149,40 @@ def test_logout_denylists_the_token_until_it_expires(hub: dict[str, str]) -> Non
     # a fresh sign-in still works
     fresh = client.post("/api/auth/token", json={"email": tenant.email, "password": PASSWORD}).json()["jwt_token"]
     assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+
+
+def test_a_revocation_survives_a_cache_restart(hub: dict[str, str]) -> None:
+    # Given a user who signed out
+    client = api()
+    tenant = signup(client)
+    assert client.post("/api/auth/logout", headers=tenant.headers).status_code == 200
+    # When the cache loses everything (a Redis restart without persistence)
+    claims = jwt.decode(tenant.token, options={"verify_signature": False})
+    cache = redis_client(hub["SPOTHIVE_REDIS_URL"])
+    cache.delete(PREFIX + claims["jti"])
+    # Then the signed-out token is still refused: the durable deny-list answers
+    response = client.get("/api/auth/me", headers=tenant.headers)
+    assert response.status_code == 401
+    assert "revoked" in response.json()["error"]["message"]
+    item = boto3.resource("dynamodb", region_name="us-east-1").Table(
+        f"{hub['SPOTHIVE_TABLE_PREFIX']}-revoked-tokens").get_item(Key={"token_id": claims["jti"]})["Item"]
+    assert int(item["expires_at"]) == claims["exp"]
+
+
+def test_logout_revokes_the_refresh_token(hub: dict[str, str]) -> None:
+    # Given a signed-in user holding a refresh token
+    client = api()
+    tenant = signup(client)
+    signed_in = client.post("/api/auth/token", json={"email": tenant.email, "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {signed_in['jwt_token']}"}
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    pool, app_client = hub["SPOTHIVE_COGNITO_USER_POOL_ID"], hub["SPOTHIVE_COGNITO_CLIENT_ID"]
+    refresh = {"REFRESH_TOKEN": signed_in["refresh_token"]}
+    assert idp.admin_initiate_auth(UserPoolId=pool, ClientId=app_client, AuthFlow="REFRESH_TOKEN_AUTH",
+                                   AuthParameters=refresh)["AuthenticationResult"]["IdToken"]
+    # When they sign out
+    assert client.post("/api/auth/logout", headers=headers).status_code == 200
+    # Then the refresh token mints no new ID token
+    with pytest.raises(idp.exceptions.NotAuthorizedException):
+        idp.admin_initiate_auth(UserPoolId=pool, ClientId=app_client, AuthFlow="REFRESH_TOKEN_AUTH",
+                                AuthParameters=refresh)

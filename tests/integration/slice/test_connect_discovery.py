@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from spothive import bootstrap
 from spothive.adapters.aws import clients
 from spothive.adapters.aws.inventory import StsCloudAccess
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.tenancy import AccountStatus
 from spothive.local.demo_customer import DEMO_NODES, seed_customer
 from spothive.services.discovery import DiscoveryService
+from spothive.wiring import registry
 from tests.integration.slice.helpers import Tenant, api, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -142,7 +143,7 @@ def test_discovery_records_an_unassumable_account_and_continues(isolated_tables:
     good, bad = signup(client), signup(client)
     _link_and_verify(client, good, good_customer.role_arn)
     _link_and_verify(client, bad, bad_customer.role_arn)
-    services = bootstrap.container()
+    services = wired()
     # the bad customer deletes the role: from now on AssumeRole is refused
     discovery = DiscoveryService(
         services.tenancy, services.inventory, _FailsFor(StsCloudAccess("us-east-1"), bad_customer.role_arn),
@@ -164,7 +165,7 @@ def test_discovery_pages_through_results_and_diffs_against_stored_state(hub: dic
     client = api()
     tenant = signup(client)
     _link_and_verify(client, tenant, customer.role_arn)
-    services = bootstrap.container()
+    services = wired()
     # when two nodes are terminated and the scan pages 3 instances at a time
     ec2 = _customer_ec2(customer.aws_account_id)
     ec2.terminate_instances(InstanceIds=customer.instance_ids[:2])
@@ -204,7 +205,7 @@ def test_discovery_retries_through_throttling(hub: dict[str, str], monkeypatch: 
         return made
 
     monkeypatch.setattr("spothive.adapters.aws.inventory.client", throttling_client)
-    services = bootstrap.container()
+    services = wired()
     account = services.tenancy.get_account(tenant.org_id, tenant.account_id)
     assert account is not None
     record = DiscoveryService(
@@ -232,7 +233,7 @@ def _customer_ec2(aws_account_id: str):  # type: ignore[no-untyped-def]
 
 
 def test_scan_timestamps_are_utc(hub: dict[str, str]) -> None:
-    record_time = bootstrap.container().clock.now()
+    record_time = wired().clock.now()
     assert record_time.tzinfo is UTC
     assert record_time <= datetime.now(UTC)
 
@@ -241,7 +242,7 @@ def test_verify_moves_pending_to_scanning_before_discovery_makes_it_active(hub: 
     customer = seed_customer(_aws_account(), cluster_name="ordered")
     client = api()
     tenant = signup(client)
-    services = bootstrap.container()
+    services = wired()
     seen: list[str] = []
 
     class _Recording:
@@ -250,10 +251,11 @@ def test_verify_moves_pending_to_scanning_before_discovery_makes_it_active(hub: 
             services.discovery.scan_one(org_id, account_id)
             seen.append(services.tenancy.get_account(org_id, account_id).status.value)  # type: ignore[union-attr]
 
-    services.connect._discovery = _Recording()  # type: ignore[assignment]
+    saved = registry.overrides()
+    services.pin("discovery_trigger", _Recording())
     try:
         body = _link_and_verify(client, tenant, customer.role_arn)
     finally:
-        del services.__dict__["connect"]
+        registry.restore_overrides(saved)
     assert seen == ["scanning", "active"]
     assert body["status"] == "active"

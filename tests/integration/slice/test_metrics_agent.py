@@ -7,10 +7,10 @@ import hashlib
 import boto3
 import pytest
 
-from spothive import bootstrap
 from spothive.local.demo_customer import seed_customer
 from tests.integration.slice.helpers import Tenant, api, signup
 from tests.integration.slice.test_connect_discovery import _aws_account, _link_and_verify
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +91,7 @@ def test_connect_issues_a_token_stored_only_as_its_hash(hub: dict[str, str]) -> 
     assert item["agent_token_hash"] == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(item)
     # a rescan keeps the token
-    bootstrap.container().discovery.scan_one(tenant.org_id, tenant.account_id)
+    wired().discovery.scan_one(tenant.org_id, tenant.account_id)
     assert client.post("/api/agent/heartbeat", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
@@ -130,7 +130,7 @@ def test_issuing_a_token_and_uploading_a_snapshot_are_audited(hub: dict[str, str
     token = client.post("/api/clusters/connect", headers=tenant.headers, json={"cluster_id": cluster_id}).json()["token"]
     snapshot = {"cluster": "small", "region": "us-east-1", "nodes": [], "pods": [], "pdbs": []}
     assert client.put("/api/agent/snapshot", headers={"Authorization": f"Bearer {token}"}, json=snapshot).status_code == 200
-    records = list(bootstrap.container().ledger.records(tenant.org_id))
+    records = list(wired().ledger.records(tenant.org_id))
     issued = [r for r in records if r.action == "cluster.agent_token_issued"]
     assert len(issued) == 1
     assert issued[0].resource_id == cluster_id
@@ -143,7 +143,7 @@ def test_issuing_a_token_and_uploading_a_snapshot_are_audited(hub: dict[str, str
 def test_connect_for_a_missing_cluster_writes_nothing(hub: dict[str, str]) -> None:
     client = api()
     tenant = signup(client)
-    before = bootstrap.container().ledger.head(tenant.org_id)
+    before = wired().ledger.head(tenant.org_id)
     response = client.post("/api/clusters/connect", headers=tenant.headers, json={"cluster_id": "c-0000000000000000"})
     assert response.status_code == 404
-    assert bootstrap.container().ledger.head(tenant.org_id) == before
+    assert wired().ledger.head(tenant.org_id) == before

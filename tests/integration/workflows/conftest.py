@@ -10,11 +10,12 @@ from dataclasses import dataclass
 import pytest
 import redis
 
-from spothive import bootstrap
+from spothive import wiring
 from spothive.local.demo_customer import seed_customer
 from spothive.local.runtime import LocalConfig, LocalStack
 from spothive.services.risk_heuristic import FallbackRiskModel
 from tests.integration.slice.helpers import Tenant, api, signup
+from tests.support.wired import wired
 
 #: Two On-Demand m5.xlarge nodes (Spot candidates) and one Spot node.
 NODES = (("m5.xlarge", "on-demand", "a"), ("m5.xlarge", "on-demand", "b"), ("c6g.xlarge", "spot", "a"))
@@ -29,17 +30,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with LocalStack(LocalConfig.ephemeral(tmp_path_factory.mktemp("spothive-opt"))) as local:
         # discovery inline at verification, so the cluster is known when verify returns
         os.environ["SPOTHIVE_DISCOVERY_FUNCTION_NAME"] = ""
-        bootstrap.reset()
+        wiring.reset()
         # the heuristic scores from the advisor bucket alone, so the decisions here do not depend on which
         # model artifact is installed: m5.xlarge (bucket 0) → 0.10, below the 0.2 threshold
-        bootstrap.container().__dict__["risk_model"] = FallbackRiskModel(None)
+        wired().pin("risk_model", FallbackRiskModel(None))
         yield local
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-    bootstrap.reset()
+    wiring.reset()
 
 
 @dataclass

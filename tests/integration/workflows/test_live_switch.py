@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from spothive import bootstrap
 from spothive.local.demo_customer import customer_session, seed_customer
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ def run(stack, customer, instance_id, **extra):  # type: ignore[no-untyped-def]
     payload = {"experiment_id": experiment, "instance_id": instance_id, "role_arn": customer.role_arn,
                "region": "us-east-1", "poll_seconds": 0, **extra}
     described = stack.wait_execution(stack.start_execution("live-switch", payload, name=experiment))
-    return described, bootstrap.container().live_switch._lab.get(experiment)
+    return described, wired().live_switch._lab.get(experiment)
 
 
 def describe(ec2, instance_id):  # type: ignore[no-untyped-def]

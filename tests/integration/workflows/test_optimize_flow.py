@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from spothive import bootstrap
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ def optimize(stack, client, linked, body=None):  # type: ignore[no-untyped-def]
 
 
 def audit(linked, action=None):  # type: ignore[no-untyped-def]
-    records = list(bootstrap.container().ledger.records(linked.tenant.org_id))
+    records = list(wired().ledger.records(linked.tenant.org_id))
     return [r for r in records if action is None or r.action == action]
 
 
@@ -99,7 +99,7 @@ def test_with_a_fresh_heartbeat_actions_are_enqueued_once_even_when_execute_runs
 def test_a_hive_mind_flag_on_the_target_pool_blocks_that_action(stack, client, linked, cache):
     # Given the Spot-only plan moves both m5.xlarge nodes to the cheapest pool, flagged DANGER by the hive mind
     _, _, planned = optimize(stack, client, linked, {"dry_run": True})
-    pool = bootstrap.container().jobs.get(linked.tenant.org_id, planned["job_id"]).data["detect"]["spot"][0]
+    pool = wired().jobs.get(linked.tenant.org_id, planned["job_id"]).data["detect"]["spot"][0]
     zone = pool["zone"]
     cache.set(f"RISK:{zone}:m5.xlarge", "DANGER", ex=600)
     try:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from spothive.domain.audit import AuditEntry, AuditRecord, ChainHead, next_record
-from spothive.ports import ExportLocation
+from spothive.domain.audit_views import ExportLocation
 
 T0 = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ from spothive.domain.audit import AuditEntry
 from spothive.domain.audit_export import ExportFormat
 from spothive.domain.audit_views import AuditFilter
 from spothive.domain.errors import InvalidInput, NotFound
+from spothive.domain.identity import Principal
 from spothive.domain.tenancy import Role
-from spothive.ports import Principal
 from spothive.services.audit import AuditService, parse_cursor
 from tests.unit.audit.fakes import T0, MemoryLedger, MemorySink, StepClock
 

@@ -1,4 +1,4 @@
-"""HiGHS solver adapter, MILP refinement, and the price feeds (memory, AWS via moto and a Stubber)."""
+"""HiGHS solver adapter, MILP refinement, and the price feeds (memory, and AWS Pricing via a Stubber)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from spothive.adapters.aws.price_feed import AwsPriceFeed, parse_price_list_item
 from spothive.adapters.memory.price_feed import SnapshotPriceFeed
@@ -69,16 +68,3 @@ def test_aws_feed_pricing_via_stubber(monkeypatch) -> None:
     with Stubber(feed.pricing) as stub:
         stub.add_response("get_products", {"PriceList": [json.dumps(PRICE_ITEM)], "FormatVersion": "aws_v1"})
         assert feed.on_demand_prices() == {"m5.large": 0.096}
-
-
-@mock_aws
-def test_aws_feed_instance_types_and_spot_history_with_moto(monkeypatch) -> None:
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    feed = AwsPriceFeed(session=boto3.session.Session(region_name="us-east-1"))
-    types = {t.name: t for t in feed.instance_types()}
-    assert types["m5.large"].vcpu == 2 and types["m5.large"].memory_mib == 8192
-    assert types["m5.large"].max_pods == 29  # 3 ENIs x (10 - 1) + 2
-    prices = feed.spot_prices(["m5.large"])
-    assert prices and all(t == "m5.large" and p > 0 for (t, _), p in prices.items())

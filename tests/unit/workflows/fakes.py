@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from spothive.domain.agent_link import Enqueued, Withdrawn
 from spothive.domain.errors import ServiceUnavailable
-from spothive.ports.workflows import Enqueued, Job, Withdrawn
+from spothive.domain.jobs import Job
 
 NOW = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
 

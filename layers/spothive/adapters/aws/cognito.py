@@ -8,8 +8,8 @@ from botocore.exceptions import ClientError
 
 from spothive.adapters.aws.clients import client
 from spothive.domain.errors import Conflict, InvalidInput, Unauthorized
+from spothive.domain.identity import TokenSet
 from spothive.domain.tenancy import Role
-from spothive.ports import TokenSet
 
 
 class CognitoDirectory:
@@ -20,10 +20,10 @@ class CognitoDirectory:
         self._client_id = client_id
         self._idp: Any = client("cognito-idp", region)
 
-    def create_user(self, email: str, password: str, *, user_id: str, org_id: str, role: Role) -> None:
-        """Create the directory user (username = e-mail) without sending an invitation."""
+    def create_user(self, email: str, password: str, *, org_id: str, role: Role) -> str:
+        """Create the directory user (username = e-mail) without an invitation; returns its ``sub``."""
         try:
-            self._idp.admin_create_user(
+            created = self._idp.admin_create_user(
                 UserPoolId=self._pool,
                 Username=email,
                 MessageAction="SUPPRESS",
@@ -34,9 +34,13 @@ class CognitoDirectory:
                     {"Name": "custom:role", "Value": role.value},
                 ],
             )
-            self._idp.admin_set_user_password(
-                UserPoolId=self._pool, Username=email, Password=password, Permanent=True
-            )
+            try:
+                self._idp.admin_set_user_password(
+                    UserPoolId=self._pool, Username=email, Password=password, Permanent=True
+                )
+            except ClientError:
+                self.delete_user(email)  # a refused password must not leave a user without one
+                raise
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code == "UsernameExistsException":
@@ -44,6 +48,8 @@ class CognitoDirectory:
             if code in ("InvalidPasswordException", "InvalidParameterException"):
                 raise InvalidInput(exc.response["Error"]["Message"], field="password") from exc
             raise
+        attributes = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
+        return str(attributes["sub"])
 
     def delete_user(self, email: str) -> None:
         """Remove the directory user (compensation); absent users are fine."""
@@ -52,6 +58,10 @@ class CognitoDirectory:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "UserNotFoundException":
                 raise
+
+    def sign_out(self, email: str) -> None:
+        """Global sign-out: every refresh token of the user is revoked (Cognito ``AdminUserGlobalSignOut``)."""
+        self._idp.admin_user_global_sign_out(UserPoolId=self._pool, Username=email)
 
     def authenticate(self, email: str, password: str) -> TokenSet:
         """Sign in; any refusal is the same ``Unauthorized``."""

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from spothive.adapters.aws.clients import client
 from spothive.domain.errors import DependencyFailed
-from spothive.ports.workflows import InstanceFacts
+from spothive.domain.switch import InstanceFacts
 
 
 def _failed(action: str, exc: ClientError) -> DependencyFailed:

@@ -8,7 +8,7 @@ import boto3
 from botocore.config import Config
 
 from spothive.adapters.aws.clients import RETRIES, endpoint_url
-from spothive.ports import ExportLocation
+from spothive.domain.audit_views import ExportLocation
 
 #: How long a download link stays valid.
 URL_TTL_SECONDS = 15 * 60

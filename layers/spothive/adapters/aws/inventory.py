@@ -10,8 +10,8 @@ from botocore.exceptions import ClientError
 
 from spothive.adapters.aws.clients import client
 from spothive.domain.errors import DependencyFailed
+from spothive.domain.hibernation import NodegroupSize
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, cluster_name_from_tags
-from spothive.ports.config import NodegroupSize
 
 _LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}

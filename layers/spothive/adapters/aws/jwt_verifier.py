@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import jwt
 
 from spothive.domain.errors import Unauthorized
-from spothive.ports import Claims
+from spothive.domain.identity import Claims
 
 
 class JwksTokenVerifier:

@@ -7,7 +7,6 @@ from typing import Any
 
 from spothive.domain.model_registry import ModelRecord, sniff_model
 from spothive.ports.risk import ModelStore, RiskModel
-from spothive.services.risk_heuristic import FallbackRiskModel
 
 
 class S3ModelLoader:
@@ -27,5 +26,4 @@ class S3ModelLoader:
         from spothive_models.serving import LightGBMRiskModel
 
         manifest = {"model_version": record.version, "model_id": record.model_id}
-        return FallbackRiskModel(LightGBMRiskModel(BoosterPredictor(RiskArtifact(text, None, manifest)),
-                                                   self._context))
+        return LightGBMRiskModel(BoosterPredictor(RiskArtifact(text, None, manifest)), self._context)

@@ -14,8 +14,8 @@ from typing import Any
 
 import redis
 
+from spothive.domain.agent_link import Enqueued, Withdrawn
 from spothive.domain.errors import ServiceUnavailable
-from spothive.ports.workflows import Enqueued, Withdrawn
 
 STREAM_PREFIX = "agent:actions:"
 IDEM_PREFIX = "agent:actions:idem:"

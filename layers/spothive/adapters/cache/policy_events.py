@@ -13,7 +13,7 @@ import json
 import redis
 
 from spothive.domain.audit import canonical_json
-from spothive.ports.config import PolicyChange
+from spothive.domain.policies import PolicyChange
 
 STREAM_MAXLEN = 1000
 

@@ -25,7 +25,7 @@ from spothive.adapters.dynamo import models, schema
 from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict
-from spothive.ports.config import HibernationRecord, NodegroupSize
+from spothive.domain.hibernation import HibernationRecord, NodegroupSize
 
 SHARDS = 8
 

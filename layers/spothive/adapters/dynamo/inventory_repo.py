@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from spothive.adapters.dynamo.models import ClusterModel, InstanceModel, ScanModel
-from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance
-from spothive.ports import ScanRecord, StoredCluster, StoredInstance
+from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, ScanRecord, StoredCluster, StoredInstance
 
 SCAN_RETENTION = timedelta(days=30)
 

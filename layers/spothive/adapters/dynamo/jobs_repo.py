@@ -28,7 +28,7 @@ from spothive.adapters.dynamo import models, schema
 from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict
-from spothive.ports.workflows import Job
+from spothive.domain.jobs import Job, JobStatus
 
 #: How long a job stays readable.
 RETENTION = timedelta(days=30)
@@ -92,7 +92,7 @@ class DynamoJobsRepo:
             return None  # the emulator never deletes expired items
         steps = item.steps.as_dict() if isinstance(item.steps, MapAttribute) else dict(item.steps or {})
         return Job(
-            org_id=item.org_id, job_id=item.job_id, cluster_id=item.cluster_id, status=item.status,
+            org_id=item.org_id, job_id=item.job_id, cluster_id=item.cluster_id, status=JobStatus(item.status),
             actor=item.actor, dry_run=bool(item.dry_run), created_at=item.created_at, updated_at=item.updated_at,
             execution_arn=item.execution_arn, data={k: json.loads(v) for k, v in steps.items()},
             audit_seqs=tuple(sorted(int(s) for s in (item.audit_seqs or ()))), error=item.error,

@@ -27,8 +27,8 @@ class UserModel(Model):
     class Meta:
         table_name = "users"
 
-    email = UnicodeAttribute(hash_key=True)
-    user_id = UnicodeAttribute()
+    user_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
     org_id = UnicodeAttribute()
     role = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
@@ -175,16 +175,28 @@ MODELS: dict[type[Model], schema.TableSpec] = {
 }
 
 
+_binding: tuple[str, str, str | None] | None = None
+
+
 def register(model: type[Model], spec: schema.TableSpec) -> None:
-    """Add a model defined elsewhere (one module per feature) so ``bind`` configures it too."""
+    """Add a model defined elsewhere (one module per feature) so ``bind`` configures it too (at once, when
+    the tables are already bound: a context's modules may be imported after another's first request)."""
     MODELS[model] = spec
+    if _binding is not None:
+        _bind_one(model, spec, *_binding)
 
 
 def bind(prefix: str, region: str, host: str | None) -> None:
     """Point every model at ``<prefix>-<suffix>`` in ``region`` (and an emulator ``host``)."""
+    global _binding
+    _binding = (prefix, region, host)
     for model, spec in MODELS.items():
-        model.Meta.table_name = spec.table_name(prefix)
-        model.Meta.region = region
-        model.Meta.host = host
-        model.Meta.max_retry_attempts = 8
-        model._connection = None
+        _bind_one(model, spec, prefix, region, host)
+
+
+def _bind_one(model: type[Model], spec: schema.TableSpec, prefix: str, region: str, host: str | None) -> None:
+    model.Meta.table_name = spec.table_name(prefix)
+    model.Meta.region = region
+    model.Meta.host = host
+    model.Meta.max_retry_attempts = 8
+    model._connection = None

@@ -10,37 +10,14 @@ from __future__ import annotations
 
 import uuid
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from spothive.adapters.dynamo import models, schema
 from spothive.adapters.dynamo.audit_store import AuditStore
-from spothive.adapters.dynamo.templates_repo import TemplateModel
+from spothive.adapters.dynamo.config_models import PolicyModel, TemplateModel
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict
 from spothive.domain.policies import PolicyDocument
 from spothive.domain.templates import Strategy
-
-
-class PolicyModel(Model):
-    class Meta:
-        table_name = "cluster-policies"
-
-    org_id = UnicodeAttribute(hash_key=True)
-    cluster_id = UnicodeAttribute(range_key=True)
-    version = NumberAttribute()
-    karpenter_enabled = BooleanAttribute(default=False)
-    karpenter_strategy = UnicodeAttribute(default="balanced")
-    binpack_aggressiveness = NumberAttribute(default=50)
-    fallback_enabled = BooleanAttribute(default=True)
-    excluded_namespaces = ListAttribute(of=UnicodeAttribute, default=list)
-    template_id = UnicodeAttribute(null=True)
-    updated_at = UTCDateTimeAttribute(null=True)
-    updated_by = UnicodeAttribute(null=True)
-
-
-models.register(PolicyModel, schema.CLUSTER_POLICIES)
 
 
 class DynamoPolicyRepo:

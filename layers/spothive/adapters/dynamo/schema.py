@@ -57,7 +57,7 @@ class TableSpec:
         return list(seen.values())
 
 
-USERS = TableSpec("users", Key("email"), purpose="one item per user; the key makes e-mail unique")
+USERS = TableSpec("users", Key("user_id"), purpose="one item per user, keyed by the immutable Cognito sub")
 ORGS = TableSpec("orgs", Key("org_id"), purpose="tenants (organisations)")
 ACCOUNTS = TableSpec(
     "accounts",
@@ -131,7 +131,12 @@ INTERRUPTION_RATES = TableSpec(
     purpose="Spot Advisor buckets per region#os#type over time",
 )
 
+REVOKED_TOKENS = TableSpec(
+    "revoked-tokens", Key("token_id"), ttl_attribute="expires_at",
+    purpose="signed-out ID tokens until they would expire (the deny-list's source of truth; Redis caches it)",
+)
+
 ALL_TABLES: tuple[TableSpec, ...] = (
     USERS, ORGS, ACCOUNTS, CLUSTERS, INSTANCES, SCANS, NODE_TEMPLATES, CLUSTER_POLICIES,
-    HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES,
+    HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES, REVOKED_TOKENS,
 )

@@ -11,44 +11,13 @@ cluster policy binds the template; a delete conditioned on it cannot miss a bind
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from spothive.adapters.dynamo import models, schema
 from spothive.adapters.dynamo.audit_store import AuditStore
+from spothive.adapters.dynamo.config_models import DEFAULT_POINTER, PolicyModel, TemplateModel
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict
 from spothive.domain.templates import NodeTemplate, Strategy, TemplateSpec
-
-DEFAULT_POINTER = "~default"
-
-
-class TemplateModel(Model):
-    class Meta:
-        table_name = "node-templates"
-
-    org_id = UnicodeAttribute(hash_key=True)
-    template_id = UnicodeAttribute(range_key=True)
-    # template items
-    name = UnicodeAttribute(null=True)
-    families = ListAttribute(of=UnicodeAttribute, null=True)
-    architectures = ListAttribute(of=UnicodeAttribute, null=True)
-    capacity_types = ListAttribute(of=UnicodeAttribute, null=True)
-    strategy = UnicodeAttribute(null=True)
-    gpu = BooleanAttribute(null=True)
-    max_nodes = NumberAttribute(null=True)
-    disruption_budget_percent = NumberAttribute(null=True)
-    created_at = UTCDateTimeAttribute(null=True)
-    updated_at = UTCDateTimeAttribute(null=True)
-    deleted_at = UTCDateTimeAttribute(null=True)
-    version = NumberAttribute(null=True)
-    bind_token = UnicodeAttribute(null=True)
-    # the pointer item
-    default_template_id = UnicodeAttribute(null=True)
-
-
-models.register(TemplateModel, schema.NODE_TEMPLATES)
 
 
 class DynamoTemplateRepo:
@@ -70,8 +39,6 @@ class DynamoTemplateRepo:
         return item.default_template_id if item else None
 
     def bound_clusters(self, org_id: str, template_id: str) -> list[str]:
-        from spothive.adapters.dynamo.policies_repo import PolicyModel  # the two tables refer to each other
-
         return sorted(
             p.cluster_id for p in PolicyModel.query(org_id, consistent_read=True) if p.template_id == template_id
         )

@@ -22,10 +22,10 @@ class DynamoTenancyRepo:
         self._ledger = ledger or AuditStore(region, host, SystemClock().now)
 
     def create_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
-        """User, org, placeholder account (and ``audit``'s record) in one transaction; the e-mail key makes it unique."""
+        """User, org, placeholder account (and ``audit``'s record) in one transaction (the directory keeps e-mails unique)."""
 
         def build(txn: TransactWrite) -> None:
-            txn.save(_user_item(user), condition=UserModel.email.does_not_exist())
+            txn.save(_user_item(user), condition=UserModel.user_id.does_not_exist())
             txn.save(OrgModel(org.org_id, name=org.name, created_at=org.created_at),
                      condition=OrgModel.org_id.does_not_exist())
             txn.save(_account_item(account), condition=AccountModel.account_id.does_not_exist())
@@ -33,19 +33,10 @@ class DynamoTenancyRepo:
         duplicate = Conflict("an account with this email already exists", field="email")
         self._commit(org.org_id, build, audit, duplicate)
 
-    def delete_signup(self, user: User, org: Org, account: Account, *, audit: AuditEntry | None = None) -> None:
-        """Undo ``create_signup`` (the ledger keeps its record and gains ``audit``'s)."""
-
-        def build(txn: TransactWrite) -> None:
-            txn.delete(UserModel(user.email))
-            txn.delete(OrgModel(org.org_id))
-            txn.delete(AccountModel(account.org_id, account.account_id))
-
-        self._commit(org.org_id, build, audit, Conflict("the sign-up changed meanwhile"))
-
-    def get_user(self, email: str) -> User | None:
+    def get_user(self, user_id: str) -> User | None:
+        """The user whose Cognito ``sub`` is ``user_id``."""
         try:
-            item = UserModel.get(email, consistent_read=True)
+            item = UserModel.get(user_id, consistent_read=True)
         except UserModel.DoesNotExist:
             return None
         return User(item.user_id, item.email, item.org_id, Role(item.role), item.created_at)
@@ -101,7 +92,7 @@ class DynamoTenancyRepo:
 
 def _user_item(user: User) -> UserModel:
     return UserModel(
-        user.email, user_id=user.user_id, org_id=user.org_id, role=user.role.value, created_at=user.created_at
+        user.user_id, email=user.email, org_id=user.org_id, role=user.role.value, created_at=user.created_at
     )
 
 

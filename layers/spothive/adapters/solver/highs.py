@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 
 import highspy
 import numpy as np
 
 from spothive.domain.packing.milp import MilpModel, MilpResult
+
+_banner_lock = threading.Lock()
+_banner_shown = False
+
+
+@contextlib.contextmanager
+def _stdout_to_devnull() -> Iterator[None]:
+    """Point file descriptor 1 at /dev/null for the block (the banner is written by C++, not Python)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def new_highs() -> highspy.Highs:
+    """A ``Highs`` instance without its start-up banner on stdout.
+
+    HiGHS prints its banner from the first constructor call of a process, before any option can be
+    set; stdout must stay clean for machine-readable output (``spothive plan > plan.json``)."""
+    global _banner_shown
+    with _banner_lock:
+        if _banner_shown:
+            return highspy.Highs()
+        try:
+            with _stdout_to_devnull():
+                return highspy.Highs()
+        finally:
+            _banner_shown = True
 
 
 class HighsSolver:
@@ -20,7 +58,7 @@ class HighsSolver:
         self, model: MilpModel, time_limit_s: float, warm_start: Sequence[float] | None = None
     ) -> MilpResult:
         """Build, solve and read back; never raises for solver failures (status ``error``)."""
-        h = highspy.Highs()
+        h = new_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(time_limit_s))
         h.setOptionValue("threads", self.threads)

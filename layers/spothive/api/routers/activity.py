@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.deps import CurrentPrincipal
+from spothive.services.audit import AuditService
+from spothive.wiring import audit as audit_wiring
 
 router = APIRouter(prefix="/api/activity", tags=["activity"])
+Audit = Annotated[AuditService, Depends(audit_wiring.audit)]
 
 
 class ActivityEvent(BaseModel):
@@ -23,9 +28,9 @@ class ActivityFeed(BaseModel):
 
 
 @router.get("/live", response_model=ActivityFeed)
-def live(principal: CurrentPrincipal, services: Services) -> ActivityFeed:
+def live(principal: CurrentPrincipal, audit: Audit) -> ActivityFeed:
     """The last 50 actions in the caller's org, newest first, each as a sentence."""
-    items = services.audit.activity(principal.org_id)
+    items = audit.activity(principal.org_id)
     return ActivityFeed(events=[
         ActivityEvent(id=i.seq, timestamp=i.timestamp, actor=i.actor, action=i.action, message=i.message)
         for i in items

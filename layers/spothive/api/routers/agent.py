@@ -8,11 +8,13 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from spothive.api.deps import Services
-from spothive.api.snapshots import checked_snapshot
+from spothive.api.snapshots import KnownTypes, SizeCapped, checked_snapshot
 from spothive.domain.errors import Unauthorized
+from spothive.services.agents import AgentService
+from spothive.wiring import agents as agents_wiring
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
+Agents = Annotated[AgentService, Depends(agents_wiring.agents)]
 _bearer = HTTPBearer(auto_error=False, description="Per-cluster agent token")
 
 
@@ -32,14 +34,16 @@ class HeartbeatResponse(BaseModel):
 
 
 @router.post("/heartbeat", response_model=HeartbeatResponse)
-def heartbeat(token: AgentToken, services: Services) -> HeartbeatResponse:
+def heartbeat(token: AgentToken, agents: Agents) -> HeartbeatResponse:
     """The agent is alive (the dashboard shows green for 60 s)."""
-    return HeartbeatResponse(cluster_id=services.agents.heartbeat(token))
+    return HeartbeatResponse(cluster_id=agents.heartbeat(token))
 
 
 @router.put("/snapshot", response_model=HeartbeatResponse)
-def snapshot(token: AgentToken, services: Services, body: Annotated[Any, Body()]) -> HeartbeatResponse:
+def snapshot(
+    token: AgentToken, agents: Agents, types: KnownTypes, body: Annotated[Any, Body()], _: None = SizeCapped,
+) -> HeartbeatResponse:
     """The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format."""
-    org_id, cluster_id = services.agents.authenticate_agent(token)
-    services.agents.save_snapshot(org_id, cluster_id, checked_snapshot(body), "system:agent")
+    org_id, cluster_id = agents.authenticate_agent(token)
+    agents.save_snapshot(org_id, cluster_id, checked_snapshot(body, types), "system:agent")
     return HeartbeatResponse(cluster_id=cluster_id)

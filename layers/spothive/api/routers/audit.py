@@ -9,16 +9,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
-from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.deps import CurrentPrincipal
+from spothive.api.formats import IsoDateTime
 from spothive.domain.audit import AuditRecord
 from spothive.domain.audit_export import ExportFormat
 from spothive.domain.audit_views import AuditFilter
 from spothive.domain.errors import InvalidInput
+from spothive.services.audit import AuditService
+from spothive.wiring import audit as audit_wiring
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
+Audit = Annotated[AuditService, Depends(audit_wiring.audit)]
 
 
 class AuditLog(BaseModel):
@@ -103,15 +107,15 @@ def _window(since: datetime | None, until: datetime | None) -> tuple[datetime | 
     return since, until
 
 
-Since = Annotated[datetime | None, Query(alias="from", description="inclusive lower bound, ISO 8601 (UTC if no zone)")]
-Until = Annotated[datetime | None, Query(alias="to", description="inclusive upper bound, ISO 8601 (UTC if no zone)")]
+Since = Annotated[IsoDateTime | None, Query(alias="from", description="inclusive lower bound, ISO 8601 (UTC if no zone)")]
+Until = Annotated[IsoDateTime | None, Query(alias="to", description="inclusive upper bound, ISO 8601 (UTC if no zone)")]
 RecordId = Annotated[int, Path(ge=1, description="the record's seq in the caller's chain")]
 
 
 @router.get("", response_model=AuditLogList)
 def list_logs(
     principal: CurrentPrincipal,
-    services: Services,
+    audit: Audit,
     since: Since = None,
     until: Until = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
@@ -125,21 +129,21 @@ def list_logs(
     since, until = _window(since, until)
     where = AuditFilter(actor=actor, action=action, resource_type=resource_type, resource_id=resource_id,
                         since=since, until=until)
-    page = services.audit.search(principal.org_id, where, limit=limit, cursor=cursor)
+    page = audit.search(principal.org_id, where, limit=limit, cursor=cursor)
     return AuditLogList(logs=[audit_log(r) for r in page.records], next_cursor=page.next_cursor)
 
 
 @router.get("/export", response_model=ExportResponse)
 def export(
     principal: CurrentPrincipal,
-    services: Services,
+    audit: Audit,
     format: Annotated[Literal["jsonl", "csv"], Query()] = "jsonl",
     since: Since = None,
     until: Until = None,
 ) -> ExportResponse:
     """A JSON Lines or CSV file of the records in the window, with the SHA-256 of its bytes."""
     since, until = _window(since, until)
-    result = services.audit.export(principal, ExportFormat(format), since, until)
+    result = audit.export(principal, ExportFormat(format), since, until)
     return ExportResponse(
         file_url=result.file_url, checksum=result.checksum, format=result.format.value, records=result.records,
         bytes=result.size, expires_in=result.expires_in, audit_id=result.audit_seq,
@@ -147,9 +151,9 @@ def export(
 
 
 @router.get("/verify", response_model=VerifyResponse)
-def verify(principal: CurrentPrincipal, services: Services) -> VerifyResponse:
+def verify(principal: CurrentPrincipal, audit: Audit) -> VerifyResponse:
     """Recompute every hash and link of the caller's chain; ``breaks`` names each record that fails."""
-    report = services.audit.verify(principal.org_id)
+    report = audit.verify(principal.org_id)
     return VerifyResponse(
         ok=report.ok, records=report.records,
         breaks=[ChainBreakOut(seq=b.seq, kind=b.kind, detail=b.detail) for b in report.breaks],
@@ -157,12 +161,12 @@ def verify(principal: CurrentPrincipal, services: Services) -> VerifyResponse:
 
 
 @router.get("/{id}", response_model=AuditLog)
-def get_log(id: RecordId, principal: CurrentPrincipal, services: Services) -> AuditLog:
+def get_log(id: RecordId, principal: CurrentPrincipal, audit: Audit) -> AuditLog:
     """One record of the caller's chain (404 for any other)."""
-    return audit_log(services.audit.get(principal.org_id, id))
+    return audit_log(audit.get(principal.org_id, id))
 
 
 @router.get("/{id}/diff", response_model=AuditDiff)
-def diff(id: RecordId, principal: CurrentPrincipal, services: Services) -> AuditDiff:
+def diff(id: RecordId, principal: CurrentPrincipal, audit: Audit) -> AuditDiff:
     """Field-level changes between the record's ``before`` and ``after`` (e.g. ``max_nodes: 10 → 15``)."""
-    return AuditDiff.model_validate(services.audit.diff(principal.org_id, id))
+    return AuditDiff.model_validate(audit.diff(principal.org_id, id))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 
-from spothive.api.deps import ClientRateLimited, CurrentPrincipal, Services
+from spothive.api.deps import ClientRateLimited, CurrentPrincipal
+from spothive.services.auth import AuthService
+from spothive.wiring import identity
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+Auth = Annotated[AuthService, Depends(identity.auth)]
 
 
 class SignupRequest(BaseModel):
@@ -54,9 +59,9 @@ class SuccessResponse(BaseModel):
 @router.post(
     "/signup", status_code=status.HTTP_201_CREATED, response_model=AuthResponse, dependencies=[ClientRateLimited]
 )
-def signup(body: SignupRequest, services: Services) -> AuthResponse:
+def signup(body: SignupRequest, auth: Auth) -> AuthResponse:
     """Create the user, the org and a placeholder account atomically; the same e-mail again is 409."""
-    result = services.auth.signup(body.org_name, body.email, body.password)
+    result = auth.signup(body.org_name, body.email, body.password)
     return AuthResponse(
         user_id=result.user_id, org_id=result.org_id, account_id=result.account_id,
         token=result.tokens.id_token, expires_in=result.tokens.expires_in,
@@ -64,25 +69,25 @@ def signup(body: SignupRequest, services: Services) -> AuthResponse:
 
 
 @router.post("/token", response_model=TokenResponse, dependencies=[ClientRateLimited])
-def token(body: LoginRequest, services: Services) -> TokenResponse:
+def token(body: LoginRequest, auth: Auth) -> TokenResponse:
     """Exchange e-mail and password for a Cognito ID token."""
-    tokens, role = services.auth.token(body.email, body.password)
+    tokens, role = auth.token(body.email, body.password)
     return TokenResponse(
         jwt_token=tokens.id_token, expires_in=tokens.expires_in, role=role.value, refresh_token=tokens.refresh_token
     )
 
 
 @router.post("/logout", response_model=SuccessResponse)
-def logout(principal: CurrentPrincipal, services: Services) -> SuccessResponse:
+def logout(principal: CurrentPrincipal, auth: Auth) -> SuccessResponse:
     """Deny-list the caller's token until it expires."""
-    services.auth.logout(principal)
+    auth.logout(principal)
     return SuccessResponse()
 
 
 @router.get("/me", response_model=UserContext)
-def me(principal: CurrentPrincipal, services: Services) -> UserContext:
+def me(principal: CurrentPrincipal, auth: Auth) -> UserContext:
     """The caller and where the app should take them (pending → /onboarding, active → /dashboard)."""
-    result = services.auth.me(principal)
+    result = auth.me(principal)
     return UserContext(
         user_id=principal.user_id, email=principal.email, org_id=principal.org_id, org_name=result.org_name,
         role=principal.role.value, account_statuses=[s.value for s in result.account_statuses],

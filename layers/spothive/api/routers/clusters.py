@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, Field
 
-from spothive.api.deps import CurrentPrincipal, Services
-from spothive.api.snapshots import checked_snapshot
-from spothive.services.clusters import ClusterView
+from spothive.api.deps import CurrentPrincipal
+from spothive.api.snapshots import KnownTypes, SizeCapped, checked_snapshot
+from spothive.services.agents import AgentService
+from spothive.services.clusters import ClusterService, ClusterView
+from spothive.wiring import agents as agents_wiring
+from spothive.wiring import inventory
 
 router = APIRouter(tags=["clusters"])
+Agents = Annotated[AgentService, Depends(agents_wiring.agents)]
+Clusters = Annotated[ClusterService, Depends(inventory.clusters)]
 
 
 class ClusterResponse(BaseModel):
@@ -47,15 +52,15 @@ def cluster_response(view: ClusterView) -> ClusterResponse:
 
 
 @router.get("/api/client/clusters", response_model=ClusterList)
-def list_clusters(principal: CurrentPrincipal, services: Services) -> ClusterList:
+def list_clusters(principal: CurrentPrincipal, clusters: Clusters) -> ClusterList:
     """Every cluster discovered in the caller's accounts."""
-    return ClusterList(clusters=[cluster_response(v) for v in services.clusters.list(principal)])
+    return ClusterList(clusters=[cluster_response(v) for v in clusters.list(principal)])
 
 
 @router.get("/api/clusters/{cluster_id}", response_model=ClusterResponse)
-def get_cluster(cluster_id: str, principal: CurrentPrincipal, services: Services) -> ClusterResponse:
+def get_cluster(cluster_id: str, principal: CurrentPrincipal, clusters: Clusters) -> ClusterResponse:
     """One cluster of the caller's org (another org's id is 404)."""
-    return cluster_response(services.clusters.get(principal, cluster_id))
+    return cluster_response(clusters.get(principal, cluster_id))
 
 
 class ConnectRequest(BaseModel):
@@ -81,16 +86,16 @@ class Accepted(BaseModel):
 
 
 @router.post("/api/clusters/connect", response_model=HelmCommand)
-def connect(body: ConnectRequest, principal: CurrentPrincipal, services: Services) -> HelmCommand:
+def connect(body: ConnectRequest, principal: CurrentPrincipal, agents: Agents) -> HelmCommand:
     """The Helm command that installs the agent, with a fresh per-cluster token."""
-    install = services.agents.connect(principal, body.cluster_id)
+    install = agents.connect(principal, body.cluster_id)
     return HelmCommand(cluster_id=install.cluster_id, helm_command=install.helm_command, token=install.token)
 
 
 @router.get("/api/clusters/{cluster_id}/verify", response_model=AgentStatus)
-def verify(cluster_id: str, principal: CurrentPrincipal, services: Services) -> AgentStatus:
+def verify(cluster_id: str, principal: CurrentPrincipal, agents: Agents) -> AgentStatus:
     """Agent heartbeat: green when it called in within 60 s, red otherwise."""
-    health = services.agents.verify(principal, cluster_id)
+    health = agents.verify(principal, cluster_id)
     return AgentStatus(
         cluster_id=cluster_id, status=health.status, last_seen=health.last_seen, seconds_since=health.seconds_since
     )
@@ -98,8 +103,9 @@ def verify(cluster_id: str, principal: CurrentPrincipal, services: Services) -> 
 
 @router.put("/api/clusters/{cluster_id}/snapshot", response_model=Accepted)
 def upload_snapshot(
-    cluster_id: str, principal: CurrentPrincipal, services: Services, body: Annotated[Any, Body()]
+    cluster_id: str, principal: CurrentPrincipal, agents: Agents, types: KnownTypes, body: Annotated[Any, Body()],
+    _: None = SizeCapped,
 ) -> Accepted:
     """Upload a cluster snapshot (the agent's format) so projections can re-pack its pods."""
-    services.agents.save_snapshot(principal.org_id, cluster_id, checked_snapshot(body), principal.actor)
+    agents.save_snapshot(principal.org_id, cluster_id, checked_snapshot(body, types), principal.actor)
     return Accepted(cluster_id=cluster_id)

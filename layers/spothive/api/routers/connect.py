@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from importlib import resources
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.deps import CurrentPrincipal
 from spothive.domain.tenancy import Account
+from spothive.services.connect import ConnectService
+from spothive.wiring import accounts
 
 router = APIRouter(prefix="/api/connect", tags=["connect"])
+Connect = Annotated[ConnectService, Depends(accounts.connect)]
 
 
 class LinkResponse(BaseModel):
@@ -52,22 +56,22 @@ def account_response(account: Account) -> AccountResponse:
 
 
 @router.post("/link", response_model=LinkResponse)
-def link(principal: CurrentPrincipal, services: Services) -> LinkResponse:
+def link(principal: CurrentPrincipal, connect: Connect) -> LinkResponse:
     """Issue a unique External ID and the CloudFormation quick-create URL for the customer role."""
-    result = services.connect.link(principal)
+    result = connect.link(principal)
     return LinkResponse(**{f: getattr(result, f) for f in LinkResponse.model_fields})
 
 
 @router.post("/verify", response_model=AccountResponse)
-def verify(body: VerifyRequest, principal: CurrentPrincipal, services: Services) -> AccountResponse:
+def verify(body: VerifyRequest, principal: CurrentPrincipal, connect: Connect) -> AccountResponse:
     """Assume the role with the External ID, probe its permissions, then start discovery."""
-    return account_response(services.connect.verify(principal, body.account_id, body.role_arn))
+    return account_response(connect.verify(principal, body.account_id, body.role_arn))
 
 
 @router.get("/accounts", response_model=list[AccountResponse])
-def accounts(principal: CurrentPrincipal, services: Services) -> list[AccountResponse]:
+def accounts(principal: CurrentPrincipal, connect: Connect) -> list[AccountResponse]:
     """The caller's linked accounts and their status."""
-    return [account_response(a) for a in services.tenancy.list_accounts(principal.org_id)]
+    return [account_response(a) for a in connect.accounts(principal)]
 
 
 @router.get("/template", response_class=Response, include_in_schema=True)

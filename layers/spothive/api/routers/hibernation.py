@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from spothive.api.deps import CurrentPrincipal, Services
-from spothive.services.hibernation import HibernationStatus
+from spothive.api.deps import CurrentPrincipal
+from spothive.services.hibernation import HibernationService, HibernationStatus
+from spothive.wiring import configuration
 
 router = APIRouter(prefix="/api/hibernation", tags=["hibernation"])
+Hibernation = Annotated[HibernationService, Depends(configuration.hibernation)]
 
 ClusterId = Field(min_length=1, max_length=128)
-Timezone = Field(min_length=1, max_length=64, examples=["Europe/Berlin"])
+Timezone = Field(min_length=1, max_length=64, examples=["Europe/Berlin"],
+                 description="an IANA time zone name such as Europe/Berlin (a region alone, like Europe, is a 422)")
 
 
 class ScheduleBody(BaseModel):
     cluster_id: str = ClusterId
     schedule_matrix: list[Any] = Field(
-        description="168 values, 7 days x 24 local hours, Monday 00:00 first; 1 = awake, 0 = asleep"
+        min_length=168, max_length=168,
+        description="exactly 168 values, 7 days x 24 local hours, Monday 00:00 first; 1 = awake, 0 = asleep "
+                    "(a wrong count names schedule_matrix, a wrong value schedule_matrix.<index>)",
+        json_schema_extra={"items": {"type": "integer", "enum": [0, 1]}},
     )
     timezone: str = Timezone
     prewarm: bool | None = None
@@ -77,33 +83,33 @@ def schedule_response(status: HibernationStatus) -> ScheduleResponse:
 
 
 @router.post("/schedule", response_model=ScheduleResponse)
-def save_schedule(body: ScheduleBody, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+def save_schedule(body: ScheduleBody, principal: CurrentPrincipal, hibernation: Hibernation) -> ScheduleResponse:
     """Store the cluster's weekly matrix in an IANA time zone."""
-    status = services.hibernation.save_schedule(
+    status = hibernation.save_schedule(
         principal, body.cluster_id, body.schedule_matrix, body.timezone, body.prewarm, body.enabled
     )
     return schedule_response(status)
 
 
 @router.patch("/prewarm", response_model=ScheduleResponse)
-def patch_prewarm(body: PrewarmBody, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+def patch_prewarm(body: PrewarmBody, principal: CurrentPrincipal, hibernation: Hibernation) -> ScheduleResponse:
     """Wake 30 minutes before each scheduled wake."""
-    return schedule_response(services.hibernation.set_prewarm(principal, body.cluster_id, body.enabled))
+    return schedule_response(hibernation.set_prewarm(principal, body.cluster_id, body.enabled))
 
 
 @router.patch("/tz", response_model=ScheduleResponse)
-def patch_timezone(body: TimezoneBody, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+def patch_timezone(body: TimezoneBody, principal: CurrentPrincipal, hibernation: Hibernation) -> ScheduleResponse:
     """Interpret the matrix in another time zone."""
-    return schedule_response(services.hibernation.set_timezone(principal, body.cluster_id, body.timezone))
+    return schedule_response(hibernation.set_timezone(principal, body.cluster_id, body.timezone))
 
 
 @router.post("/override", response_model=ScheduleResponse)
-def override(body: OverrideBody, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+def override(body: OverrideBody, principal: CurrentPrincipal, hibernation: Hibernation) -> ScheduleResponse:
     """Keep the cluster awake for ``duration_minutes``; the worker wakes it within a minute."""
-    return schedule_response(services.hibernation.override(principal, body.cluster_id, body.duration_minutes))
+    return schedule_response(hibernation.override(principal, body.cluster_id, body.duration_minutes))
 
 
 @router.get("/{cluster_id}", response_model=ScheduleResponse)
-def get_schedule(cluster_id: str, principal: CurrentPrincipal, services: Services) -> ScheduleResponse:
+def get_schedule(cluster_id: str, principal: CurrentPrincipal, hibernation: Hibernation) -> ScheduleResponse:
     """The schedule, whether the cluster should be awake now, and the next transition."""
-    return schedule_response(services.hibernation.status(principal, cluster_id))
+    return schedule_response(hibernation.status(principal, cluster_id))

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.deps import CurrentPrincipal
+from spothive.services.optimization_jobs import OptimizationJobs
+from spothive.wiring import optimization
 
 router = APIRouter(tags=["optimization"])
+Jobs = Annotated[OptimizationJobs, Depends(optimization.optimization_jobs)]
 
 
 class OptimizeRequest(BaseModel):
@@ -41,18 +44,18 @@ class JobResponse(BaseModel):
 
 @router.post("/api/clusters/{cluster_id}/optimize", response_model=JobStarted, status_code=202)
 def optimize(
-    cluster_id: str, principal: CurrentPrincipal, services: Services,
+    cluster_id: str, principal: CurrentPrincipal, optimization_jobs: Jobs,
     body: Annotated[OptimizeRequest | None, Body()] = None,
 ) -> JobStarted:
     """Start the optimization workflow for one of the caller's clusters (``dry_run`` only records)."""
-    job = services.optimization_jobs.start(principal, cluster_id, dry_run=body.dry_run if body else False)
+    job = optimization_jobs.start(principal, cluster_id, dry_run=body.dry_run if body else False)
     return JobStarted(job_id=job.job_id, execution_arn=job.execution_arn, status=job.status)
 
 
 @router.get("/api/clusters/{cluster_id}/jobs/{job_id}", response_model=JobResponse)
-def get_job(cluster_id: str, job_id: str, principal: CurrentPrincipal, services: Services) -> JobResponse:
+def get_job(cluster_id: str, job_id: str, principal: CurrentPrincipal, optimization_jobs: Jobs) -> JobResponse:
     """A job with its status, decisions summary and audit record ids."""
-    view = services.optimization_jobs.get(principal, cluster_id, job_id)
+    view = optimization_jobs.get(principal, cluster_id, job_id)
     job = view.job
     return JobResponse(
         job_id=job.job_id, cluster_id=job.cluster_id, status=job.status, actor=job.actor, dry_run=job.dry_run,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from spothive.api.deps import AdminPrincipal, Services
-from spothive.services.model_lab import Promotion
+from spothive.api.deps import AdminPrincipal
+from spothive.services.model_lab import ModelLab, Promotion
+from spothive.wiring import lab
 
 router = APIRouter(prefix="/api/lab", tags=["lab"])
+Lab = Annotated[ModelLab, Depends(lab.model_lab)]
 
 
 class GraduateRequest(BaseModel):
@@ -33,12 +35,12 @@ def _promotion(result: Promotion) -> dict[str, Any]:
 
 
 @router.post("/graduate")
-def graduate(body: GraduateRequest, principal: AdminPrincipal, services: Services) -> dict[str, Any]:
+def graduate(body: GraduateRequest, principal: AdminPrincipal, model_lab: Lab) -> dict[str, Any]:
     """Candidate → production; the previous production model is retired and kept for rollback."""
-    return _promotion(services.model_lab.graduate(principal.actor, body.model_id))
+    return _promotion(model_lab.graduate(principal.actor, body.model_id))
 
 
 @router.post("/rollback")
-def rollback(principal: AdminPrincipal, services: Services, body: RollbackRequest | None = None) -> dict[str, Any]:
+def rollback(principal: AdminPrincipal, model_lab: Lab, body: RollbackRequest | None = None) -> dict[str, Any]:
     """A retired model (the given one, else the last retired) → production again."""
-    return _promotion(services.model_lab.rollback(principal.actor, body.model_id if body else None))
+    return _promotion(model_lab.rollback(principal.actor, body.model_id if body else None))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.deps import CurrentPrincipal
+from spothive.services.metrics import MetricsService
+from spothive.wiring import optimization
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
+Metrics = Annotated[MetricsService, Depends(optimization.metrics)]
 
 
 class KpiSet(BaseModel):
@@ -34,9 +37,9 @@ class ChartData(BaseModel):
 
 
 @router.get("/kpi", response_model=KpiSet)
-def kpi(principal: CurrentPrincipal, services: Services) -> KpiSet:
+def kpi(principal: CurrentPrincipal, metrics: Metrics) -> KpiSet:
     """Monthly spend (Σ hourly price x 730 over running instances), projected spend and savings."""
-    k = services.metrics.kpis(principal)
+    k = metrics.kpis(principal)
     return KpiSet(
         monthly_spend=k.monthly_spend, projected_monthly_spend=k.projected_monthly_spend,
         monthly_savings=k.monthly_savings, running_instances=k.running_instances, spot_instances=k.spot_instances,
@@ -46,10 +49,10 @@ def kpi(principal: CurrentPrincipal, services: Services) -> KpiSet:
 
 @router.get("/projection", response_model=ChartData)
 def projection(
-    principal: CurrentPrincipal, services: Services, cluster_id: str = Query(min_length=1, max_length=64)
+    principal: CurrentPrincipal, metrics: Metrics, cluster_id: str = Query(min_length=1, max_length=64)
 ) -> ChartData:
     """Unoptimized vs optimized monthly spend of one cluster (the planner when pods are known)."""
-    p = services.metrics.projection(principal, cluster_id)
+    p = metrics.projection(principal, cluster_id)
     return ChartData(
         cluster_id=p.cluster_id, unoptimized=p.unoptimized.monthly, optimized=p.optimized.monthly,
         monthly_savings=p.monthly_savings, basis=p.basis, optimality_gap=p.optimality_gap, actions=p.moves,

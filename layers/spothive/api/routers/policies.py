@@ -9,23 +9,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, Field
 
-from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.deps import CurrentPrincipal
 from spothive.domain.errors import InvalidInput
 from spothive.domain.policies import PolicyDocument
 from spothive.domain.templates import Strategy
+from spothive.services.policies import PolicyService
+from spothive.wiring import configuration
 
 router = APIRouter(prefix="/api/policies", tags=["policies"])
+Policies = Annotated[PolicyService, Depends(configuration.policies)]
 
 ClusterId = Field(min_length=1, max_length=128)
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+VERSION_RULE = ("Optimistic concurrency: name the version the change is based on, as `expected_version` in the "
+                "body or an `If-Match` header carrying the ETag of a GET (`\"3\"`); the body wins when both are "
+                "given. Neither is a 422 naming `expected_version`; a version that is not the current one is a 409 "
+                "naming `expected_version`. A successful change answers the new version in the body and the ETag.")
+IfMatch = Annotated[str | None, Header(alias="If-Match", description=VERSION_RULE)]
 
 
 class Versioned(BaseModel):
     cluster_id: str = ClusterId
-    expected_version: int | None = Field(default=None, ge=0, description="the version this change is based on")
+    expected_version: int | None = Field(default=None, ge=0, description=VERSION_RULE)
 
 
 class KarpenterBody(Versioned):
@@ -46,7 +53,7 @@ class ExclusionsBody(Versioned):
 
 
 class TemplateBindingBody(Versioned):
-    template_id: str | None = Field(default=None, max_length=64, description="null unbinds")
+    template_id: str | None = Field(default=None, min_length=1, max_length=64, description="null unbinds")
 
 
 class PolicyResponse(BaseModel):
@@ -78,17 +85,17 @@ def _expected(body: Versioned, if_match: str | None) -> int:
 
 
 @router.get("/{cluster_id}", response_model=PolicyResponse)
-def get_policy(cluster_id: str, principal: CurrentPrincipal, services: Services, response: Response) -> PolicyResponse:
+def get_policy(cluster_id: str, principal: CurrentPrincipal, policies: Policies, response: Response) -> PolicyResponse:
     """The cluster's policy document (version 0 until first changed)."""
-    return _respond(services.policies.get(principal, cluster_id), response)
+    return _respond(policies.get(principal, cluster_id), response)
 
 
 @router.patch("/karpenter", response_model=PolicyResponse)
 def patch_karpenter(
-    body: KarpenterBody, principal: CurrentPrincipal, services: Services, response: Response, if_match: IfMatch = None
+    body: KarpenterBody, principal: CurrentPrincipal, policies: Policies, response: Response, if_match: IfMatch = None
 ) -> PolicyResponse:
     """Turn Karpenter management on or off and pick its strategy."""
-    doc = services.policies.set_karpenter(
+    doc = policies.set_karpenter(
         principal, body.cluster_id, _expected(body, if_match), body.enabled, Strategy(body.strategy)
     )
     return _respond(doc, response)
@@ -96,36 +103,36 @@ def patch_karpenter(
 
 @router.patch("/binpack", response_model=PolicyResponse)
 def patch_binpack(
-    body: BinpackBody, principal: CurrentPrincipal, services: Services, response: Response, if_match: IfMatch = None
+    body: BinpackBody, principal: CurrentPrincipal, policies: Policies, response: Response, if_match: IfMatch = None
 ) -> PolicyResponse:
     """Set the bin-packing threshold: 20 (conservative) to 80 (aggressive)."""
-    doc = services.policies.set_binpack(principal, body.cluster_id, _expected(body, if_match), body.aggressiveness)
+    doc = policies.set_binpack(principal, body.cluster_id, _expected(body, if_match), body.aggressiveness)
     return _respond(doc, response)
 
 
 @router.patch("/fallback", response_model=PolicyResponse)
 def patch_fallback(
-    body: FallbackBody, principal: CurrentPrincipal, services: Services, response: Response, if_match: IfMatch = None
+    body: FallbackBody, principal: CurrentPrincipal, policies: Policies, response: Response, if_match: IfMatch = None
 ) -> PolicyResponse:
     """Fall back to On-Demand when Spot capacity is unavailable (or not)."""
-    doc = services.policies.set_fallback(principal, body.cluster_id, _expected(body, if_match), body.enabled)
+    doc = policies.set_fallback(principal, body.cluster_id, _expected(body, if_match), body.enabled)
     return _respond(doc, response)
 
 
 @router.patch("/exclusions", response_model=PolicyResponse)
 def patch_exclusions(
-    body: ExclusionsBody, principal: CurrentPrincipal, services: Services, response: Response, if_match: IfMatch = None
+    body: ExclusionsBody, principal: CurrentPrincipal, policies: Policies, response: Response, if_match: IfMatch = None
 ) -> PolicyResponse:
     """Namespaces never touched by optimization (kube-system always is)."""
-    doc = services.policies.set_exclusions(principal, body.cluster_id, _expected(body, if_match), body.namespaces)
+    doc = policies.set_exclusions(principal, body.cluster_id, _expected(body, if_match), body.namespaces)
     return _respond(doc, response)
 
 
 @router.patch("/template", response_model=PolicyResponse)
 def patch_template(
-    body: TemplateBindingBody, principal: CurrentPrincipal, services: Services, response: Response,
+    body: TemplateBindingBody, principal: CurrentPrincipal, policies: Policies, response: Response,
     if_match: IfMatch = None,
 ) -> PolicyResponse:
     """Bind a node template to the cluster (``null`` unbinds)."""
-    doc = services.policies.bind_template(principal, body.cluster_id, _expected(body, if_match), body.template_id)
+    doc = policies.bind_template(principal, body.cluster_id, _expected(body, if_match), body.template_id)
     return _respond(doc, response)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
-from spothive.api.deps import CurrentPrincipal, Services
+from spothive.api.deps import CurrentPrincipal
 from spothive.domain.templates import Strategy, TemplateSpec
-from spothive.services.templates import TemplateView
+from spothive.services.templates import TemplateService, TemplateView
+from spothive.wiring import configuration
 
 router = APIRouter(prefix="/api/templates", tags=["templates"])
+Templates = Annotated[TemplateService, Depends(configuration.templates)]
 
 
 class TemplateBody(BaseModel):
@@ -77,46 +79,46 @@ def template_response(view: TemplateView) -> TemplateResponse:
 
 
 @router.get("", response_model=TemplateList)
-def list_templates(principal: CurrentPrincipal, services: Services) -> TemplateList:
+def list_templates(principal: CurrentPrincipal, templates: Templates) -> TemplateList:
     """The org's templates, with the default flagged."""
-    return TemplateList(templates=[template_response(v) for v in services.templates.list_templates(principal)])
+    return TemplateList(templates=[template_response(v) for v in templates.list_templates(principal)])
 
 
 @router.post("", response_model=TemplateResponse, status_code=201)
-def create_template(body: TemplateBody, principal: CurrentPrincipal, services: Services) -> TemplateResponse:
+def create_template(body: TemplateBody, principal: CurrentPrincipal, templates: Templates) -> TemplateResponse:
     """Create a template; incompatible families and architectures are a 422 naming the field."""
-    return template_response(services.templates.create(principal, body.spec()))
+    return template_response(templates.create(principal, body.spec()))
 
 
 @router.post("/validate", response_model=ValidateResponse)
-def validate_template(body: ValidateBody, principal: CurrentPrincipal, services: Services) -> ValidateResponse:
+def validate_template(body: ValidateBody, principal: CurrentPrincipal, templates: Templates) -> ValidateResponse:
     """Check families x architectures (x GPU) without storing anything."""
-    result = services.templates.validate(body.families, body.architectures, body.gpu)
+    result = templates.validate(body.families, body.architectures, body.gpu)
     return ValidateResponse(valid=result.valid, errors=result.errors, warnings=result.warnings)
 
 
 @router.get("/{template_id}", response_model=TemplateResponse)
-def get_template(template_id: str, principal: CurrentPrincipal, services: Services) -> TemplateResponse:
+def get_template(template_id: str, principal: CurrentPrincipal, templates: Templates) -> TemplateResponse:
     """One template of the caller's org."""
-    return template_response(services.templates.get(principal, template_id))
+    return template_response(templates.get(principal, template_id))
 
 
 @router.put("/{template_id}", response_model=TemplateResponse)
 def update_template(
-    template_id: str, body: TemplateBody, principal: CurrentPrincipal, services: Services
+    template_id: str, body: TemplateBody, principal: CurrentPrincipal, templates: Templates
 ) -> TemplateResponse:
     """Replace a template's settings."""
-    return template_response(services.templates.update(principal, template_id, body.spec()))
+    return template_response(templates.update(principal, template_id, body.spec()))
 
 
 @router.delete("/{template_id}", status_code=204)
-def delete_template(template_id: str, principal: CurrentPrincipal, services: Services) -> Response:
+def delete_template(template_id: str, principal: CurrentPrincipal, templates: Templates) -> Response:
     """Soft-delete a template; 409 while a cluster policy uses it."""
-    services.templates.delete(principal, template_id)
+    templates.delete(principal, template_id)
     return Response(status_code=204)
 
 
 @router.patch("/{template_id}/default", response_model=TemplateResponse)
-def set_default(template_id: str, principal: CurrentPrincipal, services: Services) -> TemplateResponse:
+def set_default(template_id: str, principal: CurrentPrincipal, templates: Templates) -> TemplateResponse:
     """Make the template the org's one default."""
-    return template_response(services.templates.set_default(principal, template_id))
+    return template_response(templates.set_default(principal, template_id))

@@ -1,0 +1,1 @@
+"""JSON Schemas of the documents the agent exchanges with the hub (package data)."""

@@ -1,0 +1,55 @@
+"""Accounts: tenancy records, linking a customer account, and discovery of what it runs."""
+
+from __future__ import annotations
+
+from spothive import settings
+from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
+from spothive.adapters.aws.inventory import StsCloudAccess
+from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
+from spothive.ports.inventory import DiscoveryTrigger
+from spothive.services.connect import ConnectService, LinkConfig
+from spothive.services.discovery import DiscoveryService
+from spothive.settings import LinkSettings, ScanSettings
+from spothive.wiring import inventory, kernel
+from spothive.wiring.registry import component
+
+
+@component
+def tenancy() -> DynamoTenancyRepo:
+    """Users, orgs and accounts."""
+    c = kernel.core()
+    return DynamoTenancyRepo(c.region, c.aws_endpoint_url, kernel.ledger())
+
+
+@component
+def cloud() -> StsCloudAccess:
+    """The customer accounts, reached through their SpotHiveAccess role."""
+    return StsCloudAccess(kernel.core().region)
+
+
+@component
+def discovery() -> DiscoveryService:
+    """Scans linked accounts for clusters and instances."""
+    regions = settings.load(ScanSettings).regions
+    return DiscoveryService(tenancy(), inventory.repo(), cloud(), kernel.clock(), regions)
+
+
+@component
+def discovery_trigger() -> DiscoveryTrigger:
+    """Starts a scan after a verify: the discovery worker on AWS, inline in the local stack."""
+    name = settings.load(LinkSettings).discovery_function_name
+    if name:
+        return LambdaDiscoveryTrigger(name, kernel.core().region)
+    return InlineDiscoveryTrigger(discovery().scan_one)
+
+
+@component
+def connect() -> ConnectService:
+    """Link and verify customer accounts."""
+    link, scan, region = settings.load(LinkSettings), settings.load(ScanSettings), kernel.core().region
+    config = LinkConfig(
+        hub_account_id=link.hub_account_id, template_url=link.customer_template_url,
+        role_name=scan.customer_role_name, region=region,
+        probe_region=scan.regions[0] if scan.regions else region,
+    )
+    return ConnectService(tenancy(), cloud(), discovery_trigger(), kernel.clock(), config)

@@ -1,0 +1,64 @@
+"""Configuration: node templates, cluster policies and hibernation schedules (and the worker applying them)."""
+
+from __future__ import annotations
+
+from spothive.adapters.cache.policy_events import RedisPolicyEventPublisher
+from spothive.adapters.dynamo.hibernation_repo import DynamoHibernationRepo
+from spothive.adapters.dynamo.policies_repo import DynamoPolicyRepo
+from spothive.adapters.dynamo.templates_repo import DynamoTemplateRepo
+from spothive.services.hibernation import HibernationService, HibernationWorker
+from spothive.services.plan_inputs import ClusterPolicies
+from spothive.services.policies import PolicyService
+from spothive.services.templates import TemplateService
+from spothive.wiring import accounts, inventory, kernel
+from spothive.wiring.registry import component
+
+
+@component
+def template_repo() -> DynamoTemplateRepo:
+    """Node templates and the org's default pointer."""
+    return DynamoTemplateRepo(kernel.ledger())
+
+
+@component
+def templates() -> TemplateService:
+    """Node template use cases."""
+    return TemplateService(template_repo(), kernel.clock())
+
+
+@component
+def policy_repo() -> DynamoPolicyRepo:
+    """Per-cluster policy documents."""
+    return DynamoPolicyRepo(kernel.ledger())
+
+
+@component
+def policies() -> PolicyService:
+    """Versioned per-cluster policies, with change events in Redis."""
+    return PolicyService(policy_repo(), template_repo(), inventory.repo(),
+                         RedisPolicyEventPublisher(kernel.cache()), kernel.clock())
+
+
+@component
+def cluster_policies() -> ClusterPolicies:
+    """The stored policy and bound template every plan of a cluster obeys."""
+    return ClusterPolicies(policy_repo(), template_repo())
+
+
+@component
+def hibernation_repo() -> DynamoHibernationRepo:
+    """Hibernation schedules."""
+    return DynamoHibernationRepo(kernel.ledger())
+
+
+@component
+def hibernation() -> HibernationService:
+    """Hibernation schedule use cases."""
+    return HibernationService(hibernation_repo(), inventory.repo(), kernel.clock())
+
+
+@component
+def hibernation_worker() -> HibernationWorker:
+    """The 1-minute worker that sleeps and wakes node groups."""
+    return HibernationWorker(hibernation_repo(), inventory.repo(), accounts.tenancy(), accounts.cloud(),
+                             kernel.safe_mode(), kernel.clock())

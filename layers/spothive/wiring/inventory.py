@@ -1,0 +1,35 @@
+"""Inventory: the discovered clusters and instances, and the clusters' pod snapshots."""
+
+from __future__ import annotations
+
+from spothive import settings
+from spothive.adapters.aws.snapshot_store import S3SnapshotStore
+from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
+from spothive.adapters.memory.snapshot_store import MemorySnapshotStore
+from spothive.ports.inventory import SnapshotStore
+from spothive.services.clusters import ClusterService
+from spothive.settings import SnapshotSettings
+from spothive.wiring import kernel
+from spothive.wiring.registry import component
+
+
+@component
+def repo() -> DynamoInventoryRepo:
+    """Clusters, instances and scan records."""
+    kernel.core()
+    return DynamoInventoryRepo()
+
+
+@component
+def snapshots() -> SnapshotStore:
+    """The latest snapshot per cluster: S3 when a data bucket is set, else process memory (local only)."""
+    bucket = settings.load(SnapshotSettings).data_bucket
+    if bucket:
+        return S3SnapshotStore(bucket, kernel.core().region)
+    return MemorySnapshotStore()
+
+
+@component
+def clusters() -> ClusterService:
+    """The cluster list and details."""
+    return ClusterService(repo())

@@ -1,0 +1,112 @@
+"""Risk: the interruption-risk model (hot-swappable), the hive mind, and the Spot Advisor ingest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+from spothive import settings
+from spothive.adapters.aws.advisor_feed import AdvisorFeed
+from spothive.adapters.aws.model_loader import S3ModelLoader
+from spothive.adapters.aws.model_store import S3ModelStore
+from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
+from spothive.adapters.cache.risk_tracker import RedisRiskTracker
+from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
+from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
+from spothive.adapters.model_context import context_from_rates
+from spothive.contracts.risk_v1 import RiskInput, RiskOutput
+from spothive.ports.risk import RiskModel
+from spothive.services.advisor_ingest import AdvisorIngest
+from spothive.services.hive_mind import HiveMind
+from spothive.services.model_lab import RiskModelHolder
+from spothive.services.risk_heuristic import FallbackRiskModel
+from spothive.settings import AdvisorSettings, HiveSettings, ModelSettings
+from spothive.wiring import kernel
+from spothive.wiring.registry import component
+
+LOG = logging.getLogger(__name__)
+
+
+@component
+def hive_mind() -> HiveMind:
+    """Cross-tenant interruption signals in Redis, confirmed against SpotHive's own inventory."""
+    s = settings.load(HiveSettings)
+    kernel.core()
+    return HiveMind(RedisRiskTracker(kernel.cache()), kernel.clock(), locator=DynamoInstanceLocator(),
+                    ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds)
+
+
+@component
+def model_store() -> S3ModelStore:
+    """Uploaded and promoted model artifacts."""
+    return S3ModelStore(settings.load(ModelSettings).model_bucket, kernel.core().region)
+
+
+@component
+def model_events() -> RedisModelEvents:
+    """The ``models:production`` announcements."""
+    return RedisModelEvents(kernel.cache())
+
+
+def hot_swappable(initial: RiskModel, *, listen: bool = True) -> RiskModelHolder:
+    """Wrap ``initial`` so a ``models:production`` announcement swaps it in place (catching up first with
+    the last announcement); without Redis it just serves ``initial``."""
+    loader = S3ModelLoader(model_store())
+    # an announced model that fails at scoring time answers through the heuristic, saying why
+    holder = RiskModelHolder(initial, lambda record: FallbackRiskModel(loader(record)))
+    current = model_events().current()
+    if current is not None and current.version != initial.version:
+        holder.on_production(current)
+    if listen:
+        try:
+            ModelEventListener(kernel.cache(), holder.on_production).start()
+        except Exception as exc:  # the cache being down must not stop serving
+            LOG.warning("model hot-swap listener not started: %s", exc)
+    return holder
+
+
+@component
+def risk_model() -> RiskModelHolder:
+    """The process's hot-swappable risk model: the shipped artifact, else the heuristic."""
+    try:
+        from spothive_models.serving import LightGBMRiskModel
+
+        initial: RiskModel = FallbackRiskModel(LightGBMRiskModel.from_artifact())
+    except Exception:
+        initial = FallbackRiskModel(None)
+    return hot_swappable(initial)
+
+
+class LazyRiskModel:
+    """A ``RiskModel`` built on first use, so steps that never score pay nothing for it at cold start."""
+
+    def __init__(self, build: Callable[[], RiskModel]) -> None:
+        self._build = build
+        self._model: RiskModel | None = None
+
+    def _get(self) -> RiskModel:
+        if self._model is None:
+            self._model = self._build()
+        return self._model
+
+    @property
+    def version(self) -> str:
+        return self._get().version
+
+    def predict(self, batch: Sequence[RiskInput]) -> list[RiskOutput]:
+        return self._get().predict(batch)
+
+
+def _refresh_model_context(rates: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
+    """Refresh the in-process model's context, only where this process already serves one."""
+    if risk_model.built:
+        holder = risk_model()
+        holder.set_context(context_from_rates(rates, holder.context))
+
+
+@component
+def advisor_ingest() -> AdvisorIngest:
+    """The Spot Advisor worker's use case."""
+    kernel.core()
+    feed = AdvisorFeed(settings.load(AdvisorSettings).advisor_feed)
+    return AdvisorIngest(feed, DynamoInterruptionRates(), kernel.clock(), _refresh_model_context)

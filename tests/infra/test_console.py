@@ -1,0 +1,59 @@
+"""Given the hub template: the console is private S3 behind CloudFront with OAC, security headers and its config."""
+
+from __future__ import annotations
+
+import json
+
+from tests.infra.conftest import resources
+
+
+def _one(template, kind):
+    found = resources(template, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def test_distribution_reads_the_bucket_through_origin_access_control_only(synth):
+    console = synth.built.hub.console
+    site = synth.logical_id(console.bucket)
+    _, distribution = _one(synth.hub, "AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    origin = config["Origins"][0]
+    oac_id, _ = _one(synth.hub, "AWS::CloudFront::OriginAccessControl")
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": [oac_id, "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["DefaultRootObject"] == "index.html"
+    # client-side routes come back as the app, not as S3's error
+    assert {(e["ErrorCode"], e["ResponseCode"], e["ResponsePagePath"]) for e in config["CustomErrorResponses"]} == {
+        (403, 200, "/index.html"), (404, 200, "/index.html")}
+    site_bucket = synth.hub["Resources"][site]["Properties"]
+    assert site_bucket["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+    policies = [p for p in resources(synth.hub, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": site}]
+    allows = [s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert [(s["Principal"], s["Action"]) for s in allows] == [({"Service": "cloudfront.amazonaws.com"}, "s3:GetObject")]
+    assert "AWS:SourceArn" in allows[0]["Condition"]["StringEquals"]
+
+
+def test_every_response_carries_the_security_headers(synth):
+    _, policy = _one(synth.hub, "AWS::CloudFront::ResponseHeadersPolicy")
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["ContentTypeOptions"]["Override"] is True
+    csp = json.dumps(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"):
+        assert directive in csp
+    # the only other origin the app may call is the API's stage
+    api_id = synth.logical_id(synth.built.hub.api.rest_api)
+    assert api_id in csp and "connect-src 'self' https://" in csp
+
+
+def test_runtime_config_names_the_api_and_the_cognito_pool_and_client(synth):
+    hub = synth.built.hub
+    _, deployment = _one(synth.hub, "Custom::CDKBucketDeployment")
+    markers = json.dumps(deployment["Properties"]["SourceMarkers"])
+    for construct in (hub.api.rest_api, hub.auth.user_pool, hub.auth.client):
+        assert synth.logical_id(construct) in markers
+    assert set(hub.console.runtime_config) == {"apiUrl", "region", "userPoolId", "userPoolClientId"}
+    assert any(output.startswith("ConsoleConsoleUrl") for output in synth.hub["Outputs"])

@@ -1,0 +1,230 @@
+"""One representative run of every function: each API route once, each worker's event, both workflows.
+
+API route groups are served by their own app (``create_app([group])``) with every request attributed
+to the group's function; workers and workflow steps run through the stack's handler registry, whose
+handlers attribute themselves (the state machines run in moto and call them back).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from spothive.api.app import create_app
+from spothive.commands.admin import create_super_admin
+from spothive.local.demo_customer import seed_customer
+from spothive.local.events import SPOT_EVENTS_FUNCTION, spot_event
+from spothive.local.runtime import LocalStack
+from tests.integration.manifest.recorder import attributing_app
+from tests.integration.slice.helpers import PASSWORD, Tenant
+
+NODES = (("m5.xlarge", "on-demand", "a"), ("m5.xlarge", "on-demand", "b"), ("c6g.xlarge", "spot", "a"))
+TEMPLATE = {"name": "general-arm", "families": ["m6g", "c6g"], "architectures": ["arm64"],
+            "capacity_types": ["spot", "on-demand"], "strategy": "cost", "max_nodes": 40,
+            "disruption_budget_percent": 20}
+ASLEEP = [0] * (7 * 24)
+
+
+def group(name: str) -> TestClient:
+    """A client for the route group ``name`` alone, its requests attributed to that function."""
+    return TestClient(attributing_app(create_app([name]), name))
+
+
+def ok(response: Any, *codes: int) -> dict[str, Any]:
+    """The JSON body, asserting the status is one of ``codes`` (200 by default)."""
+    assert response.status_code in (codes or (200,)), response.text
+    return response.json() if response.content else {}
+
+
+def snapshot() -> dict[str, Any]:
+    """A small cluster snapshot as the agent uploads it."""
+    node = {"instance_type": "m5.xlarge", "capacity_type": "on-demand", "labels": {"kubernetes.io/arch": "amd64"},
+            "taints": []}
+    return {
+        "cluster": "small", "region": "us-east-1",
+        "nodes": [{**node, "name": "n1", "zone": "us-east-1a"}, {**node, "name": "n2", "zone": "us-east-1b"}],
+        "pods": [{"namespace": "web", "name": f"api-{i}", "node": "n1" if i < 2 else "n2", "cpu_m": 250,
+                  "memory_mib": 512, "gpu": 0, "owner": "api", "node_selector": {}, "do_not_disrupt": False}
+                 for i in range(4)],
+        "pdbs": [],
+    }
+
+
+def tiny_model(rounds: int) -> bytes:
+    """A LightGBM model on the shipped hold-out set, good enough to pass validation."""
+    import lightgbm as lgb
+
+    from spothive_models.features import FEATURE_NAMES
+    from spothive_models.validate_holdout import load
+
+    features, labels = load()
+    params = {"objective": "binary", "num_leaves": 7, "learning_rate": 0.2, "min_data_in_leaf": 10,
+              "verbosity": -1, "num_threads": 1, "seed": 7, "deterministic": True}
+    booster = lgb.train(params, lgb.Dataset(features, label=labels, feature_name=list(FEATURE_NAMES)), rounds)
+    return booster.model_to_string().encode()
+
+
+@dataclass
+class World:
+    """What the scenarios create and later ones use."""
+
+    tenant: Tenant
+    cluster_id: str = ""
+    instance_ids: tuple[str, ...] = ()
+    role_arn: str = ""
+    agent_token: str = ""
+
+
+def auth(stack: LocalStack) -> World:
+    """Sign-up, token, who am I, and logout (of a second tenant, so the first keeps its token)."""
+    client = group("api-auth")
+    tenants = []
+    for _ in range(2):
+        email = f"ops-{uuid.uuid4().hex[:10]}@example.com"
+        body = ok(client.post("/api/auth/signup", json={"org_name": "Acme", "email": email, "password": PASSWORD}),
+                  201)
+        tenants.append(Tenant(email, body["org_id"], body["account_id"], body["token"]))
+    tenant, leaving = tenants
+    ok(client.post("/api/auth/token", json={"email": tenant.email, "password": PASSWORD}))
+    ok(client.get("/api/auth/me", headers=tenant.headers))
+    ok(client.post("/api/auth/logout", headers=leaving.headers), 200, 204)
+    return World(tenant)
+
+
+def connect(stack: LocalStack, world: World) -> None:
+    """Link, template, verify (which invokes discovery), accounts; waits for the discovered cluster."""
+    account = str(uuid.uuid4().int)[:12].rjust(12, "1")
+    customer = seed_customer(account, cluster_name=f"c-{uuid.uuid4().hex[:6]}", nodes=NODES, extra_standalone=0)
+    world.role_arn, world.instance_ids = customer.role_arn, tuple(customer.instance_ids)
+    client, headers = group("api-connect"), world.tenant.headers
+    link = ok(client.post("/api/connect/link", headers=headers), 200, 201)
+    ok(client.get("/api/connect/template", headers=headers))
+    ok(client.post("/api/connect/verify", headers=headers,
+                   json={"account_id": link["account_id"], "role_arn": customer.role_arn}))
+    ok(client.get("/api/connect/accounts", headers=headers))
+    clusters = group("api-clusters")
+    deadline = time.monotonic() + 30
+    while not world.cluster_id and time.monotonic() < deadline:
+        found = ok(clusters.get("/api/client/clusters", headers=headers))["clusters"]
+        world.cluster_id = found[0]["cluster_id"] if found else ""
+        time.sleep(0.1)
+    assert world.cluster_id, "the discovery the verification invoked found no cluster"
+
+
+def clusters(stack: LocalStack, world: World) -> None:
+    """Every clusters, metrics, agent, activity and jobs route; two optimization runs in moto."""
+    client, headers, cid = group("api-clusters"), world.tenant.headers, world.cluster_id
+    ok(client.get(f"/api/clusters/{cid}", headers=headers))
+    # without a snapshot detect plans from the stored instances (the shipped model blocks those pools)
+    _optimize(stack, client, world, {})
+    world.agent_token = ok(client.post("/api/clusters/connect", headers=headers, json={"cluster_id": cid}),
+                           200, 201)["token"]
+    ok(client.get(f"/api/clusters/{cid}/verify", headers=headers))
+    ok(client.put(f"/api/clusters/{cid}/snapshot", headers=headers, json=snapshot()))
+    # from the snapshot's plan actions are approved; without an agent the execution fails through compensate
+    assert _optimize(stack, client, world, {}) == "FAILED"
+    ok(client.get("/api/metrics/kpi", headers=headers))
+    ok(client.get(f"/api/metrics/projection?cluster_id={cid}", headers=headers))
+    agent = {"Authorization": f"Bearer {world.agent_token}"}
+    ok(client.post("/api/agent/heartbeat", headers=agent))
+    ok(client.put("/api/agent/snapshot", headers=agent, json=snapshot()))
+    assert _optimize(stack, client, world, {"dry_run": True}) == "SUCCEEDED"
+    ok(client.get("/api/activity/live", headers=headers))
+
+
+def _optimize(stack: LocalStack, client: TestClient, world: World, body: dict[str, Any]) -> str:
+    """Start an optimization, wait for it and read the job; the execution's final status."""
+    started = ok(client.post(f"/api/clusters/{world.cluster_id}/optimize", headers=world.tenant.headers,
+                             json=body), 202)
+    described = stack.wait_execution(started["execution_arn"])
+    ok(client.get(f"/api/clusters/{world.cluster_id}/jobs/{started['job_id']}", headers=world.tenant.headers))
+    return str(described["status"])
+
+
+def config(stack: LocalStack, world: World) -> None:
+    """Every template, policy and hibernation route."""
+    client, headers, cid = group("api-config"), world.tenant.headers, world.cluster_id
+    template = ok(client.post("/api/templates", headers=headers, json=TEMPLATE), 201)
+    tid = template.get("template_id") or template["template"]["template_id"]
+    ok(client.get("/api/templates", headers=headers))
+    ok(client.post("/api/templates/validate", headers=headers,
+                   json={"families": ["m6g"], "architectures": ["arm64"]}))
+    ok(client.get(f"/api/templates/{tid}", headers=headers))
+    ok(client.put(f"/api/templates/{tid}", headers=headers, json={**TEMPLATE, "max_nodes": 30}))
+    ok(client.patch(f"/api/templates/{tid}/default", headers=headers))
+    ok(client.get(f"/api/policies/{cid}", headers=headers))
+    for version, (path, body) in enumerate((
+            ("karpenter", {"enabled": True, "strategy": "cost"}), ("binpack", {"aggressiveness": 70}),
+            ("fallback", {"enabled": False}), ("exclusions", {"namespaces": ["monitoring"]}),
+            ("template", {"template_id": tid}))):
+        ok(client.patch(f"/api/policies/{path}", headers=headers,
+                        json={"cluster_id": cid, "expected_version": version, **body}))
+    ok(client.post("/api/hibernation/schedule", headers=headers,
+                   json={"cluster_id": cid, "schedule_matrix": ASLEEP, "timezone": "America/New_York"}), 200, 201)
+    # an always-asleep schedule: the worker puts the cluster to sleep now (the override below wakes it)
+    stack.fire_schedule("hibernation")
+    ok(client.patch("/api/hibernation/prewarm", headers=headers, json={"cluster_id": cid, "enabled": True}))
+    ok(client.patch("/api/hibernation/tz", headers=headers, json={"cluster_id": cid, "timezone": "Europe/Berlin"}))
+    ok(client.post("/api/hibernation/override", headers=headers, json={"cluster_id": cid, "duration_minutes": 90}))
+    ok(client.get(f"/api/hibernation/{cid}", headers=headers))
+    second = ok(client.post("/api/templates", headers=headers, json={**TEMPLATE, "name": "spare"}), 201)
+    spare = second.get("template_id") or second["template"]["template_id"]
+    ok(client.delete(f"/api/templates/{spare}", headers=headers), 200, 204)
+
+
+def audit(stack: LocalStack, world: World) -> None:
+    """List, export, verify, one record and its diff."""
+    client, headers = group("api-audit"), world.tenant.headers
+    records = ok(client.get("/api/audit", headers=headers))
+    ok(client.get("/api/audit/export", headers=headers))
+    ok(client.get("/api/audit/verify", headers=headers))
+    record_id = records["logs"][0]["id"]
+    ok(client.get(f"/api/audit/{record_id}", headers=headers))
+    ok(client.get(f"/api/audit/{record_id}/diff", headers=headers))
+
+
+def admin(stack: LocalStack, world: World) -> None:
+    """Upload two models, list them, graduate one, roll back."""
+    email = f"root-{uuid.uuid4().hex[:8]}@spothive.io"
+    create_super_admin(email, PASSWORD)
+    token = ok(group("api-auth").post("/api/auth/token", json={"email": email, "password": PASSWORD}))["jwt_token"]
+    client, headers = group("api-admin"), {"Authorization": f"Bearer {token}"}
+    models = [ok(client.post("/api/admin/models/upload", headers=headers,
+                             files={"file": ("model.txt", tiny_model(rounds), "application/octet-stream")},
+                             data={"version": f"v{rounds}-{uuid.uuid4().hex[:4]}"}), 201)["model"]
+              for rounds in (10, 12)]
+    ok(client.get("/api/admin/models", headers=headers))
+    ok(client.post("/api/lab/graduate", headers=headers, json={"model_id": models[0]["model_id"]}))
+    ok(client.post("/api/lab/graduate", headers=headers, json={"model_id": models[1]["model_id"]}))
+    ok(client.post("/api/lab/rollback", headers=headers, json={"model_id": models[0]["model_id"]}))
+
+
+def workers(stack: LocalStack, world: World) -> None:
+    """Every schedule's event, a Spot warning, a model request and a live-switch experiment."""
+    for schedule in ("discovery", "prices", "spot-advisor", "hibernation"):
+        stack.fire_schedule(schedule)
+    # a warning forwarded from the customer's account, for one of its instances
+    customer_account = world.role_arn.split(":")[4]
+    stack.invoke(SPOT_EVENTS_FUNCTION, spot_event(world.instance_ids[0], account=customer_account))
+    stack.invoke("model-endpoint", {"body": "{}"})
+    experiment = f"exp-{uuid.uuid4().hex[:12]}"
+    payload = {"experiment_id": experiment, "instance_id": world.instance_ids[0], "role_arn": world.role_arn,
+               "region": "us-east-1", "poll_seconds": 0}
+    stack.wait_execution(stack.start_execution("live-switch", payload, name=experiment))
+
+
+def run_all(stack: LocalStack) -> World:
+    """Every scenario in an order where each finds what it needs."""
+    world = auth(stack)
+    connect(stack, world)
+    clusters(stack, world)
+    config(stack, world)
+    audit(stack, world)
+    # graduating hot-swaps the model the risk step and the endpoint serve: they load it from the bucket
+    admin(stack, world)
+    workers(stack, world)
+    return world

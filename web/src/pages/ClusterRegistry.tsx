@@ -1,0 +1,253 @@
+// ClusterRegistry: client-cluster-logic-unique-indep-run-verify (agent heartbeat lights, green < 60 s),
+// client-cluster-button-reuse-dep-click-connect (Helm command with a copy button),
+// client-cluster-button-reuse-dep-click-opt (Optimize Now: a dry-run preview with every approved and
+// blocked action and its reason, then approve → a real run, with the job's progress).
+// client-cluster-button-unique-indep-click-add: clusters are added by discovery of the linked accounts.
+import { Fragment, useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+import { api, call, type Schemas } from "../api/client";
+import { useClusters } from "../clusters";
+import { CopyButton } from "../components/CopyButton";
+import { Empty, ErrorNote, Loading } from "../components/States";
+import { pollWithBackoff } from "../lib/backoff";
+import { heartbeatLight, when } from "../lib/format";
+import { useAsync } from "../lib/useAsync";
+
+type Cluster = Schemas["ClusterResponse"];
+type Job = Schemas["JobResponse"];
+const DONE = new Set(["succeeded", "failed", "aborted", "timed_out", "compensated"]);
+
+function Heartbeat({ clusterId }: { clusterId: string }) {
+  const status = useAsync(() => call(api.GET("/api/clusters/{cluster_id}/verify", { params: { path: { cluster_id: clusterId } } })), [clusterId]);
+  useEffect(() => {
+    const timer = setInterval(status.reload, 30000);
+    return () => clearInterval(timer);
+  }, [status.reload]);
+  if (status.loading && !status.data) return <span className="light grey" aria-label="checking the agent" />;
+  if (status.error) return <span className="light grey" title="could not check the agent" aria-label="agent status unknown" />;
+  const s = status.data!;
+  const light = heartbeatLight(s.seconds_since);
+  const text = s.last_seen ? `agent ${s.status}, last seen ${Math.round(s.seconds_since ?? 0)} s ago` : "no agent yet";
+  return (
+    <span className="heartbeat">
+      <span className={`light ${light}`} role="img" aria-label={text} title={text} /> {s.last_seen ? `${Math.round(s.seconds_since ?? 0)} s` : "no agent"}
+    </span>
+  );
+}
+
+function ConnectPanel({ cluster }: { cluster: Cluster }) {
+  const [helm, setHelm] = useState<Schemas["HelmCommand"] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const connect = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setHelm(await call(api.POST("/api/clusters/connect", { body: { cluster_id: cluster.cluster_id } })));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div>
+      <button type="button" className="secondary" onClick={connect} disabled={busy}>
+        {busy ? "Issuing a token…" : helm ? "Issue a new agent token" : "Connect agent"}
+      </button>
+      <ErrorNote error={error} />
+      {helm ? (
+        <div className="helm">
+          <p className="muted">Run this where your kubeconfig points at {cluster.name}. The token is shown once.</p>
+          <pre data-testid="helm-command">{helm.helm_command}</pre>
+          <CopyButton text={helm.helm_command} label="Helm command" />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function JobView({ job }: { job: Job }) {
+  const d = job.decisions as {
+    approved?: number;
+    blocked?: number;
+    approved_actions?: { type: string; target: string; reason: string }[];
+    blocked_actions?: { type: string; target: string; reason: string }[];
+    execution?: unknown;
+  };
+  return (
+    <div className="job" aria-live="polite">
+      <p>
+        Job <code>{job.job_id}</code> {job.dry_run ? "(preview, dry run)" : "(approved run)"}: <span className={`pill ${job.status}`}>{job.status}</span>{" "}
+        <span className="muted">updated {when(job.updated_at)}</span>
+      </p>
+      {job.error ? <p className="field-error">{job.error}</p> : null}
+      <h4>{d.approved ?? 0} action(s) SpotHive would take</h4>
+      {d.approved_actions?.length ? (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.approved_actions.map((a, i) => (
+              <tr key={i}>
+                <td>{a.type}</td>
+                <td>
+                  <code>{a.target}</code>
+                </td>
+                <td>{a.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">{DONE.has(job.status) ? "No action is worth taking now." : "Deciding…"}</p>
+      )}
+      {d.blocked_actions?.length ? (
+        <>
+          <h4>{d.blocked} blocked (stability over savings)</h4>
+          <ul>
+            {d.blocked_actions.map((a, i) => (
+              <li key={i}>
+                <code>{a.type}</code> <code>{a.target}</code>: {a.reason}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {job.audit_seqs.length ? (
+        <p className="muted">
+          Audited as record(s) {job.audit_seqs.join(", ")} — <Link to="/audit">open the audit log</Link>
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function OptimizePanel({ cluster }: { cluster: Cluster }) {
+  const [job, setJob] = useState<Job | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (dryRun: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const started = await call(api.POST("/api/clusters/{cluster_id}/optimize", { params: { path: { cluster_id: cluster.cluster_id } }, body: { dry_run: dryRun } }));
+      await pollWithBackoff(
+        async () => {
+          const current = await call(api.GET("/api/clusters/{cluster_id}/jobs/{job_id}", { params: { path: { cluster_id: cluster.cluster_id, job_id: started.job_id } } }));
+          setJob(current);
+          return { done: DONE.has(current.status), value: current };
+        },
+        { baseMs: 400, maxMs: 4000, maxAttempts: 40 },
+      );
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const previewDone = job && job.dry_run && DONE.has(job.status);
+  return (
+    <div>
+      <div className="buttons">
+        <button type="button" onClick={() => void run(true)} disabled={busy}>
+          {busy && (!job || job.dry_run) ? "Previewing…" : "Optimize now"}
+        </button>
+        {previewDone ? (
+          <button type="button" className="danger" onClick={() => void run(false)} disabled={busy}>
+            Approve and run
+          </button>
+        ) : null}
+      </div>
+      <ErrorNote error={error} />
+      {job ? <JobView job={job} /> : null}
+    </div>
+  );
+}
+
+export default function ClusterRegistry() {
+  const { clusters, loading, error, reload } = useClusters();
+  const [open, setOpen] = useState<string | null>(null);
+  if (loading) return <Loading />;
+  if (error) return <ErrorNote error={error} onRetry={reload} />;
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Clusters</h1>
+        <button type="button" className="secondary" onClick={reload}>
+          Refresh
+        </button>
+      </div>
+      {!clusters?.length ? (
+        <Empty title="No clusters yet">
+          Discovery finds the EKS clusters of every <Link to="/onboarding">linked account</Link> every five minutes.
+        </Empty>
+      ) : (
+        <table className="clusters">
+          <thead>
+            <tr>
+              <th scope="col">Agent</th>
+              <th scope="col">Cluster</th>
+              <th scope="col">Region</th>
+              <th scope="col">Kubernetes</th>
+              <th scope="col">Nodes</th>
+              <th scope="col">On-Demand / Spot</th>
+              <th scope="col">Last seen</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {clusters.map((c) => (
+              <Fragment key={c.cluster_id}>
+                <tr>
+                  <td>
+                    <Heartbeat clusterId={c.cluster_id} />
+                  </td>
+                  <td>
+                    <strong>{c.name}</strong>
+                    <div className="muted">{c.status}</div>
+                  </td>
+                  <td>{c.region}</td>
+                  <td>{c.version}</td>
+                  <td>{c.nodes}</td>
+                  <td>
+                    {c.on_demand_nodes} / {c.spot_nodes}
+                  </td>
+                  <td>{when(c.last_seen)}</td>
+                  <td>
+                    <button type="button" className="secondary small" aria-expanded={open === c.cluster_id} onClick={() => setOpen(open === c.cluster_id ? null : c.cluster_id)}>
+                      {open === c.cluster_id ? "Close" : "Manage"}
+                    </button>
+                  </td>
+                </tr>
+                {open === c.cluster_id ? (
+                  <tr className="panel-row">
+                    <td colSpan={8}>
+                      <div className="grid-2">
+                        <section aria-label="Connect the agent">
+                          <h3>Agent</h3>
+                          <ConnectPanel cluster={c} />
+                        </section>
+                        <section aria-label="Optimize">
+                          <h3>Optimize</h3>
+                          <OptimizePanel cluster={c} />
+                        </section>
+                      </div>
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

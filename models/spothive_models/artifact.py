@@ -1,4 +1,9 @@
-"""Model artifacts: LightGBM text models plus ``manifest.json`` (no pickle, ever)."""
+"""Model artifacts: the structure model as LightGBM text (or logistic JSON) plus ``manifest.json``.
+
+The manifest pins the contract version, the feature list, the data and model-file hashes, and carries the
+horizon layer (monthly bucket chain and weights), the training feature ranges used for ``familiarity``
+and the evaluation figures. No pickle, ever.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from spothive_models.features import CATEGORICAL_FEATURES, FEATURE_NAMES
 
 MANIFEST_FILE = "manifest.json"
 MODEL_FILE = "model.txt"
+#: Written by v1.0 artifacts only; kept so older artifacts still load.
 BUCKET_MODEL_FILE = "bucket_model.txt"
 #: The artifact shipped with SpotHive.
 DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts" / "risk-v1"
@@ -39,38 +45,43 @@ class RiskArtifact:
     """A loaded artifact: model texts and the manifest."""
 
     model_text: str
-    bucket_model_text: str | None
+    bucket_model_text: str | None  # v1.0 artifacts only; unused since v1.1
     manifest: Mapping[str, Any]
 
     @property
     def version(self) -> str:
-        """The model version from the manifest (``risk-v1.0.0``)."""
+        """The model version from the manifest (``risk-v1.1.0``)."""
         return str(self.manifest["model_version"])
 
 
 def save_artifact(
     out_dir: Path,
     model_text: str,
-    bucket_model_text: str | None,
     *,
     model_version: str,
+    structure: Mapping[str, Any],
+    horizon_layer: Mapping[str, Any],
+    familiarity: Mapping[str, Any],
     data_files: Sequence[Path],
     metrics: Mapping[str, Any],
     training: Mapping[str, Any],
     created_at: datetime | None = None,
 ) -> Path:
-    """Write the model text(s) and a manifest that pins contract, features, data and file hashes."""
+    """Write the model text and a manifest that pins contract, features, data and file hashes."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {MODEL_FILE: model_text}
-    if bucket_model_text is not None:
-        files[BUCKET_MODEL_FILE] = bucket_model_text
     for name, text in files.items():
         (out_dir / name).write_text(text)
+    for stale in (BUCKET_MODEL_FILE,):
+        (out_dir / stale).unlink(missing_ok=True)
     manifest = {
         "name": "spothive-interruption-risk",
         "model_version": model_version,
         "contract_version": CONTRACT_VERSION,
-        "format": "lightgbm-text",
+        "format": "lightgbm-text" if structure.get("kind") == "lightgbm" else "logistic-json",
+        "structure": dict(structure),
+        "horizon_layer": dict(horizon_layer),
+        "familiarity": dict(familiarity),
         "feature_names": list(FEATURE_NAMES),
         "categorical_features": list(CATEGORICAL_FEATURES),
         "model_files": {name: sha256_bytes(text.encode()) for name, text in files.items()},

@@ -155,3 +155,14 @@ def format_table(rows: Sequence[MetricsRow], title: str = "") -> str:
             f"{r.bucket_macro_f1:>10.3f}"
         )
     return "\n".join(lines)
+
+
+def format_reliability(labels: np.ndarray, probabilities: np.ndarray, title: str = "", bins: int = 10) -> str:
+    """A reliability table (bin, pools, mean p, observed high share) and its ECE."""
+    table = reliability_table(labels, probabilities, bins)
+    lines = [title] if title else []
+    lines.append(f"{'p bin':<10}{'pools':>7}{'mean p':>9}{'observed':>10}")
+    for b in table:
+        lines.append(f"{b.low:.1f}-{b.high:.1f}   {b.count:>7}{b.mean_predicted:>9.3f}{b.observed_rate:>10.3f}")
+    lines.append(f"ECE {expected_calibration_error(labels, probabilities, bins):.3f}")
+    return "\n".join(lines)

@@ -28,61 +28,44 @@ from spothive_models.datasets import (
 
 NAN = float("nan")
 
-#: Instance series in a fixed order; the code is a LightGBM categorical feature.
-SERIES: tuple[str, ...] = (
-    "a",
-    "c",
-    "d",
-    "dl",
-    "f",
-    "g",
-    "h",
-    "hpc",
-    "i",
-    "im",
-    "inf",
-    "is",
-    "m",
-    "mac",
-    "p",
-    "r",
-    "t",
-    "trn",
-    "u-",
-    "vt",
-    "x",
-    "z",
-)
+#: Series groups the model sees as flags (a series id itself is identity and does not generalize).
+BURSTABLE_SERIES = frozenset({"t"})
+ACCELERATED_SERIES = frozenset({"dl", "f", "g", "inf", "p", "trn", "vt"})
+STORAGE_SERIES = frozenset({"d", "h", "i", "im", "is"})
 
-#: Features the v1 model uses, in column order. Price std/trend, hour, weekday, SPS and live interruption
-#: counts are computed (see :data:`EXTRA_FEATURES`) but not learned from: the public training data has one
-#: price point per pool, one timestamp and no interruption feed, so the model could not learn them.
+#: Features the v2 structure model uses, in column order: leave-one-out neighbour buckets and catalog
+#: attributes only. The pool's own bucket is not a feature: it enters the forecast through the bucket
+#: chain (``spothive_models.horizon``), with a weight that fades with the horizon. Identity (region,
+#: family, series ids), momentum and price features are left out: they do not carry across time.
 FEATURE_NAMES: tuple[str, ...] = (
-    "advisor_bucket",
     "advisor_savings",
     "type_bucket_other_regions",
     "type_high_share_other_regions",
     "type_regions_known",
     "family_region_bucket",
-    "family_bucket",
-    "region_bucket",
-    "series_code",
+    "adjacent_sizes_bucket",
+    "family_bucket_other_types",
+    "region_bucket_other_families",
     "generation",
     "size_rank",
     "graviton",
     "amd",
     "local_nvme",
     "network_optimized",
+    "burstable",
+    "accelerated",
+    "storage_optimized",
     "vcpu",
     "memory_gib",
     "memory_per_vcpu",
     "gpu_count",
     "on_demand_price",
+)
+CATEGORICAL_FEATURES: tuple[str, ...] = ()
+EXTRA_FEATURES: tuple[str, ...] = (
+    "advisor_bucket",
     "spot_to_od_ratio",
     "price_azs",
-)
-CATEGORICAL_FEATURES: tuple[str, ...] = ("series_code",)
-EXTRA_FEATURES: tuple[str, ...] = (
     "price_mean",
     "price_std",
     "price_cv",
@@ -114,14 +97,14 @@ class RiskContext:
     def __post_init__(self) -> None:
         self._by_type: dict[str, dict[str, int]] = defaultdict(dict)
         self._by_family_region: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-        self._by_family: dict[str, list[int]] = defaultdict(list)
-        self._by_region: dict[str, list[int]] = defaultdict(list)
+        self._by_family: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self._by_region: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for (region, itype), bucket in self.buckets.items():
             family = itype.split(".", 1)[0]
             self._by_type[itype][region] = bucket
             self._by_family_region[(region, family)][itype] = bucket
-            self._by_family[family].append(bucket)
-            self._by_region[region].append(bucket)
+            self._by_family[family][itype].append(bucket)
+            self._by_region[region][family].append(bucket)
 
     @classmethod
     def from_sources(cls, sources: Sequence[Source], before: datetime | None = None) -> RiskContext:
@@ -152,18 +135,44 @@ class RiskContext:
         return cls(buckets, savings, scores, prices, catalog)
 
     def bucket_aggregates(self, region: str, itype: str) -> dict[str, float]:
-        """Neighbourhood buckets: same type elsewhere, same family here, family and region overall."""
+        """Leave-one-out neighbour buckets: the pool's own bucket never enters its own features.
+
+        Same type in the other regions; the family's other sizes in the region and its nearest smaller
+        and larger sizes there; the family's other types everywhere; the region's other families.
+        """
         family = itype.split(".", 1)[0]
         others = [b for r, b in self._by_type.get(itype, {}).items() if r != region]
-        siblings = [b for t, b in self._by_family_region.get((region, family), {}).items() if t != itype]
+        siblings = {t: b for t, b in self._by_family_region.get((region, family), {}).items() if t != itype}
+        family_others = [b for t, bs in self._by_family.get(family, {}).items() if t != itype for b in bs]
+        region_others = [b for f, bs in self._by_region.get(region, {}).items() if f != family for b in bs]
         return {
             "type_bucket_other_regions": _mean(others),
             "type_high_share_other_regions": _mean(float(b >= HIGH_BUCKET) for b in others),
             "type_regions_known": float(len(others)),
-            "family_region_bucket": _mean(siblings),
-            "family_bucket": _mean(self._by_family.get(family, [])),
-            "region_bucket": _mean(self._by_region.get(region, [])),
+            "family_region_bucket": _mean(siblings.values()),
+            "adjacent_sizes_bucket": _adjacent(itype, siblings),
+            "family_bucket_other_types": _mean(family_others),
+            "region_bucket_other_families": _mean(region_others),
         }
+
+
+def _size_rank(itype: str) -> int | None:
+    try:
+        return parse_instance_type(itype).size_rank
+    except ValueError:
+        return None
+
+
+def _adjacent(itype: str, siblings: Mapping[str, int]) -> float:
+    """Mean bucket of the nearest smaller and the nearest larger size of the family in the region."""
+    rank = _size_rank(itype)
+    if rank is None or not siblings:
+        return NAN
+    ranked = [(r, b) for t, b in siblings.items() if (r := _size_rank(t)) is not None and r != rank]
+    below = [(rank - r, b) for r, b in ranked if r < rank]
+    above = [(r - rank, b) for r, b in ranked if r > rank]
+    picks = [min(side)[1] for side in (below, above) if side]
+    return _mean(float(b) for b in picks)
 
 
 def price_stats(history: Sequence[float]) -> dict[str, float]:
@@ -190,22 +199,23 @@ def price_stats(history: Sequence[float]) -> dict[str, float]:
 
 
 def _name_features(itype: str) -> dict[str, float]:
+    names = ("generation", "size_rank", "graviton", "amd", "local_nvme", "network_optimized", "burstable",
+             "accelerated", "storage_optimized")
     try:
         parsed = parse_instance_type(itype)
     except ValueError:
-        return dict.fromkeys(
-            ("series_code", "generation", "size_rank", "graviton", "amd", "local_nvme", "network_optimized"),
-            NAN,
-        )
+        return dict.fromkeys(names, NAN)
     attributes = parsed.attributes
     return {
-        "series_code": float(SERIES.index(parsed.series)) if parsed.series in SERIES else NAN,
         "generation": float(parsed.generation),
         "size_rank": float(parsed.size_rank),
         "graviton": float(parsed.graviton),
         "amd": float("a" in attributes),
         "local_nvme": float("d" in attributes),
         "network_optimized": float("n" in attributes),
+        "burstable": float(parsed.series in BURSTABLE_SERIES),
+        "accelerated": float(parsed.series in ACCELERATED_SERIES),
+        "storage_optimized": float(parsed.series in STORAGE_SERIES),
     }
 
 

@@ -3,7 +3,7 @@
 Checks, in order (the first failure rejects the model, with its reason):
 
 1. format: the bytes sniff as LightGBM model text (or its JSON envelope); pickle is refused unread;
-2. header: ``feature_names`` equal this code's ``FEATURE_NAMES`` (22) and the objective is binary;
+2. header: ``feature_names`` equal this code's ``FEATURE_NAMES`` (22 structure features) and the objective is binary;
    read from the text before LightGBM parses anything;
 3. load: ``lightgbm.Booster(model_str=…)`` (never pickle) with one output per row;
 4. contract: every valid input vector of ``risk_v1_test_vectors.json`` scores to a v1.0 output that
@@ -50,7 +50,7 @@ def check_header(text: str) -> None:
     header = _header(text)
     names = tuple(header.get("feature_names", "").split())
     if names != FEATURE_NAMES:
-        raise Rejected(f"feature_names must be the {len(FEATURE_NAMES)} v1 features in order "
+        raise Rejected(f"feature_names must be the {len(FEATURE_NAMES)} structure features in order "
                        f"(got {len(names)}: {' '.join(names[:4])} …)")
     if not header.get("objective", "").startswith(("binary", "cross_entropy")):
         raise Rejected(f"objective must be binary (P(high)), got {header.get('objective')!r}")

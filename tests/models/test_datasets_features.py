@@ -72,15 +72,35 @@ def test_context_drops_sources_not_before_cutoff(synthetic: dict[str, Path]) -> 
 def test_pool_features_concrete_values(synthetic: dict[str, Path]) -> None:
     ctx = RiskContext.from_sources([load_source(synthetic[k]) for k in ("advisor", "prices", "catalog")])
     feats = pool_features("us-east-1", "m5.2xlarge", ctx)
-    # early bucket = (region 0 + family 1 + size 2) // 3 = 1; other regions: eu (1+1+2)//3=1, ap (2+1+2)//3=1
-    assert feats["advisor_bucket"] == 1.0
+    # early bucket = (region + family + size) // 3: m5 is family 1, 2xlarge size 2, us-east-1 region 0
+    assert feats["advisor_bucket"] == 1.0  # a helper value, not a model feature
+    assert "advisor_bucket" not in FEATURE_NAMES
+    # other regions: eu (1+1+2)//3 = 1, ap (2+1+2)//3 = 1
     assert feats["type_bucket_other_regions"] == 1.0
     assert feats["type_regions_known"] == 2.0
+    # family in the region without the pool: sizes 0,1,3,4 → (1)//3, 2//3, 4//3, 5//3 = 0, 0, 1, 1
+    assert feats["family_region_bucket"] == 0.5
+    # nearest sizes: xlarge (0) and 4xlarge (1)
+    assert feats["adjacent_sizes_bucket"] == 0.5
     assert feats["generation"] == 5.0 and feats["size_rank"] == 6.0
+    assert feats["burstable"] == 0.0 and feats["accelerated"] == 0.0
     assert feats["vcpu"] == 8.0 and feats["memory_gib"] == 32.0 and feats["memory_per_vcpu"] == 4.0
     assert feats["on_demand_price"] == pytest.approx(0.8)
     assert feats["spot_to_od_ratio"] == pytest.approx(0.135 / 0.8)
     assert feats["price_azs"] == 2.0
+
+
+def test_neighbour_aggregates_leave_the_pool_out(synthetic: dict[str, Path]) -> None:
+    ctx = RiskContext.from_sources([load_source(synthetic["advisor"])])
+    before = pool_features("us-east-1", "m5.2xlarge", ctx)
+    ctx.buckets[("us-east-1", "m5.2xlarge")] = 4  # the pool's own bucket changes
+    after = pool_features("us-east-1", "m5.2xlarge", RiskContext(ctx.buckets, ctx.savings))
+    for name in FEATURE_NAMES:
+        assert before[name] == after[name] or (math.isnan(before[name]) and math.isnan(after[name])), name
+    # …but its neighbours see it: the same family's next size up in the region
+    neighbour = pool_features("us-east-1", "m5.4xlarge", RiskContext(ctx.buckets, ctx.savings))
+    assert neighbour["adjacent_sizes_bucket"] == (4 + 1) / 2  # 2xlarge (now 4) and 8xlarge (1)
+    assert neighbour["region_bucket_other_families"] == before["region_bucket_other_families"]
 
 
 def test_request_overrides_context(synthetic: dict[str, Path]) -> None:
@@ -111,6 +131,6 @@ def test_price_stats() -> None:
 
 
 def test_matrix_order_and_unknowns() -> None:
-    matrix = to_matrix([{"advisor_bucket": 2.0}])
+    matrix = to_matrix([{"advisor_savings": 2.0, "advisor_bucket": 3.0}])
     assert matrix.shape == (1, len(FEATURE_NAMES))
     assert matrix[0, 0] == 2.0 and math.isnan(matrix[0, 1])

@@ -27,7 +27,7 @@ def test_single_prediction_with_shipped_model() -> None:
     response = handler(SINGLE, None)
     body = _body(response)
     assert response["statusCode"] == 200
-    assert body["source"] == "model:risk-v1.0.0"
+    assert body["source"] == "model:risk-v1.1.0"
     assert set(body) >= {
         "prediction_id",
         "interruption_probability",

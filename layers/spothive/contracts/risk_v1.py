@@ -14,6 +14,7 @@ misspelt field is reported, never silently ignored):
 - ``advisor_bucket``: latest Spot Advisor bucket 0..4 (0: <5 %, 1: 5-10 %, 2: 10-15 %, 3: 15-20 %, 4: >20 %).
 - ``placement_score``: Spot Placement Score 1..10.
 - ``live_interruptions``: interruptions of this pool the hive mind saw in its 30-minute window (>= 0).
+- ``horizon_days``: how far ahead the forecast looks, 1..1826 days (default 30, the next monthly look).
 
 ``availability_zone`` is an AZ name (``us-east-1a``) or AZ ID (``use1-az4``); ``day_of_week`` is 0 = Monday.
 
@@ -39,6 +40,8 @@ CONTRACT_VERSION = "v1.0"
 SAFE_BELOW = 0.2
 #: p above this is AVOID; p equal to it is still CAUTION.
 AVOID_ABOVE = 0.5
+#: Forecast horizon when a request names none: the next monthly Advisor look.
+DEFAULT_HORIZON_DAYS = 30
 
 _AZ_ID = re.compile(r"^(?P<geo>[a-z]{2})(?P<dir>ne|nw|se|sw|n|s|e|w|c)(?P<num>\d+)-az\d+$")
 _AZ_NAME = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)(?:-[a-z]+-\d+)?[a-z]$")
@@ -98,6 +101,7 @@ class RiskFeatures(BaseModel):
     advisor_bucket: int | None = Field(default=None, ge=0, le=4, strict=True)
     placement_score: float | None = Field(default=None, ge=1, le=10, allow_inf_nan=False)
     live_interruptions: int | None = Field(default=None, ge=0, strict=True)
+    horizon_days: int = Field(default=DEFAULT_HORIZON_DAYS, ge=1, le=1826, strict=True)
 
     @field_validator("instance_type")
     @classmethod
@@ -188,10 +192,23 @@ def decision_margin(probability: float) -> float:
     return min(p - SAFE_BELOW, AVOID_ABOVE - p) / half_width
 
 
-def confidence_score(probability: float, coverage: float) -> float:
-    """``coverage * (0.5 + 0.5 * decision_margin(p))``, rounded to 4 places.
+def horizon_confidence(horizon_days: float, validated_days: float) -> float:
+    """``1 / (1 + 0.25 * |log2(horizon / validated)|)``: 1 at the horizon the model was validated for,
+    0.5 at 16 times shorter or longer. Forecasts at other horizons are extrapolated, not measured."""
+    if horizon_days <= 0 or validated_days <= 0:
+        return 0.0
+    return 1.0 / (1.0 + 0.25 * abs(math.log2(horizon_days / validated_days)))
 
-    ``coverage`` (0..1) is the share of the predictor's inputs that were known rather than imputed.
+
+def confidence_score(
+    probability: float, coverage: float, horizon_factor: float = 1.0, familiarity: float = 1.0
+) -> float:
+    """``coverage * familiarity * horizon_factor * (0.5 + 0.5 * decision_margin(p))``, rounded to 4 places.
+
+    ``coverage`` (0..1) is the share of the predictor's inputs that were known rather than imputed;
+    ``familiarity`` (0..1) the share of the known inputs inside the range the model was trained on (its
+    distance to the training data); ``horizon_factor`` (0..1) is :func:`horizon_confidence`. The last two
+    default to 1, which gives the v1.0 formula.
     """
-    cov = min(max(coverage, 0.0), 1.0)
-    return round(cov * (0.5 + 0.5 * decision_margin(probability)), 4)
+    factors = [min(max(x, 0.0), 1.0) for x in (coverage, familiarity, horizon_factor)]
+    return round(factors[0] * factors[1] * factors[2] * (0.5 + 0.5 * decision_margin(probability)), 4)

@@ -1,0 +1,71 @@
+"""Customer AWS accounts and discovery triggering, scripted by the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from spothive.domain.errors import DependencyFailed
+from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance
+
+
+@dataclass
+class ScriptedAccount:
+    """One customer account's inventory by region, and the reads its role is denied."""
+
+    instances: dict[str, list[DiscoveredInstance]] = field(default_factory=dict)
+    clusters: dict[str, list[DiscoveredCluster]] = field(default_factory=dict)
+    denied: list[str] = field(default_factory=list)
+    failing_regions: set[str] = field(default_factory=set)
+
+
+class ScriptedSession:
+    """``CloudSession`` serving a ``ScriptedAccount``; a failing region raises ``DependencyFailed``."""
+
+    def __init__(self, account: ScriptedAccount) -> None:
+        self._account = account
+
+    def instances(self, region: str) -> Iterable[DiscoveredInstance]:
+        self._fail(region)
+        return list(self._account.instances.get(region, []))
+
+    def clusters(self, region: str) -> Iterable[DiscoveredCluster]:
+        self._fail(region)
+        return list(self._account.clusters.get(region, []))
+
+    def probe(self, region: str) -> list[str]:
+        return list(self._account.denied)
+
+    def _fail(self, region: str) -> None:
+        if region in self._account.failing_regions:
+            raise DependencyFailed(f"ec2 in {region} is unreachable")
+
+
+class ScriptedCloud:
+    """``CloudAccess``: roles by ARN; records every assume; an unknown role or wrong External ID fails."""
+
+    def __init__(self) -> None:
+        self.roles: dict[str, tuple[str, ScriptedAccount]] = {}  # role ARN → (External ID, account)
+        self.assumed: list[tuple[str, str, str]] = []
+
+    def add_role(self, role_arn: str, external_id: str, account: ScriptedAccount | None = None) -> ScriptedAccount:
+        """Let ``role_arn`` be assumed with ``external_id``."""
+        self.roles[role_arn] = (external_id, account or ScriptedAccount())
+        return self.roles[role_arn][1]
+
+    def assume(self, role_arn: str, external_id: str, session_name: str) -> ScriptedSession:
+        self.assumed.append((role_arn, external_id, session_name))
+        found = self.roles.get(role_arn)
+        if found is None or found[0] != external_id:
+            raise DependencyFailed(f"cannot assume {role_arn}")
+        return ScriptedSession(found[1])
+
+
+class RecordingTrigger:
+    """``DiscoveryTrigger`` that remembers which accounts it was asked to scan."""
+
+    def __init__(self) -> None:
+        self.scans: list[tuple[str, str]] = []
+
+    def scan_account(self, org_id: str, account_id: str) -> None:
+        self.scans.append((org_id, account_id))

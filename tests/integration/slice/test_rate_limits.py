@@ -13,17 +13,10 @@ from spothive.api.app import create_app
 from spothive.domain.errors import RateLimited
 from spothive.domain.rate_limits import DEFAULT, SIGNUP, TOKEN, limit_for
 from tests.integration.slice.helpers import PASSWORD, signup
+from tests.support.fakes import FixedClock
 from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
-
-
-class _Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now_value = now
-
-    def now(self) -> datetime:
-        return self.now_value
 
 
 def test_limits_follow_the_registry() -> None:
@@ -34,7 +27,7 @@ def test_limits_follow_the_registry() -> None:
 
 
 def test_limiter_counts_per_caller_and_window(hub: dict[str, str]) -> None:
-    clock = _Clock(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC))
+    clock = FixedClock(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC))
     limiter = RedisRateLimiter(wired().redis, clock)
     caller = f"ip:{uuid.uuid4()}"
     for _ in range(10):
@@ -43,7 +36,7 @@ def test_limiter_counts_per_caller_and_window(hub: dict[str, str]) -> None:
         limiter.check(caller, TOKEN)
     assert err.value.retry_after == 56
     limiter.check(f"ip:{uuid.uuid4()}", TOKEN)  # another caller is unaffected
-    clock.now_value = datetime(2026, 5, 1, 10, 1, 0, tzinfo=UTC)  # the next window starts afresh
+    clock.set(datetime(2026, 5, 1, 10, 1, 0, tzinfo=UTC))  # the next window starts afresh
     limiter.check(caller, TOKEN)
 
 

@@ -24,20 +24,20 @@ from tests.support.fakes.identity import MemoryDenyList, MemoryDirectory, Memory
 from tests.support.fakes.inventory import MemoryAgentTokens, MemoryHeartbeats, MemoryInventoryRepo, MemorySnapshotStore
 from tests.support.fakes.jobs import MemoryAgentActions, MemoryJobsRepo, RecordingWorkflows
 from tests.support.fakes.platform import (
-    DownSafeMode,
     MemoryHotPrices,
     MemoryInterruptionRates,
     MemoryLabRepo,
     MemoryModelRegistry,
     SafeMode,
 )
+from tests.support.fakes.risk import MemorySignals
 from tests.support.fakes.tenancy import MemoryTenancyRepo
 
 __all__ = [
-    "NOW", "DownSafeMode", "Fakes", "FixedClock", "MemoryAgentActions", "MemoryAgentTokens", "MemoryDenyList",
+    "NOW", "Fakes", "FixedClock", "MemoryAgentActions", "MemoryAgentTokens", "MemoryDenyList",
     "MemoryDirectory", "MemoryHeartbeats", "MemoryHibernationRepo", "MemoryHotPrices", "MemoryInterruptionRates",
     "MemoryInventoryRepo", "MemoryJobsRepo", "MemoryLabRepo", "MemoryLedger", "MemoryModelRegistry",
-    "MemoryPolicyRepo", "MemoryRateLimiter", "MemorySink", "MemorySnapshotStore", "MemoryTemplateRepo",
+    "MemoryPolicyRepo", "MemoryRateLimiter", "MemorySignals", "MemorySink", "MemorySnapshotStore", "MemoryTemplateRepo",
     "MemoryTenancyRepo", "RecordingPolicyEvents", "RecordingTrigger", "RecordingWorkflows", "SafeMode",
     "ScriptedAccount", "ScriptedCloud",
 ]
@@ -70,6 +70,7 @@ class Fakes:
     lab: MemoryLabRepo = field(init=False)
     models: MemoryModelRegistry = field(init=False)
     rates: MemoryInterruptionRates = field(init=False)
+    signals: MemorySignals = field(init=False)
     cloud: ScriptedCloud = field(init=False)
     trigger: RecordingTrigger = field(init=False)
     sink: MemorySink = field(init=False)
@@ -97,6 +98,7 @@ class Fakes:
         self.lab = MemoryLabRepo()
         self.models = MemoryModelRegistry(self.ledger)
         self.rates = MemoryInterruptionRates()
+        self.signals = MemorySignals()
         self.cloud = ScriptedCloud()
         self.trigger = RecordingTrigger()
         self.sink = MemorySink()

@@ -26,6 +26,8 @@ class MemoryJobsRepo:
         self._clock = clock
         self.jobs: dict[tuple[str, str], Job] = {}
         self.audited: dict[tuple[str, str], set[str]] = {}
+        #: Every audited write as ``(key, entry)``, ``key`` being ``"create"`` or the ``audit_once`` key.
+        self.audit: list[tuple[str, AuditEntry]] = []
 
     def create(self, job: Job, audit: AuditEntry) -> int:
         key = (job.org_id, job.job_id)
@@ -37,6 +39,7 @@ class MemoryJobsRepo:
 
         record = self._ledger.commit(job.org_id, audit, change)
         assert record is not None
+        self.audit.append(("create", audit))
         self._add_seq(key, record.seq)
         return record.seq
 
@@ -68,6 +71,7 @@ class MemoryJobsRepo:
             return None
         record = self._ledger.commit(org_id, audit, lambda: self.audited[job_key].add(key))
         assert record is not None
+        self.audit.append((key, audit))
         self._add_seq(job_key, record.seq)
         return record.seq
 

@@ -39,20 +39,16 @@ class MemoryHotPrices:
 
 
 class SafeMode:
-    """``SafeModeFlag`` set by the test; ``on=None`` is an unreadable switch, which counts as on."""
+    """``SafeModeFlag`` set by the test; ``on=None`` is a switch whose store cannot be read (it raises
+    ``ServiceUnavailable``, so the callers' own fail-safe path is exercised)."""
 
     def __init__(self, on: bool | None = False) -> None:
         self.on = on
 
     def is_on(self) -> bool:
-        return True if self.on is None else self.on
-
-
-class DownSafeMode:
-    """A SAFE_MODE switch whose store raises (for services that must treat that as on themselves)."""
-
-    def is_on(self) -> bool:
-        raise ServiceUnavailable("cache down")
+        if self.on is None:
+            raise ServiceUnavailable("cache down")
+        return self.on
 
 
 class MemoryLabRepo:

@@ -113,7 +113,8 @@ class MemoryModelRegistry:
         self._ledger.commit(PLATFORM_ORG, audit, change)
 
     def by_status(self, status: ModelStatus) -> list[ModelRecord]:
-        return [m for m in self.models.values() if m.status == status]
+        """Records in ``status`` by ``version`` (the index's sort key)."""
+        return sorted((m for m in self.models.values() if m.status == status), key=lambda m: m.version)
 
 
 class MemoryInterruptionRates:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from tests.support.fakes.audit import MemoryLedger, MemorySink
 from tests.support.fakes.clock import NOW, FixedClock
-from tests.support.fakes.cloud import RecordingTrigger, ScriptedAccount, ScriptedCloud
+from tests.support.fakes.cloud import RecordingTrigger, ScriptedAccount, ScriptedCloud, ScriptedScaler, ScriptedScaling
 from tests.support.fakes.configuration import (
     MemoryHibernationRepo,
     MemoryPolicyRepo,
@@ -39,7 +39,7 @@ __all__ = [
     "MemoryInventoryRepo", "MemoryJobsRepo", "MemoryLabRepo", "MemoryLedger", "MemoryModelRegistry",
     "MemoryPolicyRepo", "MemoryRateLimiter", "MemorySignals", "MemorySink", "MemorySnapshotStore", "MemoryTemplateRepo",
     "MemoryTenancyRepo", "RecordingPolicyEvents", "RecordingTrigger", "RecordingWorkflows", "SafeMode",
-    "ScriptedAccount", "ScriptedCloud",
+    "ScriptedAccount", "ScriptedCloud", "ScriptedScaler", "ScriptedScaling",
 ]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from spothive.domain.errors import DependencyFailed
+from spothive.domain.hibernation import NodegroupSize
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance
 
 
@@ -69,3 +70,33 @@ class RecordingTrigger:
 
     def scan_account(self, org_id: str, account_id: str) -> None:
         self.scans.append((org_id, account_id))
+
+
+class ScriptedScaler:
+    """``NodegroupScaler`` over node group sizes; records each scale call; ``failing`` raises on scaling."""
+
+    def __init__(self, sizes: dict[str, NodegroupSize] | None = None) -> None:
+        self.sizes: dict[str, NodegroupSize] = dict(sizes or {})
+        self.calls: list[tuple[str, str, str, NodegroupSize]] = []
+        self.failing = False
+
+    def nodegroup_sizes(self, region: str, cluster_name: str) -> dict[str, NodegroupSize]:
+        return dict(self.sizes)
+
+    def scale_nodegroup(self, region: str, cluster_name: str, nodegroup: str, size: NodegroupSize) -> None:
+        if self.failing:
+            raise DependencyFailed(f"eks UpdateNodegroupConfig failed for {nodegroup}")
+        self.calls.append((region, cluster_name, nodegroup, size))
+        self.sizes[nodegroup] = size
+
+
+class ScriptedScaling:
+    """``ScalingAccess`` handing out one ``ScriptedScaler``; records every assume."""
+
+    def __init__(self, scaler: ScriptedScaler | None = None) -> None:
+        self.scaler = scaler or ScriptedScaler()
+        self.assumed: list[tuple[str, str, str]] = []
+
+    def assume(self, role_arn: str, external_id: str, session_name: str) -> ScriptedScaler:
+        self.assumed.append((role_arn, external_id, session_name))
+        return self.scaler

@@ -13,7 +13,14 @@ from datetime import datetime
 
 from tests.support.fakes.audit import MemoryLedger, MemorySink
 from tests.support.fakes.clock import NOW, FixedClock
-from tests.support.fakes.cloud import RecordingTrigger, ScriptedAccount, ScriptedCloud, ScriptedScaler, ScriptedScaling
+from tests.support.fakes.cloud import (
+    RecordingTrigger,
+    ScriptedAccount,
+    ScriptedCloud,
+    ScriptedEc2,
+    ScriptedScaler,
+    ScriptedScaling,
+)
 from tests.support.fakes.configuration import (
     MemoryHibernationRepo,
     MemoryPolicyRepo,
@@ -39,7 +46,7 @@ __all__ = [
     "MemoryInventoryRepo", "MemoryJobsRepo", "MemoryLabRepo", "MemoryLedger", "MemoryModelRegistry",
     "MemoryPolicyRepo", "MemoryRateLimiter", "MemorySignals", "MemorySink", "MemorySnapshotStore", "MemoryTemplateRepo",
     "MemoryTenancyRepo", "RecordingPolicyEvents", "RecordingTrigger", "RecordingWorkflows", "SafeMode",
-    "ScriptedAccount", "ScriptedCloud", "ScriptedScaler", "ScriptedScaling",
+    "ScriptedAccount", "ScriptedCloud", "ScriptedEc2", "ScriptedScaler", "ScriptedScaling",
 ]
 
 

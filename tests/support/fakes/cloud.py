@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.hibernation import NodegroupSize
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance
+from spothive.domain.switch import InstanceFacts
 
 
 @dataclass
@@ -100,3 +101,47 @@ class ScriptedScaling:
     def assume(self, role_arn: str, external_id: str, session_name: str) -> ScriptedScaler:
         self.assumed.append((role_arn, external_id, session_name))
         return self.scaler
+
+
+class ScriptedEc2:
+    """``SwitchGateway`` and ``SwitchCloud`` over instances in a dict: a stop lands on the next describe,
+    a Spot launch is idempotent on its token and runs at once."""
+
+    def __init__(self, *instances: InstanceFacts) -> None:
+        self.instances: dict[str, InstanceFacts] = {i.instance_id: i for i in instances}
+        self.calls: list[tuple[str, str]] = []
+        self.launches: dict[str, str] = {}  # client token → instance id
+        self.opened: list[tuple[str, str, str]] = []
+
+    def open(self, role_arn: str, external_id: str, region: str) -> ScriptedEc2:
+        self.opened.append((role_arn, external_id, region))
+        return self
+
+    def describe(self, instance_id: str) -> InstanceFacts:
+        facts = self.instances[instance_id]
+        if facts.state == "stopping":
+            self.instances[instance_id] = facts = replace(facts, state="stopped")
+            return replace(facts, state="stopping")
+        return facts
+
+    def stop(self, instance_id: str) -> str:
+        self.calls.append(("stop", instance_id))
+        self.instances[instance_id] = replace(self.instances[instance_id], state="stopping")
+        return "stopping"
+
+    def start(self, instance_id: str) -> str:
+        self.calls.append(("start", instance_id))
+        self.instances[instance_id] = replace(self.instances[instance_id], state="running")
+        return "pending"
+
+    def snapshot_root(self, volume_id: str, description: str) -> str:
+        self.calls.append(("snapshot", volume_id))
+        return f"snap-{volume_id}"
+
+    def launch_spot(self, facts: InstanceFacts, snapshot_id: str | None, token: str) -> str:
+        if token not in self.launches:
+            self.calls.append(("launch", token))
+            spot_id = f"i-spot{len(self.launches) + 1:013d}"
+            self.launches[token] = spot_id
+            self.instances[spot_id] = replace(facts, instance_id=spot_id, state="running", lifecycle="spot")
+        return self.launches[token]

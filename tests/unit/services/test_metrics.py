@@ -76,3 +76,24 @@ def test_an_org_without_instances_spends_nothing_and_another_orgs_cluster_is_not
     assert (empty.monthly_spend, empty.projected_monthly_spend, empty.clusters) == (0.0, 0.0, 0)
     with pytest.raises(NotFound):
         metrics.projection(principal("org-2"), cluster.cluster_id)
+
+
+def test_with_a_snapshot_the_planner_projects_from_the_pods(metrics, world):
+    (cluster,) = world.inventory.list_clusters("org-1")
+    world.snapshots.save("org-1", cluster.cluster_id, {
+        "nodes": [node_doc("n-1"), node_doc("n-2")],
+        "pods": [{"namespace": "app", "name": f"web-{i}", "node": f"n-{i}", "cpu_m": 250, "memory_mib": 512}
+                 for i in (1, 2)],
+    })
+
+    projection = metrics.projection(ALICE, cluster.cluster_id)
+
+    assert projection.basis == "planner"
+    assert projection.unoptimized.monthly == 140.16  # two m5.large On-Demand: 2 x 0.096 x 730
+    assert projection.optimized.monthly == 23.36  # both pods fit one new c5.large on Spot at 0.032
+    assert [m["type"] for m in projection.moves] == ["add_node", "drain_node", "remove_node", "drain_node", "remove_node"]
+    assert projection.optimality_gap is not None
+
+
+def node_doc(name: str) -> dict:
+    return {"name": name, "instance_type": "m5.large", "capacity_type": "on-demand", "zone": "us-east-1a"}

@@ -31,6 +31,7 @@ from tests.support.fakes.identity import MemoryDenyList, MemoryDirectory, Memory
 from tests.support.fakes.inventory import MemoryAgentTokens, MemoryHeartbeats, MemoryInventoryRepo, MemorySnapshotStore
 from tests.support.fakes.jobs import MemoryAgentActions, MemoryJobsRepo, RecordingWorkflows
 from tests.support.fakes.platform import (
+    FixedCatalogs,
     MemoryHotPrices,
     MemoryInterruptionRates,
     MemoryLabRepo,
@@ -41,7 +42,7 @@ from tests.support.fakes.risk import MemorySignals
 from tests.support.fakes.tenancy import MemoryTenancyRepo
 
 __all__ = [
-    "NOW", "Fakes", "FixedClock", "MemoryAgentActions", "MemoryAgentTokens", "MemoryDenyList",
+    "NOW", "Fakes", "FixedCatalogs", "FixedClock", "MemoryAgentActions", "MemoryAgentTokens", "MemoryDenyList",
     "MemoryDirectory", "MemoryHeartbeats", "MemoryHibernationRepo", "MemoryHotPrices", "MemoryInterruptionRates",
     "MemoryInventoryRepo", "MemoryJobsRepo", "MemoryLabRepo", "MemoryLedger", "MemoryModelRegistry",
     "MemoryPolicyRepo", "MemoryRateLimiter", "MemorySignals", "MemorySink", "MemorySnapshotStore", "MemoryTemplateRepo",

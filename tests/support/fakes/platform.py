@@ -9,6 +9,7 @@ from typing import Any
 
 from spothive.domain.advisor_feed import Rate, RateChange
 from spothive.domain.audit import AuditEntry
+from spothive.domain.catalog import Catalog, load_builtin_catalog
 from spothive.domain.errors import Conflict, ServiceUnavailable
 from spothive.domain.model_registry import ModelRecord, ModelStatus
 from spothive.ports.clock import Clock
@@ -137,3 +138,13 @@ class MemoryInterruptionRates:
 
     def history(self, pool: str) -> list[tuple[datetime, Rate]]:
         return [(datetime.fromisoformat(at), rate) for at, rate in sorted(self.pools.get(pool, {}).items())]
+
+
+class FixedCatalogs:
+    """``CatalogSource`` serving one catalog (the built-in snapshot unless given)."""
+
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self._catalog = catalog or load_builtin_catalog()
+
+    def catalog(self) -> Catalog:
+        return self._catalog

@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from spothive.adapters.memory.price_feed import SnapshotPriceFeed
 from spothive.domain.errors import InvalidInput
 from spothive.domain.switch import InstanceFacts
 from spothive.services.live_switch import LiveSwitch, SwitchFailed
-from tests.support.fakes import Fakes, SafeMode, ScriptedEc2
+from tests.support.fakes import Fakes, FixedCatalogs, SafeMode, ScriptedEc2
 
 ORIGINAL = InstanceFacts("i-0aaaaaaaaaaaaaaa1", "running", "m5.large", "ami-1", "subnet-1", "us-east-1a", "on-demand",
                          "/dev/xvda", "vol-1")
@@ -19,12 +18,6 @@ START = {"experiment_id": "exp-1", "instance_id": ORIGINAL.instance_id, "role_ar
          "external_id": "x-1"}
 
 
-class Catalogs:
-    def __init__(self) -> None:
-        self.feed = SnapshotPriceFeed()
-
-    def catalog(self):  # type: ignore[no-untyped-def]
-        return self.feed.catalog
 
 
 @pytest.fixture
@@ -33,7 +26,7 @@ def world() -> Fakes:
 
 
 def switch(world: Fakes, ec2: ScriptedEc2, *, safe: SafeMode | None = None, global_safe: bool = False) -> LiveSwitch:
-    return LiveSwitch(ec2, world.lab, Catalogs(), safe or world.safe_mode, world.clock, global_safe_mode=global_safe)
+    return LiveSwitch(ec2, world.lab, FixedCatalogs(), safe or world.safe_mode, world.clock, global_safe_mode=global_safe)
 
 
 def run(service: LiveSwitch, world: Fakes, steps: list[str], state: dict) -> dict:
@@ -56,7 +49,7 @@ def test_a_switch_stops_snapshots_launches_once_verifies_and_records_durations_a
     saved = world.lab.get("exp-1")
     assert (saved["status"], saved["spot_instance_id"]) == ("switched", "i-spot0000000000001")
     assert saved["telemetry"]["durations_s"] == {"stop": 20.0, "launch": 10.0, "total": 70.0}
-    catalog = Catalogs().catalog()
+    catalog = FixedCatalogs().catalog()
     assert saved["telemetry"]["prices"] == {"on_demand_per_hour": catalog.price("m5.large", "on-demand", None),
                                             "spot_per_hour": catalog.price("m5.large", "spot", "us-east-1a")}
 

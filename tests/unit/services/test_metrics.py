@@ -1,28 +1,19 @@
-"""MetricsService on the in-memory fakes: KPI and projection figures from the built-in catalog's prices."""
+"""MetricsService on the in-memory fakes: KPI and projection figures from the built-in catalog's prices
+(m5.large 0.096 On-Demand and 0.038 Spot in us-east-1c, c5.large 0.0323 Spot in us-east-1a, m5.xlarge 0.192)."""
 
 from __future__ import annotations
 
 import pytest
 
-from spothive.adapters.memory.price_feed import SnapshotPriceFeed
 from spothive.domain.errors import NotFound
 from spothive.domain.inventory import DiscoveredInstance, StoredCluster
 from spothive.services.metrics import MetricsService
-from tests.support.fakes import NOW, Fakes
+from tests.support.fakes import NOW, Fakes, FixedCatalogs
 from tests.unit.services.helpers import principal
 
 ALICE = principal()
 
 
-class Catalogs:
-    """The built-in catalog: m5.large 0.096 On-Demand, 0.038 Spot in us-east-1c; c5.large Spot 0.0323 in
-    us-east-1a; m5.xlarge 0.192 On-Demand."""
-
-    def __init__(self) -> None:
-        self._catalog = SnapshotPriceFeed().catalog
-
-    def catalog(self):  # type: ignore[no-untyped-def]
-        return self._catalog
 
 
 def node(instance_id: str, itype: str, lifecycle: str, zone: str, cluster: str | None = "prod", state: str = "running"):
@@ -47,7 +38,7 @@ def world() -> Fakes:
 
 @pytest.fixture
 def metrics(world: Fakes) -> MetricsService:
-    return MetricsService(world.inventory, Catalogs(), world.snapshots)
+    return MetricsService(world.inventory, FixedCatalogs(), world.snapshots)
 
 
 def test_kpis_price_running_instances_and_project_each_cluster(metrics):
@@ -90,7 +81,7 @@ def test_with_a_snapshot_the_planner_projects_from_the_pods(metrics, world):
 
     assert projection.basis == "planner"
     assert projection.unoptimized.monthly == 140.16  # two m5.large On-Demand: 2 x 0.096 x 730
-    assert projection.optimized.monthly == 23.36  # both pods fit one new c5.large on Spot at 0.032
+    assert projection.optimized.monthly == 23.36  # both pods fit one new Spot node at 0.032/h
     assert [m["type"] for m in projection.moves] == ["add_node", "drain_node", "remove_node", "drain_node", "remove_node"]
     assert projection.optimality_gap is not None
 

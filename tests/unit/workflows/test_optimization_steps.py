@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from spothive.domain.catalog import load_builtin_catalog
 from spothive.domain.jobs import Job
 from spothive.domain.risk_signals import FlagLevel, PoolFlag
 from spothive.services.hive_mind import HiveMind
@@ -14,6 +13,7 @@ from spothive.services.optimization import AgentNotConnected, OptimizationSteps,
 from spothive.services.risk_heuristic import FallbackRiskModel
 from tests.support.fakes import (
     NOW,
+    FixedCatalogs,
     FixedClock,
     MemoryAgentActions,
     MemoryHeartbeats,
@@ -30,9 +30,6 @@ SPOT = [
 ]
 
 
-class Catalogs:
-    def catalog(self):  # type: ignore[no-untyped-def]
-        return load_builtin_catalog()
 
 
 def heartbeats(clock, last):  # type: ignore[no-untyped-def]
@@ -49,7 +46,7 @@ def job(dry_run=False, **data):  # type: ignore[no-untyped-def]
 def steps(jobs, *, signals=None, safe=False, heartbeat=None, actions=None, global_safe=False):  # type: ignore[no-untyped-def]
     clock = FixedClock()
     return OptimizationSteps(
-        jobs, inventory=None, catalogs=Catalogs(), snapshots=None, risk_model=FallbackRiskModel(None),  # type: ignore[arg-type]
+        jobs, inventory=None, catalogs=FixedCatalogs(), snapshots=None, risk_model=FallbackRiskModel(None),  # type: ignore[arg-type]
         hive_mind=HiveMind(signals or MemorySignals(), clock), heartbeats=heartbeats(clock, heartbeat),
         actions=actions or MemoryAgentActions(), safe_mode=SafeMode(safe), clock=clock,
         global_safe_mode=global_safe,

@@ -1,4 +1,4 @@
-"""Heartbeats, HotPrices, RateLimiter, SafeModeFlag and the cached TokenDenyList: the in-memory fakes
+"""Heartbeats, HotPrices, RateLimiter, SafeModeFlag, AgentActions and the cached TokenDenyList: the in-memory fakes
 and the Redis adapters (on a real ``redis-server``) behave alike.
 
 Key expiry in Redis runs on the server's wall clock, the fakes' on the injected clock; expiry itself is
@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from spothive.adapters.cache.agent_actions import RedisAgentActions
 from spothive.adapters.cache.deny_list import CachedTokenDenyList
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
 from spothive.adapters.cache.hot_prices import RedisHotPrices
@@ -21,6 +22,7 @@ from spothive.domain.rate_limits import RateLimit
 from tests.support.fakes import (
     NOW,
     FixedClock,
+    MemoryAgentActions,
     MemoryDenyList,
     MemoryHeartbeats,
     MemoryHotPrices,
@@ -96,3 +98,24 @@ def test_a_revocation_is_seen_and_survives_losing_the_cache(kind, clock, redis_o
 
     assert deny.is_revoked("jti-1") is True
     assert deny.is_revoked("jti-2") is False
+
+
+def test_actions_are_enqueued_once_and_only_those_the_agent_has_not_taken_are_withdrawn(kind, redis_or_none):
+    queue = MemoryAgentActions() if kind == "memory" else RedisAgentActions(redis_or_none)
+    actions = [{"type": "cordon", "node": "n-1"}, {"type": "drain", "node": "n-1"}, {"type": "cordon", "node": "n-2"}]
+
+    first = queue.enqueue("c-1", "job-1", actions)
+    again = queue.enqueue("c-1", "job-1", actions)
+    if kind == "memory":
+        queue.taken.add(first.entry_ids[0])
+    else:  # the agent reads one entry through its consumer group
+        redis_or_none.xgroup_create("agent:actions:c-1", "agent", id="0")
+        redis_or_none.xreadgroup("agent", "agent-0", {"agent:actions:c-1": ">"}, count=1)
+    withdrawn = queue.withdraw("c-1", "job-1", 3)
+    retried = queue.enqueue("c-1", "job-1", actions)
+
+    assert (first.new, again.new, again.entry_ids) == (3, 0, first.entry_ids)
+    assert withdrawn.taken == first.entry_ids[:1]
+    assert withdrawn.withdrawn == first.entry_ids[1:]
+    assert (retried.new, retried.entry_ids) == (0, first.entry_ids)
+    assert queue.withdraw("c-1", "job-other", 2).withdrawn == ()

@@ -81,27 +81,33 @@ class MemoryJobsRepo:
 
 
 class MemoryAgentActions:
-    """``AgentActions``: one entry per ``job_id`` + index; entries in ``taken`` were read by the agent."""
+    """``AgentActions``: ``stream`` holds the entries still queued by idempotency key (``job:index``);
+    entries in ``taken`` were read by the agent. Like the Redis idempotency keys, an issued key keeps its
+    entry id after a withdrawal, so a retried enqueue appends nothing new."""
 
     def __init__(self) -> None:
         self.stream: dict[str, str] = {}
+        self.issued: dict[str, str] = {}
         self.taken: set[str] = set()
 
     def enqueue(self, cluster_id: str, job_id: str, actions: Sequence[Mapping[str, Any]]) -> Enqueued:
         ids, new = [], 0
         for i, _ in enumerate(actions):
             key = f"{job_id}:{i}"
-            if key not in self.stream:
-                self.stream[key] = f"{len(self.stream) + 1}-0"
+            if key not in self.issued:
+                self.issued[key] = self.stream[key] = f"{len(self.issued) + 1}-0"
                 new += 1
-            ids.append(self.stream[key])
+            ids.append(self.issued[key])
         return Enqueued(tuple(ids), new)
 
     def withdraw(self, cluster_id: str, job_id: str, count: int) -> Withdrawn:
-        keys = [f"{job_id}:{i}" for i in range(count) if f"{job_id}:{i}" in self.stream]
-        taken = tuple(self.stream[k] for k in keys if self.stream[k] in self.taken)
-        gone = tuple(self.stream.pop(k) for k in keys if self.stream[k] not in self.taken)
-        return Withdrawn(gone, taken)
+        keys = [f"{job_id}:{i}" for i in range(count) if f"{job_id}:{i}" in self.issued]
+        taken = tuple(self.issued[k] for k in keys if self.issued[k] in self.taken)
+        pending = tuple(self.issued[k] for k in keys if self.issued[k] not in self.taken)
+        for key in keys:
+            if self.issued[key] in pending:
+                self.stream.pop(key, None)
+        return Withdrawn(pending, taken)
 
 
 class RecordingWorkflows:

@@ -1,4 +1,4 @@
-"""Heartbeats, HotPrices, RateLimiter, SafeModeFlag, AgentActions and the cached TokenDenyList: the in-memory fakes
+"""Heartbeats, HotPrices, RateLimiter, SafeModeFlag, AgentActions, RiskSignals and the cached TokenDenyList: the in-memory fakes
 and the Redis adapters (on a real ``redis-server``) behave alike.
 
 Key expiry in Redis runs on the server's wall clock, the fakes' on the injected clock; expiry itself is
@@ -16,9 +16,11 @@ from spothive.adapters.cache.deny_list import CachedTokenDenyList
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
 from spothive.adapters.cache.hot_prices import RedisHotPrices
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
+from spothive.adapters.cache.risk_tracker import RedisRiskTracker
 from spothive.adapters.cache.safe_mode import SAFE_MODE_KEY, RedisSafeMode
 from spothive.domain.errors import RateLimited
 from spothive.domain.rate_limits import RateLimit
+from spothive.domain.risk_signals import FlagLevel, PoolSignal, SignalKind
 from tests.support.fakes import (
     NOW,
     FixedClock,
@@ -27,6 +29,7 @@ from tests.support.fakes import (
     MemoryHeartbeats,
     MemoryHotPrices,
     MemoryRateLimiter,
+    MemorySignals,
     SafeMode,
 )
 
@@ -119,3 +122,24 @@ def test_actions_are_enqueued_once_and_only_those_the_agent_has_not_taken_are_wi
     assert withdrawn.withdrawn == first.entry_ids[1:]
     assert (retried.new, retried.entry_ids) == (0, first.entry_ids)
     assert queue.withdraw("c-1", "job-other", 2).withdrawn == ()
+
+
+def test_pool_flags_escalate_never_downgrade_and_count_distinct_interruptions(kind, redis_or_none):
+    signals = MemorySignals() if kind == "memory" else RedisRiskTracker(redis_or_none)
+
+    def signal(signal_kind: SignalKind, member: str, minutes: int = 0) -> PoolSignal:
+        return PoolSignal("us-east-1a", "m5.large", signal_kind, NOW + timedelta(minutes=minutes), member)
+
+    warned = signals.flag(signal(SignalKind.REBALANCE, "a"), ttl_seconds=600, window_seconds=600)
+    signals.flag(signal(SignalKind.INTERRUPTION, "a", 1), ttl_seconds=600, window_seconds=600)
+    signals.flag(signal(SignalKind.INTERRUPTION, "a", 2), ttl_seconds=600, window_seconds=600)
+    signals.flag(signal(SignalKind.INTERRUPTION, "b", 3), ttl_seconds=600, window_seconds=600)
+    last = signals.flag(signal(SignalKind.REBALANCE, "c", 4), ttl_seconds=600, window_seconds=600)
+
+    found = signals.lookup([("us-east-1a", "m5.large"), ("us-east-1b", "m5.large")])
+
+    assert warned.level is FlagLevel.WARN
+    assert (last.level, last.count) == (FlagLevel.DANGER, 2)
+    assert list(found) == ["RISK:us-east-1a:m5.large"]
+    assert (found["RISK:us-east-1a:m5.large"].level, found["RISK:us-east-1a:m5.large"].count) == (FlagLevel.DANGER, 2)
+    assert signals.lookup([]) == {}

@@ -50,11 +50,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix layers functions models agent infra tests app.py
 
-## Pure tests: no moto, no Redis, no CDK (seconds).
+## Pure tests on the shared in-memory fakes: moto, Redis and the network are blocked (seconds).
 unit: install
 	$(PY) -m pytest tests/unit tests/models
 
-## Adapters and flows against moto and a real Redis (contract and integration suites).
+## Each port on its fake and its real adapter (contract), then flows against moto and a real Redis.
 integration: install
 	$(PY) -m pytest tests/contract tests/integration
 

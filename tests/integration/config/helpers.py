@@ -14,6 +14,7 @@ from moto.utilities.utils import load_resource
 from spothive.api.app import create_app
 from spothive.domain.audit import AuditRecord, verify_chain
 from spothive.domain.inventory import DiscoveredCluster
+from tests.support.fakes import FixedClock
 from tests.support.wired import Wired, wired
 
 
@@ -53,16 +54,6 @@ def expired_headers(hub: dict[str, str], email: str) -> dict[str, str]:
     }
     key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
     return {"Authorization": f"Bearer {jose_jwt.encode({'kid': 'dummy', 'alg': 'RS256'}, claims, key)}"}
-
-
-class FixedClock:
-    """A clock pinned to one instant."""
-
-    def __init__(self, now: datetime) -> None:
-        self.at = now
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def pinned_api(now: datetime) -> tuple[TestClient, Wired]:

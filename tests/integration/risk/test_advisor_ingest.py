@@ -19,18 +19,10 @@ from spothive.services.advisor_ingest import AdvisorIngest
 from spothive.services.model_lab import RiskModelHolder
 from spothive.services.risk_heuristic import FallbackRiskModel
 from spothive.wiring import kernel
+from tests.support.fakes import FixedClock
 from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
-
-
-class StepClock:
-    def __init__(self) -> None:
-        self.at = datetime(2031, 1, 1, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        self.at += timedelta(hours=6)
-        return self.at
 
 
 def _feed(path: Path, c5_bucket: int) -> Path:
@@ -50,7 +42,7 @@ def feed_env(hub: dict[str, str]) -> Iterator[None]:
 def test_synthetic_feed_writes_only_changed_pools_and_keeps_history(hub: dict[str, str], tmp_path: Path) -> None:
     wiring.reset()
     kernel.core()  # binds the table names
-    rates, clock = DynamoInterruptionRates(), StepClock()
+    rates, clock = DynamoInterruptionRates(), FixedClock(datetime(2031, 1, 1, 6, tzinfo=UTC), step=timedelta(hours=6))
     first = AdvisorIngest(AdvisorFeed(str(_feed(tmp_path / "a.json", 1))), rates, clock).run()
     assert (first.status, first.pools, first.changed) == ("updated", 3, 3)
     again = AdvisorIngest(AdvisorFeed(str(tmp_path / "a.json")), rates, clock).run()

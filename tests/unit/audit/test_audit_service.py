@@ -15,13 +15,14 @@ from spothive.domain.errors import InvalidInput, NotFound
 from spothive.domain.identity import Principal
 from spothive.domain.tenancy import Role
 from spothive.services.audit import AuditService, parse_cursor
-from tests.unit.audit.fakes import T0, MemoryLedger, MemorySink, StepClock
+from tests.support.fakes import NOW as T0
+from tests.support.fakes import FixedClock, MemoryLedger, MemorySink
 
 ALICE = Principal("u1", "a@example.com", "org-a", Role.CLIENT, "tok", T0 + timedelta(hours=1))
 
 
 def _service(entries: int = 0) -> tuple[AuditService, MemoryLedger, MemorySink]:
-    clock = StepClock()
+    clock = FixedClock(T0, step=timedelta(seconds=1))
     ledger, sink = MemoryLedger(clock), MemorySink()
     for n in range(entries):
         actor = "system:discovery" if n % 2 else "user:u1"

@@ -9,6 +9,7 @@ import pytest
 from spothive.domain.advisor_feed import RateChange, diff_rates, parse_feed
 from spothive.domain.errors import DependencyFailed, InvalidInput
 from spothive.services.advisor_ingest import AdvisorIngest
+from tests.support.fakes import FixedClock, MemoryInterruptionRates
 
 
 def feed(bucket: int = 1) -> dict:
@@ -42,25 +43,6 @@ def test_given_stored_state_when_diffed_then_only_changed_and_new_pools() -> Non
     ]
 
 
-class Clock:
-    def now(self) -> datetime:
-        return datetime(2026, 3, 8, tzinfo=UTC)
-
-
-class Rates:
-    def __init__(self) -> None:
-        self.writes = 0
-
-    def state(self, region: str) -> dict:
-        return {}
-
-    def record(self, *args: object) -> None:
-        self.writes += 1
-
-    def history(self, pool: str) -> list:
-        return []
-
-
 class DeadFeed:
     def fetch(self) -> bytes:
         raise DependencyFailed("Spot Advisor feed unreachable at https://x: no network")
@@ -75,24 +57,24 @@ class BytesFeed:
 
 
 def test_given_no_network_when_run_then_failed_with_reason_and_nothing_written() -> None:
-    rates = Rates()
-    report = AdvisorIngest(DeadFeed(), rates, Clock()).run()
+    rates = MemoryInterruptionRates()
+    report = AdvisorIngest(DeadFeed(), rates, FixedClock(datetime(2026, 3, 8, tzinfo=UTC))).run()
     assert report.status == "failed" and "unreachable" in (report.reason or "") and rates.writes == 0
 
 
 def test_given_corrupt_feed_when_run_then_failed_and_nothing_written() -> None:
-    rates = Rates()
-    assert AdvisorIngest(BytesFeed(b"<html>"), rates, Clock()).run().status == "failed"
-    assert AdvisorIngest(BytesFeed(b'{"x": 1}'), rates, Clock()).run().reason is not None
+    rates = MemoryInterruptionRates()
+    assert AdvisorIngest(BytesFeed(b"<html>"), rates, FixedClock(datetime(2026, 3, 8, tzinfo=UTC))).run().status == "failed"
+    assert AdvisorIngest(BytesFeed(b'{"x": 1}'), rates, FixedClock(datetime(2026, 3, 8, tzinfo=UTC))).run().reason is not None
     assert rates.writes == 0
 
 
 def test_given_sink_failure_when_run_then_rates_still_recorded() -> None:
-    rates = Rates()
+    rates = MemoryInterruptionRates()
 
     def broken(_: object) -> None:
         raise RuntimeError("no model here")
 
     report = AdvisorIngest(BytesFeed(b'{"spot_advisor": {"us-east-1": {"Linux": {"c5.large": {"r": 1, "s": 5}}}}}'),
-                           rates, Clock(), broken).run()
+                           rates, FixedClock(datetime(2026, 3, 8, tzinfo=UTC)), broken).run()
     assert report.status == "updated" and rates.writes == 1 and not report.context_refreshed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,51 +12,16 @@ from spothive.domain.risk_signals import (
     REBALANCE_DETAIL,
     FlagLevel,
     PoolFlag,
-    PoolSignal,
     SignalKind,
     parse_signal,
     zone_from_arn,
 )
 from spothive.domain.spot import PodRequirements
 from spothive.services.hive_mind import HiveMind, candidate_pools
+from tests.support.fakes import FixedClock, MemorySignals
 from tests.unit.engine.helpers import tiny_catalog
 
 NOW = datetime(2026, 3, 8, 10, 15, tzinfo=UTC)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-
-class MemorySignals:
-    """In-memory ``RiskSignals`` with the same escalation rule as the Redis script."""
-
-    def __init__(self) -> None:
-        self.flags: dict[str, PoolFlag] = {}
-        self.members: dict[str, set[str]] = {}
-        self.lookups: list[int] = []
-        self.down = False
-
-    def flag(self, signal: PoolSignal, *, ttl_seconds: int, window_seconds: int) -> PoolFlag:
-        if self.down:
-            raise ServiceUnavailable("down")
-        current = self.flags.get(signal.key)
-        level = signal.kind.level
-        if current is not None and current.level is FlagLevel.DANGER:
-            level = FlagLevel.DANGER
-        members = self.members.setdefault(signal.key, set())
-        if signal.kind is SignalKind.INTERRUPTION:
-            members.add(signal.member)
-        flag = PoolFlag(signal.zone, signal.instance_type, level, len(members), signal.observed_at.isoformat())
-        self.flags[signal.key] = flag
-        return flag
-
-    def lookup(self, pools: Sequence[tuple[str, str]]) -> dict[str, PoolFlag]:
-        if self.down:
-            raise ServiceUnavailable("down")
-        self.lookups.append(len(pools))
-        return {k: f for k, f in self.flags.items() if (f.zone, f.instance_type) in set(pools)}
 
 
 class Locator:
@@ -100,7 +64,7 @@ def test_given_bad_events_when_parsed_then_invalid_input_names_the_field() -> No
 
 def test_given_event_without_type_when_ingested_then_inventory_resolves_pool_and_flag_is_danger() -> None:
     signals, locator = MemorySignals(), Locator()
-    hive = HiveMind(signals, FixedClock(), locator=locator)
+    hive = HiveMind(signals, FixedClock(NOW), locator=locator)
     result = hive.ingest(interruption())
     assert result.status == "flagged"
     assert locator.calls == [("123456789012", "us-east-1", "i-0123456789abcdef0")]
@@ -109,7 +73,7 @@ def test_given_event_without_type_when_ingested_then_inventory_resolves_pool_and
 
 def test_given_redelivered_event_when_ingested_twice_then_counted_once() -> None:
     signals = MemorySignals()
-    hive = HiveMind(signals, FixedClock(), locator=Locator())
+    hive = HiveMind(signals, FixedClock(NOW), locator=Locator())
     hive.ingest(interruption())
     result = hive.ingest(interruption())
     assert result.flag is not None and result.flag.count == 1
@@ -117,19 +81,19 @@ def test_given_redelivered_event_when_ingested_twice_then_counted_once() -> None
 
 def test_given_unknown_instance_when_ingested_then_unresolved_and_nothing_flagged() -> None:
     signals = MemorySignals()
-    result = HiveMind(signals, FixedClock(), locator=Locator()).ingest(interruption("i-00000000000000001"))
+    result = HiveMind(signals, FixedClock(NOW), locator=Locator()).ingest(interruption("i-00000000000000001"))
     assert result.status == "unresolved" and signals.flags == {}
 
 
 def test_given_old_event_when_ingested_then_stale() -> None:
     old = interruption(when=NOW - timedelta(hours=2))
-    result = HiveMind(MemorySignals(), FixedClock(), locator=Locator()).ingest(old)
+    result = HiveMind(MemorySignals(), FixedClock(NOW), locator=Locator()).ingest(old)
     assert result.status == "stale"
 
 
 def test_given_danger_flag_when_rebalance_follows_then_level_stays_danger() -> None:
     signals = MemorySignals()
-    hive = HiveMind(signals, FixedClock())
+    hive = HiveMind(signals, FixedClock(NOW))
     hive.ingest({"kind": "interruption", "zone": "use1-az1", "instance_type": "m5.large", "instance_id": "i-0000000a"})
     result = hive.ingest({"kind": "rebalance", "zone": "use1-az1", "instance_type": "m5.large"})
     assert result.flag is not None and result.flag.level is FlagLevel.DANGER
@@ -137,7 +101,7 @@ def test_given_danger_flag_when_rebalance_follows_then_level_stays_danger() -> N
 
 def test_given_flag_payload_then_it_carries_no_tenant_data() -> None:
     signals = MemorySignals()
-    result = HiveMind(signals, FixedClock(), locator=Locator()).ingest(interruption())
+    result = HiveMind(signals, FixedClock(NOW), locator=Locator()).ingest(interruption())
     text = str(result.as_dict())
     assert "123456789012" not in text and "i-0123456789abcdef0" not in text
 
@@ -149,7 +113,7 @@ def test_given_danger_and_warn_flags_when_ranked_then_danger_left_out_and_warn_f
     signals.flags["RISK:z-b:m5.large"] = PoolFlag("z-b", "m5.large", FlagLevel.WARN, 0)
     req = PodRequirements(cpu_m=500, memory_mib=1024, replicas=2)
     probs = {"m5.large": 0.05, "m5.xlarge": 0.05, "m5.2xlarge": 0.05}
-    ranking = HiveMind(signals, FixedClock()).rank(req, catalog, probs)
+    ranking = HiveMind(signals, FixedClock(NOW)).rank(req, catalog, probs)
     spot = [(p.zone, p.instance_type) for p in ranking.pools if p.capacity_type == "spot"]
     assert ("z-a", "m5.large") not in spot  # DANGER
     assert ("z-b", "m5.large") not in spot  # WARN: 0.35 > the 0.2 default budget
@@ -162,7 +126,7 @@ def test_given_cache_down_when_ranked_then_model_alone_and_degraded_with_reason(
     signals = MemorySignals()
     signals.down = True
     req = PodRequirements(cpu_m=500, memory_mib=1024)
-    ranking = HiveMind(signals, FixedClock()).rank(req, tiny_catalog(), {"m5.large": 0.05})
+    ranking = HiveMind(signals, FixedClock(NOW)).rank(req, tiny_catalog(), {"m5.large": 0.05})
     assert ranking.degraded and ranking.reason and "model alone" in ranking.reason
     assert ranking.pools[0].instance_type == "m5.large"
 
@@ -171,13 +135,13 @@ def test_given_cache_down_when_ingesting_then_error_surfaces_for_retry() -> None
     signals = MemorySignals()
     signals.down = True
     with pytest.raises(ServiceUnavailable):
-        HiveMind(signals, FixedClock(), locator=Locator()).ingest(interruption())
+        HiveMind(signals, FixedClock(NOW), locator=Locator()).ingest(interruption())
 
 
 def test_given_rebalance_event_when_ingested_then_warn_on_the_inventory_pool() -> None:
     # the zone written in the event is not trusted: the inventory says the instance runs in z-a
     event = {**interruption(zone="us-east-1b"), "detail-type": REBALANCE_DETAIL}
-    result = HiveMind(MemorySignals(), FixedClock(), locator=Locator()).ingest(event)
+    result = HiveMind(MemorySignals(), FixedClock(NOW), locator=Locator()).ingest(event)
     assert result.flag is not None
     assert (result.flag.zone, result.flag.instance_type, result.flag.level) == ("z-a", "m5.large", FlagLevel.WARN)
 
@@ -185,6 +149,6 @@ def test_given_rebalance_event_when_ingested_then_warn_on_the_inventory_pool() -
 def test_given_forged_event_for_an_unknown_instance_when_ingested_then_nothing_is_flagged() -> None:
     signals = MemorySignals()
     event = interruption("i-00000000000000009", zone="us-east-1b")
-    result = HiveMind(signals, FixedClock(), locator=Locator()).ingest(event)
+    result = HiveMind(signals, FixedClock(NOW), locator=Locator()).ingest(event)
     assert result.status == "unresolved"
     assert result.flag is None

@@ -6,12 +6,22 @@ from datetime import timedelta
 
 import pytest
 
-from spothive.domain.catalog import load_builtin_catalog
+from spothive.domain.jobs import Job
 from spothive.domain.risk_signals import FlagLevel, PoolFlag
 from spothive.services.hive_mind import HiveMind
 from spothive.services.optimization import AgentNotConnected, OptimizationSteps, StepInput, error_summary
 from spothive.services.risk_heuristic import FallbackRiskModel
-from tests.unit.workflows import fakes
+from tests.support.fakes import (
+    NOW,
+    FixedCatalogs,
+    FixedClock,
+    MemoryAgentActions,
+    MemoryHeartbeats,
+    MemoryJobsRepo,
+    MemoryLedger,
+    MemorySignals,
+    SafeMode,
+)
 
 IDS = StepInput("org-1", "c-1", "job-1")
 SPOT = [
@@ -20,31 +30,40 @@ SPOT = [
 ]
 
 
-class Catalogs:
-    def catalog(self):  # type: ignore[no-untyped-def]
-        return load_builtin_catalog()
+
+
+def heartbeats(clock, last):  # type: ignore[no-untyped-def]
+    beats = MemoryHeartbeats(clock)
+    if last is not None:
+        beats.beat("c-1", last)
+    return beats
+
+
+def job(dry_run=False, **data):  # type: ignore[no-untyped-def]
+    return Job("org-1", "job-1", "c-1", "running", "user:u-1", dry_run, NOW, NOW, data=data)
 
 
 def steps(jobs, *, signals=None, safe=False, heartbeat=None, actions=None, global_safe=False):  # type: ignore[no-untyped-def]
-    clock = fakes.Clock()
+    clock = FixedClock()
     return OptimizationSteps(
-        jobs, inventory=None, catalogs=Catalogs(), snapshots=None, risk_model=FallbackRiskModel(None),  # type: ignore[arg-type]
-        hive_mind=HiveMind(signals or fakes.Signals(), clock), heartbeats=fakes.Heartbeats(heartbeat),
-        actions=actions or fakes.Actions(), safe_mode=fakes.SafeMode(safe), clock=clock,
+        jobs, inventory=None, catalogs=FixedCatalogs(), snapshots=None, risk_model=FallbackRiskModel(None),  # type: ignore[arg-type]
+        hive_mind=HiveMind(signals or MemorySignals(), clock), heartbeats=heartbeats(clock, heartbeat),
+        actions=actions or MemoryAgentActions(), safe_mode=SafeMode(safe), clock=clock,
         global_safe_mode=global_safe,
     )
 
 
 def repo(dry_run=False, **data):  # type: ignore[no-untyped-def]
-    jobs = fakes.Jobs()
-    jobs.jobs[("org-1", "job-1")] = fakes.job(dry_run, **data)
+    clock = FixedClock()
+    jobs = MemoryJobsRepo(MemoryLedger(clock), clock)
+    jobs.jobs[("org-1", "job-1")] = job(dry_run, **data)
     return jobs
 
 
 def test_a_danger_flag_blocks_the_replacement_into_that_pool_with_its_reason():
     jobs = repo(detect={"basis": "spot-only", "plan": None, "spot": SPOT})
     flag = PoolFlag("us-east-1c", "m5.xlarge", FlagLevel.DANGER, 3)
-    s = steps(jobs, signals=fakes.Signals({flag.key: flag}))
+    s = steps(jobs, signals=MemorySignals({flag.key: flag}))
 
     risk = s.assess_risk(IDS)
     decided = s.decide(IDS)
@@ -60,7 +79,7 @@ def test_a_danger_flag_blocks_the_replacement_into_that_pool_with_its_reason():
 
 def test_with_the_cache_down_risk_degrades_and_says_so():
     jobs = repo(detect={"basis": "spot-only", "plan": None, "spot": SPOT})
-    risk = steps(jobs, signals=fakes.Signals(down=True)).assess_risk(IDS)
+    risk = steps(jobs, signals=MemorySignals(down=True)).assess_risk(IDS)
     assert risk["degraded"] is True
     assert risk["reason"] == "hive mind unavailable: scored on the model alone"
     assert risk["flagged"] == []
@@ -68,7 +87,7 @@ def test_with_the_cache_down_risk_degrades_and_says_so():
 
 def test_risk_scores_every_pool_in_one_lookup():
     jobs = repo(detect={"basis": "spot-only", "plan": None, "spot": SPOT})
-    signals = fakes.Signals()
+    signals = MemorySignals()
     steps(jobs, signals=signals).assess_risk(IDS)
     assert signals.calls == 1
     assert set(jobs.get("org-1", "job-1").data["risk"]["probabilities"]) == {
@@ -89,7 +108,7 @@ APPROVED = {"approved": [{"type": "replace_with_spot", "target": "i-a", "reason"
 ])
 def test_safe_mode_records_one_dry_run_per_action_once(dry_run, safe, global_safe, why):
     jobs = repo(dry_run, decision=APPROVED)
-    actions = fakes.Actions()
+    actions = MemoryAgentActions()
     s = steps(jobs, safe=safe, actions=actions, global_safe=global_safe)
 
     first, again = s.execute(IDS), s.execute(IDS)
@@ -104,8 +123,8 @@ def test_safe_mode_records_one_dry_run_per_action_once(dry_run, safe, global_saf
 
 def test_without_a_fresh_heartbeat_execute_refuses_and_enqueues_nothing():
     jobs = repo(decision=APPROVED)
-    actions = fakes.Actions()
-    stale = fakes.NOW - timedelta(seconds=61)
+    actions = MemoryAgentActions()
+    stale = NOW - timedelta(seconds=61)
     with pytest.raises(AgentNotConnected, match="last heartbeat 61s ago"):
         steps(jobs, heartbeat=stale, actions=actions).execute(IDS)
     assert actions.stream == {}
@@ -113,8 +132,8 @@ def test_without_a_fresh_heartbeat_execute_refuses_and_enqueues_nothing():
 
 def test_with_an_agent_actions_are_enqueued_once_and_compensation_withdraws_untaken_ones():
     jobs = repo(decision=APPROVED)
-    actions = fakes.Actions()
-    s = steps(jobs, heartbeat=fakes.NOW - timedelta(seconds=5), actions=actions)
+    actions = MemoryAgentActions()
+    s = steps(jobs, heartbeat=NOW - timedelta(seconds=5), actions=actions)
 
     first, again = s.execute(IDS), s.execute(IDS)
     queued = dict(actions.stream)

@@ -1,0 +1,122 @@
+"""Heartbeats, HotPrices, RateLimiter, SafeModeFlag, RiskSignals and the cached TokenDenyList: the in-memory fakes
+and the Redis adapters (on a real ``redis-server``) behave alike.
+
+Key expiry in Redis runs on the server's wall clock, the fakes' on the injected clock; expiry itself is
+therefore checked on the durable stores (``test_platform_repos``), not here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from spothive.adapters.cache.deny_list import CachedTokenDenyList
+from spothive.adapters.cache.heartbeats import RedisHeartbeats
+from spothive.adapters.cache.hot_prices import RedisHotPrices
+from spothive.adapters.cache.rate_limiter import RedisRateLimiter
+from spothive.adapters.cache.risk_tracker import RedisRiskTracker
+from spothive.adapters.cache.safe_mode import SAFE_MODE_KEY, RedisSafeMode
+from spothive.domain.errors import RateLimited
+from spothive.domain.rate_limits import RateLimit
+from spothive.domain.risk_signals import FlagLevel, PoolSignal, SignalKind
+from tests.support.fakes import (
+    NOW,
+    FixedClock,
+    MemoryDenyList,
+    MemoryHeartbeats,
+    MemoryHotPrices,
+    MemoryRateLimiter,
+    MemorySignals,
+    SafeMode,
+)
+
+
+@pytest.fixture
+def redis_or_none(kind, request):  # type: ignore[no-untyped-def]
+    return None if kind == "memory" else request.getfixturevalue("cache")
+
+
+def test_a_heartbeat_is_read_back_to_the_microsecond(kind, clock, redis_or_none):
+    beats = MemoryHeartbeats(clock) if kind == "memory" else RedisHeartbeats(redis_or_none)
+    at = datetime(2026, 3, 8, 9, 59, 30, 123456, tzinfo=UTC)
+
+    beats.beat("c-1", at - timedelta(seconds=30))
+    beats.beat("c-1", at)
+
+    assert beats.last_seen("c-1") == at
+    assert beats.last_seen("c-2") is None
+
+
+def test_hot_prices_are_replaced_whole_on_each_store(kind, clock, redis_or_none):
+    prices = MemoryHotPrices(clock) if kind == "memory" else RedisHotPrices(redis_or_none, "us-east-1")
+    assert prices.spot() == {}
+
+    prices.store({("m5.large", "us-east-1a"): 0.035, ("c5.large", "us-east-1b"): 0.031}, {"m5.large": 0.096}, NOW)
+    prices.store({("m5.large", "us-east-1a"): 0.041}, {"m5.large": 0.096}, NOW + timedelta(minutes=5))
+
+    assert prices.spot() == {("m5.large", "us-east-1a"): 0.041}
+
+
+def test_a_caller_over_the_limit_waits_for_the_next_window(kind, redis_or_none):
+    clock = FixedClock(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC))
+    limiter = MemoryRateLimiter(clock) if kind == "memory" else RedisRateLimiter(redis_or_none, clock)
+    limit = RateLimit(f"contract-{kind}", 2, 60)
+
+    limiter.check("1.2.3.4", limit)
+    limiter.check("1.2.3.4", limit)
+    limiter.check("5.6.7.8", limit)
+    with pytest.raises(RateLimited) as caught:
+        limiter.check("1.2.3.4", limit)
+    clock.set(datetime(2026, 5, 1, 10, 1, 0, tzinfo=UTC))
+    limiter.check("1.2.3.4", limit)
+
+    assert caught.value.retry_after == 56
+
+
+def test_safe_mode_is_off_until_switched_on_or_forced(kind, redis_or_none):
+    if kind == "memory":
+        flag, forced = SafeMode(False), SafeMode(True)
+        switch_on = lambda: setattr(flag, "on", True)  # noqa: E731
+    else:
+        flag, forced = RedisSafeMode(redis_or_none), RedisSafeMode(redis_or_none, forced=True)
+        switch_on = lambda: redis_or_none.set(SAFE_MODE_KEY, "TRUE")  # noqa: E731
+
+    assert (flag.is_on(), forced.is_on()) == (False, True)
+    switch_on()
+    assert flag.is_on() is True
+
+
+def test_a_revocation_is_seen_and_survives_losing_the_cache(kind, clock, redis_or_none):
+    durable = MemoryDenyList(clock)
+    deny = durable if kind == "memory" else CachedTokenDenyList(durable, redis_or_none, clock)
+    assert deny.is_revoked("jti-1") is False  # a "valid" answer is cached for a minute …
+
+    deny.revoke("jti-1", NOW + timedelta(hours=1))  # … and a revocation overwrites it at once
+    deny.revoke("jti-1", NOW + timedelta(hours=1))
+    if redis_or_none is not None:
+        redis_or_none.flushdb()
+
+    assert deny.is_revoked("jti-1") is True
+    assert deny.is_revoked("jti-2") is False
+
+
+def test_pool_flags_escalate_never_downgrade_and_count_distinct_interruptions(kind, redis_or_none):
+    signals = MemorySignals() if kind == "memory" else RedisRiskTracker(redis_or_none)
+
+    def signal(signal_kind: SignalKind, member: str, minutes: int = 0) -> PoolSignal:
+        return PoolSignal("us-east-1a", "m5.large", signal_kind, NOW + timedelta(minutes=minutes), member)
+
+    warned = signals.flag(signal(SignalKind.REBALANCE, "a"), ttl_seconds=600, window_seconds=600)
+    signals.flag(signal(SignalKind.INTERRUPTION, "a", 1), ttl_seconds=600, window_seconds=600)
+    signals.flag(signal(SignalKind.INTERRUPTION, "a", 2), ttl_seconds=600, window_seconds=600)
+    signals.flag(signal(SignalKind.INTERRUPTION, "b", 3), ttl_seconds=600, window_seconds=600)
+    last = signals.flag(signal(SignalKind.REBALANCE, "c", 4), ttl_seconds=600, window_seconds=600)
+
+    found = signals.lookup([("us-east-1a", "m5.large"), ("us-east-1b", "m5.large")])
+
+    assert warned.level is FlagLevel.WARN
+    assert (last.level, last.count) == (FlagLevel.DANGER, 2)
+    assert list(found) == ["RISK:us-east-1a:m5.large"]
+    assert (found["RISK:us-east-1a:m5.large"].level, found["RISK:us-east-1a:m5.large"].count) == (FlagLevel.DANGER, 2)
+    assert signals.lookup([]) == {}

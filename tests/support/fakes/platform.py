@@ -1,0 +1,150 @@
+"""Hot prices, SAFE_MODE, lab experiments, the model registry and interruption rates in memory."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from spothive.domain.advisor_feed import Rate, RateChange
+from spothive.domain.audit import AuditEntry
+from spothive.domain.catalog import Catalog, load_builtin_catalog
+from spothive.domain.errors import Conflict, ServiceUnavailable
+from spothive.domain.model_registry import ModelRecord, ModelStatus
+from spothive.ports.clock import Clock
+from tests.support.fakes.audit import MemoryLedger
+
+#: Hot prices expire after three refresh periods (the Redis keys' TTL).
+HOT_PRICES_TTL = timedelta(seconds=900)
+#: The ledger partition of platform-wide records (the model registry's).
+PLATFORM_ORG = "platform"
+
+
+class MemoryHotPrices:
+    """``HotPrices`` replaced whole on each store; gone once older than the TTL on ``clock``."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.prices: dict[tuple[str, str], float] = {}
+        self.on_demand: dict[str, float] = {}
+        self.stored_at: datetime | None = None
+
+    def store(self, spot: dict[tuple[str, str], float], on_demand: dict[str, float], at: datetime) -> None:
+        self.prices, self.on_demand, self.stored_at = dict(spot), dict(on_demand), self._clock.now()
+
+    def spot(self) -> dict[tuple[str, str], float]:
+        if self.stored_at is None or self._clock.now() - self.stored_at >= HOT_PRICES_TTL:
+            return {}
+        return dict(self.prices)
+
+
+class SafeMode:
+    """``SafeModeFlag`` set by the test; ``on=None`` is a switch whose store cannot be read (it raises
+    ``ServiceUnavailable``, so the callers' own fail-safe path is exercised)."""
+
+    def __init__(self, on: bool | None = False) -> None:
+        self.on = on
+
+    def is_on(self) -> bool:
+        if self.on is None:
+            raise ServiceUnavailable("cache down")
+        return self.on
+
+
+class MemoryLabRepo:
+    """``LabRepo`` over a dict (records are copied in and out, as a table would)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def save(self, experiment_id: str, item: Mapping[str, Any]) -> None:
+        stored = {"experiment_id": experiment_id, "model_id": str(item.get("model_id") or "none"),
+                  "created_at": str(item["created_at"]), "kind": str(item.get("kind", "live-switch")),
+                  "status": str(item["status"]), "instance_id": item.get("instance_id"),
+                  "spot_instance_id": item.get("spot_instance_id"),
+                  "telemetry": copy.deepcopy(dict(item.get("telemetry", {})))}
+        self.items[experiment_id] = stored
+
+    def get(self, experiment_id: str) -> dict[str, Any] | None:
+        found = self.items.get(experiment_id)
+        return copy.deepcopy(found) if found is not None else None
+
+
+class MemoryModelRegistry:
+    """``ModelRegistry`` over a dict with the status conditions of the DynamoDB registry."""
+
+    def __init__(self, ledger: MemoryLedger) -> None:
+        self._ledger = ledger
+        self.models: dict[str, ModelRecord] = {}
+
+    def create(self, record: ModelRecord, audit: AuditEntry) -> None:
+        def change() -> None:
+            if record.model_id in self.models:
+                raise Conflict("the resource changed meanwhile; reload and retry")
+            self.models[record.model_id] = record
+
+        self._ledger.commit(PLATFORM_ORG, audit, change)
+
+    def get(self, model_id: str) -> ModelRecord | None:
+        return self.models.get(model_id)
+
+    def save(self, record: ModelRecord, *, expected: ModelStatus, audit: AuditEntry | None = None) -> None:
+        def change() -> None:
+            stored = self.models.get(record.model_id)
+            if stored is None or stored.status != expected:
+                raise Conflict(f"model {record.model_id} changed meanwhile; reload and retry", field="model_id")
+            self.models[record.model_id] = record
+
+        self._ledger.commit(PLATFORM_ORG, audit, change)
+
+    def swap(self, promote: ModelRecord, retire: Sequence[ModelRecord], audit: AuditEntry) -> None:
+        def change() -> None:
+            stored = self.models.get(promote.model_id)
+            if stored is None or stored.status not in (ModelStatus.CANDIDATE, ModelStatus.RETIRED):
+                raise Conflict("the resource changed meanwhile; reload and retry")
+            for old in retire:
+                current = self.models.get(old.model_id)
+                if current is None or current.status != ModelStatus.PRODUCTION:
+                    raise Conflict("the resource changed meanwhile; reload and retry")
+            self.models[promote.model_id] = promote
+            for old in retire:
+                self.models[old.model_id] = old
+
+        self._ledger.commit(PLATFORM_ORG, audit, change)
+
+    def by_status(self, status: ModelStatus) -> list[ModelRecord]:
+        """Records in ``status`` by ``version`` (the index's sort key)."""
+        return sorted((m for m in self.models.values() if m.status == status), key=lambda m: m.version)
+
+
+class MemoryInterruptionRates:
+    """``InterruptionRates``: history per pool (oldest first) and the last state per region."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, dict[str, Rate]] = {}
+        self.pools: dict[str, dict[str, Rate]] = {}  # pool → observed_at (ISO, seconds) → rate
+        self.writes = 0
+
+    def state(self, region: str) -> dict[str, Rate]:
+        return dict(self.states.get(region, {}))
+
+    def record(self, region: str, changes: Sequence[RateChange], state: Mapping[str, Rate], observed_at: datetime) -> None:
+        stamp = observed_at.isoformat(timespec="seconds")
+        for change in changes:
+            self.pools.setdefault(change.pool, {})[stamp] = change.after
+        self.states[region] = dict(state)
+        self.writes += 1
+
+    def history(self, pool: str) -> list[tuple[datetime, Rate]]:
+        return [(datetime.fromisoformat(at), rate) for at, rate in sorted(self.pools.get(pool, {}).items())]
+
+
+class FixedCatalogs:
+    """``CatalogSource`` serving one catalog (the built-in snapshot unless given)."""
+
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self._catalog = catalog or load_builtin_catalog()
+
+    def catalog(self) -> Catalog:
+        return self._catalog

@@ -1,0 +1,90 @@
+"""MetricsService on the in-memory fakes: KPI and projection figures from the built-in catalog's prices
+(m5.large 0.096 On-Demand and 0.038 Spot in us-east-1c, c5.large 0.0323 Spot in us-east-1a, m5.xlarge 0.192)."""
+
+from __future__ import annotations
+
+import pytest
+
+from spothive.domain.errors import NotFound
+from spothive.domain.inventory import DiscoveredInstance, StoredCluster
+from spothive.services.metrics import MetricsService
+from tests.support.fakes import NOW, Fakes, FixedCatalogs
+from tests.unit.services.helpers import principal
+
+ALICE = principal()
+
+
+
+
+def node(instance_id: str, itype: str, lifecycle: str, zone: str, cluster: str | None = "prod", state: str = "running"):
+    return DiscoveredInstance("acct-1", "us-east-1", instance_id, itype, zone, lifecycle, state, NOW, cluster)
+
+
+@pytest.fixture
+def world() -> Fakes:
+    w = Fakes()
+    prod = node("i-1", "m5.large", "on-demand", "us-east-1a").cluster_id
+    w.inventory.add_cluster(StoredCluster("org-1", prod, "acct-1", "prod", "us-east-1", "arn:c", "1.29", "ACTIVE", (),
+                                          2, NOW, NOW))
+    w.inventory.upsert_instances("org-1", [
+        node("i-1", "m5.large", "on-demand", "us-east-1a"),
+        node("i-2", "c5.large", "spot", "us-east-1a"),
+        node("i-3", "m5.xlarge", "on-demand", "us-east-1b", cluster=None),
+        node("i-4", "m5.xlarge", "on-demand", "us-east-1b", cluster=None, state="stopped"),
+        node("i-5", "x9.mega", "on-demand", "us-east-1b", cluster=None),
+    ], NOW)
+    return w
+
+
+@pytest.fixture
+def metrics(world: Fakes) -> MetricsService:
+    return MetricsService(world.inventory, FixedCatalogs(), world.snapshots)
+
+
+def test_kpis_price_running_instances_and_project_each_cluster(metrics):
+    kpis = metrics.kpis(ALICE)
+
+    assert kpis.monthly_spend == 233.82  # (0.096 + 0.0323 + 0.192) x 730
+    assert kpis.projected_monthly_spend == 191.48  # m5.large moves to Spot at 0.038
+    assert kpis.monthly_savings == 42.34
+    assert (kpis.unpriced_instances, kpis.running_instances, kpis.spot_instances, kpis.clusters) == (1, 4, 1, 1)
+
+
+def test_without_a_snapshot_the_projection_moves_on_demand_nodes_to_the_cheapest_safe_spot_pool(metrics, world):
+    (cluster,) = world.inventory.list_clusters("org-1")
+
+    projection = metrics.projection(ALICE, cluster.cluster_id)
+
+    assert projection.basis == "spot-only"
+    assert (projection.unoptimized.monthly, projection.optimized.monthly, projection.monthly_savings) == (
+        93.66, 51.32, 42.34)
+    assert [(m["node"], m["target"]) for m in projection.moves] == [("i-1", "m5.large spot us-east-1c")]
+
+
+def test_an_org_without_instances_spends_nothing_and_another_orgs_cluster_is_not_found(metrics, world):
+    (cluster,) = world.inventory.list_clusters("org-1")
+    empty = metrics.kpis(principal("org-2"))
+    assert (empty.monthly_spend, empty.projected_monthly_spend, empty.clusters) == (0.0, 0.0, 0)
+    with pytest.raises(NotFound):
+        metrics.projection(principal("org-2"), cluster.cluster_id)
+
+
+def test_with_a_snapshot_the_planner_projects_from_the_pods(metrics, world):
+    (cluster,) = world.inventory.list_clusters("org-1")
+    world.snapshots.save("org-1", cluster.cluster_id, {
+        "nodes": [node_doc("n-1"), node_doc("n-2")],
+        "pods": [{"namespace": "app", "name": f"web-{i}", "node": f"n-{i}", "cpu_m": 250, "memory_mib": 512}
+                 for i in (1, 2)],
+    })
+
+    projection = metrics.projection(ALICE, cluster.cluster_id)
+
+    assert projection.basis == "planner"
+    assert projection.unoptimized.monthly == 140.16  # two m5.large On-Demand: 2 x 0.096 x 730
+    assert projection.optimized.monthly == 23.36  # both pods fit one new Spot node at 0.032/h
+    assert [m["type"] for m in projection.moves] == ["add_node", "drain_node", "remove_node", "drain_node", "remove_node"]
+    assert projection.optimality_gap is not None
+
+
+def node_doc(name: str) -> dict:
+    return {"name": name, "instance_type": "m5.large", "capacity_type": "on-demand", "zone": "us-east-1a"}

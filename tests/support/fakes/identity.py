@@ -9,7 +9,7 @@ from typing import Any
 
 from spothive.domain.errors import Conflict, RateLimited, Unauthorized
 from spothive.domain.identity import Claims, TokenSet
-from spothive.domain.rate_limits import RateLimit, window_start
+from spothive.domain.rate_limits import RateLimit
 from spothive.domain.tenancy import Role
 from spothive.ports.clock import Clock
 
@@ -94,23 +94,24 @@ class MemoryDenyList:
 
 
 class MemoryRateLimiter:
-    """``RateLimiter`` with the fixed windows of the Redis limiter, counted on ``clock``."""
+    """``RateLimiter`` with the moving window of the Redis limiter: at most ``limit`` calls in any
+    ``window_seconds``, counted on ``clock``."""
 
     def __init__(self, clock: Clock, enabled: bool = True) -> None:
         self._clock = clock
         self._enabled = enabled
-        self.counts: dict[tuple[str, str, int], int] = {}
+        self.calls: dict[tuple[str, str], list[float]] = {}
 
     def check(self, caller: str, limit: RateLimit) -> None:
         if not self._enabled:
             return
         now = self._clock.now().timestamp()
-        start = window_start(now, limit)
-        key = (limit.name, caller, start)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        if self.counts[key] > limit.limit:
-            retry_after = int(start + limit.window_seconds - now) + 1
+        recent = [t for t in self.calls.get((limit.name, caller), []) if t > now - limit.window_seconds]
+        if len(recent) >= limit.limit:
+            retry_after = int(recent[0] + limit.window_seconds - now) + 1
+            self.calls[(limit.name, caller)] = recent
             raise RateLimited(
                 f"rate limit of {limit.limit} per {limit.window_seconds}s exceeded; retry in {retry_after}s",
                 retry_after=retry_after,
             )
+        self.calls[(limit.name, caller)] = [*recent, now]

@@ -40,7 +40,9 @@ def test_connect_issues_a_token_stored_only_as_its_hash_and_a_new_one_replaces_i
 
     assert world.inventory.token_hashes[("org-1", "c-1")] == token_hash(second.token)
     assert second.token not in str(world.ledger.chains)
-    assert "https://api.spothive.io" in second.helm_command and second.token in second.helm_command
+    assert "https://api.spothive.io" in second.helm_command
+    # the token reaches the cluster through a Secret, never a command line
+    assert second.token not in second.helm_command and "api.existingSecret=" in second.helm_command
     assert agents.authenticate_agent(second.token) == ("org-1", "c-1")
     with pytest.raises(Unauthorized):
         agents.authenticate_agent(first.token)
@@ -61,7 +63,8 @@ def test_verify_is_red_until_a_heartbeat_then_green_for_sixty_seconds(agents, wo
     token = agents.connect(ALICE, "c-1").token
     assert agents.verify(ALICE, "c-1").status == "red"
 
-    assert agents.heartbeat(token) == "c-1"
+    assert agents.authenticate_agent(token) == ("org-1", "c-1")
+    agents.beat("c-1")
     world.clock.advance(timedelta(seconds=59))
     health = agents.verify(ALICE, "c-1")
     world.clock.advance(timedelta(seconds=1))
@@ -69,7 +72,7 @@ def test_verify_is_red_until_a_heartbeat_then_green_for_sixty_seconds(agents, wo
     assert (health.status, health.last_seen, health.seconds_since) == ("green", NOW, 59.0)
     assert agents.verify(ALICE, "c-1").status == "red"
     with pytest.raises(Unauthorized):
-        agents.heartbeat("")
+        agents.authenticate_agent("")
 
 
 def test_a_snapshot_is_kept_and_its_counts_recorded(agents, world):

@@ -6,6 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from spothive.domain.packing.constraints import (
+    SYSTEM_PRIORITY,
+    Affinity,
+    SpreadRule,
+    parse_accelerator,
+    parse_affinity,
+    parse_spread,
+)
+
 ALWAYS_EXCLUDED_NAMESPACES: frozenset[str] = frozenset({"kube-system"})
 ARCH_LABEL = "kubernetes.io/arch"
 TYPE_LABEL = "node.kubernetes.io/instance-type"
@@ -52,6 +61,17 @@ class Pod:
     do_not_disrupt: bool = False
     tolerations: frozenset[str] = frozenset()
     owner_kind: str = ""
+    accelerator: str = ""  # resource name ``gpu`` counts (nvidia.com/gpu, amd.com/gpu, aws.amazon.com/neuron)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    affinity: Affinity = ()  # required node affinity (nodeSelectorTerms)
+    spread: tuple[SpreadRule, ...] = ()  # DoNotSchedule topology spread constraints
+    volume_zones: frozenset[str] = frozenset()  # zones of its zonal volumes: it stays there
+    priority: int = 0
+
+    @property
+    def system_critical(self) -> bool:
+        """system-cluster-critical or system-node-critical: never moved."""
+        return self.priority >= SYSTEM_PRIORITY
 
     @property
     def key(self) -> str:
@@ -206,6 +226,34 @@ def _taints(value: Any) -> tuple[Taint, ...]:
     return tuple(out)
 
 
+def _pod_from_dict(p: Mapping[str, Any]) -> Pod:
+    """One pod of a v1 or v2 snapshot; the accelerator comes from ``extended`` by name, else ``gpu`` (NVIDIA)."""
+    extended = {str(k): int(v) for k, v in dict(p.get("extended") or {}).items()}
+    accelerator, count = parse_accelerator(extended, int(p.get("gpu", 0) or 0))
+    zones = p.get("volume_zones") or []
+    return Pod(
+        namespace=str(p.get("namespace", "default")),
+        name=str(p["name"]),
+        node=str(p["node"]) if p.get("node") is not None else None,
+        cpu_m=int(p.get("cpu_m", 0)),
+        memory_mib=int(p.get("memory_mib", 0)),
+        gpu=count,
+        owner=str(p.get("owner") or ""),
+        node_selector=_labels(p.get("node_selector")),
+        do_not_disrupt=bool(p.get("do_not_disrupt", False)),
+        tolerations=frozenset(
+            str(t.get("key", "") if isinstance(t, dict) else t) for t in p.get("tolerations", []) or []
+        ),
+        owner_kind=str(p.get("owner_kind") or ""),
+        accelerator=accelerator,
+        labels=_labels(p.get("labels")),
+        affinity=parse_affinity(p.get("affinity_required")),
+        spread=parse_spread(p.get("topology_spread")),
+        volume_zones=frozenset(str(z) for z in zones),
+        priority=int(p.get("priority", 0) or 0),
+    )
+
+
 def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
     """Build a Snapshot from its JSON form (validated beforehand); extra fields are ignored."""
     nodes = tuple(
@@ -219,24 +267,7 @@ def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
         )
         for n in data.get("nodes", [])
     )
-    pods = tuple(
-        Pod(
-            namespace=str(p.get("namespace", "default")),
-            name=str(p["name"]),
-            node=str(p["node"]) if p.get("node") is not None else None,
-            cpu_m=int(p.get("cpu_m", 0)),
-            memory_mib=int(p.get("memory_mib", 0)),
-            gpu=int(p.get("gpu", 0) or 0),
-            owner=str(p.get("owner") or ""),
-            node_selector=_labels(p.get("node_selector")),
-            do_not_disrupt=bool(p.get("do_not_disrupt", False)),
-            tolerations=frozenset(
-                str(t["key"] if isinstance(t, dict) else t) for t in p.get("tolerations", [])
-            ),
-            owner_kind=str(p.get("owner_kind") or ""),
-        )
-        for p in data.get("pods", [])
-    )
+    pods = tuple(_pod_from_dict(p) for p in data.get("pods", []))
     pdbs = tuple(
         Pdb(
             namespace=str(b.get("namespace", "default")),

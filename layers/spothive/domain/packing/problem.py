@@ -26,11 +26,40 @@ from spothive.domain.packing.model import (
     Pod,
     Snapshot,
 )
+from spothive.domain.packing.constraints import Affinity, affinity_holds
 from spothive.domain.pricing import interruption_probability, is_flagged
 
 SCHEDULING_EFFECTS = frozenset({"NoSchedule", "NoExecute"})
 #: Burstable families (CPU credits) are only offered when the node template lists them explicitly.
 BURSTABLE_PREFIXES = ("t1", "t2", "t3", "t4g")
+
+
+#: What decides which nodes a pod accepts: selectors, architecture, accelerator by name, required node
+#: affinity and the zones of its volumes.
+ClassKey = tuple[tuple[tuple[str, str], ...], str | None, str, Affinity, tuple[str, ...]]
+
+
+def key_accepts(labels: Mapping[str, str], accelerator: str, key: ClassKey) -> bool:
+    """True when a node with these labels and accelerator satisfies the class (taints aside)."""
+    selector, arch, accel, affinity, zones = key
+    if arch is not None and labels.get(ARCH_LABEL) != arch:
+        return False
+    if accel and accelerator != accel:
+        return False
+    if zones and labels.get(ZONE_LABEL) not in zones:
+        return False
+    return all(labels.get(k) == v for k, v in selector) and affinity_holds(labels, affinity)
+
+
+def pod_class(pod: Pod, arch: str | None) -> ClassKey:
+    """The class key of a pod."""
+    return (
+        tuple(sorted(pod.node_selector.items())),
+        arch,
+        pod.accelerator if pod.gpu > 0 else "",
+        pod.affinity,
+        tuple(sorted(pod.volume_zones)),
+    )
 
 
 class CatalogError(ValueError):
@@ -136,6 +165,7 @@ class Problem:
     daemon_pods: tuple[Pod, ...] = ()
     overhead: Cap = NO_OVERHEAD
     node_room: list[Cap] = field(default_factory=list)  # workload room of each existing node
+    pod_class: list[ClassKey] = field(default_factory=list)
     _compat: dict[tuple[int, int], bool] = field(default_factory=dict)
     _label_sig: dict[tuple[tuple[str, str], ...], int] = field(default_factory=dict)
 
@@ -151,11 +181,8 @@ class Problem:
         the_pod = self.snapshot.pods[pod]
         if taints and not taints <= the_pod.tolerations:
             return False
-        for key, value in the_pod.node_selector.items():
-            if labels.get(key) != value:
-                return False
-        arch = self.pod_arch[pod]
-        return arch is None or labels.get(ARCH_LABEL) == arch
+        accelerator = self.node_types[existing].accelerator if existing >= 0 else ""
+        return key_accepts(labels, accelerator, self.pod_class[pod])
 
 
 def _pod_arch(pod: Pod, labels: list[dict[str, str]], index: Mapping[str, int]) -> str | None:
@@ -252,7 +279,7 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
             u[3] += 1
         pod_orig.append(orig)
         pod_pdb.append(pdb_of.get((pod.namespace, pod.owner), -1) if pod.owner else -1)
-        fixed = orig >= 0 and (pod.do_not_disrupt or pod.namespace in excluded)
+        fixed = orig >= 0 and (pod.do_not_disrupt or pod.namespace in excluded or pod.system_critical)
         movable.append(not fixed)
         if fixed:
             pinned.add(orig)
@@ -293,4 +320,5 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         daemon_pods=daemons,
         overhead=overhead,
         node_room=[existing_node_room(t, overhead, u) for t, u in zip(node_types, used, strict=True)],
+        pod_class=[pod_class(p, a) for p, a in zip(snapshot.pods, archs_needed, strict=True)],
     )

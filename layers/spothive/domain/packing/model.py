@@ -123,6 +123,7 @@ class PackingPolicy:
     architectures: frozenset[str] = frozenset()  # empty: the architectures the cluster runs today
     template_labels: Mapping[str, str] = field(default_factory=dict)
     max_pool_share: float = 0.5
+    max_workload_share: float = 0.5  # most of a workload's replicas on one node or one Spot pool
     max_interruption_probability: float = 0.2
     pool_risk: Mapping[str, float] = field(default_factory=dict)
     flagged_pools: frozenset[str] = frozenset()
@@ -295,6 +296,7 @@ def policy_from_dict(data: Mapping[str, Any] | None) -> PackingPolicy:
         architectures=frozenset(str(a) for a in template.get("architectures", [])),
         template_labels=_labels(template.get("labels")),
         max_pool_share=float(data.get("max_pool_share", defaults.max_pool_share)),
+        max_workload_share=float(data.get("max_workload_share", defaults.max_workload_share)),
         max_interruption_probability=float(
             data.get("max_interruption_probability", defaults.max_interruption_probability)
         ),

@@ -19,6 +19,7 @@ from spothive.domain.packing.pack import fill_existing, pack_new
 from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
+from spothive.domain.packing.workload_spread import spread_workloads
 
 #: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
 STRATEGIES: tuple[float, ...] = (0.0, 1.0, 1.3, float("inf"))
@@ -236,4 +237,5 @@ def plan_consolidation(
         if improved is not None:
             best, method = improved, "milp"
     spread_spot_pools(best, index)
+    spread_workloads(best, index)
     return build_plan(best, bound_value, kept, method, clock() - started)

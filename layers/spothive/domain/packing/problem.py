@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from spothive.domain.catalog import Catalog, InstanceType
+from spothive.domain.packing.constraints import Affinity, affinity_holds
 from spothive.domain.packing.daemonsets import (
     NO_OVERHEAD,
     Cap,
@@ -26,7 +27,6 @@ from spothive.domain.packing.model import (
     Pod,
     Snapshot,
 )
-from spothive.domain.packing.constraints import Affinity, affinity_holds
 from spothive.domain.pricing import interruption_probability, is_flagged
 
 SCHEDULING_EFFECTS = frozenset({"NoSchedule", "NoExecute"})

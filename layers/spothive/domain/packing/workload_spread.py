@@ -1,0 +1,282 @@
+"""Workload spread: topology spread constraints and the default replica share, enforced on a layout.
+
+Rules per group of pods (a workload: same namespace and owner; or the pods a spread constraint selects):
+
+- default (``policy.max_workload_share``, 0.5): at most ``max(1, floor(share x n))`` of a workload's ``n``
+  replicas on one node and on one Spot pool (type, zone);
+- ``kubernetes.io/hostname`` spread: at most ``max_skew`` matching pods per node (which bounds the skew by
+  ``max_skew`` whatever the other nodes hold);
+- ``topology.kubernetes.io/zone`` spread: pods balanced over the zones the group may use (existing eligible
+  nodes and offers), each zone's count within the water-filled target, so the skew is at most 1.
+
+Pods over a limit move (those already moved first, then within PDB budgets) to a node that fits, accepts
+them and has room under every limit of every group they belong to; else a new node of the cheapest fitting
+offer (in the zone they need) opens. Pods that cannot move stay (the validator reports what is left).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from spothive.domain.packing.constraints import HOSTNAME_KEY, ZONE_KEY, selector_matches
+from spothive.domain.packing.layout import Layout
+from spothive.domain.packing.model import ZONE_LABEL
+from spothive.domain.packing.offers import OfferIndex, offer_accepts
+from spothive.domain.packing.problem import Bin, Offer, Problem
+
+INF = 1 << 30
+
+
+@dataclass(slots=True)
+class Group:
+    """Pods sharing spread limits; counters are kept per bin, Spot pool and zone."""
+
+    pods: list[int]
+    node_cap: int = INF
+    pool_cap: int = INF
+    zone_skew: int = 0  # > 0: balance over zones
+    zone_target: dict[str, int] = field(default_factory=dict)
+    per_bin: Counter[int] = field(default_factory=Counter)
+    per_pool: Counter[tuple[str, str]] = field(default_factory=Counter)
+    per_zone: Counter[str] = field(default_factory=Counter)
+
+
+def _pool(b: Bin, pr: Problem) -> tuple[str, str] | None:
+    if b.offer is not None:
+        return (b.offer.itype.name, b.offer.zone) if b.offer.capacity_type == "spot" else None
+    node = pr.snapshot.nodes[b.existing]
+    return (node.instance_type, node.zone) if node.capacity_type == "spot" else None
+
+
+def build_groups(pr: Problem) -> list[Group]:
+    """Spread groups of the workload: owners (default share) and every DoNotSchedule constraint."""
+    share = pr.policy.max_workload_share
+    pods = pr.snapshot.pods
+    by_owner: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, p in enumerate(pods):
+        if p.owner:
+            by_owner[(p.namespace, p.owner)].append(i)
+    groups: list[Group] = []
+    if share < 1:
+        for members in by_owner.values():
+            if len(members) >= 2:
+                cap = max(1, math.floor(share * len(members)))
+                groups.append(Group(members, node_cap=cap, pool_cap=cap))
+    seen: dict[tuple[object, ...], Group] = {}
+    for i, p in enumerate(pods):
+        for rule in p.spread:
+            if rule.topology_key not in (HOSTNAME_KEY, ZONE_KEY):
+                continue
+            gk = (p.namespace, rule.selector or ("\x00owner", p.owner), rule.topology_key)
+            g = seen.get(gk)
+            if g is None:
+                if rule.selector:
+                    members = [
+                        j
+                        for j, q in enumerate(pods)
+                        if q.namespace == p.namespace and selector_matches(rule.selector, q.labels)
+                    ]
+                else:
+                    members = list(by_owner.get((p.namespace, p.owner), [i]))
+                g = Group(members)
+                seen[gk] = g
+                groups.append(g)
+            if rule.topology_key == HOSTNAME_KEY:
+                g.node_cap = min(g.node_cap, rule.max_skew)
+            else:
+                g.zone_skew = min(g.zone_skew or INF, rule.max_skew)
+    return groups
+
+
+def _water_fill(fixed: dict[str, int], zones: Sequence[str], n: int) -> dict[str, int]:
+    """Per-zone targets summing to ``n``, never below the fixed counts, as level as possible."""
+    target = {z: fixed.get(z, 0) for z in zones}
+    left = n - sum(target.values())
+    while left > 0 and target:
+        z = min(target, key=lambda k: (target[k], k))
+        target[z] += 1
+        left -= 1
+    return target
+
+
+class Spreader:
+    """Enforces the groups' limits on one layout."""
+
+    def __init__(self, layout: Layout, index: OfferIndex, groups: list[Group]) -> None:
+        self.layout, self.index, self.groups = layout, index, groups
+        self.pr = layout.problem
+        self.of_pod: dict[int, list[Group]] = defaultdict(list)
+        for g in groups:
+            for p in g.pods:
+                self.of_pod[p].append(g)
+        for g in groups:
+            self._count(g)
+
+    def _zone(self, b: Bin) -> str:
+        return str(b.labels.get(ZONE_LABEL, ""))
+
+    def _count(self, g: Group) -> None:
+        g.per_bin.clear()
+        g.per_pool.clear()
+        g.per_zone.clear()
+        for p in g.pods:
+            w = self.layout.where[p]
+            if w < 0:
+                continue
+            b = self.layout.bins[w]
+            g.per_bin[w] += 1
+            pool = _pool(b, self.pr)
+            if pool is not None:
+                g.per_pool[pool] += 1
+            g.per_zone[self._zone(b)] += 1
+
+    def _room(self, pod: int, b: Bin, zone: str | None = None) -> bool:
+        """``b`` fits and accepts ``pod`` and every group of the pod stays within its limits there."""
+        pr = self.pr
+        if not b.active or not b.fits(pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]):
+            return False
+        if zone is not None and self._zone(b) != zone:
+            return False
+        if b.offer is not None:
+            if not offer_accepts(b.offer, pr.pod_class[pod]):
+                return False
+        elif not pr.compatible(pod, b.labels, b.taints, b.existing):
+            return False
+        pool = _pool(b, pr)
+        bz = self._zone(b)
+        for g in self.of_pod[pod]:
+            if g.per_bin[b.idx] >= g.node_cap:
+                return False
+            if pool is not None and g.per_pool[pool] >= g.pool_cap:
+                return False
+            if g.zone_target and g.per_zone[bz] >= g.zone_target.get(bz, 0):
+                return False
+        return True
+
+    def _offer(self, pod: int, zone: str | None) -> Offer | None:
+        pr = self.pr
+        need = (pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod])
+        for o in self.index.by_price:
+            if zone is not None and o.zone != zone:
+                continue
+            if o.cap[0] < need[0] or o.cap[1] < need[1] or o.cap[2] < need[2] or o.cap[3] < 1:
+                continue
+            if not offer_accepts(o, pr.pod_class[pod]):
+                continue
+            probe = self.layout.new_bin(o)
+            ok = self._room(pod, probe, zone)
+            self.layout.bins.pop()
+            if ok:
+                return o
+        return None
+
+    def _relocate(self, pod: int) -> bool:
+        """Move a pod over a node or pool limit: in its zone when it belongs to a zone-spread group."""
+        if any(g.zone_skew for g in self.of_pod[pod]):
+            here = self._zone(self.layout.bins[self.layout.where[pod]])
+            if self._move(pod, here):
+                return True
+        return self._move(pod)
+
+    def _move(self, pod: int, zone: str | None = None) -> bool:
+        """Move ``pod`` to the fullest bin with room under every limit, else to a new node; False if stuck."""
+        lay, pr = self.layout, self.pr
+        cur = lay.where[pod]
+        best: Bin | None = None
+        for b in lay.bins:
+            if b.idx == cur or not self._room(pod, b, zone):
+                continue
+            if best is None or (b.free_c, b.idx) < (best.free_c, best.idx):
+                best = b
+        if best is None:
+            offer = self._offer(pod, zone)
+            if offer is None:
+                return False
+            best = lay.new_bin(offer)
+        spends = lay.moves_pdb(pod, best)
+        if spends:
+            pdb = pr.pod_pdb[pod]
+            if lay.pdb_used[pdb] >= pr.pdb_budget[pdb]:
+                return False
+            lay.pdb_used[pdb] += 1
+        old = lay.bins[cur]
+        old_pool, new_pool = _pool(old, pr), _pool(best, pr)
+        lay.unplace(pod)
+        lay.place(pod, best)
+        if not old.pods and not old.pinned:
+            old.active = False
+        for g in self.of_pod[pod]:
+            g.per_bin[cur] -= 1
+            g.per_bin[best.idx] += 1
+            if old_pool is not None:
+                g.per_pool[old_pool] -= 1
+            if new_pool is not None:
+                g.per_pool[new_pool] += 1
+            g.per_zone[self._zone(old)] -= 1
+            g.per_zone[self._zone(best)] += 1
+        return True
+
+    def _candidates(self, g: Group, bins: list[int]) -> list[int]:
+        """Movable pods of ``g`` on ``bins``, those already away from home first."""
+        pr, lay = self.pr, self.layout
+        where = set(bins)
+        pods = [p for p in g.pods if lay.where[p] in where and pr.movable[p] and not pr.pod_class[p][4]]
+        return sorted(pods, key=lambda p: (lay.bins[lay.where[p]].existing == pr.pod_orig[p], p))
+
+    def _zones(self, g: Group) -> list[str]:
+        """Zones the group may use: those of offers and active existing nodes its first pod accepts."""
+        pr = self.pr
+        pod = g.pods[0]
+        zones = {o.zone for o in self.index.by_price if offer_accepts(o, pr.pod_class[pod])}
+        for b in self.layout.bins:
+            if b.active and b.existing >= 0 and pr.compatible(pod, b.labels, b.taints, b.existing):
+                zones.add(self._zone(b))
+        return sorted(zones)
+
+    def run(self) -> None:
+        """Bring every group within its limits where pods can move: node and pool limits, then zones."""
+        lay, pr = self.layout, self.pr
+        for g in self.groups:
+            for idx in [i for i, n in g.per_bin.items() if n > g.node_cap]:
+                for p in self._candidates(g, [idx])[: g.per_bin[idx] - g.node_cap]:
+                    self._relocate(p)
+            for pool in [k for k, n in g.per_pool.items() if n > g.pool_cap]:
+                bins = [b.idx for b in lay.bins if b.active and _pool(b, pr) == pool]
+                for p in self._candidates(g, bins)[: g.per_pool[pool] - g.pool_cap]:
+                    self._relocate(p)
+        for g in self.groups:
+            if g.zone_skew:
+                self._balance_zones(g)
+
+    def _balance_zones(self, g: Group) -> None:
+        lay, pr = self.layout, self.pr
+        zones = self._zones(g)
+        placed = [p for p in g.pods if lay.where[p] >= 0]
+        counts = [g.per_zone[z] for z in zones]
+        if not zones or max(counts) - min(counts) <= g.zone_skew:
+            return
+        fixed: Counter[str] = Counter()
+        for p in placed:
+            if not pr.movable[p] or pr.pod_class[p][4]:
+                fixed[self._zone(lay.bins[lay.where[p]])] += 1
+        g.zone_target = _water_fill(dict(fixed), zones, len(placed))
+        for z in zones:
+            extra = g.per_zone[z] - g.zone_target[z]
+            if extra <= 0:
+                continue
+            bins = [b.idx for b in lay.bins if b.active and self._zone(b) == z]
+            for p in self._candidates(g, bins)[:extra]:
+                for y in [y for y in zones if g.per_zone[y] < g.zone_target[y]]:
+                    if self._move(p, y):
+                        break
+        g.zone_target = {}
+
+
+def spread_workloads(layout: Layout, index: OfferIndex) -> None:
+    """Enforce spread constraints and the default replica share on ``layout`` (see the module doc)."""
+    groups = build_groups(layout.problem)
+    if groups:
+        Spreader(layout, index, groups).run()

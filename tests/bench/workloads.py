@@ -92,6 +92,8 @@ def _closest_type(catalog: Catalog, cpu_m: int, mem: int, gpu: int) -> str:
             continue
         if gpu == 0 and t.gpus > 0:
             continue
+        if gpu > 0 and t.accelerator != "nvidia.com/gpu":  # the trace's GPUs are NVIDIA
+            continue
         waste = (t.vcpu * 1000 - cpu_m) / max(cpu_m, 1) + (t.memory_mib - mem) / max(mem, 1)
         key = waste + t.ondemand_price * 1e-3
         if best is None or key < best[0]:

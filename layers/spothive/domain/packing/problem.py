@@ -42,6 +42,8 @@ ClassKey = tuple[tuple[tuple[str, str], ...], str | None, str, Affinity, tuple[s
 def key_accepts(labels: Mapping[str, str], accelerator: str, key: ClassKey) -> bool:
     """True when a node with these labels and accelerator satisfies the class (taints aside)."""
     selector, arch, accel, affinity, zones = key
+    if not (selector or accel or affinity or zones):
+        return arch is None or labels.get(ARCH_LABEL) == arch
     if arch is not None and labels.get(ARCH_LABEL) != arch:
         return False
     if accel and accelerator != accel:
@@ -166,6 +168,7 @@ class Problem:
     overhead: Cap = NO_OVERHEAD
     node_room: list[Cap] = field(default_factory=list)  # workload room of each existing node
     pod_class: list[ClassKey] = field(default_factory=list)
+    pod_class_id: list[int] = field(default_factory=list)  # small integer per distinct class
     _compat: dict[tuple[int, int], bool] = field(default_factory=dict)
     _label_sig: dict[tuple[tuple[str, str], ...], int] = field(default_factory=dict)
 
@@ -181,8 +184,14 @@ class Problem:
         the_pod = self.snapshot.pods[pod]
         if taints and not taints <= the_pod.tolerations:
             return False
-        accelerator = self.node_types[existing].accelerator if existing >= 0 else ""
-        return key_accepts(labels, accelerator, self.pod_class[pod])
+        if existing < 0:
+            return key_accepts(labels, "", self.pod_class[pod])
+        memo = (existing, self.pod_class_id[pod])
+        found = self._compat.get(memo)
+        if found is None:
+            found = key_accepts(labels, self.node_types[existing].accelerator, self.pod_class[pod])
+            self._compat[memo] = found
+        return found
 
 
 def _pod_arch(pod: Pod, labels: list[dict[str, str]], index: Mapping[str, int]) -> str | None:
@@ -288,6 +297,8 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         f"{snapshot.region}a",
     )
     archs = policy.architectures or frozenset(t.arch for t in node_types) or frozenset({"amd64"})
+    classes = [pod_class(p, a) for p, a in zip(snapshot.pods, archs_needed, strict=True)]
+    class_ids: dict[ClassKey, int] = {}
     return Problem(
         snapshot=snapshot,
         catalog=catalog,
@@ -320,5 +331,6 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         daemon_pods=daemons,
         overhead=overhead,
         node_room=[existing_node_room(t, overhead, u) for t, u in zip(node_types, used, strict=True)],
-        pod_class=[pod_class(p, a) for p, a in zip(snapshot.pods, archs_needed, strict=True)],
+        pod_class=classes,
+        pod_class_id=[class_ids.setdefault(k, len(class_ids)) for k in classes],
     )

@@ -136,17 +136,17 @@ class Spreader:
     def _room(self, pod: int, b: Bin, zone: str | None = None) -> bool:
         """``b`` fits and accepts ``pod`` and every group of the pod stays within its limits there."""
         pr = self.pr
-        if not b.active or not b.fits(pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]):
+        return b.fits(pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]) and self._allowed(pod, b, zone)
+
+    def _allowed(self, pod: int, b: Bin, zone: str | None = None) -> bool:
+        """``b`` accepts ``pod`` (capacity aside) and every group of the pod stays within its limits there."""
+        pr = self.pr
+        if not b.active:
             return False
-        if zone is not None and self._zone(b) != zone:
-            return False
-        if b.offer is not None:
-            if not offer_accepts(b.offer, pr.pod_class[pod]):
-                return False
-        elif not pr.compatible(pod, b.labels, b.taints, b.existing):
+        bz = self._zone(b)
+        if zone is not None and bz != zone:
             return False
         pool = _pool(b, pr)
-        bz = self._zone(b)
         for g in self.of_pod[pod]:
             if g.per_bin[b.idx] >= g.node_cap:
                 return False
@@ -154,7 +154,97 @@ class Spreader:
                 return False
             if g.zone_target and g.per_zone[bz] >= g.zone_target.get(bz, 0):
                 return False
-        return True
+        if b.offer is not None:
+            return self.index.accepts(b.offer, pr.pod_class[pod])
+        return pr.compatible(pod, b.labels, b.taints, b.existing)
+
+    def _swap(self, pod: int, zone: str | None) -> bool:
+        """Exchange ``pod`` with a pod of other groups on another node when both fit and stay within limits."""
+        lay, pr = self.layout, self.pr
+        a = lay.bins[lay.where[pod]]
+        mine = {id(g) for g in self.of_pod[pod]}
+        c, m, g_ = pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]
+        for b in lay.bins:
+            if b is a or not b.active or not self._allowed(pod, b, zone):
+                continue
+            for q in b.pods:
+                qc, qm, qg = pr.pod_c[q], pr.pod_m[q], pr.pod_g[q]
+                if b.free_c + qc < c or b.free_m + qm < m or b.free_g + qg < g_:
+                    continue
+                if a.free_c + c < qc or a.free_m + m < qm or a.free_g + g_ < qg:
+                    continue
+                if not pr.movable[q] or pr.pod_class[q][4] or any(id(h) in mine for h in self.of_pod[q]):
+                    continue
+                if not self._allowed(q, a) or not self._pdb_ok(q, a):
+                    continue
+                if not self._pdb_ok(pod, b):
+                    return False
+                self._relink(q, a)
+                self._relink(pod, b)
+                return True
+        return False
+
+    def _pdb_ok(self, pod: int, dest: Bin) -> bool:
+        pr = self.pr
+        return not self.layout.moves_pdb(pod, dest) or (
+            self.layout.pdb_used[pr.pod_pdb[pod]] < pr.pdb_budget[pr.pod_pdb[pod]]
+        )
+
+    def _relink(self, pod: int, dest: Bin) -> None:
+        """Move ``pod`` to ``dest`` (capacity may be short until a swap completes), keeping the counters."""
+        lay, pr = self.layout, self.pr
+        if lay.moves_pdb(pod, dest):
+            lay.pdb_used[pr.pod_pdb[pod]] += 1
+        elif pr.pod_pdb[pod] >= 0 and dest.existing == pr.pod_orig[pod] and lay.where[pod] >= 0:
+            lay.pdb_used[pr.pod_pdb[pod]] -= 1
+        cur = lay.where[pod]
+        old = lay.bins[cur]
+        old_pool, new_pool = _pool(old, pr), _pool(dest, pr)
+        lay.unplace(pod)
+        lay.place(pod, dest)
+        for g in self.of_pod[pod]:
+            g.per_bin[cur] -= 1
+            g.per_bin[dest.idx] += 1
+            if old_pool is not None:
+                g.per_pool[old_pool] -= 1
+            if new_pool is not None:
+                g.per_pool[new_pool] += 1
+            g.per_zone[self._zone(old)] -= 1
+            g.per_zone[self._zone(dest)] += 1
+
+    def _rezone(self, b: Bin) -> bool:
+        """Give a new Spot node another pool (its type in another zone, cheapest first) when its pods accept
+        it and every group of its pods stays within its pool limit and zone balance there."""
+        pr = self.pr
+        if b.offer is None or b.offer.capacity_type != "spot":
+            return False
+        here = b.offer
+        per_group: Counter[int] = Counter()
+        groups: dict[int, Group] = {}
+        for p in b.pods:
+            for g in self.of_pod[p]:
+                per_group[id(g)] += 1
+                groups[id(g)] = g
+        if any(g.zone_skew for g in groups.values()):
+            return False
+        classes = {pr.pod_class[p] for p in b.pods}
+        for o in self.index.by_price:
+            if o.capacity_type != "spot" or o.itype.name != here.itype.name or o.zone == here.zone:
+                continue
+            if not all(offer_accepts(o, k) for k in classes):
+                continue
+            pool = (o.itype.name, o.zone)
+            if any(g.per_pool[pool] + per_group[k] > g.pool_cap for k, g in groups.items()):
+                continue
+            old_pool, old_zone = (here.itype.name, here.zone), here.zone
+            b.offer, b.price, b.labels = o, o.price, o.labels
+            for k, g in groups.items():
+                g.per_pool[old_pool] -= per_group[k]
+                g.per_pool[pool] += per_group[k]
+                g.per_zone[old_zone] -= per_group[k]
+                g.per_zone[o.zone] += per_group[k]
+            return True
+        return False
 
     def _offer(self, pod: int, zone: str | None) -> Offer | None:
         pr = self.pr
@@ -173,17 +263,18 @@ class Spreader:
                 return o
         return None
 
-    def _relocate(self, pod: int) -> bool:
+    def _relocate(self, pod: int, grow: bool = True) -> bool:
         """Move a pod over a node or pool limit: in its zone when it belongs to a zone-spread group."""
         if any(g.zone_skew for g in self.of_pod[pod]):
             here = self._zone(self.layout.bins[self.layout.where[pod]])
-            if self._move(pod, here):
+            if self._move(pod, here, grow):
                 return True
-        return self._move(pod)
+        return self._move(pod, None, grow)
 
-    def _move(self, pod: int, zone: str | None = None) -> bool:
-        """Move ``pod`` to the fullest bin with room under every limit, else to a new node; False if stuck."""
-        lay, pr = self.layout, self.pr
+    def _move(self, pod: int, zone: str | None = None, grow: bool = True) -> bool:
+        """Move ``pod`` to the fullest node with room under every limit, else swap it with another pod, else
+        open a new node; False if stuck."""
+        lay = self.layout
         cur = lay.where[pod]
         best: Bin | None = None
         for b in lay.bins:
@@ -192,31 +283,20 @@ class Spreader:
             if best is None or (b.free_c, b.idx) < (best.free_c, best.idx):
                 best = b
         if best is None:
+            if self._swap(pod, zone):
+                return True
+            if not grow:
+                return False
             offer = self._offer(pod, zone)
             if offer is None:
                 return False
             best = lay.new_bin(offer)
-        spends = lay.moves_pdb(pod, best)
-        if spends:
-            pdb = pr.pod_pdb[pod]
-            if lay.pdb_used[pdb] >= pr.pdb_budget[pdb]:
-                return False
-            lay.pdb_used[pdb] += 1
+        if not self._pdb_ok(pod, best):
+            return False
         old = lay.bins[cur]
-        old_pool, new_pool = _pool(old, pr), _pool(best, pr)
-        lay.unplace(pod)
-        lay.place(pod, best)
+        self._relink(pod, best)
         if not old.pods and not old.pinned:
             old.active = False
-        for g in self.of_pod[pod]:
-            g.per_bin[cur] -= 1
-            g.per_bin[best.idx] += 1
-            if old_pool is not None:
-                g.per_pool[old_pool] -= 1
-            if new_pool is not None:
-                g.per_pool[new_pool] += 1
-            g.per_zone[self._zone(old)] -= 1
-            g.per_zone[self._zone(best)] += 1
         return True
 
     def _candidates(self, g: Group, bins: list[int]) -> list[int]:
@@ -244,6 +324,16 @@ class Spreader:
                 for p in self._candidates(g, [idx])[: g.per_bin[idx] - g.node_cap]:
                     self._relocate(p)
             for pool in [k for k, n in g.per_pool.items() if n > g.pool_cap]:
+                bins = [b.idx for b in lay.bins if b.active and _pool(b, pr) == pool]
+                for p in self._candidates(g, bins)[: g.per_pool[pool] - g.pool_cap]:
+                    self._relocate(p, grow=False)
+                bins.sort(key=lambda i: -g.per_bin[i])
+                for i in bins:
+                    if g.per_pool[pool] <= g.pool_cap:
+                        break
+                    self._rezone(lay.bins[i])
+                if g.per_pool[pool] <= g.pool_cap:
+                    continue
                 bins = [b.idx for b in lay.bins if b.active and _pool(b, pr) == pool]
                 for p in self._candidates(g, bins)[: g.per_pool[pool] - g.pool_cap]:
                     self._relocate(p)

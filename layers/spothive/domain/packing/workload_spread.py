@@ -39,9 +39,20 @@ class Group:
     pool_cap: int = INF
     zone_skew: int = 0  # > 0: balance over zones
     zone_target: dict[str, int] = field(default_factory=dict)
+    today_bin: Counter[int] = field(default_factory=Counter)  # existing node index → members there today
+    today_pool: Counter[tuple[str, str]] = field(default_factory=Counter)
     per_bin: Counter[int] = field(default_factory=Counter)
     per_pool: Counter[tuple[str, str]] = field(default_factory=Counter)
     per_zone: Counter[str] = field(default_factory=Counter)
+
+
+def _node_limit(g: Group, idx: int) -> int:
+    """A node may keep as many members as it runs today (the plan does not make that worse)."""
+    return max(g.node_cap, g.today_bin.get(idx, 0))
+
+
+def _pool_limit(g: Group, pool: tuple[str, str]) -> int:
+    return max(g.pool_cap, g.today_pool.get(pool, 0))
 
 
 def _pool(b: Bin, pr: Problem) -> tuple[str, str] | None:
@@ -114,6 +125,13 @@ class Spreader:
                 self.of_pod[p].append(g)
         for g in groups:
             self._count(g)
+            for p in g.pods:
+                orig = self.pr.pod_orig[p]
+                if orig >= 0:
+                    g.today_bin[orig] += 1
+                    pool = _pool(layout.bins[orig], self.pr)
+                    if pool is not None:
+                        g.today_pool[pool] += 1
 
     def _zone(self, b: Bin) -> str:
         return str(b.labels.get(ZONE_LABEL, ""))
@@ -148,9 +166,9 @@ class Spreader:
             return False
         pool = _pool(b, pr)
         for g in self.of_pod[pod]:
-            if g.per_bin[b.idx] >= g.node_cap:
+            if g.per_bin[b.idx] >= _node_limit(g, b.idx):
                 return False
-            if pool is not None and g.per_pool[pool] >= g.pool_cap:
+            if pool is not None and g.per_pool[pool] >= _pool_limit(g, pool):
                 return False
             if g.zone_target and g.per_zone[bz] >= g.zone_target.get(bz, 0):
                 return False
@@ -175,10 +193,8 @@ class Spreader:
                     continue
                 if not pr.movable[q] or pr.pod_class[q][4] or any(id(h) in mine for h in self.of_pod[q]):
                     continue
-                if not self._allowed(q, a) or not self._pdb_ok(q, a):
+                if not self._allowed(q, a) or not self._pdb_ok_both((q, a), (pod, b)):
                     continue
-                if not self._pdb_ok(pod, b):
-                    return False
                 self._relink(q, a)
                 self._relink(pod, b)
                 return True
@@ -190,13 +206,24 @@ class Spreader:
             self.layout.pdb_used[pr.pod_pdb[pod]] < pr.pdb_budget[pr.pod_pdb[pod]]
         )
 
+    def _pdb_ok_both(self, *moves: tuple[int, Bin]) -> bool:
+        """Every PDB has budget for all of ``moves`` together."""
+        pr, lay = self.pr, self.layout
+        need: Counter[int] = Counter(pr.pod_pdb[p] for p, dest in moves if lay.moves_pdb(p, dest))
+        return all(lay.pdb_used[b] + n <= pr.pdb_budget[b] for b, n in need.items())
+
     def _relink(self, pod: int, dest: Bin) -> None:
         """Move ``pod`` to ``dest`` (capacity may be short until a swap completes), keeping the counters."""
         lay, pr = self.layout, self.pr
         if lay.moves_pdb(pod, dest):
             lay.pdb_used[pr.pod_pdb[pod]] += 1
-        elif pr.pod_pdb[pod] >= 0 and dest.existing == pr.pod_orig[pod] and lay.where[pod] >= 0:
-            lay.pdb_used[pr.pod_pdb[pod]] -= 1
+        elif (
+            pr.pod_pdb[pod] >= 0
+            and pr.pod_orig[pod] >= 0
+            and dest.existing == pr.pod_orig[pod]
+            and lay.bins[lay.where[pod]].existing != pr.pod_orig[pod]
+        ):
+            lay.pdb_used[pr.pod_pdb[pod]] -= 1  # back home: the move is undone
         cur = lay.where[pod]
         old = lay.bins[cur]
         old_pool, new_pool = _pool(old, pr), _pool(dest, pr)
@@ -234,7 +261,7 @@ class Spreader:
             if not all(offer_accepts(o, k) for k in classes):
                 continue
             pool = (o.itype.name, o.zone)
-            if any(g.per_pool[pool] + per_group[k] > g.pool_cap for k, g in groups.items()):
+            if any(g.per_pool[pool] + per_group[k] > _pool_limit(g, pool) for k, g in groups.items()):
                 continue
             old_pool, old_zone = (here.itype.name, here.zone), here.zone
             b.offer, b.price, b.labels = o, o.price, o.labels
@@ -320,26 +347,68 @@ class Spreader:
         """Bring every group within its limits where pods can move: node and pool limits, then zones."""
         lay, pr = self.layout, self.pr
         for g in self.groups:
-            for idx in [i for i, n in g.per_bin.items() if n > g.node_cap]:
-                for p in self._candidates(g, [idx])[: g.per_bin[idx] - g.node_cap]:
+            for idx in [i for i, n in g.per_bin.items() if n > _node_limit(g, i)]:
+                for p in self._candidates(g, [idx])[: g.per_bin[idx] - _node_limit(g, idx)]:
                     self._relocate(p)
-            for pool in [k for k, n in g.per_pool.items() if n > g.pool_cap]:
+            for pool in [k for k, n in g.per_pool.items() if n > _pool_limit(g, k)]:
+                limit = _pool_limit(g, pool)
                 bins = [b.idx for b in lay.bins if b.active and _pool(b, pr) == pool]
-                for p in self._candidates(g, bins)[: g.per_pool[pool] - g.pool_cap]:
+                for p in self._candidates(g, bins)[: g.per_pool[pool] - limit]:
                     self._relocate(p, grow=False)
                 bins.sort(key=lambda i: -g.per_bin[i])
                 for i in bins:
-                    if g.per_pool[pool] <= g.pool_cap:
+                    if g.per_pool[pool] <= limit:
                         break
                     self._rezone(lay.bins[i])
-                if g.per_pool[pool] <= g.pool_cap:
+                if g.per_pool[pool] <= limit:
                     continue
                 bins = [b.idx for b in lay.bins if b.active and _pool(b, pr) == pool]
-                for p in self._candidates(g, bins)[: g.per_pool[pool] - g.pool_cap]:
+                for p in self._candidates(g, bins)[: g.per_pool[pool] - limit]:
                     self._relocate(p)
         for g in self.groups:
             if g.zone_skew:
                 self._balance_zones(g)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Members still over a node or pool limit go back home, or (pending) stay pending."""
+        lay, pr = self.layout, self.pr
+        for g in self.groups:
+            for p in g.pods:
+                w = lay.where[p]
+                if w < 0:
+                    continue
+                b = lay.bins[w]
+                pool = _pool(b, pr)
+                over = g.per_bin[w] > _node_limit(g, w) or (
+                    pool is not None and g.per_pool[pool] > _pool_limit(g, pool)
+                )
+                if not over or b.existing == pr.pod_orig[p]:
+                    continue
+                orig = pr.pod_orig[p]
+                if orig < 0:
+                    self._drop(p)
+                    continue
+                home = lay.bins[orig]
+                if home.fits(pr.pod_c[p], pr.pod_m[p], pr.pod_g[p]):
+                    home.active = True
+                    self._relink(p, home)
+
+    def _drop(self, pod: int) -> None:
+        """Leave a pending pod pending: no node takes it within the limits."""
+        lay = self.layout
+        cur = lay.where[pod]
+        b = lay.bins[cur]
+        pool = _pool(b, self.pr)
+        lay.unplace(pod)
+        lay.unplaced.append(pod)
+        for g in self.of_pod[pod]:
+            g.per_bin[cur] -= 1
+            if pool is not None:
+                g.per_pool[pool] -= 1
+            g.per_zone[self._zone(b)] -= 1
+        if not b.pods and b.existing < 0:
+            b.active = False
 
     def _balance_zones(self, g: Group) -> None:
         lay, pr = self.layout, self.pr

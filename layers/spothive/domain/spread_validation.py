@@ -4,7 +4,9 @@ A plan may not make a workload's spread worse than it is today beyond its limits
 constraints on ``kubernetes.io/hostname`` or ``topology.kubernetes.io/zone`` the skew (max - min matching
 pods over the domains of eligible plan nodes, as the scheduler counts) must stay within ``max_skew`` or at
 today's skew; with the default share (``max_workload_share``) no node and no Spot pool may hold more than
-``max(1, floor(share x n))`` of a workload's ``n`` replicas unless it held that many already.
+``max(1, floor(share x n))`` of a workload's ``n`` replicas unless it held that many already. For hostname
+spread the check is per node: no node holds more matching pods than ``max_skew`` or than it holds today (which
+bounds the skew by ``max_skew`` wherever the plan places pods, whatever empty nodes it adds).
 """
 
 from __future__ import annotations
@@ -94,10 +96,20 @@ def spread_violations(
                     if all(nl.get(k) == v for k, v in pod.node_selector.items()) and affinity_holds(nl, pod.affinity)
                 }
 
+            today_zones = set() if by_host else {domain(q.node, today_labels) for q in members if q.node in today_labels}
+
             now = Counter(domain(q.node, today_labels) for q in members if q.node in today_labels)
             then = Counter(domain(t, labels) for q in members if (t := after[q.key]) in labels)
-            skew_now = _skew(now, eligible(today_labels))
-            skew_then = _skew(then, eligible(labels))
+            if by_host:
+                for host, n in then.items():
+                    if n > max(rule.max_skew, now.get(host, 0)):
+                        out.append(
+                            ("spread", f"{p.namespace}/{p.owner or p.name}",
+                             f"{n} matching pods on {host} exceed max_skew {rule.max_skew} over {HOSTNAME_KEY}")
+                        )
+                continue
+            skew_now = _skew(now, eligible(today_labels) | today_zones)
+            skew_then = _skew(then, eligible(labels) | today_zones)
             if skew_then > rule.max_skew and skew_then > skew_now:
                 out.append(
                     (

@@ -103,3 +103,9 @@ def parse_accelerator(extended: Mapping[str, int], gpu: int) -> tuple[str, int]:
 def selector_matches(selector: Iterable[tuple[str, str]], labels: Mapping[str, str]) -> bool:
     """matchLabels against pod labels."""
     return all(labels.get(k) == v for k, v in selector)
+
+
+def spread_domain_node(labels: Mapping[str, str], node_selector: Mapping[str, str], affinity: Affinity) -> bool:
+    """A node counts as a spread domain for a pod when its selector and required affinity match (taints
+    are ignored: the scheduler's default ``nodeTaintsPolicy``)."""
+    return all(labels.get(k) == v for k, v in node_selector.items()) and affinity_holds(labels, affinity)

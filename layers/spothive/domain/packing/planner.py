@@ -238,4 +238,6 @@ def plan_consolidation(
             best, method = improved, "milp"
     spread_spot_pools(best, index)
     spread_workloads(best, index)
+    if best.cost() > sum(problem.node_prices) + 1e-9 and all(o >= 0 for o in problem.pod_orig):
+        best = initial_layout(problem, kept)  # spreading cost more than it saved: leave the cluster as it is
     return build_plan(best, bound_value, kept, method, clock() - started)

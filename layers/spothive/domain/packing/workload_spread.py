@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from spothive.domain.packing.constraints import HOSTNAME_KEY, ZONE_KEY, selector_matches
+from spothive.domain.packing.constraints import HOSTNAME_KEY, ZONE_KEY, selector_matches, spread_domain_node
 from spothive.domain.packing.layout import Layout
 from spothive.domain.packing.model import ZONE_LABEL
 from spothive.domain.packing.offers import OfferIndex, offer_accepts
@@ -334,12 +334,13 @@ class Spreader:
         return sorted(pods, key=lambda p: (lay.bins[lay.where[p]].existing == pr.pod_orig[p], p))
 
     def _zones(self, g: Group) -> list[str]:
-        """Zones the group may use: those of offers and active existing nodes its first pod accepts."""
+        """Spread domains of the group: zones of active nodes its first pod's selector and affinity match,
+        and the zones its members run in today (a plan never drops a zone from the spread)."""
         pr = self.pr
-        pod = g.pods[0]
-        zones = {o.zone for o in self.index.by_price if offer_accepts(o, pr.pod_class[pod])}
+        pod = pr.snapshot.pods[g.pods[0]]
+        zones = {pr.snapshot.nodes[o].zone for p in g.pods if (o := pr.pod_orig[p]) >= 0}
         for b in self.layout.bins:
-            if b.active and b.existing >= 0 and pr.compatible(pod, b.labels, b.taints, b.existing):
+            if b.active and spread_domain_node(b.labels, pod.node_selector, pod.affinity):
                 zones.add(self._zone(b))
         return sorted(zones)
 

@@ -39,6 +39,7 @@ class Group:
     pool_cap: int = INF
     zone_skew: int = 0  # > 0: balance over zones
     zone_target: dict[str, int] = field(default_factory=dict)
+    balanced: bool = False  # zones balanced: later moves keep its pods in their zones
     today_bin: Counter[int] = field(default_factory=Counter)  # existing node index → members there today
     today_pool: Counter[tuple[str, str]] = field(default_factory=Counter)
     per_bin: Counter[int] = field(default_factory=Counter)
@@ -165,7 +166,10 @@ class Spreader:
         if zone is not None and bz != zone:
             return False
         pool = _pool(b, pr)
+        w = self.layout.where[pod]
         for g in self.of_pod[pod]:
+            if g.balanced and w >= 0 and bz != self._zone(self.layout.bins[w]):
+                return False
             if g.per_bin[b.idx] >= _node_limit(g, b.idx):
                 return False
             if pool is not None and g.per_pool[pool] >= _pool_limit(g, pool):
@@ -417,6 +421,7 @@ class Spreader:
         placed = [p for p in g.pods if lay.where[p] >= 0]
         counts = [g.per_zone[z] for z in zones]
         if not zones or max(counts) - min(counts) <= g.zone_skew:
+            g.balanced = True
             return
         fixed: Counter[str] = Counter()
         for p in placed:
@@ -433,6 +438,7 @@ class Spreader:
                     if self._move(p, y):
                         break
         g.zone_target = {}
+        g.balanced = True
 
 
 def spread_workloads(layout: Layout, index: OfferIndex) -> None:

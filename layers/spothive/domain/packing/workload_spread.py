@@ -16,91 +16,15 @@ offer (in the zone they need) opens. Pods that cannot move stay (the validator r
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from spothive.domain.packing.constraints import HOSTNAME_KEY, ZONE_KEY, selector_matches, spread_domain_node
+from spothive.domain.packing.constraints import spread_domain_node
 from spothive.domain.packing.layout import Layout
 from spothive.domain.packing.model import ZONE_LABEL
 from spothive.domain.packing.offers import OfferIndex, offer_accepts
-from spothive.domain.packing.problem import Bin, Offer, Problem
-
-INF = 1 << 30
-
-
-@dataclass(slots=True)
-class Group:
-    """Pods sharing spread limits; counters are kept per bin, Spot pool and zone."""
-
-    pods: list[int]
-    node_cap: int = INF
-    pool_cap: int = INF
-    zone_skew: int = 0  # > 0: balance over zones
-    zone_target: dict[str, int] = field(default_factory=dict)
-    balanced: bool = False  # zones balanced: later moves keep its pods in their zones
-    today_bin: Counter[int] = field(default_factory=Counter)  # existing node index → members there today
-    today_pool: Counter[tuple[str, str]] = field(default_factory=Counter)
-    per_bin: Counter[int] = field(default_factory=Counter)
-    per_pool: Counter[tuple[str, str]] = field(default_factory=Counter)
-    per_zone: Counter[str] = field(default_factory=Counter)
-
-
-def _node_limit(g: Group, idx: int) -> int:
-    """A node may keep as many members as it runs today (the plan does not make that worse)."""
-    return max(g.node_cap, g.today_bin.get(idx, 0))
-
-
-def _pool_limit(g: Group, pool: tuple[str, str]) -> int:
-    return max(g.pool_cap, g.today_pool.get(pool, 0))
-
-
-def _pool(b: Bin, pr: Problem) -> tuple[str, str] | None:
-    if b.offer is not None:
-        return (b.offer.itype.name, b.offer.zone) if b.offer.capacity_type == "spot" else None
-    node = pr.snapshot.nodes[b.existing]
-    return (node.instance_type, node.zone) if node.capacity_type == "spot" else None
-
-
-def build_groups(pr: Problem) -> list[Group]:
-    """Spread groups of the workload: owners (default share) and every DoNotSchedule constraint."""
-    share = pr.policy.max_workload_share
-    pods = pr.snapshot.pods
-    by_owner: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, p in enumerate(pods):
-        if p.owner:
-            by_owner[(p.namespace, p.owner)].append(i)
-    groups: list[Group] = []
-    if share < 1:
-        for members in by_owner.values():
-            if len(members) >= 2:
-                cap = max(1, math.floor(share * len(members)))
-                groups.append(Group(members, node_cap=cap, pool_cap=cap))
-    seen: dict[tuple[object, ...], Group] = {}
-    for i, p in enumerate(pods):
-        for rule in p.spread:
-            if rule.topology_key not in (HOSTNAME_KEY, ZONE_KEY):
-                continue
-            gk = (p.namespace, rule.selector or ("\x00owner", p.owner), rule.topology_key)
-            g = seen.get(gk)
-            if g is None:
-                if rule.selector:
-                    members = [
-                        j
-                        for j, q in enumerate(pods)
-                        if q.namespace == p.namespace and selector_matches(rule.selector, q.labels)
-                    ]
-                else:
-                    members = list(by_owner.get((p.namespace, p.owner), [i]))
-                g = Group(members)
-                seen[gk] = g
-                groups.append(g)
-            if rule.topology_key == HOSTNAME_KEY:
-                g.node_cap = min(g.node_cap, rule.max_skew)
-            else:
-                g.zone_skew = min(g.zone_skew or INF, rule.max_skew)
-    return groups
+from spothive.domain.packing.problem import Bin, Offer
+from spothive.domain.packing.spread_groups import Group, build_groups, node_limit, pool_limit, pool_of
 
 
 def _water_fill(fixed: dict[str, int], zones: Sequence[str], n: int) -> dict[str, int]:
@@ -130,7 +54,7 @@ class Spreader:
                 orig = self.pr.pod_orig[p]
                 if orig >= 0:
                     g.today_bin[orig] += 1
-                    pool = _pool(layout.bins[orig], self.pr)
+                    pool = pool_of(layout.bins[orig], self.pr)
                     if pool is not None:
                         g.today_pool[pool] += 1
 
@@ -147,7 +71,7 @@ class Spreader:
                 continue
             b = self.layout.bins[w]
             g.per_bin[w] += 1
-            pool = _pool(b, self.pr)
+            pool = pool_of(b, self.pr)
             if pool is not None:
                 g.per_pool[pool] += 1
             g.per_zone[self._zone(b)] += 1
@@ -165,14 +89,14 @@ class Spreader:
         bz = self._zone(b)
         if zone is not None and bz != zone:
             return False
-        pool = _pool(b, pr)
+        pool = pool_of(b, pr)
         w = self.layout.where[pod]
         for g in self.of_pod[pod]:
             if g.balanced and w >= 0 and bz != self._zone(self.layout.bins[w]):
                 return False
-            if g.per_bin[b.idx] >= _node_limit(g, b.idx):
+            if g.per_bin[b.idx] >= node_limit(g, b.idx):
                 return False
-            if pool is not None and g.per_pool[pool] >= _pool_limit(g, pool):
+            if pool is not None and g.per_pool[pool] >= pool_limit(g, pool):
                 return False
             if g.zone_target and g.per_zone[bz] >= g.zone_target.get(bz, 0):
                 return False
@@ -230,7 +154,7 @@ class Spreader:
             lay.pdb_used[pr.pod_pdb[pod]] -= 1  # back home: the move is undone
         cur = lay.where[pod]
         old = lay.bins[cur]
-        old_pool, new_pool = _pool(old, pr), _pool(dest, pr)
+        old_pool, new_pool = pool_of(old, pr), pool_of(dest, pr)
         lay.unplace(pod)
         lay.place(pod, dest)
         for g in self.of_pod[pod]:
@@ -265,7 +189,7 @@ class Spreader:
             if not all(offer_accepts(o, k) for k in classes):
                 continue
             pool = (o.itype.name, o.zone)
-            if any(g.per_pool[pool] + per_group[k] > _pool_limit(g, pool) for k, g in groups.items()):
+            if any(g.per_pool[pool] + per_group[k] > pool_limit(g, pool) for k, g in groups.items()):
                 continue
             old_pool, old_zone = (here.itype.name, here.zone), here.zone
             b.offer, b.price, b.labels = o, o.price, o.labels
@@ -352,12 +276,12 @@ class Spreader:
         """Bring every group within its limits where pods can move: node and pool limits, then zones."""
         lay, pr = self.layout, self.pr
         for g in self.groups:
-            for idx in [i for i, n in g.per_bin.items() if n > _node_limit(g, i)]:
-                for p in self._candidates(g, [idx])[: g.per_bin[idx] - _node_limit(g, idx)]:
+            for idx in [i for i, n in g.per_bin.items() if n > node_limit(g, i)]:
+                for p in self._candidates(g, [idx])[: g.per_bin[idx] - node_limit(g, idx)]:
                     self._relocate(p)
-            for pool in [k for k, n in g.per_pool.items() if n > _pool_limit(g, k)]:
-                limit = _pool_limit(g, pool)
-                bins = [b.idx for b in lay.bins if b.active and _pool(b, pr) == pool]
+            for pool in [k for k, n in g.per_pool.items() if n > pool_limit(g, k)]:
+                limit = pool_limit(g, pool)
+                bins = [b.idx for b in lay.bins if b.active and pool_of(b, pr) == pool]
                 for p in self._candidates(g, bins)[: g.per_pool[pool] - limit]:
                     self._relocate(p, grow=False)
                 bins.sort(key=lambda i: -g.per_bin[i])
@@ -367,7 +291,7 @@ class Spreader:
                     self._rezone(lay.bins[i])
                 if g.per_pool[pool] <= limit:
                     continue
-                bins = [b.idx for b in lay.bins if b.active and _pool(b, pr) == pool]
+                bins = [b.idx for b in lay.bins if b.active and pool_of(b, pr) == pool]
                 for p in self._candidates(g, bins)[: g.per_pool[pool] - limit]:
                     self._relocate(p)
         for g in self.groups:
@@ -384,9 +308,9 @@ class Spreader:
                 if w < 0:
                     continue
                 b = lay.bins[w]
-                pool = _pool(b, pr)
-                over = g.per_bin[w] > _node_limit(g, w) or (
-                    pool is not None and g.per_pool[pool] > _pool_limit(g, pool)
+                pool = pool_of(b, pr)
+                over = g.per_bin[w] > node_limit(g, w) or (
+                    pool is not None and g.per_pool[pool] > pool_limit(g, pool)
                 )
                 if not over or b.existing == pr.pod_orig[p]:
                     continue
@@ -404,7 +328,7 @@ class Spreader:
         lay = self.layout
         cur = lay.where[pod]
         b = lay.bins[cur]
-        pool = _pool(b, self.pr)
+        pool = pool_of(b, self.pr)
         lay.unplace(pod)
         lay.unplaced.append(pod)
         for g in self.of_pod[pod]:

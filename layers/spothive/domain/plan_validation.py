@@ -63,10 +63,10 @@ def validate_plan(
     accelerator: dict[str, str] = {}
     capacity: dict[str, str] = {n.name: n.capacity_type for n in snapshot.nodes}
     today_labels: dict[str, dict[str, str]] = {}
-    for n in snapshot.nodes:
-        known = catalog.get(n.instance_type)
+    for snode in snapshot.nodes:
+        known = catalog.get(snode.instance_type)
         if known is not None:
-            today_labels[n.name] = node_labels(n, known)
+            today_labels[snode.name] = node_labels(snode, known)
     too_small: set[str] = set()
     for n in plan.get("nodes", []):
         name = str(n["name"])

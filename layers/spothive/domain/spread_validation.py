@@ -60,7 +60,7 @@ def spread_violations(
                 if n > cap and n > now.get(node, 0):
                     out.append(("spread", f"{ns}/{owner}", f"{n} of {len(members)} {ns}/{owner} on {node}"))
             now_pool = Counter(
-                pool(today_labels[p.node]) for p in members if p.node in today_labels and capacity.get(p.node) == "spot"
+                pool(today_labels[str(p.node)]) for p in members if p.node in today_labels and capacity.get(str(p.node)) == "spot"
             )
             then_pool = Counter(
                 pool(labels[t])
@@ -96,10 +96,10 @@ def spread_violations(
                     if all(nl.get(k) == v for k, v in pod.node_selector.items()) and affinity_holds(nl, pod.affinity)
                 }
 
-            today_zones = set() if by_host else {domain(q.node, today_labels) for q in members if q.node in today_labels}
+            today_zones = set() if by_host else {domain(str(q.node), today_labels) for q in members if q.node in today_labels}
 
-            now = Counter(domain(q.node, today_labels) for q in members if q.node in today_labels)
-            then = Counter(domain(t, labels) for q in members if (t := after[q.key]) in labels)
+            now = Counter(domain(str(q.node), today_labels) for q in members if q.node in today_labels)
+            then = Counter(domain(str(t), labels) for q in members if (t := after[q.key]) in labels)
             if by_host:
                 for host, n in then.items():
                     if n > max(rule.max_skew, now.get(host, 0)):

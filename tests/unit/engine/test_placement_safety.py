@@ -251,3 +251,30 @@ def test_a_v1_snapshot_still_reads_and_v2_fields_parse() -> None:
     assert p.volume_zones == frozenset({"z-a"}) and p.labels == {"app": "x"}
     assert p.spread == ()  # ScheduleAnyway is soft
     assert p.affinity == ((("k", "Exists", ()),),)
+
+
+@pytest.mark.parametrize(
+    ("risk", "recovering", "capacity"),
+    [
+        (0.15, [], "spot"),  # under the 20 % limit: Spot
+        (0.25, [], "on-demand"),  # over it: On-Demand fallback
+        (0.15, ["z-a:m5.large", "z-b:m5.large"], "on-demand"),  # recovering: must fall to 10 % first
+        (0.08, ["z-a:m5.large", "z-b:m5.large"], "spot"),  # safe again: back to Spot
+    ],
+)
+def test_return_from_on_demand_fallback_has_hysteresis(risk: float, recovering: list[str], capacity: str) -> None:
+    # Given one small pending pod and m5.large Spot pools at the given risk, some recovering from a fallback
+    doc = {"nodes": [], "pods": [pod("x", None, cpu=200, mem=256)]}
+    policy = {
+        "aggressiveness": 80,
+        "node_template": {"families": ["m5"]},
+        "pool_risk": {"m5.large": risk, "m5.xlarge": 0.9, "m5.2xlarge": 0.9},
+        "recovering_pools": recovering,
+    }
+    plan, violations = _plan(doc, policy)
+    # Then Spot returns only below half the limit, and the add_node reason says why
+    node = next(n for n in plan.nodes if n.new)
+    assert node.capacity_type == capacity
+    reason = next(d.reason for d in plan.decisions if d.action == "add_node")
+    assert ("Spot pool risk" in reason) == (capacity == "spot")
+    assert violations == []

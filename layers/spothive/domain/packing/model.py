@@ -125,6 +125,10 @@ class PackingPolicy:
     max_pool_share: float = 0.5
     max_workload_share: float = 0.5  # most of a workload's replicas on one node or one Spot pool
     max_interruption_probability: float = 0.2
+    #: Spot pools SpotHive fell back from to On-Demand ("zone:type"); they return only once their risk is at
+    #: most ``recovery_ratio`` x the limit (hysteresis: a pool hovering at the limit does not flap).
+    recovering_pools: frozenset[str] = frozenset()
+    recovery_ratio: float = 0.5
     pool_risk: Mapping[str, float] = field(default_factory=dict)
     flagged_pools: frozenset[str] = frozenset()
     milp_time_limit_s: float = 5.0
@@ -300,6 +304,8 @@ def policy_from_dict(data: Mapping[str, Any] | None) -> PackingPolicy:
         max_interruption_probability=float(
             data.get("max_interruption_probability", defaults.max_interruption_probability)
         ),
+        recovering_pools=frozenset(str(k) for k in data.get("recovering_pools", []) or []),
+        recovery_ratio=float(data.get("recovery_ratio", defaults.recovery_ratio)),
         pool_risk={str(k): float(v) for k, v in dict(data.get("pool_risk") or {}).items()},
         flagged_pools=frozenset(str(k) for k in data.get("flagged_pools", [])),
         milp_time_limit_s=float(solver.get("time_limit_s", defaults.milp_time_limit_s)),

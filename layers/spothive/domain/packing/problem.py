@@ -27,7 +27,7 @@ from spothive.domain.packing.model import (
     Pod,
     Snapshot,
 )
-from spothive.domain.pricing import interruption_probability, is_flagged
+from spothive.domain.pricing import interruption_probability, is_flagged, pool_key
 
 SCHEDULING_EFFECTS = frozenset({"NoSchedule", "NoExecute"})
 #: Burstable families (CPU credits) are only offered when the node template lists them explicitly.
@@ -203,6 +203,14 @@ def _pod_arch(pod: Pod, labels: list[dict[str, str]], index: Mapping[str, int]) 
     return None
 
 
+def risk_limit(policy: PackingPolicy, zone: str, instance_type: str) -> float:
+    """Highest interruption probability a Spot pool may have to be offered; lower for a recovering pool."""
+    limit = policy.max_interruption_probability
+    if pool_key(zone, instance_type) in policy.recovering_pools:
+        limit *= policy.recovery_ratio
+    return limit
+
+
 def build_offers(
     catalog: Catalog,
     policy: PackingPolicy,
@@ -231,7 +239,7 @@ def build_offers(
                 if is_flagged(policy.flagged_pools, zone, itype.name):
                     continue
                 risk = interruption_probability(catalog, itype.name, zone, policy.pool_risk)
-                if risk > policy.max_interruption_probability:
+                if risk > risk_limit(policy, zone, itype.name):
                     continue
                 labels = {**base, CAPACITY_LABEL: "spot", ZONE_LABEL: zone}
                 offers.append(Offer(itype, "spot", zone, price, labels, overhead))

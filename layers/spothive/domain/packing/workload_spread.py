@@ -277,7 +277,9 @@ class Spreader:
         lay, pr = self.layout, self.pr
         for g in self.groups:
             for idx in [i for i, n in g.per_bin.items() if n > node_limit(g, i)]:
-                for p in self._candidates(g, [idx])[: g.per_bin[idx] - node_limit(g, idx)]:
+                for p in self._candidates(g, [idx]):
+                    if g.per_bin[idx] <= node_limit(g, idx):
+                        break
                     self._relocate(p)
             for pool in [k for k, n in g.per_pool.items() if n > pool_limit(g, k)]:
                 limit = pool_limit(g, pool)
@@ -357,10 +359,19 @@ class Spreader:
             if extra <= 0:
                 continue
             bins = [b.idx for b in lay.bins if b.active and self._zone(b) == z]
-            for p in self._candidates(g, bins)[:extra]:
+            for p in self._candidates(g, bins):
+                if g.per_zone[z] <= g.zone_target[z]:
+                    break
                 for y in [y for y in zones if g.per_zone[y] < g.zone_target[y]]:
                     if self._move(p, y):
                         break
+        counts = [g.per_zone[z] for z in zones]
+        if max(counts) - min(counts) > g.zone_skew:  # still skewed: pending pods over target stay pending
+            low = min(counts)
+            for p in [p for p in g.pods if pr.pod_orig[p] < 0 and lay.where[p] >= 0]:
+                z = self._zone(lay.bins[lay.where[p]])
+                if g.per_zone[z] - low > g.zone_skew:
+                    self._drop(p)
         g.zone_target = {}
         g.balanced = True
 

@@ -190,7 +190,7 @@ def alibaba(data: Path, catalog: Catalog, pod_file: str = "openb_pod_list_defaul
                         "cpu_m": c,
                         "memory_mib": m,
                         "gpu": g,
-                        "owner": r.get("qos", ""),
+                        "labels": {"qos": r.get("qos", "")},  # a QoS class, not a workload: no owner
                     }
                 )
                 cursor = j + 1

@@ -89,10 +89,13 @@ def compute_bound(problem: Problem, kept: set[int]) -> Bound:
             demand[0] += problem.pod_c[pod]
             demand[1] += problem.pod_m[pod]
             demand[2] += problem.pod_g[pod]
+    # accelerators of a kind no pod asks for serve nobody: such offers count as CPU/memory only
+    kinds = {problem.pod_class[p][2] for p in range(len(problem.pod_c)) if problem.pod_g[p] > 0}
     cheapest: dict[str, tuple[float, tuple[float, float, float]]] = {}
     for o in problem.offers:
         if o.itype.name not in cheapest or o.price < cheapest[o.itype.name][0]:
-            cheapest[o.itype.name] = (o.price, (o.cap[0], o.cap[1], o.cap[2]))
+            gpus = o.cap[2] if o.itype.accelerator in kinds else 0
+            cheapest[o.itype.name] = (o.price, (o.cap[0], o.cap[1], gpus))
 
     def cap(i: int) -> tuple[float, float, float]:
         room = problem.node_room[i]

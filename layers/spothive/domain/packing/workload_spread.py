@@ -111,8 +111,9 @@ class Spreader:
         mine = {id(g) for g in self.of_pod[pod]}
         c, m, g_ = pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]
         for b in lay.bins:
-            if b is a or not b.active or not self._allowed(pod, b, zone):
+            if b is a or not b.active:
                 continue
+            allowed: bool | None = None
             for q in b.pods:
                 qc, qm, qg = pr.pod_c[q], pr.pod_m[q], pr.pod_g[q]
                 if b.free_c + qc < c or b.free_m + qm < m or b.free_g + qg < g_:
@@ -121,6 +122,10 @@ class Spreader:
                     continue
                 if not pr.movable[q] or pr.pod_class[q][4] or any(id(h) in mine for h in self.of_pod[q]):
                     continue
+                if allowed is None:
+                    allowed = self._allowed(pod, b, zone)
+                if not allowed:
+                    break
                 if not self._allowed(q, a) or not self._pdb_ok_both((q, a), (pod, b)):
                     continue
                 self._relink(q, a)
@@ -232,8 +237,12 @@ class Spreader:
         lay = self.layout
         cur = lay.where[pod]
         best: Bin | None = None
+        pr = self.pr
+        c, m, g_ = pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]
         for b in lay.bins:
-            if b.idx == cur or not self._room(pod, b, zone):
+            if b.free_c < c or b.free_m < m or b.free_g < g_ or b.free_n < 1 or not b.active or b.idx == cur:
+                continue
+            if not self._allowed(pod, b, zone):
                 continue
             if best is None or (b.free_c, b.idx) < (best.free_c, best.idx):
                 best = b

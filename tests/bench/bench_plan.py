@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "layers"))
 
 from baselines import ffd_cheapest_type, karpenter_single_node
-from workloads import alibaba, fragmented, real_catalog, shared_data_dir
+from independent_validator import check, load_rows
+from workloads import alibaba, constrained, fragmented, real_catalog, shared_data_dir
 
 from spothive.adapters.solver.highs import HighsSolver
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
@@ -29,14 +30,17 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(name: str, doc: dict[str, Any], catalog: Any) -> dict[str, Any]:
-    """Plan one workload and both baselines; return a table row."""
+def run(name: str, doc: dict[str, Any], catalog: Any, rows: dict[str, Any]) -> dict[str, Any]:
+    """Plan one workload and both baselines; re-check the plan independently; return a table row."""
     snapshot = snapshot_from_dict(doc)
     policy = policy_from_dict(POLICY)
     started = time.perf_counter()
     plan = plan_consolidation(snapshot, catalog, policy, solver=HighsSolver(threads=1))
     seconds = time.perf_counter() - started
     violations = validate_plan(snapshot, catalog, plan.to_dict(), policy)
+    independent = check(doc, plan.to_dict(), rows, POLICY, catalog.price)
+    for line in independent[:5]:
+        print(f"  independent validator, {name}: {line}", file=sys.stderr)
     ffd_nodes, ffd_cost = ffd_cheapest_type(snapshot, catalog, policy)
     karp_nodes, karp_cost = karpenter_single_node(snapshot, catalog, policy)
     return {
@@ -56,6 +60,7 @@ def run(name: str, doc: dict[str, Any], catalog: Any) -> dict[str, Any]:
         "karp_cost": karp_cost,
         "vs_karp": 1 - plan.cost_after_per_hour / karp_cost if karp_cost else 0.0,
         "violations": len(violations),
+        "independent": len(independent),
         "unplaced": len(plan.unplaced),
     }
 
@@ -67,27 +72,31 @@ def main() -> int:
         print(f"shared data not found at {data} (set SPOTHIVE_SHARED_DATA)", file=sys.stderr)
         return 2
     catalog = real_catalog(data)
+    rows = load_rows(data / "ec2_instance_types_karpenter.csv")
     workloads = [
         ("fragmented-1k", lambda: fragmented(1000, catalog)),
         ("fragmented-5k", lambda: fragmented(5000, catalog)),
         ("fragmented-10k", lambda: fragmented(10000, catalog)),
+        ("constrained-10k", lambda: constrained(10000, catalog)),
         ("alibaba-openb-default", lambda: alibaba(data, catalog)),
         ("alibaba-openb-cpu050", lambda: alibaba(data, catalog, "openb_pod_list_cpu050.csv")),
     ]
     header = (
         f"{'workload':<22} {'pods':>6} {'nodes':>11} {'$/h before':>10} {'$/h after':>9} {'bound':>8} "
-        f"{'gap':>6} {'time s':>6} {'RSS MiB':>7} | {'FFD $/h':>8} {'(nodes)':>7} | {'Karp $/h':>8} "
-        f"{'(nodes)':>7} {'vs Karp':>7} {'viol':>4}"
+        f"{'gap':>6} {'plan/LB':>7} {'time s':>6} {'RSS MiB':>7} | {'FFD $/h':>8} {'(nodes)':>7} | {'Karp $/h':>8} "
+        f"{'(nodes)':>7} {'vs Karp':>7} {'viol':>4} {'independent':>11}"
     )
     print(header)
     print("-" * len(header))
     for name, make in workloads:
-        r = run(name, make(), catalog)
+        r = run(name, make(), catalog, rows)
         print(
             f"{r['workload']:<22} {r['pods']:>6} {r['nodes_before']:>5}→{r['nodes_after']:<5} "
             f"{r['cost_before']:>10.2f} {r['cost_after']:>9.2f} {r['bound']:>8.2f} {r['gap']:>6.1%} "
+            f"{r['cost_after'] / r['bound'] if r['bound'] else 0:>7.3f} "
             f"{r['seconds']:>6.2f} {r['rss_mib']:>7.0f} | {r['ffd_cost']:>8.2f} {r['ffd_nodes']:>7} | "
-            f"{r['karp_cost']:>8.2f} {r['karp_nodes']:>7} {r['vs_karp']:>7.1%} {r['violations']:>4}"
+            f"{r['karp_cost']:>8.2f} {r['karp_nodes']:>7} {r['vs_karp']:>7.1%} {r['violations']:>4} "
+            f"{'valid' if not r['independent'] else str(r['independent']) + ' errors':>11}"
         )
     return 0
 

@@ -85,12 +85,49 @@ def fragmented(pods: int, catalog: Catalog, seed: int = 7) -> dict[str, Any]:
     return {"cluster": f"fragmented-{pods}", "region": "us-east-1", "nodes": nodes, "pods": out, "pdbs": pdbs}
 
 
+ACCELERATORS = ("nvidia.com/gpu", "amd.com/gpu", "aws.amazon.com/neuron")
+
+
+def constrained(pods: int, catalog: Catalog, seed: int = 11) -> dict[str, Any]:
+    """The fragmented cluster with snapshot v2 constraints: every 5th workload spread over zones (max skew 1),
+    every 7th over hosts, every 11th pod on a zonal volume in its node's zone, and 1 % pending pods asking for
+    one NVIDIA, AMD or Neuron accelerator in turn."""
+    doc = fragmented(pods, catalog, seed)
+    zone_of = {n["name"]: n["zone"] for n in doc["nodes"]}
+    for i, p in enumerate(doc["pods"]):
+        k = int(p["owner"].rsplit("-", 1)[1])
+        p["owner_kind"] = "Deployment"
+        p["labels"] = {"app": p["owner"]}
+        if k % 5 == 0:
+            p["topology_spread"] = [
+                {"max_skew": 1, "topology_key": "topology.kubernetes.io/zone", "when_unsatisfiable": "DoNotSchedule",
+                 "selector": {"matchLabels": {"app": p["owner"]}}}
+            ]
+        elif k % 7 == 0:
+            p["topology_spread"] = [
+                {"max_skew": 1, "topology_key": "kubernetes.io/hostname", "when_unsatisfiable": "DoNotSchedule"}
+            ]
+        if i % 11 == 0:
+            p["pvcs"], p["volume_zones"] = [f"data-{i}"], [zone_of[p["node"]]]
+    for j in range(pods // 100):
+        accel = ACCELERATORS[j % 3]
+        doc["pods"].append(
+            {"namespace": "ml", "name": f"infer-{j:04d}", "node": None, "cpu_m": 1500, "memory_mib": 4096,
+             "gpu": 0 if accel.startswith("aws") else 1, "extended": {accel: 1}, "owner": f"infer-{j % 4}",
+             "owner_kind": "Deployment"}
+        )
+    doc["cluster"] = f"constrained-{pods}"
+    return doc
+
+
 def _closest_type(catalog: Catalog, cpu_m: int, mem: int, gpu: int) -> str:
     best: tuple[float, str] | None = None
     for t in catalog.types.values():
         if t.ondemand_price is None or t.vcpu * 1000 < cpu_m or t.memory_mib < mem or t.gpus < gpu:
             continue
         if gpu == 0 and t.gpus > 0:
+            continue
+        if gpu > 0 and t.accelerator != "nvidia.com/gpu":  # the trace's GPUs are NVIDIA
             continue
         waste = (t.vcpu * 1000 - cpu_m) / max(cpu_m, 1) + (t.memory_mib - mem) / max(mem, 1)
         key = waste + t.ondemand_price * 1e-3
@@ -153,7 +190,7 @@ def alibaba(data: Path, catalog: Catalog, pod_file: str = "openb_pod_list_defaul
                         "cpu_m": c,
                         "memory_mib": m,
                         "gpu": g,
-                        "owner": r.get("qos", ""),
+                        "labels": {"qos": r.get("qos", "")},  # a QoS class, not a workload: no owner
                     }
                 )
                 cursor = j + 1

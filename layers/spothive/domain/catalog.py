@@ -52,6 +52,7 @@ class InstanceType:
     alloc_cpu_m: int
     alloc_memory_mib: int
     ondemand_price: float | None
+    accelerator: str = ""  # resource name of its ``gpus`` (nvidia.com/gpu, amd.com/gpu, aws.amazon.com/neuron)
 
     @classmethod
     def build(
@@ -66,6 +67,7 @@ class InstanceType:
         ondemand_price: float | None = None,
         alloc_cpu_m: int | None = None,
         alloc_memory_mib: int | None = None,
+        accelerator: str | None = None,
     ) -> InstanceType:
         """Build a type, computing allocatable capacity with the EKS formula when not given."""
         pods = max_pods if max_pods is not None else DEFAULT_MAX_PODS
@@ -81,6 +83,7 @@ class InstanceType:
             alloc_cpu_m=alloc_cpu_m if alloc_cpu_m is not None else cpu,
             alloc_memory_mib=alloc_memory_mib if alloc_memory_mib is not None else mem,
             ondemand_price=ondemand_price,
+            accelerator=accelerator if accelerator is not None else ("nvidia.com/gpu" if gpus > 0 else ""),
         )
 
 
@@ -167,7 +170,7 @@ def instance_type_from_row(row: Mapping[str, str]) -> InstanceType:
     pods = _int(row.get("alloc_pods"), DEFAULT_MAX_PODS)
     cpu_cores = _opt_float(row.get("alloc_cpu_cores"))
     mem_alloc = _opt_float(row.get("alloc_memory_mib"))
-    gpus = _int(row.get("gpu_count")) or _int(row.get("alloc_nvidia_gpu"))
+    gpus, accelerator = accelerator_of(row)
     return InstanceType.build(
         name,
         vcpu,
@@ -178,7 +181,31 @@ def instance_type_from_row(row: Mapping[str, str]) -> InstanceType:
         ondemand_price=_opt_float(row.get("ondemand_usd_per_hour_us_east_1")),
         alloc_cpu_m=round(cpu_cores * 1000) if cpu_cores is not None else None,
         alloc_memory_mib=int(mem_alloc) if mem_alloc is not None else None,
+        accelerator=accelerator,
     )
+
+
+def accelerator_of(row: Mapping[str, str]) -> tuple[int, str]:
+    """(count, resource name) of a row's accelerators from the vendor columns: NVIDIA, AMD or AWS Neuron.
+
+    ``alloc_nvidia_gpu``/``alloc_amd_gpu``/``alloc_neuron`` win; else ``gpu_count`` with ``gpu_manufacturer``
+    (``amd`` → amd.com/gpu, otherwise NVIDIA), else ``accelerator_count`` of an ``aws`` accelerator (Neuron).
+    """
+    for column, name in (
+        ("alloc_nvidia_gpu", "nvidia.com/gpu"),
+        ("alloc_amd_gpu", "amd.com/gpu"),
+        ("alloc_neuron", "aws.amazon.com/neuron"),
+    ):
+        if _int(row.get(column)) > 0:
+            return _int(row.get(column)), name
+    gpus = _int(row.get("gpu_count"))
+    if gpus > 0:
+        vendor = (row.get("gpu_manufacturer") or "").lower()
+        return gpus, "amd.com/gpu" if vendor == "amd" else "nvidia.com/gpu"
+    accel = _int(row.get("accelerator_count"))
+    if accel > 0 and (row.get("accelerator_manufacturer") or "").lower() == "aws":
+        return accel, "aws.amazon.com/neuron"
+    return 0, ""
 
 
 def parse_catalog_csv(text: str) -> Catalog:
@@ -242,6 +269,7 @@ def catalog_from_dict(data: Mapping[str, object]) -> Catalog:
             arch=str(item.get("arch", "amd64")),
             gpus=int(item.get("gpus", 0)),
             max_pods=int(item["max_pods"]) if "max_pods" in item else None,
+            accelerator=str(item["accelerator"]) if item.get("accelerator") else None,
             ondemand_price=float(item["ondemand"]) if item.get("ondemand") is not None else None,
         )
         types[itype.name] = itype

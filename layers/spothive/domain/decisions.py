@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from spothive.domain.action_groups import GroupDecision, action_groups, decide_groups
 from spothive.domain.catalog import Catalog
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
@@ -71,6 +72,7 @@ class ActionPlan:
 
     actions: tuple[Action, ...]
     blocked: tuple[Action, ...]
+    groups: GroupDecision | None = None  # the plan's atomic groups with their status and counts
 
 
 def resolve_conflicts(
@@ -82,7 +84,8 @@ def resolve_conflicts(
     """Merge recommendations into one ordered plan.
 
     Rules: a node removal is blocked when a node receiving its pods is high-risk (probability above the
-    threshold or flagged); new nodes that only served blocked removals are dropped; a spot replacement into a
+    threshold or flagged), and with it its whole atomic group (the new nodes taking its pods and the other
+    drains sharing them: a drain never runs without its capacity); a spot replacement into a
     high-risk pool is blocked; a replacement of a node the packer removes is superseded; unconfident sizing
     is skipped.
     """
@@ -127,17 +130,26 @@ def resolve_conflicts(
                     approved=False,
                 )
             )
-    needed_new: set[str] = set()
-    for source, pods in drains.items():
-        if source not in blocked_nodes:
-            needed_new.update(plan.placements[p] for p in pods if p in plan.placements)
+    reasons = {b.target: b.reason for b in blocked}
+    grouped = decide_groups(action_groups(plan), reasons)
+    for g, why in grouped.blocked:
+        for source in sorted(g.nodes & drains.keys() - blocked_nodes):
+            blocked_nodes.add(source)
+            blocked.append(
+                Action(
+                    "remove_node" if source in removed else "move_pods",
+                    source,
+                    f"blocked with its atomic group {g.id}: {why}",
+                    {"group": g.id},
+                    approved=False,
+                )
+            )
+        blocked_nodes.update(g.nodes)
     by_node = {d.evidence.get("node", ""): d for d in plan.decisions}
     decisions = {(d.action, _subject(d.reason)): d for d in plan.decisions}
     for a in plan.actions:
         kind, node = str(a.get("type")), str(a.get("node"))
         if node in blocked_nodes:
-            continue
-        if kind == "add_node" and node not in needed_new and drains:
             continue
         d = decisions.get((kind if kind != "drain_node" else "remove_node", node)) or by_node.get(node)
         reason = d.reason if d else f"{kind} {node}"
@@ -188,7 +200,7 @@ def resolve_conflicts(
         else:
             blocked.append(Action("resize", target, s.reason, evidence, False))
     approved.sort(key=lambda a: ORDER.get(a.type, 9))
-    return ActionPlan(tuple(approved), tuple(blocked))
+    return ActionPlan(tuple(approved), tuple(blocked), grouped)
 
 
 def _subject(reason: str) -> str:

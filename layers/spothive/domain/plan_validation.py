@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spothive.domain.catalog import Catalog
+from spothive.domain.packing.constraints import affinity_holds
 from spothive.domain.packing.daemonsets import (
     daemonset_overhead,
     existing_node_room,
@@ -23,6 +24,7 @@ from spothive.domain.packing.model import (
     Snapshot,
 )
 from spothive.domain.packing.problem import SCHEDULING_EFFECTS, node_labels
+from spothive.domain.spread_validation import spread_violations
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,13 @@ def validate_plan(
     labels: dict[str, dict[str, str]] = {}
     taints: dict[str, frozenset[str]] = {}
     caps: dict[str, list[int]] = {}
+    accelerator: dict[str, str] = {}
+    capacity: dict[str, str] = {n.name: n.capacity_type for n in snapshot.nodes}
+    today_labels: dict[str, dict[str, str]] = {}
+    for snode in snapshot.nodes:
+        known = catalog.get(snode.instance_type)
+        if known is not None:
+            today_labels[snode.name] = node_labels(snode, known)
     too_small: set[str] = set()
     for n in plan.get("nodes", []):
         name = str(n["name"])
@@ -65,12 +74,12 @@ def validate_plan(
         if itype is None:
             out.append(Violation("catalog", name, f"node {name} has unknown type {n['instance_type']}"))
             continue
+        accelerator[name] = itype.accelerator
+        capacity[name] = str(n.get("capacity_type", capacity.get(name, "on-demand")))
         if not n.get("new"):
             before = old.get(name)
             if before is None or before.instance_type != n["instance_type"]:
-                out.append(
-                    Violation("node", name, f"kept node {name} is not in the snapshot as {itype.name}")
-                )
+                out.append(Violation("node", name, f"kept node {name} is not in the snapshot as {itype.name}"))
                 continue
             labels[name] = node_labels(before, itype)
             taints[name] = frozenset(t.key for t in before.taints if t.effect in SCHEDULING_EFFECTS)
@@ -93,9 +102,7 @@ def validate_plan(
             if min(caps[name]) < 0:
                 too_small.add(name)
                 out.append(
-                    Violation(
-                        "daemonset", name, f"new node {name} ({itype.name}) cannot hold the DaemonSet overhead"
-                    )
+                    Violation("daemonset", name, f"new node {name} ({itype.name}) cannot hold the DaemonSet overhead")
                 )
     placements: Mapping[str, str] = plan.get("placements", {})
     unplaced = set(plan.get("unplaced", []))
@@ -113,9 +120,7 @@ def validate_plan(
         target = placements.get(key)
         if target is None:
             if pod.node is not None:
-                out.append(
-                    Violation("coverage", key, f"{key} ran on {pod.node} and has no place in the plan")
-                )
+                out.append(Violation("coverage", key, f"{key} ran on {pod.node} and has no place in the plan"))
             elif key not in unplaced:
                 out.append(Violation("coverage", key, f"pending {key} is neither placed nor listed unplaced"))
             continue
@@ -128,28 +133,40 @@ def validate_plan(
         cap[2] -= pod.gpu
         cap[3] -= 1
         if target != pod.node:
-            if pod.node is not None and (pod.do_not_disrupt or pod.namespace in excluded):
+            if pod.node is not None and (pod.do_not_disrupt or pod.namespace in excluded or pod.system_critical):
                 out.append(Violation("pinned", key, f"{key} must stay on {pod.node} but moves to {target}"))
             if pod.node is not None and pod.owner:
                 moved[(pod.namespace, pod.owner)] = moved.get((pod.namespace, pod.owner), 0) + 1
             node_lab = labels[target]
             for k, v in pod.node_selector.items():
                 if node_lab.get(k) != v:
-                    out.append(
-                        Violation("selector", key, f"{key} needs {k}={v}; {target} has {node_lab.get(k)}")
-                    )
+                    out.append(Violation("selector", key, f"{key} needs {k}={v}; {target} has {node_lab.get(k)}"))
             arch = pod.node_selector.get(ARCH_LABEL)
             if arch is None and pod.node in old:
                 itype = catalog.get(old[pod.node].instance_type)
                 arch = itype.arch if itype is not None else None
             if arch is not None and node_lab.get(ARCH_LABEL) != arch:
-                out.append(
-                    Violation(
-                        "arch", key, f"{key} runs {arch} images; {target} is {node_lab.get(ARCH_LABEL)}"
-                    )
-                )
+                out.append(Violation("arch", key, f"{key} runs {arch} images; {target} is {node_lab.get(ARCH_LABEL)}"))
             if not taints[target] <= pod.tolerations:
                 out.append(Violation("taint", key, f"{key} does not tolerate the taints of {target}"))
+            if not affinity_holds(node_lab, pod.affinity):
+                out.append(Violation("affinity", key, f"{key}'s required node affinity excludes {target}"))
+            if pod.volume_zones and node_lab.get(ZONE_LABEL) not in pod.volume_zones:
+                out.append(
+                    Violation(
+                        "zone",
+                        key,
+                        f"{key}'s volumes are in {sorted(pod.volume_zones)}; {target} is in {node_lab.get(ZONE_LABEL)}",
+                    )
+                )
+        if pod.gpu > 0 and accelerator[target] != pod.accelerator:
+            out.append(
+                Violation(
+                    "accelerator",
+                    key,
+                    f"{key} asks for {pod.gpu} {pod.accelerator}; {target} offers {accelerator[target] or 'none'}",
+                )
+            )
     for name, cap in caps.items():
         if min(cap) < 0 and name not in too_small:
             out.append(
@@ -159,6 +176,10 @@ def validate_plan(
                     f"{name} is over capacity by (cpu_m, MiB, gpu, pods) {tuple(-min(0, c) for c in cap)}",
                 )
             )
+    for kind, subject, message in spread_violations(
+        workload.pods, labels, today_labels, capacity, placements, policy.max_workload_share
+    ):
+        out.append(Violation(kind, subject, message))
     for pdb in snapshot.pdbs:
         n = moved.get((pdb.namespace, pdb.selector_owner), 0)
         if n > pdb.max_unavailable:

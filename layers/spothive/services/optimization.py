@@ -183,9 +183,15 @@ class OptimizationSteps:
         decided = resolve_conflicts(plan, spot, risk=view)
         approved = [action_dict(a) for a in decided.actions]
         blocked = [action_dict(a) for a in decided.blocked]
-        self._jobs.update(ids.org_id, ids.job_id, data={"decision": {"approved": approved, "blocked": blocked}})
-        return {"action_count": len(approved), "blocked_count": len(blocked),
-                "blocked": [{"target": b["target"], "reason": b["reason"]} for b in blocked]}
+        groups = decided.groups.to_dict() if decided.groups is not None else None
+        self._jobs.update(ids.org_id, ids.job_id,
+                          data={"decision": {"approved": approved, "blocked": blocked, "groups": groups}})
+        summary: dict[str, Any] = {"action_count": len(approved), "blocked_count": len(blocked),
+                                   "blocked": [{"target": b["target"], "reason": b["reason"]} for b in blocked]}
+        if groups is not None:  # planned = approved + blocked + skipped, in atomic groups
+            summary["groups"] = {k: groups[k] for k in ("planned", "approved", "blocked", "skipped")}
+            summary["approved_saving_per_hour"] = groups["approved_saving_per_hour"]
+        return summary
 
     # ---- execute -------------------------------------------------------------------------------------
     def safe_mode(self, job: Job) -> str | None:

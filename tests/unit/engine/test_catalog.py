@@ -71,3 +71,17 @@ def test_shared_catalog_csv_loads(shared_data) -> None:
     assert catalog.types["m5.large"].alloc_memory_mib == 6903
     assert catalog.types["m5.large"].ondemand_price == 0.096
     assert len(catalog.types) > 1000
+
+
+def test_describe_instance_types_gives_the_accelerator_by_vendor() -> None:
+    from spothive.adapters.aws.price_feed import instance_type_from_api
+
+    def item(name: str, **extra: object) -> dict:
+        return {"InstanceType": name, "VCpuInfo": {"DefaultVCpus": 4}, "MemoryInfo": {"SizeInMiB": 16384}, **extra}
+
+    amd = instance_type_from_api(item("g4ad.xlarge", GpuInfo={"Gpus": [{"Count": 1, "Manufacturer": "AMD"}]}))
+    nvidia = instance_type_from_api(item("g4dn.xlarge", GpuInfo={"Gpus": [{"Count": 1, "Manufacturer": "NVIDIA"}]}))
+    neuron = instance_type_from_api(item("inf1.xlarge", NeuronInfo={"NeuronDevices": [{"Count": 1}]}))
+    assert (amd.gpus, amd.accelerator) == (1, "amd.com/gpu")
+    assert (nvidia.gpus, nvidia.accelerator) == (1, "nvidia.com/gpu")
+    assert (neuron.gpus, neuron.accelerator) == (1, "aws.amazon.com/neuron")

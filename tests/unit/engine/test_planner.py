@@ -71,7 +71,7 @@ def test_pdb_limits_moves_per_plan() -> None:
         "pods": [pod(f"w{i}", n, owner="web") for i, n in enumerate("abc")],
         "pdbs": [{"namespace": "app", "name": "web", "selector_owner": "web", "max_unavailable": 1}],
     }
-    plan = _plan(doc, OD_ONLY)
+    plan = _plan(doc, {**OD_ONLY, "max_workload_share": 1.0})
     moved = [k for k, v in plan.placements.items() if v != {"app/w0": "a", "app/w1": "b", "app/w2": "c"}[k]]
     assert len(moved) == 1
     assert plan.cost_after_per_hour == pytest.approx(0.40)

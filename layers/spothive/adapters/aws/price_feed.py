@@ -44,7 +44,14 @@ def parse_price_list_item(item: str | Mapping[str, Any]) -> tuple[str, float] | 
 def instance_type_from_api(item: Mapping[str, Any]) -> InstanceType:
     """InstanceType from a DescribeInstanceTypes entry (allocatable by the EKS formula)."""
     arch = item.get("ProcessorInfo", {}).get("SupportedArchitectures", ["x86_64"])
-    gpus = sum(g.get("Count", 0) for g in item.get("GpuInfo", {}).get("Gpus", []))
+    gpu_info = item.get("GpuInfo", {}).get("Gpus", [])
+    gpus = sum(g.get("Count", 0) for g in gpu_info)
+    accelerator = "nvidia.com/gpu" if gpus else ""
+    if gpus and all(str(g.get("Manufacturer", "")).upper() == "AMD" for g in gpu_info):
+        accelerator = "amd.com/gpu"
+    neuron = item.get("NeuronInfo", {}).get("NeuronDevices", [])
+    if not gpus and neuron:
+        gpus, accelerator = sum(d.get("Count", 0) for d in neuron), "aws.amazon.com/neuron"
     net = item.get("NetworkInfo", {})
     enis, ips = net.get("MaximumNetworkInterfaces"), net.get("Ipv4AddressesPerInterface")
     max_pods = enis * (ips - 1) + 2 if enis and ips else None
@@ -55,6 +62,7 @@ def instance_type_from_api(item: Mapping[str, Any]) -> InstanceType:
         arch="arm64" if "arm64" in arch else "amd64",
         gpus=gpus,
         max_pods=max_pods,
+        accelerator=accelerator,
     )
 
 

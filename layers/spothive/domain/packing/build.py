@@ -6,6 +6,7 @@ from typing import Any
 
 from spothive.domain.packing.layout import Layout
 from spothive.domain.packing.model import Decision, Plan, PlanNode
+from spothive.domain.packing.problem import risk_limit
 from spothive.domain.pricing import interruption_probability
 
 
@@ -56,11 +57,18 @@ def build_plan(layout: Layout, bound: float, kept: set[int], method: str, second
             }
         )
         risk = interruption_probability(pr.catalog, o.itype.name, o.zone, pr.policy.pool_risk)
+        if o.capacity_type == "spot":
+            why = (
+                f"; Spot pool risk {risk:.1%} within the {risk_limit(pr.policy, o.zone, o.itype.name):.0%} limit, "
+                "flagged and riskier pools excluded"
+            )
+        else:
+            why = "; On-Demand" + (" fallback: no allowed Spot pool was cheaper" if pr.policy.spot_allowed else "")
         decisions.append(
             Decision(
                 "add_node",
                 f"{name}: {o.capacity_type} {o.itype.name} in {o.zone} is the cheapest offer that fits the "
-                f"{len(b.pods)} pods it receives",
+                f"{len(b.pods)} pods it receives{why}",
                 {
                     "price_per_hour": round(o.price, 6),
                     "pods": len(b.pods),

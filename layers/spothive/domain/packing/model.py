@@ -6,6 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from spothive.domain.packing.constraints import (
+    SYSTEM_PRIORITY,
+    Affinity,
+    SpreadRule,
+    parse_accelerator,
+    parse_affinity,
+    parse_spread,
+)
+
 ALWAYS_EXCLUDED_NAMESPACES: frozenset[str] = frozenset({"kube-system"})
 ARCH_LABEL = "kubernetes.io/arch"
 TYPE_LABEL = "node.kubernetes.io/instance-type"
@@ -52,6 +61,17 @@ class Pod:
     do_not_disrupt: bool = False
     tolerations: frozenset[str] = frozenset()
     owner_kind: str = ""
+    accelerator: str = ""  # resource name ``gpu`` counts (nvidia.com/gpu, amd.com/gpu, aws.amazon.com/neuron)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    affinity: Affinity = ()  # required node affinity (nodeSelectorTerms)
+    spread: tuple[SpreadRule, ...] = ()  # DoNotSchedule topology spread constraints
+    volume_zones: frozenset[str] = frozenset()  # zones of its zonal volumes: it stays there
+    priority: int = 0
+
+    @property
+    def system_critical(self) -> bool:
+        """system-cluster-critical or system-node-critical: never moved."""
+        return self.priority >= SYSTEM_PRIORITY
 
     @property
     def key(self) -> str:
@@ -103,7 +123,12 @@ class PackingPolicy:
     architectures: frozenset[str] = frozenset()  # empty: the architectures the cluster runs today
     template_labels: Mapping[str, str] = field(default_factory=dict)
     max_pool_share: float = 0.5
+    max_workload_share: float = 0.5  # most of a workload's replicas on one node or one Spot pool
     max_interruption_probability: float = 0.2
+    #: Spot pools SpotHive fell back from to On-Demand ("zone:type"); they return only once their risk is at
+    #: most ``recovery_ratio`` x the limit (hysteresis: a pool hovering at the limit does not flap).
+    recovering_pools: frozenset[str] = frozenset()
+    recovery_ratio: float = 0.5
     pool_risk: Mapping[str, float] = field(default_factory=dict)
     flagged_pools: frozenset[str] = frozenset()
     milp_time_limit_s: float = 5.0
@@ -219,6 +244,32 @@ def _tolerated(value: Any, taint_keys: frozenset[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _pod_from_dict(p: Mapping[str, Any], taint_keys: frozenset[str] = frozenset()) -> Pod:
+    """One pod of a v1 or v2 snapshot; the accelerator comes from ``extended`` by name, else ``gpu`` (NVIDIA)."""
+    extended = {str(k): int(v) for k, v in dict(p.get("extended") or {}).items()}
+    accelerator, count = parse_accelerator(extended, int(p.get("gpu", 0) or 0))
+    zones = p.get("volume_zones") or []
+    return Pod(
+        namespace=str(p.get("namespace", "default")),
+        name=str(p["name"]),
+        node=str(p["node"]) if p.get("node") is not None else None,
+        cpu_m=int(p.get("cpu_m", 0)),
+        memory_mib=int(p.get("memory_mib", 0)),
+        gpu=count,
+        owner=str(p.get("owner") or ""),
+        node_selector=_labels(p.get("node_selector")),
+        do_not_disrupt=bool(p.get("do_not_disrupt", False)),
+        tolerations=_tolerated(p.get("tolerations"), taint_keys),
+        owner_kind=str(p.get("owner_kind") or ""),
+        accelerator=accelerator,
+        labels=_labels(p.get("labels")),
+        affinity=parse_affinity(p.get("affinity_required")),
+        spread=parse_spread(p.get("topology_spread")),
+        volume_zones=frozenset(str(z) for z in zones),
+        priority=int(p.get("priority", 0) or 0),
+    )
+
+
 def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
     """Build a Snapshot from its JSON form (validated beforehand); extra fields are ignored."""
     nodes = tuple(
@@ -233,22 +284,7 @@ def snapshot_from_dict(data: Mapping[str, Any]) -> Snapshot:
         for n in data.get("nodes", [])
     )
     taint_keys = frozenset(t.key for n in nodes for t in n.taints)
-    pods = tuple(
-        Pod(
-            namespace=str(p.get("namespace", "default")),
-            name=str(p["name"]),
-            node=str(p["node"]) if p.get("node") is not None else None,
-            cpu_m=int(p.get("cpu_m", 0)),
-            memory_mib=int(p.get("memory_mib", 0)),
-            gpu=int(p.get("gpu", 0) or 0),
-            owner=str(p.get("owner") or ""),
-            node_selector=_labels(p.get("node_selector")),
-            do_not_disrupt=bool(p.get("do_not_disrupt", False)),
-            tolerations=_tolerated(p.get("tolerations"), taint_keys),
-            owner_kind=str(p.get("owner_kind") or ""),
-        )
-        for p in data.get("pods", [])
-    )
+    pods = tuple(_pod_from_dict(p, taint_keys) for p in data.get("pods", []))
     pdbs = tuple(
         Pdb(
             namespace=str(b.get("namespace", "default")),
@@ -276,9 +312,12 @@ def policy_from_dict(data: Mapping[str, Any] | None) -> PackingPolicy:
         architectures=frozenset(str(a) for a in template.get("architectures", [])),
         template_labels=_labels(template.get("labels")),
         max_pool_share=float(data.get("max_pool_share", defaults.max_pool_share)),
+        max_workload_share=float(data.get("max_workload_share", defaults.max_workload_share)),
         max_interruption_probability=float(
             data.get("max_interruption_probability", defaults.max_interruption_probability)
         ),
+        recovering_pools=frozenset(str(k) for k in data.get("recovering_pools", []) or []),
+        recovery_ratio=float(data.get("recovery_ratio", defaults.recovery_ratio)),
         pool_risk={str(k): float(v) for k, v in dict(data.get("pool_risk") or {}).items()},
         flagged_pools=frozenset(str(k) for k in data.get("flagged_pools", [])),
         milp_time_limit_s=float(solver.get("time_limit_s", defaults.milp_time_limit_s)),

@@ -6,23 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spothive.domain.packing.bound import Bound
-from spothive.domain.packing.model import ARCH_LABEL
-from spothive.domain.packing.problem import Offer, Problem
+from spothive.domain.packing.problem import ClassKey, Offer, Problem, key_accepts
 
-ClassKey = tuple[tuple[tuple[str, str], ...], str | None]
+__all__ = ["ClassKey", "OfferIndex", "choose_types", "class_key", "offer_accepts"]
 
 
 def class_key(problem: Problem, pod: int) -> ClassKey:
-    """What decides which new nodes a pod accepts: its selectors and required architecture."""
-    return (tuple(sorted(problem.snapshot.pods[pod].node_selector.items())), problem.pod_arch[pod])
+    """What decides which nodes a pod accepts (``problem.pod_class``)."""
+    return problem.pod_class[pod]
 
 
 def offer_accepts(offer: Offer, key: ClassKey) -> bool:
-    """True when new nodes of ``offer`` satisfy the class's selectors and architecture."""
-    selector, arch = key
-    if arch is not None and offer.labels.get(ARCH_LABEL) != arch:
-        return False
-    return all(offer.labels.get(k) == v for k, v in selector)
+    """True when new nodes of ``offer`` satisfy the class: selectors, arch, accelerator, affinity, zones."""
+    return key_accepts(offer.labels, offer.itype.accelerator, key)
 
 
 @dataclass(slots=True)

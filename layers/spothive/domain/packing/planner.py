@@ -19,6 +19,7 @@ from spothive.domain.packing.pack import fill_existing, pack_new
 from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
+from spothive.domain.packing.workload_spread import spread_workloads
 
 #: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
 STRATEGIES: tuple[float, ...] = (0.0, 1.0, 1.3, float("inf"))
@@ -88,10 +89,13 @@ def compute_bound(problem: Problem, kept: set[int]) -> Bound:
             demand[0] += problem.pod_c[pod]
             demand[1] += problem.pod_m[pod]
             demand[2] += problem.pod_g[pod]
+    # accelerators of a kind no pod asks for serve nobody: such offers count as CPU/memory only
+    kinds = {problem.pod_class[p][2] for p in range(len(problem.pod_c)) if problem.pod_g[p] > 0}
     cheapest: dict[str, tuple[float, tuple[float, float, float]]] = {}
     for o in problem.offers:
         if o.itype.name not in cheapest or o.price < cheapest[o.itype.name][0]:
-            cheapest[o.itype.name] = (o.price, (o.cap[0], o.cap[1], o.cap[2]))
+            gpus = o.cap[2] if o.itype.accelerator in kinds else 0
+            cheapest[o.itype.name] = (o.price, (o.cap[0], o.cap[1], gpus))
 
     def cap(i: int) -> tuple[float, float, float]:
         room = problem.node_room[i]
@@ -236,4 +240,7 @@ def plan_consolidation(
         if improved is not None:
             best, method = improved, "milp"
     spread_spot_pools(best, index)
+    spread_workloads(best, index)
+    if best.cost() > sum(problem.node_prices) + 1e-9 and all(o >= 0 for o in problem.pod_orig):
+        best = initial_layout(problem, kept)  # spreading cost more than it saved: leave the cluster as it is
     return build_plan(best, bound_value, kept, method, clock() - started)

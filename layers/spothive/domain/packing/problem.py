@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from spothive.domain.catalog import Catalog, InstanceType
+from spothive.domain.packing.constraints import Affinity, affinity_holds
 from spothive.domain.packing.daemonsets import (
     NO_OVERHEAD,
     Cap,
@@ -26,11 +27,41 @@ from spothive.domain.packing.model import (
     Pod,
     Snapshot,
 )
-from spothive.domain.pricing import interruption_probability, is_flagged
+from spothive.domain.pricing import interruption_probability, is_flagged, pool_key
 
 SCHEDULING_EFFECTS = frozenset({"NoSchedule", "NoExecute"})
 #: Burstable families (CPU credits) are only offered when the node template lists them explicitly.
 BURSTABLE_PREFIXES = ("t1", "t2", "t3", "t4g")
+
+
+#: What decides which nodes a pod accepts: selectors, architecture, accelerator by name, required node
+#: affinity and the zones of its volumes.
+ClassKey = tuple[tuple[tuple[str, str], ...], str | None, str, Affinity, tuple[str, ...]]
+
+
+def key_accepts(labels: Mapping[str, str], accelerator: str, key: ClassKey) -> bool:
+    """True when a node with these labels and accelerator satisfies the class (taints aside)."""
+    selector, arch, accel, affinity, zones = key
+    if not (selector or accel or affinity or zones):
+        return arch is None or labels.get(ARCH_LABEL) == arch
+    if arch is not None and labels.get(ARCH_LABEL) != arch:
+        return False
+    if accel and accelerator != accel:
+        return False
+    if zones and labels.get(ZONE_LABEL) not in zones:
+        return False
+    return all(labels.get(k) == v for k, v in selector) and affinity_holds(labels, affinity)
+
+
+def pod_class(pod: Pod, arch: str | None) -> ClassKey:
+    """The class key of a pod."""
+    return (
+        tuple(sorted(pod.node_selector.items())),
+        arch,
+        pod.accelerator if pod.gpu > 0 else "",
+        pod.affinity,
+        tuple(sorted(pod.volume_zones)),
+    )
 
 
 class CatalogError(ValueError):
@@ -136,6 +167,8 @@ class Problem:
     daemon_pods: tuple[Pod, ...] = ()
     overhead: Cap = NO_OVERHEAD
     node_room: list[Cap] = field(default_factory=list)  # workload room of each existing node
+    pod_class: list[ClassKey] = field(default_factory=list)
+    pod_class_id: list[int] = field(default_factory=list)  # small integer per distinct class
     _compat: dict[tuple[int, int], bool] = field(default_factory=dict)
     _label_sig: dict[tuple[tuple[str, str], ...], int] = field(default_factory=dict)
 
@@ -151,11 +184,14 @@ class Problem:
         the_pod = self.snapshot.pods[pod]
         if taints and not taints <= the_pod.tolerations:
             return False
-        for key, value in the_pod.node_selector.items():
-            if labels.get(key) != value:
-                return False
-        arch = self.pod_arch[pod]
-        return arch is None or labels.get(ARCH_LABEL) == arch
+        if existing < 0:
+            return key_accepts(labels, "", self.pod_class[pod])
+        memo = (existing, self.pod_class_id[pod])
+        found = self._compat.get(memo)
+        if found is None:
+            found = key_accepts(labels, self.node_types[existing].accelerator, self.pod_class[pod])
+            self._compat[memo] = found
+        return found
 
 
 def _pod_arch(pod: Pod, labels: list[dict[str, str]], index: Mapping[str, int]) -> str | None:
@@ -165,6 +201,14 @@ def _pod_arch(pod: Pod, labels: list[dict[str, str]], index: Mapping[str, int]) 
     if pod.node is not None and pod.node in index:
         return labels[index[pod.node]].get(ARCH_LABEL)
     return None
+
+
+def risk_limit(policy: PackingPolicy, zone: str, instance_type: str) -> float:
+    """Highest interruption probability a Spot pool may have to be offered; lower for a recovering pool."""
+    limit = policy.max_interruption_probability
+    if pool_key(zone, instance_type) in policy.recovering_pools:
+        limit *= policy.recovery_ratio
+    return limit
 
 
 def build_offers(
@@ -195,7 +239,7 @@ def build_offers(
                 if is_flagged(policy.flagged_pools, zone, itype.name):
                     continue
                 risk = interruption_probability(catalog, itype.name, zone, policy.pool_risk)
-                if risk > policy.max_interruption_probability:
+                if risk > risk_limit(policy, zone, itype.name):
                     continue
                 labels = {**base, CAPACITY_LABEL: "spot", ZONE_LABEL: zone}
                 offers.append(Offer(itype, "spot", zone, price, labels, overhead))
@@ -252,7 +296,7 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
             u[3] += 1
         pod_orig.append(orig)
         pod_pdb.append(pdb_of.get((pod.namespace, pod.owner), -1) if pod.owner else -1)
-        fixed = orig >= 0 and (pod.do_not_disrupt or pod.namespace in excluded)
+        fixed = orig >= 0 and (pod.do_not_disrupt or pod.namespace in excluded or pod.system_critical)
         movable.append(not fixed)
         if fixed:
             pinned.add(orig)
@@ -261,6 +305,8 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         f"{snapshot.region}a",
     )
     archs = policy.architectures or frozenset(t.arch for t in node_types) or frozenset({"amd64"})
+    classes = [pod_class(p, a) for p, a in zip(snapshot.pods, archs_needed, strict=True)]
+    class_ids: dict[ClassKey, int] = {}
     return Problem(
         snapshot=snapshot,
         catalog=catalog,
@@ -293,4 +339,6 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         daemon_pods=daemons,
         overhead=overhead,
         node_room=[existing_node_room(t, overhead, u) for t, u in zip(node_types, used, strict=True)],
+        pod_class=classes,
+        pod_class_id=[class_ids.setdefault(k, len(class_ids)) for k in classes],
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from spothive.domain.packing.offers import ClassKey, class_key, offer_accepts
-from spothive.domain.packing.problem import Bin, Offer, Problem
+from spothive.domain.packing.problem import Bin, Offer, Problem, key_accepts
 
 Cap = tuple[int, int, int, int]
 
@@ -146,11 +146,7 @@ def group_accepts(problem: Problem, group: NodeGroup, shape: Shape, index: int) 
     taints = problem.node_taints[i]
     if taints and not taints <= shape.tolerations:
         return False
-    labels = problem.node_labels[i]
-    selector, arch = shape.key
-    if arch is not None and labels.get("kubernetes.io/arch") != arch:
-        return False
-    return all(labels.get(k) == v for k, v in selector)
+    return key_accepts(problem.node_labels[i], problem.node_types[i].accelerator, shape.key)
 
 
 def residual(problem: Problem, agg: Aggregate, bins: list[Bin], pods: list[int]) -> Aggregate:

@@ -315,7 +315,7 @@ export interface paths {
         put?: never;
         /**
          * Heartbeat
-         * @description The agent is alive (the dashboard shows green for 60 s).
+         * @description The agent is alive (verify is green for 60 s); the answer carries the hub's SAFE_MODE.
          */
         post: operations["heartbeat_api_agent_heartbeat_post"];
         delete?: never;
@@ -334,10 +334,112 @@ export interface paths {
         get?: never;
         /**
          * Snapshot
-         * @description The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format.
+         * @description The agent's view of its cluster (nodes, pods, PDBs) in the snapshot format (checked at the door).
          */
         put: operations["snapshot_api_agent_snapshot_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Usage
+         * @description CPU and memory per pod and node; the latest sample per cluster is kept for right-sizing.
+         */
+        post: operations["usage_api_agent_usage_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signals
+         * @description Spot signals seen in the cluster, deduplicated by id and fed to the hive mind.
+         */
+        post: operations["signals_api_agent_signals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Actions
+         * @description Long-poll: queued, unacknowledged actions oldest first (at most 20), or ``[]`` after ``wait`` s.
+         */
+        get: operations["actions_api_agent_actions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/actions/{action_id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge
+         * @description The first acknowledgement gets ``execute: true``; any later one is a 409 and must not execute.
+         */
+        post: operations["acknowledge_api_agent_actions__action_id__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/actions/{action_id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Result
+         * @description The action's outcome; the first result is kept, a replay answers ``recorded: false``.
+         *
+         *     Idempotency is by action id (a conditional write), so ``Idempotency-Key`` is informative only.
+         */
+        post: operations["result_api_agent_actions__action_id__result_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -942,6 +1044,22 @@ export interface components {
             /** Last Scan At */
             last_scan_at: string | null;
         };
+        /** AckResponse */
+        AckResponse: {
+            /** Action Id */
+            action_id: string;
+            /** State */
+            state: string;
+            /** Execute */
+            execute: boolean;
+        };
+        /** ActionsPage */
+        ActionsPage: {
+            /** Actions */
+            actions: {
+                [key: string]: unknown;
+            }[];
+        };
         /** ActivityEvent */
         ActivityEvent: {
             /** Id */
@@ -1210,6 +1328,8 @@ export interface components {
              * @default true
              */
             accepted: boolean;
+            /** Safe Mode */
+            safe_mode?: boolean | null;
         };
         /** HelmCommand */
         HelmCommand: {
@@ -1382,6 +1502,13 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /** ResultResponse */
+        ResultResponse: {
+            /** Action Id */
+            action_id: string;
+            /** Recorded */
+            recorded: boolean;
+        };
         /** RollbackRequest */
         RollbackRequest: {
             /** Model Id */
@@ -1435,6 +1562,13 @@ export interface components {
             /** Applied State */
             applied_state: string | null;
             next_transition: components["schemas"]["TransitionResponse"] | null;
+        };
+        /** SignalsAccepted */
+        SignalsAccepted: {
+            /** Accepted */
+            accepted: number;
+            /** Duplicates */
+            duplicates: number;
         };
         /** SignupRequest */
         SignupRequest: {
@@ -1601,6 +1735,14 @@ export interface components {
             at: string;
             /** State */
             state: string;
+        };
+        /** UsageAccepted */
+        UsageAccepted: {
+            /**
+             * Accepted
+             * @default true
+             */
+            accepted: boolean;
         };
         /** UserContext */
         UserContext: {
@@ -2622,7 +2764,10 @@ export interface operations {
     heartbeat_api_agent_heartbeat_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2655,6 +2800,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
             503: {
                 headers: {
@@ -2669,7 +2823,10 @@ export interface operations {
     snapshot_api_agent_snapshot_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2690,6 +2847,333 @@ export interface operations {
             };
             /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    usage_api_agent_usage_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageAccepted"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    signals_api_agent_signals_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalsAccepted"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    actions_api_agent_actions_get: {
+        parameters: {
+            query?: {
+                /** @description seconds to hold the request open */
+                wait?: number;
+            };
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionsPage"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acknowledge_api_agent_actions__action_id__ack_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path: {
+                /** @description the action's id */
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AckResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    result_api_agent_actions__action_id__result_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description result-{id} */
+                "idempotency-key"?: string | null;
+                /** @description the cluster the agent believes it is */
+                "x-spothive-cluster"?: string | null;
+            };
+            path: {
+                /** @description the action's id */
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

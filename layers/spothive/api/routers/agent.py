@@ -59,7 +59,7 @@ class HeartbeatResponse(BaseModel):
     safe_mode: bool | None = None
 
 
-class Accepted(BaseModel):
+class UsageAccepted(BaseModel):
     accepted: bool = True
 
 
@@ -105,14 +105,14 @@ def snapshot(
     return HeartbeatResponse(cluster_id=cluster_id)
 
 
-@router.post("/usage", response_model=Accepted, status_code=202)
-def usage(cluster: Cluster, channel: Channel, body: Annotated[Any, Body()]) -> Accepted:
+@router.post("/usage", response_model=UsageAccepted, status_code=202)
+def usage(cluster: Cluster, channel: Channel, body: Annotated[Any, Body()]) -> UsageAccepted:
     """CPU and memory per pod and node; the latest sample per cluster is kept for right-sizing."""
     org_id, cluster_id = cluster
     document = checked_body(body, "agent-usage")
     _same_cluster(document, cluster_id)
     channel.save_usage(org_id, cluster_id, document)
-    return Accepted()
+    return UsageAccepted()
 
 
 @router.post("/signals", response_model=SignalsAccepted, status_code=202)

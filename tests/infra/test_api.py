@@ -31,7 +31,12 @@ def _methods(template: dict) -> list[tuple[str, str, dict]]:
     return out
 
 
-AGENT_ROUTES = {("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot")}
+#: What the in-cluster agent calls with its per-cluster token (docs/agent.md), checked by api-clusters.
+AGENT_ROUTES = {
+    ("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot"), ("POST", "/api/agent/usage"),
+    ("POST", "/api/agent/signals"), ("GET", "/api/agent/actions"), ("POST", "/api/agent/actions/{action_id}/ack"),
+    ("POST", "/api/agent/actions/{action_id}/result"),
+}
 
 
 def test_cognito_authorizer_on_every_route_but_the_public_ones(synth):

@@ -1,8 +1,8 @@
 """Lambda handler of the interruption-risk model (MOD-AI-01), contract v1.0.
 
 Body: one ``{"contract_version": "v1.0", "features": {...}}`` → one output object, or
-``{"instances": [...]}`` (at most 1,000) → ``{"predictions": [...]}``. Invalid input gets 400 (not JSON) or
-422 with the dotted path of every bad field. The model loads once per container; when it cannot load or
+``{"instances": [...]}`` (at most 1,000) → ``{"predictions": [...]}``. Invalid input gets a 422 with the API's one error body,
+naming the (first) bad field by its dotted path. The model loads once per container; when it cannot load or
 fails, the heuristic answers and says so (``source="heuristic"``, ``reason``).
 """
 
@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from spothive.contracts.risk_v1 import RiskInput, error_fields
+from spothive.domain.errors import error_body
 from spothive.observability import API_GATEWAY, lambda_handler
 from spothive.ports.risk import RiskModel
 from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
@@ -60,13 +62,17 @@ def _response(status: int, body: Any) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
-def _invalid(exc: ValidationError, prefix: str = "") -> dict[str, Any]:
-    details = [
-        {"field": prefix + ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
-        for err in exc.errors()
-    ]
+def _error(event: Any, field: str, message: str) -> dict[str, Any]:
+    """A 422 with the API's one error body, naming the field (and the request id, when there is one)."""
+    context = event.get("requestContext") if isinstance(event, dict) else None
+    request_id = str(context.get("requestId", "")) if isinstance(context, dict) else ""
+    return _response(422, error_body("invalid_input", f"{field}: {message}", field, request_id or str(uuid.uuid4())))
+
+
+def _invalid(event: Any, exc: ValidationError, prefix: str = "") -> dict[str, Any]:
     fields = [prefix + f for f in error_fields(exc)]
-    return _response(422, {"error": "validation_error", "fields": fields, "detail": details})
+    return _error(event, fields[0], "; ".join(f"{prefix}{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                                              for e in exc.errors()))
 
 
 def handle(event: dict[str, Any], model: RiskModel) -> dict[str, Any]:
@@ -76,34 +82,25 @@ def handle(event: dict[str, Any], model: RiskModel) -> dict[str, Any]:
         try:
             body = json.loads(event["body"] or "")
         except (TypeError, ValueError):
-            return _response(400, {"error": "invalid_json", "fields": ["body"]})
+            return _error(event, "body", "not valid JSON")
     if not isinstance(body, dict):
-        return _response(
-            400, {"error": "invalid_body", "fields": ["body"], "detail": "expected a JSON object"}
-        )
+        return _error(event, "body", "expected a JSON object")
     if "instances" in body:
         instances = body["instances"]
         if not isinstance(instances, list) or not 1 <= len(instances) <= MAX_BATCH:
-            return _response(
-                422,
-                {
-                    "error": "validation_error",
-                    "fields": ["instances"],
-                    "detail": f"instances must be a list of 1 to {MAX_BATCH} inputs",
-                },
-            )
+            return _error(event, "instances", f"must be a list of 1 to {MAX_BATCH} inputs")
         batch = []
         for index, item in enumerate(instances):
             try:
                 batch.append(RiskInput.model_validate(item))
             except ValidationError as exc:
-                return _invalid(exc, prefix=f"instances.{index}.")
+                return _invalid(event, exc, prefix=f"instances.{index}.")
         outputs = model.predict(batch)
         return _response(200, {"predictions": [o.model_dump(mode="json") for o in outputs]})
     try:
         single = RiskInput.model_validate(body)
     except ValidationError as exc:
-        return _invalid(exc)
+        return _invalid(event, exc)
     return _response(200, model.predict([single])[0].model_dump(mode="json"))
 
 

@@ -51,7 +51,7 @@ def test_bad_field_is_named() -> None:
     bad = {"contract_version": "v1.0", "features": {**FEATURES, "day_of_week": 9}}
     response = handle(bad, HEURISTIC)
     assert response["statusCode"] == 422
-    assert _body(response)["fields"] == ["features.day_of_week"]
+    assert _body(response)["error"]["field"] == "features.day_of_week"
 
 
 def test_bad_field_in_batch_names_its_index() -> None:
@@ -61,12 +61,22 @@ def test_bad_field_in_batch_names_its_index() -> None:
     }
     response = handle({"instances": [SINGLE, bad]}, HEURISTIC)
     assert response["statusCode"] == 422
-    assert _body(response)["fields"] == ["instances.1.features.instance_type"]
+    assert _body(response)["error"]["field"] == "instances.1.features.instance_type"
 
 
 def test_invalid_json_and_bad_batches() -> None:
-    assert handle({"body": "{not json"}, HEURISTIC)["statusCode"] == 400
-    assert _body(handle({"body": "[1]"}, HEURISTIC))["fields"] == ["body"]
-    assert _body(handle({"instances": []}, HEURISTIC))["fields"] == ["instances"]
+    assert handle({"body": "{not json"}, HEURISTIC)["statusCode"] == 422
+    assert _body(handle({"body": "[1]"}, HEURISTIC))["error"]["field"] == "body"
+    assert _body(handle({"instances": []}, HEURISTIC))["error"]["field"] == "instances"
     assert handle({"instances": [SINGLE] * (MAX_BATCH + 1)}, HEURISTIC)["statusCode"] == 422
-    assert _body(handle({"features": FEATURES}, HEURISTIC))["fields"] == ["contract_version"]
+    assert _body(handle({"features": FEATURES}, HEURISTIC))["error"]["field"] == "contract_version"
+
+
+def test_errors_carry_the_api_error_body_with_the_request_id() -> None:
+    # Given a proxy event with a request id and a bad field
+    event = {"body": json.dumps({"contract_version": "v1.0", "features": {**FEATURES, "hour_of_day": 99}}),
+             "requestContext": {"requestId": "req-42"}}
+    # When the endpoint answers, Then the body is the API's, naming the field and the request id
+    error = _body(handle(event, HEURISTIC))["error"]
+    assert (error["code"], error["field"], error["request_id"]) == ("invalid_input", "features.hour_of_day", "req-42")
+    assert set(error) == {"code", "message", "field", "request_id"}

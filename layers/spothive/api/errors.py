@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spothive.domain.errors import RateLimited, ServiceUnavailable, SpotHiveError
+from spothive.domain.errors import RateLimited, ServiceUnavailable, SpotHiveError, error_body
 
 logger = logging.getLogger("spothive.api")
 
@@ -61,11 +61,6 @@ class ErrorBody(BaseModel):
 def request_id_of(request: Request) -> str:
     """The id :class:`RequestIdMiddleware` gave this request."""
     return str(request.scope.get("state", {}).get("request_id") or "")
-
-
-def error_body(code: str, message: str, field: str | None = None, request_id: str = "") -> dict[str, Any]:
-    """The JSON body every error response carries."""
-    return {"error": {"code": code, "message": message, "field": field, "request_id": request_id}}
 
 
 def _respond(request: Request, status: int, code: str, message: str, field: str | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SpotHiveError(Exception):
     """Base class: ``code`` is machine-readable, the message is for people."""
@@ -77,3 +79,8 @@ class ServiceUnavailable(SpotHiveError):
 
 class ConfigurationError(Exception):
     """The process is missing a setting it cannot run without (raised at cold start, never per request)."""
+
+
+def error_body(code: str, message: str, field: str | None = None, request_id: str = "") -> dict[str, Any]:
+    """The JSON body every SpotHive error response carries (the API's and the model endpoint's)."""
+    return {"error": {"code": code, "message": message, "field": field, "request_id": request_id}}

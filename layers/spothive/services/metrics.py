@@ -82,7 +82,7 @@ class MetricsService:
             (by_cluster.setdefault(cid, []) if cid else standalone).append(node)
         projected_hourly = total(standalone).hourly
         for cluster_id, nodes in by_cluster.items():
-            projected_hourly += self._project(principal.org_id, cluster_id, nodes).optimized.hourly
+            projected_hourly += _projected_hourly(self._project(principal.org_id, cluster_id, nodes), nodes)
         return Kpis(
             monthly_spend=now.monthly,
             projected_monthly_spend=Spend(projected_hourly, 0).monthly,
@@ -128,6 +128,14 @@ class MetricsService:
             [{"type": "replace", "node": m.instance_id, "target": f"{m.instance_type} spot {m.zone}",
               "reason": m.reason} for m in moves],
         )
+
+
+def _projected_hourly(projection: ClusterProjection, nodes: list[PricedNode]) -> float:
+    """A cluster's projected spend from its discovered nodes: today's price less the plan's saving, which
+    can never exceed what the cluster costs (a snapshot describes pods, not the bill)."""
+    today = total(nodes).hourly
+    saving = projection.unoptimized.hourly - projection.optimized.hourly
+    return today - min(max(saving, 0.0), today)
 
 
 def _node(stored: StoredInstance) -> tuple[str, str, str, str]:

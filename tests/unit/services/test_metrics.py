@@ -88,3 +88,20 @@ def test_with_a_snapshot_the_planner_projects_from_the_pods(metrics, world):
 
 def node_doc(name: str) -> dict:
     return {"name": name, "instance_type": "m5.large", "capacity_type": "on-demand", "zone": "us-east-1a"}
+
+
+def test_a_snapshot_describing_a_bigger_cluster_cannot_inflate_the_projected_spend(metrics, world):
+    # Given the cluster's discovered nodes (m5.large On-Demand + c5.large Spot: $93.66/month), and an
+    # uploaded snapshot that claims forty m5.xlarge On-Demand nodes, each full with one pod that fits nowhere else
+    (cluster,) = world.inventory.list_clusters("org-1")
+    world.snapshots.save("org-1", cluster.cluster_id, {
+        "nodes": [{"name": f"n{i}", "instance_type": "m5.xlarge", "capacity_type": "on-demand", "zone": "us-east-1a"}
+                  for i in range(40)],
+        "pods": [{"namespace": "web", "name": f"p{i}", "node": f"n{i}", "cpu_m": 3500, "memory_mib": 12_000}
+                 for i in range(40)],
+    })
+    # When the KPIs are computed
+    kpis = metrics.kpis(ALICE)
+    # Then spend is the discovered inventory's, and the projection saves at most the cluster's own cost
+    assert kpis.monthly_spend == 233.82
+    assert 140.16 <= kpis.projected_monthly_spend <= 233.82  # the stand-alone m5.xlarge ($140.16) stays

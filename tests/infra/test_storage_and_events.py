@@ -73,8 +73,10 @@ def test_bucket_access_by_prefix_for_the_known_users(synth):
     hub = synth.built.hub
     data = synth.logical_id(hub.storage.bucket)
     models = synth.logical_id(hub.model.artifacts)
-    assert _s3_grants(synth, "api-clusters") == {f"{data}/snapshots/*": {"s3:GetObject", "s3:PutObject"}}
+    assert _s3_grants(synth, "api-clusters") == {f"{data}/snapshots/*": {"s3:GetObject", "s3:PutObject"},
+                                                 f"{data}/usage/*": {"s3:GetObject", "s3:PutObject"}}
     assert _s3_grants(synth, "opt-detect") == {f"{data}/snapshots/*": {"s3:GetObject"}}
+    assert _s3_grants(synth, "opt-execute") == {f"{data}/snapshots/*": {"s3:GetObject"}}
     assert _s3_grants(synth, "api-audit") == {f"{data}/audit-exports/*": {"s3:GetObject", "s3:PutObject"}}
     assert _s3_grants(synth, "api-admin") == {
         f"{models}/models/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from functions.model_endpoint import MAX_BATCH, handle, handler
 from spothive.services.risk_heuristic import FallbackRiskModel
 
@@ -21,6 +23,15 @@ HEURISTIC = FallbackRiskModel(None)
 
 def _body(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
+
+
+@pytest.fixture(autouse=True)
+def shipped_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test serves the shipped artifact: no hot swap to whatever another test announced in Redis."""
+    import functions.model_endpoint as endpoint
+
+    monkeypatch.delenv("SPOTHIVE_REDIS_URL", raising=False)
+    monkeypatch.setattr(endpoint, "_MODEL", None)
 
 
 def test_single_prediction_with_shipped_model() -> None:

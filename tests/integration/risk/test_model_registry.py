@@ -124,7 +124,9 @@ def test_model_below_the_quality_bar_is_rejected_with_reason(lab: dict[str, Any]
 
 
 def test_wrong_features_are_rejected_before_loading(lab: dict[str, Any]) -> None:
-    text = _train().decode().replace("feature_names=advisor_bucket", "feature_names=bucket_x", 1)
+    from spothive_models.features import FEATURE_NAMES
+
+    text = _train().decode().replace(f"feature_names={FEATURE_NAMES[0]}", "feature_names=bucket_x", 1)
     response = _upload(lab, text.encode())
     assert response.status_code == 422 and "feature_names" in response.json()["model"]["reason"]
 

@@ -47,3 +47,9 @@ def packing_policy(
             spot_allowed="spot" in spec.capacity_types,
         )
     return policy
+
+
+def carried_policy(snapshot: Mapping[str, Any]) -> PackingPolicy:
+    """The policy of a snapshot planned without stored settings: its own ``policy`` field, server budgets."""
+    raw = snapshot.get("policy")
+    return packing_policy(None, None, raw if isinstance(raw, Mapping) else None)

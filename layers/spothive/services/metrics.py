@@ -11,7 +11,7 @@ from spothive.domain.inventory import StoredInstance
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import PackingPolicy, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
-from spothive.domain.plan_policy import packing_policy
+from spothive.domain.plan_policy import carried_policy
 from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nodes, spot_moves, total
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.pricing import CatalogSource
@@ -104,7 +104,7 @@ class MetricsService:
 
     def _policy(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> PackingPolicy:
         if self._policies is None:
-            return _policy(snapshot)
+            return carried_policy(snapshot)
         return self._policies.for_cluster(org_id, cluster_id, snapshot)
 
     def _project(self, org_id: str, cluster_id: str, nodes: list[PricedNode]) -> ClusterProjection:
@@ -141,9 +141,3 @@ def _projected_hourly(projection: ClusterProjection, nodes: list[PricedNode]) ->
 def _node(stored: StoredInstance) -> tuple[str, str, str, str]:
     i = stored.instance
     return i.instance_id, i.instance_type, i.lifecycle, i.zone
-
-
-def _policy(snapshot: dict[str, Any]) -> PackingPolicy:
-    """Without stored policies (tests of the projection alone): the snapshot's pool facts, server budgets."""
-    raw = snapshot.get("policy")
-    return packing_policy(None, None, raw if isinstance(raw, dict) else None)

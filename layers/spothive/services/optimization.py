@@ -25,7 +25,7 @@ from spothive.domain.jobs import Job, JobStatus
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
-from spothive.domain.plan_policy import packing_policy
+from spothive.domain.plan_policy import carried_policy
 from spothive.domain.spend import price_nodes, spot_moves, total
 from spothive.ports.agents import ActionWake, AgentActions, Heartbeats
 from spothive.ports.clock import Clock
@@ -133,8 +133,7 @@ class OptimizationSteps:
             if self._policies is not None:
                 policy = self._policies.for_cluster(ids.org_id, ids.cluster_id, snapshot)
             else:
-                raw_policy = snapshot.get("policy")
-                policy = packing_policy(None, None, raw_policy if isinstance(raw_policy, dict) else None)
+                policy = carried_policy(snapshot)
             plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
             detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": []}
             before, after = plan.cost_before_per_hour, plan.cost_after_per_hour

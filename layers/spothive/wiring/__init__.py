@@ -10,6 +10,6 @@ linking, discovery), ``inventory`` (clusters, snapshots), ``pricing``, ``audit``
 ``configuration`` (templates, policies, hibernation), ``optimization`` and ``lab``.
 """
 
-from spothive.wiring.registry import override, reset
+from spothive.wiring.registry import reset
 
-__all__ = ["override", "reset"]
+__all__ = ["reset"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, Generic, TypeVar
 
@@ -40,7 +39,7 @@ class Component(Generic[T]):
         self._value = _NOT_BUILT
 
     def set_override(self, value: T) -> None:
-        """Serve ``value`` from now on (until :func:`reset` or :func:`clear_overrides`); components built
+        """Serve ``value`` from now on (until :func:`reset` or :func:`restore_overrides`); components built
         before are forgotten so they rebuild on top of it."""
         for made in _components:
             made.forget()
@@ -80,22 +79,3 @@ def restore_overrides(saved: dict[Component[Any], Any]) -> None:
     for made in _components:
         made.forget()
         made._override = saved.get(made, _NOT_BUILT)
-
-
-def clear_overrides() -> None:
-    """Drop every override (and what was built on top of them)."""
-    restore_overrides({})
-
-
-@contextmanager
-def override(target: Component[T], value: T) -> Iterator[T]:
-    """Serve ``value`` for ``target`` (and rebuild everything built from it) inside the block."""
-    for made in _components:
-        made.forget()
-    target._override = value
-    try:
-        yield value
-    finally:
-        target._override = _NOT_BUILT
-        for made in _components:
-            made.forget()

@@ -43,7 +43,7 @@ _DESCRIPTIONS = {
     "503": "A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`.",
 }
 #: Dependencies that count the request against a rate limit (per user, or per client address).
-_RATE_LIMITED = frozenset({"current_principal", "client_rate_limit"})
+_RATE_LIMITED = frozenset({"current_principal", "client_rate_limit", "agent_cluster"})
 _ADMIN = "admin_principal"
 _MUTATING = {"post", "put", "patch", "delete"}
 

@@ -110,3 +110,33 @@ def test_token_endpoint_answers_429_with_retry_after(hub: dict[str, str], monkey
     last = client.post("/api/auth/token", json={"email": tenant.email, "password": PASSWORD})
     assert last.json()["error"]["code"] == "rate_limited"
     assert 0 < int(last.headers["Retry-After"]) <= 61
+
+
+def test_an_agent_is_limited_per_cluster_and_another_cluster_is_not(
+    hub: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given two connected clusters and a per-cluster limit of 3/minute, the first cluster's 4th call is 429."""
+    from tests.integration.slice.test_agent_channel import _agent
+
+    client = TestClient(create_app(), client=(f"10.8.{uuid.uuid4().int % 250}.9", 5000))
+    _, _, first = _agent(client)
+    _, _, second = _agent(client)
+    monkeypatch.setattr(wired().rate_limiter, "_enabled", True)
+    monkeypatch.setattr("spothive.api.routers.agent.AGENT", RateLimit(f"agent-{uuid.uuid4().hex[:6]}", 3, 60))
+    codes = [client.get("/api/agent/actions?wait=0", headers=first).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    refused = client.get("/api/agent/actions?wait=0", headers=first)
+    assert refused.json()["error"]["code"] == "rate_limited" and int(refused.headers["Retry-After"]) > 0
+    assert client.get("/api/agent/actions?wait=0", headers=second).status_code == 200
+
+
+def test_agent_calls_from_one_address_are_limited_before_the_token_is_read(
+    hub: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood of made-up tokens from one address is 401 until the address limit, then 429."""
+    client = TestClient(create_app(), client=(f"10.7.{uuid.uuid4().int % 250}.3", 5000))
+    monkeypatch.setattr(wired().rate_limiter, "_enabled", True)
+    monkeypatch.setattr("spothive.api.routers.agent.AGENT_ADDRESS", RateLimit(f"addr-{uuid.uuid4().hex[:6]}", 2, 60))
+    codes = [client.get("/api/agent/actions?wait=0", headers={"Authorization": f"Bearer forged-{i}"}).status_code
+             for i in range(3)]
+    assert codes == [401, 401, 429]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from spothive.api.deps import Limiter
 from spothive.api.snapshots import KnownTypes, SizeCapped, checked_body, checked_snapshot
 from spothive.domain.errors import Forbidden, SpotHiveError, Unauthorized
+from spothive.domain.rate_limits import AGENT, AGENT_ADDRESS
 from spothive.ports.safety import SafeModeFlag
 from spothive.services.agent_actions import AgentChannel
 from spothive.services.agents import AgentService
@@ -35,11 +37,16 @@ AgentToken = Annotated[str, Depends(agent_token)]
 
 
 def agent_cluster(
-    token: AgentToken, agents: Agents,
+    request: Request, token: AgentToken, agents: Agents, limiter: Limiter,
     x_spothive_cluster: Annotated[str | None, Header(description="the cluster the agent believes it is")] = None,
 ) -> tuple[str, str]:
-    """``(org_id, cluster_id)`` of the token; 403 when ``X-SpotHive-Cluster`` names another cluster."""
+    """``(org_id, cluster_id)`` of the token; 403 when ``X-SpotHive-Cluster`` names another cluster.
+
+    Rate limited per address before the token is looked up and per cluster after (429 with Retry-After).
+    """
+    limiter.check(f"agent-ip:{request.client.host if request.client else 'unknown'}", AGENT_ADDRESS)
     org_id, cluster_id = agents.authenticate_agent(token)
+    limiter.check(f"agent:{org_id}:{cluster_id}", AGENT)
     if x_spothive_cluster is not None and x_spothive_cluster != cluster_id:
         raise Forbidden("this token belongs to another cluster", field="X-SpotHive-Cluster")
     return org_id, cluster_id

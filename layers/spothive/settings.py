@@ -142,6 +142,18 @@ class AdvisorSettings(_Base):
     advisor_feed: str = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"
 
 
+class MarketSettings(_Base):
+    """Market observations recorded at each Advisor ingest for the next model; no bucket turns them off."""
+
+    data_bucket: str = ""
+    #: Regions whose placement scores and Spot prices are recorded (JSON list in the variable).
+    market_regions: tuple[str, ...] = ("us-east-1",)
+    #: One placement-score configuration per family (its sizes in the catalog); a fixed set on purpose.
+    placement_families: tuple[str, ...] = ("m5", "c5", "r5", "m6i", "c6i", "r6i", "m7g", "c7g")
+    placement_target_capacity: int = Field(default=10, ge=1, le=1000)
+    price_window_hours: int = Field(default=24, ge=1, le=168)
+
+
 class AgentLinkSettings(_Base):
     """The public API URL and the agent chart written into the agent's install command."""
 

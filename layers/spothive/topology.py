@@ -180,6 +180,7 @@ _PLAN_POLICY = {"cluster_policies": R, "node_templates": R}
 #: launches through it; only roles named SpotHiveAccess* (which demand the tenant's External ID).
 _ASSUME = Grant(("sts:AssumeRole",), Target.CUSTOMER_ROLE)
 _SNAPSHOTS, _EXPORTS, _MODELS, _USAGE = "snapshots/", "audit-exports/", "models/", "usage/"
+_MARKET = "market/"
 
 API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -283,7 +284,12 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-advisor", "worker_advisor.handler", "Ingest the Spot Advisor feed (SVC-SCRAPE-01)",
         services=(f"{_SVC}advisor_ingest.AdvisorIngest",),
-        tables=_tables(interruption_rates=W), timeout_s=120,
+        # and, for the next model, Spot placement scores and price statistics appended under market/
+        tables=_tables(interruption_rates=W), buckets=(BucketUse(Bucket.DATA, _MARKET, A),),
+        settings=("SPOTHIVE_DATA_BUCKET",),
+        iam=(Grant(("ec2:GetSpotPlacementScores", "ec2:DescribeSpotPriceHistory"), Target.ANY,
+                   reason="placement scores and Spot price history support no resource-level permissions"),),
+        timeout_s=120,
     ),
     FunctionSpec(
         "worker-hibernation", "worker_hibernation.handler", "Sleep and wake clusters (WORK-HIB-01)",

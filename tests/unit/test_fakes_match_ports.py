@@ -24,6 +24,7 @@ from spothive.ports import (
     tenancy,
 )
 from tests.support import fakes
+from tests.support.fakes.risk import MemoryMarketObservations
 
 PAIRS = [
     (tenancy.TenancyRepo, fakes.MemoryTenancyRepo), (inventory.InventoryRepo, fakes.MemoryInventoryRepo),
@@ -42,6 +43,7 @@ PAIRS = [
     (lab.SwitchGateway, fakes.ScriptedEc2), (safety.SafeModeFlag, fakes.SafeMode), (clock.Clock, fakes.FixedClock),
     (cloud.CloudAccess, fakes.ScriptedCloud), (scaling.ScalingAccess, fakes.ScriptedScaling),
     (scaling.NodegroupScaler, fakes.ScriptedScaler),
+    (risk.MarketObservations, MemoryMarketObservations),
 ]
 
 

@@ -1,14 +1,15 @@
-""""""
+"""Risk: the model, the hive mind's signals, the Spot Advisor feed and the market observations."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput
 from spothive.domain.advisor_feed import Rate, RateChange
 from spothive.domain.audit import AuditEntry
+from spothive.domain.market_signals import PlacementConfiguration, PlacementScore, SpotPricePoint
 from spothive.domain.model_registry import ModelRecord, ModelStatus, ValidationReport
 from spothive.domain.risk_signals import PoolFlag, PoolSignal
 
@@ -112,4 +113,24 @@ class InterruptionRates(Protocol):
 
     def history(self, pool: str) -> list[tuple[datetime, Rate]]:
         """Every stored rate of a pool, oldest first (a Query)."""
+        ...
+
+
+class MarketSource(Protocol):
+    """What the Spot market says now: placement scores per configuration, the recent price history."""
+
+    def placement_scores(self, configuration: PlacementConfiguration, regions: Sequence[str]) -> list[PlacementScore]:
+        """Scores per Availability Zone of ``regions`` (the top ten AWS returns)."""
+        ...
+
+    def spot_price_history(self, region: str, since: datetime) -> Iterable[SpotPricePoint]:
+        """Linux/UNIX Spot price rows of ``region`` since ``since``."""
+        ...
+
+
+class MarketObservations(Protocol):
+    """Append-only record of market observations, one batch per kind and ingest, keyed by feature date."""
+
+    def record(self, kind: str, observed_at: datetime, rows: Sequence[Mapping[str, Any]]) -> str:
+        """Store ``rows`` under ``kind`` at ``observed_at``; returns where. Never overwrites."""
         ...

@@ -1,5 +1,7 @@
 """SVC-SCRAPE-01: ingest the Spot Advisor feed every 6 h into ``interruption-rates`` and refresh the model.
 
+Each pass also records the market observations the next model may learn from (``MarketRecorder``).
+
 Only pools whose (bucket, savings) changed are written, each as a new dated history item, so the model
 can see trends; a region's last state is one item, so diffing costs one read per region. A feed that
 cannot be fetched or parsed changes nothing: the last state stays and the report says why.
@@ -10,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from spothive.domain.advisor_feed import Rate, diff_rates, parse_feed
 from spothive.domain.errors import DependencyFailed, InvalidInput
 from spothive.ports.clock import Clock
 from spothive.ports.risk import AdvisorFeedSource, InterruptionRates
+from spothive.services.market_recorder import MarketRecorder
 
 LOG = logging.getLogger(__name__)
 
@@ -35,11 +38,12 @@ class AdvisorReport:
     reason: str | None = None
     context_refreshed: bool = False
     changed_by_region: dict[str, int] = field(default_factory=dict)
+    market: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for the worker's return value."""
         return {"status": self.status, "regions": self.regions, "pools": self.pools, "changed": self.changed,
-                "reason": self.reason, "context_refreshed": self.context_refreshed}
+                "reason": self.reason, "context_refreshed": self.context_refreshed, "market": self.market}
 
 
 class AdvisorIngest:
@@ -51,14 +55,22 @@ class AdvisorIngest:
         rates: InterruptionRates,
         clock: Clock,
         context_sink: ContextSink | None = None,
+        market: MarketRecorder | None = None,
     ) -> None:
         self._feed = feed
         self._rates = rates
         self._clock = clock
         self._sink = context_sink
+        self._market = market
 
     def run(self) -> AdvisorReport:
-        """One ingest pass."""
+        """One ingest pass; the market observations are recorded whether or not the feed could be read."""
+        report = self._ingest_rates()
+        if self._market is None:
+            return report
+        return replace(report, market=self._market.run().as_dict())
+
+    def _ingest_rates(self) -> AdvisorReport:
         try:
             parsed = parse_feed(json.loads(self._feed.fetch()))
         except DependencyFailed as exc:

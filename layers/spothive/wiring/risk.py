@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from spothive import settings
 from spothive.adapters.aws.advisor_feed import AdvisorFeed
+from spothive.adapters.aws.market_observations import S3MarketObservations
+from spothive.adapters.aws.market_source import Ec2MarketSource
 from spothive.adapters.aws.model_loader import S3ModelLoader
 from spothive.adapters.aws.model_store import S3ModelStore
 from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
@@ -15,12 +17,15 @@ from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.adapters.model_context import context_from_rates
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput
+from spothive.domain.catalog import load_builtin_catalog
+from spothive.domain.market_signals import placement_configurations
 from spothive.ports.risk import RiskModel
 from spothive.services.advisor_ingest import AdvisorIngest
 from spothive.services.hive_mind import HiveMind
+from spothive.services.market_recorder import MarketRecorder
 from spothive.services.model_lab import RiskModelHolder
 from spothive.services.risk_heuristic import FallbackRiskModel
-from spothive.settings import AdvisorSettings, HiveSettings, ModelSettings
+from spothive.settings import AdvisorSettings, HiveSettings, MarketSettings, ModelSettings
 from spothive.wiring import kernel
 from spothive.wiring.registry import component
 
@@ -109,4 +114,18 @@ def advisor_ingest() -> AdvisorIngest:
     """The Spot Advisor worker's use case."""
     kernel.core()
     feed = AdvisorFeed(settings.load(AdvisorSettings).advisor_feed)
-    return AdvisorIngest(feed, DynamoInterruptionRates(), kernel.clock(), _refresh_model_context)
+    return AdvisorIngest(feed, DynamoInterruptionRates(), kernel.clock(), _refresh_model_context, market_recorder())
+
+
+def market_recorder() -> MarketRecorder | None:
+    """Placement scores and Spot price statistics appended to the data bucket; None without a bucket."""
+    s = settings.load(MarketSettings)
+    if not s.data_bucket:
+        return None
+    region = kernel.core().region
+    types = load_builtin_catalog().types.values()
+    return MarketRecorder(
+        Ec2MarketSource(region), S3MarketObservations(s.data_bucket, region), kernel.clock(),
+        regions=s.market_regions, price_window_hours=s.price_window_hours,
+        configurations=placement_configurations(s.placement_families, types, s.placement_target_capacity),
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from spothive.domain.errors import ServiceUnavailable
 from spothive.domain.risk_signals import FlagLevel, PoolFlag, PoolSignal, SignalKind
@@ -41,3 +43,17 @@ class MemorySignals:
         self.lookups.append(len(pools))
         wanted = set(pools)
         return {k: f for k, f in self.flags.items() if (f.zone, f.instance_type) in wanted}
+
+
+class MemoryMarketObservations:
+    """``MarketObservations`` as a list of ``(kind, observed_at, rows)``; a replayed batch raises like S3."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[str, datetime, list[dict[str, Any]]]] = []
+
+    def record(self, kind: str, observed_at: datetime, rows: Sequence[Mapping[str, Any]]) -> str:
+        """Append one batch; the same kind at the same instant is refused (``If-None-Match: *``)."""
+        if any(k == kind and at == observed_at for k, at, _ in self.batches):
+            raise FileExistsError(f"{kind} at {observed_at.isoformat()} was already recorded")
+        self.batches.append((kind, observed_at, [dict(r) for r in rows]))
+        return f"market/{kind}/{observed_at.isoformat()}"

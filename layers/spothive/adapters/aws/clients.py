@@ -17,7 +17,9 @@ def endpoint_url() -> str | None:
     return os.environ.get("AWS_ENDPOINT_URL") or None
 
 
-def client(service: str, region: str, session: boto3.Session | None = None, **kwargs: Any) -> Any:
-    """A client for ``service`` in ``region`` with SpotHive's retry policy."""
+def client(
+    service: str, region: str, session: boto3.Session | None = None, config: Config = RETRIES, **kwargs: Any
+) -> Any:
+    """A client for ``service`` in ``region`` with SpotHive's retry policy (or ``config``)."""
     factory = session or boto3.session.Session()
-    return factory.client(service, region_name=region, config=RETRIES, endpoint_url=endpoint_url(), **kwargs)
+    return factory.client(service, region_name=region, config=config, endpoint_url=endpoint_url(), **kwargs)

@@ -42,11 +42,12 @@ def test_a_heartbeat_is_read_back_to_the_microsecond(kind, clock, redis_or_none)
     beats = MemoryHeartbeats(clock) if kind == "memory" else RedisHeartbeats(redis_or_none)
     at = datetime(2026, 3, 8, 9, 59, 30, 123456, tzinfo=UTC)
 
-    beats.beat("c-1", at - timedelta(seconds=30))
-    beats.beat("c-1", at)
+    beats.beat("org-1", "c-1", at - timedelta(seconds=30))
+    beats.beat("org-1", "c-1", at)
 
-    assert beats.last_seen("c-1") == at
-    assert beats.last_seen("c-2") is None
+    assert beats.last_seen("org-1", "c-1") == at
+    assert beats.last_seen("org-1", "c-2") is None
+    assert beats.last_seen("org-2", "c-1") is None  # keys are per org: another tenant never reads it
 
 
 def test_hot_prices_are_replaced_whole_on_each_store(kind, clock, redis_or_none):

@@ -19,7 +19,7 @@ AGENT_SECRET = "spothive-agent-token"
 class AgentHealth:
     """Green when the agent called in within the last 60 s."""
 
-    status: str  # "green" | "red"
+    status: str  # "green" | "red" ("unknown" when the heartbeat store cannot be read)
     last_seen: datetime | None
     seconds_since: float | None
 

@@ -12,11 +12,11 @@ from spothive.domain.audit import AuditEntry
 
 
 class Heartbeats(Protocol):
-    """When each cluster's agent last called in."""
+    """When each cluster's agent last called in (keyed by org and cluster)."""
 
-    def beat(self, cluster_id: str, at: datetime) -> None: ...
+    def beat(self, org_id: str, cluster_id: str, at: datetime) -> None: ...
 
-    def last_seen(self, cluster_id: str) -> datetime | None: ...
+    def last_seen(self, org_id: str, cluster_id: str) -> datetime | None: ...
 
 
 class AgentTokens(Protocol):
@@ -63,9 +63,9 @@ class AgentActions(Protocol):
 class ActionWake(Protocol):
     """Wakes a long-poll when actions are queued for a cluster (best effort; the store is the truth)."""
 
-    def notify(self, cluster_id: str) -> None: ...
+    def notify(self, org_id: str, cluster_id: str) -> None: ...
 
-    def wait(self, cluster_id: str, timeout_s: float) -> bool:
+    def wait(self, org_id: str, cluster_id: str, timeout_s: float) -> bool:
         """Block up to ``timeout_s``; True when woken by ``notify``."""
         ...
 
@@ -73,7 +73,7 @@ class ActionWake(Protocol):
 class SeenSignals(Protocol):
     """Which agent spot-signal ids a cluster reported before (deduplication)."""
 
-    def first_seen(self, cluster_id: str, signal_ids: Sequence[str]) -> list[str]:
+    def first_seen(self, org_id: str, cluster_id: str, signal_ids: Sequence[str]) -> list[str]:
         """The ids never seen before, now marked seen."""
         ...
 

@@ -60,14 +60,14 @@ class AgentChannel:
             recheck = self._monotonic() + RECHECK_S
             while True:
                 remaining = min(deadline, recheck) - self._monotonic()
-                if remaining <= 0 or self._wake.wait(cluster_id, remaining):
+                if remaining <= 0 or self._wake.wait(org_id, cluster_id, remaining):
                     break
             if self._monotonic() >= deadline:
                 return []
 
-    def notify(self, cluster_id: str) -> None:
+    def notify(self, org_id: str, cluster_id: str) -> None:
         """Wake the cluster's long-poll (after the workflow queued actions)."""
-        self._wake.notify(cluster_id)
+        self._wake.notify(org_id, cluster_id)
 
     def acknowledge(self, org_id: str, cluster_id: str, action_id: str) -> AckOutcome:
         """The first acknowledgement wins (execute); any later one is a 409 with the stored state."""
@@ -97,9 +97,9 @@ class AgentChannel:
         """Keep the latest usage sample of the cluster (right-sizing reads it)."""
         self._usage.save(org_id, cluster_id, usage)
 
-    def signals(self, cluster_id: str, signals: list[Mapping[str, Any]]) -> SignalBatch:
+    def signals(self, org_id: str, cluster_id: str, signals: list[Mapping[str, Any]]) -> SignalBatch:
         """Deduplicate by id, then feed each Spot pool signal to the hive mind."""
-        new = set(self._seen.first_seen(cluster_id, [str(s["id"]) for s in signals]))
+        new = set(self._seen.first_seen(org_id, cluster_id, [str(s["id"]) for s in signals]))
         flagged, skipped = 0, []
         for signal in signals:
             if str(signal["id"]) not in new:

@@ -63,7 +63,7 @@ class AgentService:
         """Green when the cluster's agent called in within 60 s."""
         if self._inventory.get_cluster(principal.org_id, cluster_id) is None:
             raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
-        return agent_health(self._heartbeats.last_seen(cluster_id), self._clock.now())
+        return agent_health(self._heartbeats.last_seen(principal.org_id, cluster_id), self._clock.now())
 
     def authenticate_agent(self, token: str) -> tuple[str, str]:
         """``(org_id, cluster_id)`` for a valid agent token; ``Unauthorized`` otherwise."""
@@ -72,9 +72,9 @@ class AgentService:
             raise Unauthorized("unknown agent token")
         return found
 
-    def beat(self, cluster_id: str) -> None:
+    def beat(self, org_id: str, cluster_id: str) -> None:
         """Record that an authenticated cluster's agent is alive."""
-        self._heartbeats.beat(cluster_id, self._clock.now())
+        self._heartbeats.beat(org_id, cluster_id, self._clock.now())
 
     def save_snapshot(self, org_id: str, cluster_id: str, snapshot: dict[str, Any], actor: str) -> None:
         """Keep the latest snapshot of a cluster the org owns (validated against the schema beforehand).

@@ -224,20 +224,20 @@ class OptimizationSteps:
                     seqs.append(seq)
             self._jobs.update(ids.org_id, ids.job_id, data={"execution": {"mode": "dry_run", "safe_mode": why}})
             return {"mode": "dry_run", "safe_mode": why, "recorded": len(approved), "new_records": len(seqs)}
-        self._require_agent(ids.cluster_id)
+        self._require_agent(ids.org_id, ids.cluster_id)
         snapshot = self._snapshots.latest(ids.org_id, ids.cluster_id) if self._snapshots is not None else None
         queued = agent_actions_for(ids.job_id, approved, self._clock.now(), node_names_by_instance(snapshot))
         enqueued = self._actions.enqueue(ids.org_id, ids.cluster_id, ids.job_id, queued)
         if self._wake is not None and enqueued.new:
-            self._wake.notify(ids.cluster_id)
+            self._wake.notify(ids.org_id, ids.cluster_id)
         self._jobs.update(ids.org_id, ids.job_id, data={"execution": {
             "mode": "agent", "entry_ids": list(enqueued.entry_ids)}})
         return {"mode": "agent", "enqueued": len(enqueued.entry_ids), "new": enqueued.new,
                 "not_for_agent": len(approved) - len(queued)}
 
-    def _require_agent(self, cluster_id: str) -> None:
+    def _require_agent(self, org_id: str, cluster_id: str) -> None:
         try:
-            last_seen = self._heartbeats.last_seen(cluster_id)
+            last_seen = self._heartbeats.last_seen(org_id, cluster_id)
         except Exception as exc:  # the cache down means no agent can be confirmed: stability first
             raise AgentNotConnected(f"agent status of cluster {cluster_id} unknown: {exc}") from exc
         health = agent_health(last_seen, self._clock.now())

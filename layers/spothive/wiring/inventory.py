@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spothive import settings
 from spothive.adapters.aws.snapshot_store import S3SnapshotStore
+from spothive.adapters.cache.heartbeats import RedisHeartbeats
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
 from spothive.adapters.memory.snapshot_store import MemorySnapshotStore
 from spothive.ports.inventory import SnapshotStore
@@ -32,4 +33,4 @@ def snapshots() -> SnapshotStore:
 @component
 def clusters() -> ClusterService:
     """The cluster list and details."""
-    return ClusterService(repo())
+    return ClusterService(repo(), RedisHeartbeats(kernel.cache()), kernel.clock())

@@ -20,7 +20,7 @@ def test_default_document_then_karpenter_change_is_versioned_audited_and_publish
     cluster_id = add_cluster(tenant.org_id)
     redis = wired().redis
     pubsub = redis.pubsub()
-    pubsub.subscribe(channel(cluster_id))
+    pubsub.subscribe(channel(tenant.org_id, cluster_id))
     pubsub.get_message(timeout=1)  # the subscribe confirmation
     # Given the default document (version 0)
     got = client.get(f"/api/policies/{cluster_id}", headers=tenant.headers)
@@ -48,7 +48,7 @@ def test_default_document_then_karpenter_change_is_versioned_audited_and_publish
     assert record.before["karpenter"] == {"enabled": False, "strategy": "balanced"}  # type: ignore[index]
     assert record.after["karpenter"] == {"enabled": True, "strategy": "cost"}  # type: ignore[index]
     # And the agent's stream and channel carry the new version
-    entries = redis.xrange(channel(cluster_id))
+    entries = redis.xrange(channel(tenant.org_id, cluster_id))
     assert len(entries) == 1
     fields = entries[0][1]
     assert (fields["version"], fields["sections"], fields["org_id"]) == ("1", "karpenter", tenant.org_id)
@@ -79,7 +79,7 @@ def test_binpack_fallback_exclusions_with_if_match(hub: dict[str, str]) -> None:
     assert actions == ["policy.binpack.update", "policy.fallback.update", "policy.exclusions.update"]
     record = last_audit(tenant.org_id, "policy.exclusions.update")
     assert record.before["exclusions"] == {"namespaces": ["kube-system"]}  # type: ignore[index]
-    assert [int(e[1]["version"]) for e in wired().redis.xrange(channel(cluster_id))] == [1, 2, 3]
+    assert [int(e[1]["version"]) for e in wired().redis.xrange(channel(tenant.org_id, cluster_id))] == [1, 2, 3]
 
 
 def test_stale_version_is_409_naming_expected_version_and_changes_nothing(hub: dict[str, str]) -> None:

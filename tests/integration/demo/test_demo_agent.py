@@ -64,7 +64,7 @@ def test_an_action_queued_by_the_hub_is_carried_out_once_by_the_agent_and_its_re
                                 datetime.now(UTC))
     # When the hub queues a cordon and wakes the agent's long-poll
     agents.actions().enqueue(org_id, cluster_id, "job-demo", actions)
-    agents.wake().notify(cluster_id)
+    agents.wake().notify(org_id, cluster_id)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         stored = {a.action_id: a for a in agents.actions().stored(org_id, cluster_id)}["job-demo.0"]

@@ -158,7 +158,7 @@ def test_heartbeat_answers_safe_mode_and_a_long_poll_wakes_when_actions_are_queu
     poller.start()
     threading.Event().wait(1.0)
     queued = _queue(tenant, cluster_id, "job-w", "n9")
-    wired().agent_channel.notify(cluster_id)
+    wired().agent_channel.notify(tenant.org_id, cluster_id)
     poller.join(timeout=30)
     # Then the answer came from the wake-up (the store is re-read only every 5 s, after this wait ended)
     assert [a["id"] for a in answers[0]] == queued

@@ -72,7 +72,7 @@ def test_without_an_agent_execution_fails_through_compensate(stack, client, link
 
 
 def test_with_a_fresh_heartbeat_actions_are_enqueued_once_even_when_execute_runs_twice(stack, client, linked, cache):
-    cache.set(f"agent:heartbeat:{linked.cluster_id}", datetime.now(UTC).isoformat(), ex=120)
+    cache.set(f"agent:heartbeat:{linked.tenant.org_id}:{linked.cluster_id}", datetime.now(UTC).isoformat(), ex=120)
     calls = []
 
     def execute_twice(event, context):  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ def test_with_a_fresh_heartbeat_actions_are_enqueued_once_even_when_execute_runs
     assert {(a.action["type"], a.action["params"]["node"]) for a in stored} == {
         ("cordon", node) for node in linked.node_ids[:2]}
     assert {a.state.value for a in stored} == {"queued"}
-    assert cache.llen(f"agent:actions:wake:{linked.cluster_id}") == 1
+    assert cache.llen(f"agent:actions:wake:{linked.tenant.org_id}:{linked.cluster_id}") == 1
     assert job["status"] == "succeeded"
     assert job["decisions"]["execution"]["mode"] == "agent"
 

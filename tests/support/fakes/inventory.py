@@ -118,14 +118,14 @@ class MemoryHeartbeats:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self.beats: dict[str, tuple[datetime, datetime]] = {}  # cluster → (at, written at)
+        self.beats: dict[tuple[str, str], tuple[datetime, datetime]] = {}  # (org, cluster) → (at, written at)
 
-    def beat(self, cluster_id: str, at: datetime) -> None:
-        self.beats[cluster_id] = (at, self._clock.now())
+    def beat(self, org_id: str, cluster_id: str, at: datetime) -> None:
+        self.beats[(org_id, cluster_id)] = (at, self._clock.now())
 
-    def last_seen(self, cluster_id: str) -> datetime | None:
+    def last_seen(self, org_id: str, cluster_id: str) -> datetime | None:
         """The last beat, or ``None`` once it is older than the TTL (the key expired)."""
-        found = self.beats.get(cluster_id)
+        found = self.beats.get((org_id, cluster_id))
         if found is None or self._clock.now() - found[1] >= HEARTBEAT_TTL:
             return None
         return found[0]

@@ -33,7 +33,7 @@ class Wake:
     def __init__(self, clock: Time, store: Store, wake_at: float | None = None, then: StoredAction | None = None):
         self.clock, self.store, self.wake_at, self.then = clock, store, wake_at, then
 
-    def wait(self, cluster_id, timeout_s):  # type: ignore[no-untyped-def]
+    def wait(self, org_id, cluster_id, timeout_s):  # type: ignore[no-untyped-def]
         step = min(timeout_s, 1.0)
         if self.wake_at is not None and self.clock.now + step >= self.wake_at:
             self.clock.now = self.wake_at

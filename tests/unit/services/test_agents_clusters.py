@@ -64,7 +64,7 @@ def test_verify_is_red_until_a_heartbeat_then_green_for_sixty_seconds(agents, wo
     assert agents.verify(ALICE, "c-1").status == "red"
 
     assert agents.authenticate_agent(token) == ("org-1", "c-1")
-    agents.beat("c-1")
+    agents.beat("org-1", "c-1")
     world.clock.advance(timedelta(seconds=59))
     health = agents.verify(ALICE, "c-1")
     world.clock.advance(timedelta(seconds=1))
@@ -109,3 +109,24 @@ def test_cluster_views_count_running_nodes_by_lifecycle_and_type(world):
     assert views[0].nodes == 0
     with pytest.raises(NotFound):
         service.get(ALICE, "c-x")
+
+
+class _DownBeats:
+    def beat(self, org_id, cluster_id, at):  # type: ignore[no-untyped-def]
+        raise ConnectionError("cache down")
+
+    def last_seen(self, org_id, cluster_id):  # type: ignore[no-untyped-def]
+        raise ConnectionError("cache down")
+
+
+def test_the_cluster_list_carries_each_agents_light_and_unknown_with_the_cache_down(world):
+    world.inventory.add_cluster(cluster("c-2", "staging"))
+    world.heartbeats.beat("org-1", "c-1", NOW - timedelta(seconds=12))
+    world.heartbeats.beat("org-2", "c-2", NOW)  # another org's beat for the same id lights nothing here
+    views = {v.cluster.cluster_id: v.agent for v in
+             ClusterService(world.inventory, world.heartbeats, world.clock).list(ALICE)}
+    assert views["c-1"] is not None and (views["c-1"].status, views["c-1"].seconds_since) == ("green", 12.0)
+    assert views["c-2"] is not None and (views["c-2"].status, views["c-2"].last_seen) == ("red", None)
+    down = ClusterService(world.inventory, _DownBeats(), world.clock).get(ALICE, "c-1")  # type: ignore[arg-type]
+    assert down.agent is not None and down.agent.status == "unknown"
+    assert ClusterService(world.inventory).get(ALICE, "c-1").agent is None

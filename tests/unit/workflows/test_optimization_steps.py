@@ -35,7 +35,7 @@ SPOT = [
 def heartbeats(clock, last):  # type: ignore[no-untyped-def]
     beats = MemoryHeartbeats(clock)
     if last is not None:
-        beats.beat("c-1", last)
+        beats.beat("org-1", "c-1", last)
     return beats
 
 

@@ -1078,6 +1078,18 @@ export interface components {
             /** Events */
             events: components["schemas"]["ActivityEvent"][];
         };
+        /**
+         * AgentLight
+         * @description The agent's heartbeat light: ``green`` under 60 s, ``red``, or ``unknown`` with the cache down.
+         */
+        AgentLight: {
+            /** Status */
+            status: string;
+            /** Last Seen */
+            last_seen: string | null;
+            /** Seconds Since */
+            seconds_since: number | null;
+        };
         /** AgentStatus */
         AgentStatus: {
             /** Cluster Id */
@@ -1262,6 +1274,7 @@ export interface components {
              * Format: date-time
              */
             last_seen: string;
+            agent?: components["schemas"]["AgentLight"] | null;
         };
         /** ConnectRequest */
         ConnectRequest: {

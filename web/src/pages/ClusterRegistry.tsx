@@ -11,26 +11,21 @@ import { CopyButton } from "../components/CopyButton";
 import { Empty, ErrorNote, Loading } from "../components/States";
 import { pollWithBackoff } from "../lib/backoff";
 import { heartbeatLight, when } from "../lib/format";
-import { useAsync } from "../lib/useAsync";
 
 type Cluster = Schemas["ClusterResponse"];
 type Job = Schemas["JobResponse"];
 const DONE = new Set(["succeeded", "failed", "aborted", "timed_out", "compensated"]);
 
-function Heartbeat({ clusterId }: { clusterId: string }) {
-  const status = useAsync(() => call(api.GET("/api/clusters/{cluster_id}/verify", { params: { path: { cluster_id: clusterId } } })), [clusterId]);
-  useEffect(() => {
-    const timer = setInterval(status.reload, 30000);
-    return () => clearInterval(timer);
-  }, [status.reload]);
-  if (status.loading && !status.data) return <span className="light grey" aria-label="checking the agent" />;
-  if (status.error) return <span className="light grey" title="could not check the agent" aria-label="agent status unknown" />;
-  const s = status.data!;
-  const light = heartbeatLight(s.seconds_since);
-  const text = s.last_seen ? `agent ${s.status}, last seen ${Math.round(s.seconds_since ?? 0)} s ago` : "no agent yet";
+function Heartbeat({ agent }: { agent: Cluster["agent"] }) {
+  // The light comes with the cluster list (the hub reads each agent's heartbeat); the list reloads every 30 s.
+  if (!agent || agent.status === "unknown") {
+    return <span className="light grey" title="could not check the agent" aria-label="agent status unknown" />;
+  }
+  const light = heartbeatLight(agent.seconds_since);
+  const text = agent.last_seen ? `agent ${agent.status}, last seen ${Math.round(agent.seconds_since ?? 0)} s ago` : "no agent yet";
   return (
     <span className="heartbeat">
-      <span className={`light ${light}`} role="img" aria-label={text} title={text} /> {s.last_seen ? `${Math.round(s.seconds_since ?? 0)} s` : "no agent"}
+      <span className={`light ${light}`} role="img" aria-label={text} title={text} /> {agent.last_seen ? `${Math.round(agent.seconds_since ?? 0)} s` : "no agent"}
     </span>
   );
 }
@@ -172,9 +167,14 @@ function OptimizePanel({ cluster }: { cluster: Cluster }) {
 
 export default function ClusterRegistry() {
   const { clusters, loading, error, reload } = useClusters();
+  useEffect(() => {
+    const timer = setInterval(reload, 30000);
+    return () => clearInterval(timer);
+  }, [reload]);
   const [open, setOpen] = useState<string | null>(null);
-  if (loading) return <Loading />;
-  if (error) return <ErrorNote error={error} onRetry={reload} />;
+  // a background refresh keeps the table (and an open panel) on screen
+  if (loading && !clusters) return <Loading />;
+  if (error && !clusters) return <ErrorNote error={error} onRetry={reload} />;
   return (
     <div className="page">
       <div className="page-head">
@@ -208,7 +208,7 @@ export default function ClusterRegistry() {
               <Fragment key={c.cluster_id}>
                 <tr>
                   <td>
-                    <Heartbeat clusterId={c.cluster_id} />
+                    <Heartbeat agent={c.agent} />
                   </td>
                   <td>
                     <strong>{c.name}</strong>

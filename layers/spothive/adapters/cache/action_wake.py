@@ -1,4 +1,4 @@
-"""Waking the agent's long-poll in Redis: ``agent:actions:wake:{cluster}`` is a list pushed on enqueue.
+"""Waking the agent's long-poll in Redis: ``agent:actions:wake:{org}:{cluster}`` is a list pushed on enqueue.
 
 The actions themselves live in DynamoDB; a lost wake-up only delays an answer to the next re-check.
 Waits are at most 1 s per call, under the client's 2 s socket timeout.
@@ -20,8 +20,8 @@ class RedisActionWake:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
 
-    def notify(self, cluster_id: str) -> None:
-        key = WAKE_PREFIX + cluster_id
+    def notify(self, org_id: str, cluster_id: str) -> None:
+        key = f"{WAKE_PREFIX}{org_id}:{cluster_id}"
         try:
             pipe = self._redis.pipeline()
             pipe.rpush(key, "1")
@@ -30,11 +30,11 @@ class RedisActionWake:
         except redis.RedisError:
             pass  # the poller re-checks the store every few seconds anyway
 
-    def wait(self, cluster_id: str, timeout_s: float) -> bool:
+    def wait(self, org_id: str, cluster_id: str, timeout_s: float) -> bool:
         if timeout_s < 1:
             time.sleep(max(0.0, timeout_s))
             return False
-        key = WAKE_PREFIX + cluster_id
+        key = f"{WAKE_PREFIX}{org_id}:{cluster_id}"
         try:
             woken = self._redis.blpop([key], timeout=1) is not None
             if woken:

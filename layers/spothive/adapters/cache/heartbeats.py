@@ -1,4 +1,4 @@
-"""Agent heartbeats in Redis: ``agent:heartbeat:<cluster>`` = ISO timestamp, TTL 120 s."""
+"""Agent heartbeats in Redis: ``agent:heartbeat:<org>:<cluster>`` = ISO timestamp, TTL 120 s."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ class RedisHeartbeats:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
 
-    def beat(self, cluster_id: str, at: datetime) -> None:
-        self._redis.set(PREFIX + cluster_id, at.isoformat(), ex=TTL_SECONDS)
+    def beat(self, org_id: str, cluster_id: str, at: datetime) -> None:
+        self._redis.set(f"{PREFIX}{org_id}:{cluster_id}", at.isoformat(), ex=TTL_SECONDS)
 
-    def last_seen(self, cluster_id: str) -> datetime | None:
-        value = self._redis.get(PREFIX + cluster_id)
+    def last_seen(self, org_id: str, cluster_id: str) -> datetime | None:
+        value = self._redis.get(f"{PREFIX}{org_id}:{cluster_id}")
         return datetime.fromisoformat(str(value)) if value else None

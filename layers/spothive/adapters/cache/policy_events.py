@@ -1,6 +1,6 @@
 """Policy change events for cluster agents in Redis, and the SAFE_MODE flag.
 
-Each change is appended to the stream ``policy:changes:{cluster_id}`` (``XADD … MAXLEN ~ 1000``), so an
+Each change is appended to the stream ``policy:changes:{org_id}:{cluster_id}`` (``XADD … MAXLEN ~ 1000``), so an
 agent that reconnects can read what it missed from its last entry id, and published on the channel of
 the same name for agents listening live. This push is best effort: on AWS the cluster-policies table's
 DynamoDB stream is the durable path, and an agent can always GET the current document and its version.
@@ -18,9 +18,9 @@ from spothive.domain.policies import PolicyChange
 STREAM_MAXLEN = 1000
 
 
-def channel(cluster_id: str) -> str:
+def channel(org_id: str, cluster_id: str) -> str:
     """The stream key and pub/sub channel of a cluster's policy changes."""
-    return f"policy:changes:{cluster_id}"
+    return f"policy:changes:{org_id}:{cluster_id}"
 
 
 class RedisPolicyEventPublisher:
@@ -30,7 +30,7 @@ class RedisPolicyEventPublisher:
         self._redis = client
 
     def publish(self, change: PolicyChange) -> None:
-        key = channel(change.cluster_id)
+        key = channel(change.org_id, change.cluster_id)
         fields = {
             "org_id": change.org_id,
             "cluster_id": change.cluster_id,

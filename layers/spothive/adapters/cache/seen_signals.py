@@ -1,4 +1,4 @@
-"""Agent spot-signal ids already reported, in Redis: ``agent:signal:{cluster}:{id}`` for a day."""
+"""Agent spot-signal ids already reported, in Redis: ``agent:signal:{org}:{cluster}:{id}`` for a day."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ class RedisSeenSignals:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
 
-    def first_seen(self, cluster_id: str, signal_ids: Sequence[str]) -> list[str]:
+    def first_seen(self, org_id: str, cluster_id: str, signal_ids: Sequence[str]) -> list[str]:
         try:
             pipe = self._redis.pipeline()
             for sid in signal_ids:
-                pipe.set(f"{PREFIX}{cluster_id}:{sid}", "1", nx=True, ex=TTL_SECONDS)
+                pipe.set(f"{PREFIX}{org_id}:{cluster_id}:{sid}", "1", nx=True, ex=TTL_SECONDS)
             created = pipe.execute()
         except redis.RedisError as exc:
             raise ServiceUnavailable(f"signal deduplication unavailable: {exc}") from exc

@@ -93,8 +93,8 @@ class ResultResponse(BaseModel):
 @router.post("/heartbeat", response_model=HeartbeatResponse, response_model_exclude_none=True)
 def heartbeat(cluster: Cluster, agents: Agents, safe_mode: SafeMode) -> HeartbeatResponse:
     """The agent is alive (verify is green for 60 s); the answer carries the hub's SAFE_MODE."""
-    _, cluster_id = cluster
-    agents.beat(cluster_id)
+    org_id, cluster_id = cluster
+    agents.beat(org_id, cluster_id)
     try:
         on: bool | None = safe_mode.is_on()
     except SpotHiveError:  # the cache down: say nothing rather than a guess
@@ -125,10 +125,10 @@ def usage(cluster: Cluster, channel: Channel, body: Annotated[Any, Body()]) -> U
 @router.post("/signals", response_model=SignalsAccepted, status_code=202)
 def signals(cluster: Cluster, channel: Channel, body: Annotated[Any, Body()]) -> SignalsAccepted:
     """Spot signals seen in the cluster, deduplicated by id and fed to the hive mind."""
-    _, cluster_id = cluster
+    org_id, cluster_id = cluster
     document = checked_body(body, "agent-signals")
     _same_cluster(document, cluster_id)
-    batch = channel.signals(cluster_id, document["signals"])
+    batch = channel.signals(org_id, cluster_id, document["signals"])
     return SignalsAccepted(accepted=batch.accepted, duplicates=batch.duplicates)
 
 

@@ -20,6 +20,14 @@ Agents = Annotated[AgentService, Depends(agents_wiring.agents)]
 Clusters = Annotated[ClusterService, Depends(inventory.clusters)]
 
 
+class AgentLight(BaseModel):
+    """The agent's heartbeat light: ``green`` under 60 s, ``red``, or ``unknown`` with the cache down."""
+
+    status: str
+    last_seen: datetime | None
+    seconds_since: float | None
+
+
 class ClusterResponse(BaseModel):
     cluster_id: str
     account_id: str
@@ -34,6 +42,7 @@ class ClusterResponse(BaseModel):
     instance_types: dict[str, int]
     first_seen: datetime
     last_seen: datetime
+    agent: AgentLight | None = None
 
 
 class ClusterList(BaseModel):
@@ -48,6 +57,8 @@ def cluster_response(view: ClusterView) -> ClusterResponse:
         status=c.status, nodegroups=list(c.nodegroups), nodes=view.nodes, spot_nodes=view.spot_nodes,
         on_demand_nodes=view.on_demand_nodes, instance_types=view.instance_types, first_seen=c.first_seen,
         last_seen=c.last_seen,
+        agent=AgentLight(status=view.agent.status, last_seen=view.agent.last_seen,
+                         seconds_since=view.agent.seconds_since) if view.agent else None,
     )
 
 

@@ -7,6 +7,7 @@ from spothive.adapters.aws.step_functions import StepFunctionsStarter
 from spothive.adapters.dynamo.jobs_repo import DynamoJobsRepo
 from spothive.adapters.solver.highs import HighsSolver
 from spothive.services.metrics import MetricsService
+from spothive.services.namespace_costs import NamespaceCostService
 from spothive.services.optimization import OptimizationSteps
 from spothive.services.optimization_jobs import OptimizationJobs
 from spothive.settings import WorkflowSettings
@@ -19,6 +20,12 @@ def metrics() -> MetricsService:
     """KPIs and the savings projection."""
     return MetricsService(inventory.repo(), pricing.catalogs(), inventory.snapshots(), solver=HighsSolver(),
                           policies=configuration.cluster_policies())
+
+
+@component
+def namespace_costs() -> NamespaceCostService:
+    """Cost by namespace from the latest snapshot."""
+    return NamespaceCostService(inventory.repo(), inventory.snapshots(), pricing.catalogs())
 
 
 @component

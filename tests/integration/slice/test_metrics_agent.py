@@ -152,3 +152,31 @@ def test_connect_for_a_missing_cluster_writes_nothing(hub: dict[str, str]) -> No
     response = client.post("/api/clusters/connect", headers=tenant.headers, json={"cluster_id": "c-0000000000000000"})
     assert response.status_code == 404
     assert wired().ledger.head(tenant.org_id) == before
+
+
+def test_cost_by_namespace_shares_the_snapshots_nodes_and_is_none_before_one(hub: dict[str, str]) -> None:
+    client = api()
+    tenant, cluster_id = _linked_tenant(client)
+    url = f"/api/metrics/cost-by-namespace?cluster_id={cluster_id}"
+    before = client.get(url, headers=tenant.headers).json()
+    assert (before["basis"], before["namespaces"], before["total_monthly"]) == ("none", [], 0.0)
+    snapshot = {
+        "cluster": "small", "region": "us-east-1",
+        "nodes": [{"name": "n1", "instance_type": "m5.xlarge", "capacity_type": "on-demand", "zone": "us-east-1a",
+                   "labels": {}, "taints": []}],
+        "pods": [{"namespace": "web", "name": "a", "node": "n1", "cpu_m": 1960, "memory_mib": 0},
+                 {"namespace": "data", "name": "b", "node": "n1", "cpu_m": 0, "memory_mib": 7081}],
+        "pdbs": [],
+    }
+    assert client.put(f"/api/clusters/{cluster_id}/snapshot", headers=tenant.headers, json=snapshot).status_code == 200
+    got = client.get(url, headers=tenant.headers).json()
+    # m5.xlarge $0.192/h, allocatable 3920 m / 14162 MiB: web asks half the CPU and pays half the CPU part
+    # (69.48 % of the price), data asks half the memory and pays half the memory part
+    assert got["basis"] == "snapshot" and got["total_monthly"] == 140.16
+    assert [(n["namespace"], n["monthly"], n["share"]) for n in got["namespaces"]] == [
+        ("web", 48.69, 0.3474), ("data", 21.39, 0.1526)]
+    assert got["idle_monthly"] == 70.08
+    other = signup(client)
+    assert client.get(url, headers=other.headers).status_code == 404
+    missing = client.get("/api/metrics/cost-by-namespace", headers=tenant.headers)
+    assert missing.status_code == 422 and missing.json()["error"]["field"] == "cluster_id"

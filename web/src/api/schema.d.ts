@@ -304,6 +304,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/metrics/cost-by-namespace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cost By Namespace
+         * @description Each namespace's monthly share of the cluster's nodes by its pods' requests, and the idle remainder.
+         *
+         *     ``basis`` is ``snapshot`` (the agent's latest report) or ``none`` while no agent has reported pods.
+         */
+        get: operations["cost_by_namespace_api_metrics_cost_by_namespace_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agent/heartbeat": {
         parameters: {
             query?: never;
@@ -1464,6 +1486,36 @@ export interface components {
          * @enum {string}
          */
         ModelStatus: "uploaded" | "validating" | "candidate" | "rejected" | "production" | "retired";
+        /** NamespaceCostsResponse */
+        NamespaceCostsResponse: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Basis */
+            basis: string;
+            /** Namespaces */
+            namespaces: components["schemas"]["NamespaceLine"][];
+            /** Idle Monthly */
+            idle_monthly: number;
+            /** Total Monthly */
+            total_monthly: number;
+            /** Unpriced Nodes */
+            unpriced_nodes: number;
+        };
+        /** NamespaceLine */
+        NamespaceLine: {
+            /** Namespace */
+            namespace: string;
+            /** Monthly */
+            monthly: number;
+            /** Share */
+            share: number;
+            /** Cpu M */
+            cpu_m: number;
+            /** Memory Mib */
+            memory_mib: number;
+            /** Pods */
+            pods: number;
+        };
         /** OptimizeRequest */
         OptimizeRequest: {
             /**
@@ -2725,6 +2777,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChartData"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cost_by_namespace_api_metrics_cost_by_namespace_get: {
+        parameters: {
+            query: {
+                cluster_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceCostsResponse"];
                 };
             };
             /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */

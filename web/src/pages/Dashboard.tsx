@@ -12,6 +12,38 @@ import { useAsync } from "../lib/useAsync";
 
 const COLORS = ["#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"];
 
+// client-home-chart-unique-indep-view-ns: each namespace's share of the nodes by its pods' requests.
+function NamespaceCosts({ clusterId }: { clusterId: string }) {
+  const costs = useAsync(
+    () => call(api.GET("/api/metrics/cost-by-namespace", { params: { query: { cluster_id: clusterId } } })),
+    [clusterId],
+  );
+  if (costs.loading) return <Loading />;
+  if (costs.error) return <ErrorNote error={costs.error} onRetry={costs.reload} />;
+  const c = costs.data!;
+  if (c.basis === "none") {
+    return <Empty title="No pods reported yet">Connect the agent: cost by namespace shares each node by its pods' requests.</Empty>;
+  }
+  const rows = [...c.namespaces.map((n) => ({ name: n.namespace, monthly: n.monthly })), { name: "idle", monthly: c.idle_monthly }];
+  return (
+    <div className="chart" role="img" aria-label={rows.map((r) => `${r.name}: ${usd(r.monthly)}`).join(", ")} data-testid="ns-costs">
+      <ResponsiveContainer width="100%" height={Math.max(160, 28 * rows.length)}>
+        <BarChart data={rows} layout="vertical" margin={{ left: 24 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis type="number" tickFormatter={(v: number) => usd(v)} />
+          <YAxis type="category" dataKey="name" width={110} />
+          <Tooltip formatter={(v) => usd(Number(v ?? 0))} />
+          <Bar dataKey="monthly" name="Monthly" fill="#047857" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <p className="muted">
+        {usd(c.total_monthly)} a month in nodes; {usd(c.idle_monthly)} requested by no pod
+        {c.unpriced_nodes ? `; ${c.unpriced_nodes} node(s) without a price` : ""}.
+      </p>
+    </div>
+  );
+}
+
 function Kpis() {
   const kpi = useAsync(() => call(api.GET("/api/metrics/kpi")), []);
   if (kpi.loading) return <Loading />;
@@ -141,7 +173,7 @@ export default function Dashboard() {
           </section>
           <section className="card" aria-labelledby="ns">
             <h2 id="ns">Cost by namespace</h2>
-            <Empty title="Not available yet">The API does not report cost per namespace; it needs the agent's pod usage.</Empty>
+            <NamespaceCosts clusterId={selected.cluster_id} />
           </section>
           <section className="card" aria-labelledby="act">
             <h2 id="act">Live activity</h2>

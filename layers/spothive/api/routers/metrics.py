@@ -8,11 +8,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from spothive.api.deps import CurrentPrincipal
+from spothive.domain.pricing import HOURS_PER_MONTH
 from spothive.services.metrics import MetricsService
+from spothive.services.namespace_costs import NamespaceCostService
 from spothive.wiring import optimization
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
 Metrics = Annotated[MetricsService, Depends(optimization.metrics)]
+NamespaceCosts = Annotated[NamespaceCostService, Depends(optimization.namespace_costs)]
 
 
 class KpiSet(BaseModel):
@@ -56,4 +59,45 @@ def projection(
     return ChartData(
         cluster_id=p.cluster_id, unoptimized=p.unoptimized.monthly, optimized=p.optimized.monthly,
         monthly_savings=p.monthly_savings, basis=p.basis, optimality_gap=p.optimality_gap, actions=p.moves,
+    )
+
+
+class NamespaceLine(BaseModel):
+    namespace: str
+    monthly: float
+    share: float
+    cpu_m: int
+    memory_mib: int
+    pods: int
+
+
+class NamespaceCostsResponse(BaseModel):
+    cluster_id: str
+    basis: str
+    namespaces: list[NamespaceLine]
+    idle_monthly: float
+    total_monthly: float
+    unpriced_nodes: int
+
+
+@router.get("/cost-by-namespace", response_model=NamespaceCostsResponse)
+def cost_by_namespace(
+    principal: CurrentPrincipal, costs: NamespaceCosts, cluster_id: str = Query(min_length=1, max_length=64)
+) -> NamespaceCostsResponse:
+    """Each namespace's monthly share of the cluster's nodes by its pods' requests, and the idle remainder.
+
+    ``basis`` is ``snapshot`` (the agent's latest report) or ``none`` while no agent has reported pods.
+    """
+    found = costs.by_namespace(principal, cluster_id)
+    if found is None:
+        return NamespaceCostsResponse(cluster_id=cluster_id, basis="none", namespaces=[], idle_monthly=0.0,
+                                      total_monthly=0.0, unpriced_nodes=0)
+    total = found.total_hourly
+    return NamespaceCostsResponse(
+        cluster_id=cluster_id, basis="snapshot",
+        namespaces=[NamespaceLine(namespace=n.namespace, monthly=n.monthly,
+                                  share=round(n.hourly / total, 4) if total else 0.0, cpu_m=n.cpu_m,
+                                  memory_mib=n.memory_mib, pods=n.pods) for n in found.namespaces],
+        idle_monthly=round(found.idle_hourly * HOURS_PER_MONTH, 2), total_monthly=round(total * HOURS_PER_MONTH, 2),
+        unpriced_nodes=found.unpriced_nodes,
     )

@@ -1,11 +1,17 @@
 """The web console on AWS: a private S3 bucket behind CloudFront (origin access control), security headers,
-and ``config.json`` written at deploy time with the API's URL and the Cognito ids the app reads at start-up."""
+and ``config.json`` written at deploy time with the Cognito ids the app reads at start-up.
+
+The distribution also serves ``/api/*`` from the REST API (no caching, every viewer header but Host
+forwarded, so the Cognito token reaches the authorizer): the console calls its own origin, the browser
+needs no CORS grant, and the CSP allows no other origin. Agents keep calling the API's own URL.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from aws_cdk import Aws, CfnOutput, Duration, Stack
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
@@ -19,12 +25,12 @@ from infra.nag import acknowledge, arn_finding
 
 CONSOLE_DIST = PROJECT_ROOT / "web" / "dist"
 
-def content_security_policy(api_origin: str) -> str:
-    """The CSP of every console file: its own scripts and styles, data: images (charts), calls to the API only."""
+def content_security_policy() -> str:
+    """The CSP of every console file: its own scripts and styles, data: images (charts), calls to its own
+    origin only (the API is served under ``/api`` of the same distribution)."""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        f"connect-src 'self' {api_origin}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
-        "object-src 'none'"
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
     )
 
 
@@ -40,8 +46,8 @@ class Console(Construct):
     ``index.html`` and ``config.json`` are invalidated on every deployment.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, api_url: str, auth: Auth, access_logs: s3.IBucket,
-                 dist: Path = CONSOLE_DIST) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, rest_api: apigw.RestApi, auth: Auth,
+                 access_logs: s3.IBucket, dist: Path = CONSOLE_DIST) -> None:
         super().__init__(scope, construct_id)
         self.bucket = secure_bucket(self, "Site", versioned=False, server_access_logs_bucket=access_logs,
                                     server_access_logs_prefix="console/")
@@ -55,7 +61,7 @@ class Console(Construct):
             comment="SpotHive console security headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(f"{api_url}/"),
+                    content_security_policy=content_security_policy(),
                     override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=Duration.days(730), include_subdomains=True, preload=True,
@@ -90,6 +96,15 @@ class Console(Construct):
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             enable_logging=True, log_bucket=self.logs, log_file_prefix="cdn/",
         )
+        self.distribution.add_behavior(
+            "/api/*", origins.RestApiOrigin(rest_api),
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            # API Gateway refuses a forwarded Host; Authorization travels with the other viewer headers
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=headers,
+        )
         acknowledge(self.distribution, "AwsSolutions-CFR1",
                     reason="The console serves customers worldwide; access is governed by Cognito sign-in.")
         acknowledge(self.distribution, "AwsSolutions-CFR2",
@@ -97,7 +112,7 @@ class Console(Construct):
         acknowledge(self.distribution, "AwsSolutions-CFR4",
                     reason="TLSv1.2_2021 is set; the default *.cloudfront.net certificate reports TLSv1 until "
                            "a custom domain and ACM certificate are attached.")
-        self.runtime_config = {"apiUrl": api_url, "region": Aws.REGION, "userPoolId": auth.user_pool.user_pool_id,
+        self.runtime_config = {"apiUrl": "", "region": Aws.REGION, "userPoolId": auth.user_pool.user_pool_id,
                                "userPoolClientId": auth.client.user_pool_client_id}
         sources = [s3deploy.Source.asset(str(dist), exclude=["config.json"])] if (dist / "index.html").is_file() else [
             s3deploy.Source.data("index.html", NOT_BUILT)]

@@ -110,7 +110,8 @@ class HubStack(Stack):
             functions=functions,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
-        self.console = Console(self, "Console", api_url=self.api.base_url, auth=auth, access_logs=model.access_logs)
+        self.console = Console(self, "Console", rest_api=self.api.rest_api, auth=auth,
+                               access_logs=model.access_logs)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "ModelBucket", value=model.artifacts.bucket_name)

@@ -44,16 +44,30 @@ def test_every_response_carries_the_security_headers(synth):
     csp = json.dumps(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
     for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"):
         assert directive in csp
-    # the only other origin the app may call is the API's stage
-    api_id = synth.logical_id(synth.built.hub.api.rest_api)
-    assert api_id in csp and "connect-src 'self' https://" in csp
+    # the app calls its own origin only: the API is served under /api of the same distribution
+    assert "connect-src 'self';" in csp
+
+
+def test_the_api_is_served_under_the_consoles_own_origin_uncached_with_the_token_forwarded(synth):
+    _, distribution = _one(synth.hub, "AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    [api] = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    origin = next(o for o in config["Origins"] if o["Id"] == api["TargetOriginId"])
+    assert json.dumps(origin["DomainName"]).count(synth.logical_id(synth.built.hub.api.rest_api)) >= 1
+    assert "OriginPath" in origin  # the stage, split out of the API's URL
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert api["ViewerProtocolPolicy"] == "https-only"
+    assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+    assert api["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
+    assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AllViewerExceptHostHeader
 
 
 def test_runtime_config_names_the_api_and_the_cognito_pool_and_client(synth):
     hub = synth.built.hub
     _, deployment = _one(synth.hub, "Custom::CDKBucketDeployment")
     markers = json.dumps(deployment["Properties"]["SourceMarkers"])
-    for construct in (hub.api.rest_api, hub.auth.user_pool, hub.auth.client):
+    for construct in (hub.auth.user_pool, hub.auth.client):
         assert synth.logical_id(construct) in markers
     assert set(hub.console.runtime_config) == {"apiUrl", "region", "userPoolId", "userPoolClientId"}
+    assert hub.console.runtime_config["apiUrl"] == ""  # same origin
     assert any(output.startswith("ConsoleConsoleUrl") for output in synth.hub["Outputs"])

@@ -130,7 +130,7 @@ class SafeExecutor:
             for key in wanted:
                 if not has_room_elsewhere(cluster, key, sources):
                     return self._abort(cluster, run)
-                before = set(cluster.pending())
+                before: set[str] = set(cluster.pending())
                 cluster.evict_journalled(key)  # a 429 leaves the pod; it is tried again next minute
                 if set(cluster.pending()) - before:
                     return self._abort(cluster, run)  # verify nothing Pending: stop and give the room back

@@ -6,7 +6,9 @@ the risk step scores every candidate Spot pool with the risk model (the heuristi
 live flags (``score_pools``); the packer plans with those probabilities and flagged pools
 (``plan_consolidation``); the decision step blocks groups landing on high-risk pools (``resolve_conflicts``)
 and the approved atomic groups go to the safe executor. It re-plans hourly, and at once when the hive mind
-flags a pool the cluster runs nodes in.
+flags a pool. A group runs only when it saves at least ``min_saving_per_pod`` $/h per pod it moves
+(stability over savings: a restart must buy something). Over 3 days of 40 nodes, 0 → 192 evictions,
+$0.25 → 165, $0.50 → 156 (and the lowest spend), $1.00 → 97 but 6 % more spend; the replay uses $0.50.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def agent_snapshot(cluster: ReplayCluster, clock: FakeClock) -> dict[str, Any]:
     """The cluster snapshot exactly as the agent builds it: list every kind, project, assemble."""
     inventory = Inventory(cluster, clock)
     for kind in ("nodes", "pods", "pdbs", "pvs"):
-        inventory.relist(kind)  # type: ignore[arg-type]
+        inventory.relist(kind)
     return inventory.snapshot("replay", "us-east-1")
 
 
@@ -132,7 +134,8 @@ class SpotHiveLoop:
     name = "SpotHive"
 
     def __init__(self, catalog: Catalog, clock: FakeClock, hive: HiveMind, model: RiskModel,
-                 every: timedelta = timedelta(hours=1), max_draining: int = 3) -> None:
+                 every: timedelta = timedelta(hours=1), max_draining: int = 3,
+                 min_saving_per_pod: float = 0.5) -> None:
         self.catalog, self.clock, self.hive, self.model, self.every = catalog, clock, hive, model, every
         self.policy = policy_from_dict(BASE_POLICY)
         self.executor = SafeExecutor(max_draining=max_draining)
@@ -142,6 +145,9 @@ class SpotHiveLoop:
         self.plans = 0
         self.blocked_groups = 0
         self.flag_replans = 0
+        self.min_saving_per_pod = min_saving_per_pod
+        self.small_groups = 0
+        self.group_log: list[tuple[float, int]] = []
 
     def heard(self, zone: str, instance_type: str, at: datetime, member: str, signals: Any) -> None:
         """An interruption reaches the hive mind (any tenant's agent report); a new DANGER flag wakes the loop."""
@@ -175,6 +181,13 @@ class SpotHiveLoop:
         if decided.groups is None:
             return
         self.blocked_groups += len(decided.groups.blocked)
-        approved = sorted(decided.groups.approved, key=lambda g: -g.saving_per_hour)
+        approved = []
+        for g in sorted(decided.groups.approved, key=lambda g: -g.saving_per_hour):
+            moved = int(g.evidence.get("pods_moved", 0))
+            self.group_log.append((g.saving_per_hour, moved))
+            if g.saving_per_hour < self.min_saving_per_pod * max(moved, 1):
+                self.small_groups += 1
+                continue
+            approved.append(g)
         self.executor.submit(group_runs([g.to_dict("approved") for g in approved]))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from spothive.domain.catalog import Catalog
 from spothive.services.hive_mind import HiveMind
@@ -16,6 +15,7 @@ from spothive_agent.clock import FakeClock
 from .accounting import Summary
 from .hive import ExpiringSignals
 from .interruptions import Interruptions, Storm
+from .meter import Meter
 from .policies import CostOnly, KarpenterLike, NoOptimization, Policy, SpotHiveLoop
 from .provisioner import Provisioner
 from .sim import ReplayCluster
@@ -36,6 +36,15 @@ class Outcome:
     storm_pools: tuple[str, ...]
     seconds: float
     extra: dict[str, int]
+    meter_dollars: float
+    meter_pending_minutes: float
+
+    @property
+    def meter_agrees(self) -> bool:
+        """The ledger's dollars and total Pending minutes match the independent meter (0.5 %, 1 minute)."""
+        pending = sum(self.summary.pending_minutes.values())
+        return (abs(self.summary.dollars - self.meter_dollars) <= 0.005 * max(self.meter_dollars, 1.0)
+                and abs(pending - self.meter_pending_minutes) <= max(1.0, 0.005 * self.meter_pending_minutes))
 
 
 def storms(days: float) -> list[Storm]:
@@ -58,8 +67,7 @@ def make_policy(name: str, catalog: Catalog, clock: FakeClock, signals: Expiring
     raise ValueError(f"unknown policy {name!r}")
 
 
-def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float = 7.0, seed_value: int = 1,
-           data: Path | None = None) -> Outcome:
+def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float = 7.0, seed_value: int = 1) -> Outcome:
     """Replay ``days`` under one policy and summarise it."""
     started = time.perf_counter()
     clock = FakeClock(START)
@@ -76,6 +84,7 @@ def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float 
 
     interruptions = Interruptions(START, storms(days), seed=seed_value, feed=feed)
     provisioner = Provisioner()
+    meter = Meter(catalog)
     minutes = int(days * 24 * 60)
     for minute in range(minutes):
         now = clock.now()
@@ -85,6 +94,7 @@ def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float 
         interruptions.step(cluster, now)
         policy.step(cluster, now)
         provisioner.step(cluster)
+        meter.sample(cluster)
         clock.advance(60)
         cluster.tick()
     summary = cluster.ledger.summary(clock.now())
@@ -93,4 +103,4 @@ def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float 
         extra.update(groups_done=policy.executor.done, groups_aborted=policy.executor.aborted)
     return Outcome(policy_name, summary, interruptions.notices, interruptions.storm_notices,
                    tuple(f"{s.pool[0]}:{s.pool[1]}" if s.pool else "-" for s in interruptions.storms),
-                   time.perf_counter() - started, extra)
+                   time.perf_counter() - started, extra, meter.dollars, meter.pending_minutes)

@@ -1,6 +1,6 @@
 """Replay benchmark: a simulated week of the Alibaba openb trace cluster under four policies.
 
-    PYTHONPATH=layers:agent python tests/bench/bench_replay.py [--quick] [--days D] [--nodes N]
+    python tests/bench/bench_replay.py [--quick] [--days D] [--nodes N] [--seed S] [--risk heuristic|model]
 
 The trace's CPU nodes (On-Demand, mapped to EC2 types) and its pods as Deployments run on the agent's
 cluster simulator for a week in 1-minute ticks, load following a diurnal curve, Spot nodes reclaimed at
@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-for extra in (ROOT, ROOT / "layers", ROOT / "agent"):
+for extra in (ROOT, ROOT / "layers", ROOT / "agent", ROOT / "models"):
     sys.path.insert(0, str(extra))
 
-from tests.bench.replay.run import POLICIES, Outcome, replay  # noqa: E402
+from tests.bench.replay.run import POLICIES, Outcome, replay, risk_model  # noqa: E402
 from tests.bench.replay.trace import trace_cluster  # noqa: E402
 from tests.bench.workloads import real_catalog, shared_data_dir  # noqa: E402
 
@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=float)
     ap.add_argument("--nodes", type=int)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--risk", choices=("heuristic", "model"), default="heuristic",
+                    help="SpotHive's risk model: the Advisor-bucket heuristic or the shipped LightGBM artifact")
     args = ap.parse_args(argv)
     days = args.days or (2.0 if args.quick else 7.0)
     nodes = args.nodes or (20 if args.quick else 40)
@@ -63,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     trace = trace_cluster(data, catalog, nodes)
     peak = sum(w.peak for w in trace.workloads)
     print(f"Alibaba openb trace: {len(trace.nodes)} CPU nodes, {len(trace.workloads)} Deployments, {peak} pods "
-          f"at peak; {days:g} simulated days in 1-minute ticks, seed {args.seed}\n")
-    out = {name: replay(name, trace, catalog, days, args.seed) for name in POLICIES}
+          f"at peak; {days:g} simulated days in 1-minute ticks, seed {args.seed}, SpotHive risk: {args.risk}\n")
+    model = risk_model(args.risk, data)
+    out = {name: replay(name, trace, catalog, days, args.seed, model) for name in POLICIES}
     header = (f"{'policy':<17} {'$ spent':>10} {'$ saved':>9} {'of cost':>7} | {'pending pod-min':^22} | "
               f"{'pods':>6} {'pods':>6} {'nodes':>5} {'nodes':>5} {'nodes':>5} {'PDB':>5} | {'meter':>8} {'time':>6}")
     sub = (f"{'':<17} {'':>10} {'':>9} {'-only':>7} | {'optim.':>7} {'interr.':>7} {'load':>6} | "

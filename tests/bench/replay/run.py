@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from spothive.domain.catalog import Catalog
+from spothive.ports.risk import RiskModel
 from spothive.services.hive_mind import HiveMind
 from spothive.services.risk_heuristic import HeuristicRiskModel
 from spothive_agent.clock import FakeClock
@@ -54,8 +56,28 @@ def storms(days: float) -> list[Storm]:
     return [Storm(timedelta(days=days * 0.3)), Storm(timedelta(days=days * 0.7))]
 
 
-def make_policy(name: str, catalog: Catalog, clock: FakeClock, signals: ExpiringSignals) -> Policy:
-    """The named policy, wired to the run's clock (and, for SpotHive, the hive mind)."""
+def risk_model(kind: str, data: Path | None = None) -> RiskModel:
+    """``heuristic`` (the Advisor-bucket table) or ``model`` (the shipped LightGBM artifact in the Advisor
+    feed's and catalog's context, as ``bench_risk`` loads it)."""
+    if kind == "heuristic":
+        return HeuristicRiskModel()
+    if kind != "model":
+        raise ValueError(f"unknown risk model {kind!r}")
+    from spothive_models.datasets import LabeledSnapshot, load_source
+    from spothive_models.features import RiskContext
+    from spothive_models.serving import LightGBMRiskModel
+
+    context = RiskContext()
+    if data is not None:
+        feed = load_source(data / "spot-advisor-data_2021-02.json")
+        assert isinstance(feed, LabeledSnapshot)
+        context = RiskContext.from_sources([feed, load_source(data / "ec2_instance_types_karpenter.csv")])
+    return LightGBMRiskModel.from_artifact(context=context)
+
+
+def make_policy(name: str, catalog: Catalog, clock: FakeClock, signals: ExpiringSignals,
+                model: RiskModel | None = None) -> Policy:
+    """The named policy, wired to the run's clock (and, for SpotHive, the hive mind and ``model``)."""
     if name == "none":
         return NoOptimization()
     if name == "cost-only":
@@ -63,18 +85,19 @@ def make_policy(name: str, catalog: Catalog, clock: FakeClock, signals: Expiring
     if name == "karpenter":
         return KarpenterLike(catalog, clock)
     if name == "spothive":
-        return SpotHiveLoop(catalog, clock, HiveMind(signals, clock), HeuristicRiskModel())
+        return SpotHiveLoop(catalog, clock, HiveMind(signals, clock), model or HeuristicRiskModel())
     raise ValueError(f"unknown policy {name!r}")
 
 
-def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float = 7.0, seed_value: int = 1) -> Outcome:
+def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float = 7.0, seed_value: int = 1,
+           model: RiskModel | None = None) -> Outcome:
     """Replay ``days`` under one policy and summarise it."""
     started = time.perf_counter()
     clock = FakeClock(START)
     cluster = ReplayCluster(clock, catalog)
     seed(cluster, trace, {w.name: replicas_at(w.peak, w.qos, START) for w in trace.workloads})
     signals = ExpiringSignals(clock)
-    policy = make_policy(policy_name, catalog, clock, signals)
+    policy = make_policy(policy_name, catalog, clock, signals, model)
     feed = None
     if isinstance(policy, SpotHiveLoop):
         loop = policy

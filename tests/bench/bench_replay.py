@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 for extra in (ROOT, ROOT / "layers", ROOT / "agent", ROOT / "models"):
     sys.path.insert(0, str(extra))
 
-from tests.bench.replay.run import POLICIES, Outcome, replay, risk_model  # noqa: E402
+from tests.bench.replay.run import ABLATION, POLICIES, Outcome, replay, risk_model  # noqa: E402
 from tests.bench.replay.trace import trace_cluster  # noqa: E402
 from tests.bench.workloads import real_catalog, shared_data_dir  # noqa: E402
 
 LABELS = {"none": "no optimization", "cost-only": "cost-only hourly", "karpenter": "Karpenter-like",
-          "spothive": "SpotHive"}
+          "spothive": "SpotHive", ABLATION: "SpotHive, no hive"}
 
 
 def _row(o: Outcome, none: Outcome, cost_only: Outcome | None) -> str:
@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--risk", choices=("heuristic", "model"), default="heuristic",
                     help="SpotHive's risk model: the Advisor-bucket heuristic or the shipped LightGBM artifact")
+    ap.add_argument("--ablation", action="store_true",
+                    help="also replay SpotHive with a hive mind nobody reports to")
     args = ap.parse_args(argv)
     days = args.days or (2.0 if args.quick else 7.0)
     nodes = args.nodes or (20 if args.quick else 40)
@@ -67,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Alibaba openb trace: {len(trace.nodes)} CPU nodes, {len(trace.workloads)} Deployments, {peak} pods "
           f"at peak; {days:g} simulated days in 1-minute ticks, seed {args.seed}, SpotHive risk: {args.risk}\n")
     model = risk_model(args.risk, data)
-    out = {name: replay(name, trace, catalog, days, args.seed, model) for name in POLICIES}
+    names = (*POLICIES, ABLATION) if args.ablation else POLICIES
+    out = {name: replay(name, trace, catalog, days, args.seed, model) for name in names}
     header = (f"{'policy':<17} {'$ spent':>10} {'$ saved':>9} {'of cost':>7} | {'pending pod-min':^22} | "
               f"{'pods':>6} {'pods':>6} {'nodes':>5} {'nodes':>5} {'nodes':>5} {'PDB':>5} | {'meter':>8} {'time':>6}")
     sub = (f"{'':<17} {'':>10} {'':>9} {'-only':>7} | {'optim.':>7} {'interr.':>7} {'load':>6} | "
@@ -75,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print(sub)
     print("-" * len(header))
-    for name in POLICIES:
+    for name in names:
         print(_row(out[name], out["none"], out["cost-only"]))
     print()
-    for name in POLICIES:
+    for name in names:
         o = out[name]
         extra = ", ".join(f"{k}={v}" for k, v in o.extra.items())
         print(f"{LABELS[name]:<17} Spot notices {o.notices} ({o.storm_notices} in storms; storm pools "

@@ -25,6 +25,8 @@ from .trace import TraceCluster, seed
 from .week import START, replicas_at
 
 POLICIES = ("none", "cost-only", "karpenter", "spothive")
+#: SpotHive's loop with a hive mind nobody reports to: what the cross-tenant flags are worth.
+ABLATION = "spothive-no-hive"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ def make_policy(name: str, catalog: Catalog, clock: FakeClock, signals: Expiring
         return CostOnly(catalog, clock)
     if name == "karpenter":
         return KarpenterLike(catalog, clock)
-    if name == "spothive":
+    if name in ("spothive", ABLATION):
         return SpotHiveLoop(catalog, clock, HiveMind(signals, clock), model or HeuristicRiskModel())
     raise ValueError(f"unknown policy {name!r}")
 
@@ -99,7 +101,7 @@ def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float 
     signals = ExpiringSignals(clock)
     policy = make_policy(policy_name, catalog, clock, signals, model)
     feed = None
-    if isinstance(policy, SpotHiveLoop):
+    if isinstance(policy, SpotHiveLoop) and policy_name != ABLATION:
         loop = policy
 
         def feed(zone: str, itype: str, at: datetime, member: str) -> None:

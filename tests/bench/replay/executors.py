@@ -4,7 +4,10 @@
 drain starts; drains go through the Eviction API (a 429 is retried next minute, never forced); a pod is
 evicted only when a Ready, schedulable node other than the ones being drained can take it, and a drain that
 cannot finish is called off (its nodes uncordoned, its empty new nodes terminated); at most
-``max_draining`` nodes drain at once (waves). ``DirectExecutor`` applies a plan at once, as a cost-only
+``max_draining`` nodes drain at once (waves). With ``hold_leaving`` the nodes a plan's later groups remove
+are cordoned once its first drain starts, so no evicted pod lands on a node about to be drained; measured
+(seed 1): 2 days of 20 nodes 75 → 44 evictions but 18 % more spend, 7 days of 40 nodes 272 → 290
+evictions and 1.4 % more spend (fewer places to put pods calls more drains off), so it is off. ``DirectExecutor`` applies a plan at once, as a cost-only
 optimizer would: new nodes launch, old nodes' pods are deleted and the nodes terminated in the same minute.
 """
 
@@ -67,8 +70,10 @@ class SafeExecutor:
     """Runs groups one wave at a time under the safety rules (see the module doc)."""
 
     def __init__(self, max_draining: int = 3, ready_timeout: timedelta = timedelta(minutes=15),
-                 drain_timeout: timedelta = timedelta(minutes=45)) -> None:
+                 drain_timeout: timedelta = timedelta(minutes=45), hold_leaving: bool = False) -> None:
         self.max_draining = max_draining
+        self.hold_leaving = hold_leaving
+        self._held: set[str] = set()
         self.ready_timeout = ready_timeout
         self.drain_timeout = drain_timeout
         self.queue: list[GroupRun] = []
@@ -95,6 +100,7 @@ class SafeExecutor:
             self.queue.pop(0)
             if not all(cluster.node_obj(n) is not None for n in nxt.sources):
                 self.aborted += 1  # state moved on since the plan (a node was reclaimed): re-plan later
+                self._release(cluster, nxt.drains)
                 continue
             for a in nxt.adds:
                 nxt.launched.append(cluster.launch(str(a["instance_type"]), str(a["capacity_type"]),
@@ -108,6 +114,16 @@ class SafeExecutor:
                 self._drain(cluster, run, now)
             if run.state in ("done", "aborted"):
                 self.active.remove(run)
+        if self.idle and self._held:
+            self._release(cluster, sorted(self._held))
+
+    def _release(self, cluster: ReplayCluster, names: list[str]) -> None:
+        """Make held nodes schedulable again (a group that will not run gives its nodes back)."""
+        for name in names:
+            if name in self._held:
+                self._held.discard(name)
+                if cluster.node_obj(name) is not None:
+                    cluster.patch_node(name, {"spec": {"unschedulable": None}})
 
     def _wait(self, cluster: ReplayCluster, run: GroupRun, now: datetime) -> None:
         nodes = [cluster.node_obj(n) for n in run.launched]
@@ -116,6 +132,12 @@ class SafeExecutor:
         if all(node_ready(n) for n in nodes if n is not None):
             for source in run.sources:
                 cluster.patch_node(source, {"spec": {"unschedulable": True}})
+            if self.hold_leaving:  # evicted pods must not land on nodes a later group of the plan removes
+                for queued in self.queue:
+                    for source in queued.drains:
+                        if source not in self._held and cluster.node_obj(source) is not None:
+                            cluster.patch_node(source, {"spec": {"unschedulable": True}})
+                            self._held.add(source)
             run.state, run.since = "drain", now
         elif run.since is not None and now - run.since > self.ready_timeout:
             self._abort(cluster, run)
@@ -139,6 +161,7 @@ class SafeExecutor:
                   if cluster.node_obj(s) is not None and set(keys) & set(cluster.workload_pods_on(s))]
         if not remaining and not moving:
             for source in run.drains:
+                self._held.discard(source)
                 cluster.terminate(source, "optimizer")
             for source in run.moves:
                 if cluster.node_obj(source) is not None:
@@ -149,6 +172,7 @@ class SafeExecutor:
             self._abort(cluster, run)
 
     def _abort(self, cluster: ReplayCluster, run: GroupRun) -> None:
+        self._held -= run.sources
         for source in run.sources:
             if cluster.node_obj(source) is not None:
                 cluster.patch_node(source, {"spec": {"unschedulable": None}})

@@ -50,12 +50,22 @@ class Policy(Protocol):
         ...
 
 
-def agent_snapshot(cluster: ReplayCluster, clock: FakeClock) -> dict[str, Any]:
-    """The cluster snapshot exactly as the agent builds it: list every kind, project, assemble."""
-    inventory = Inventory(cluster, clock)
-    for kind in ("nodes", "pods", "pdbs", "pvs"):
-        inventory.relist(kind)
-    return inventory.snapshot("replay", "us-east-1")
+class AgentView:
+    """The agent's inventory of the simulated cluster, kept current as the agent keeps it: one list, then
+    watches (a 410 lists again)."""
+
+    KINDS = ("nodes", "pods", "pdbs", "pvs")
+
+    def __init__(self, cluster: ReplayCluster, clock: FakeClock) -> None:
+        self.inventory = Inventory(cluster, clock)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Catch up on every kind and return the snapshot the agent would send."""
+        for kind in self.KINDS:
+            self.inventory.follow_once(kind, 0.0)  # type: ignore[arg-type]
+            if self.inventory.resource_versions[kind] is None:
+                self.inventory.relist(kind)  # type: ignore[arg-type]
+        return self.inventory.snapshot("replay", "us-east-1")
 
 
 def spot_pools(catalog: Catalog) -> list[tuple[str, str]]:
@@ -84,6 +94,7 @@ class CostOnly:
         self.policy = policy_from_dict(COST_ONLY_POLICY)
         self.executor = DirectExecutor()
         self._next: datetime | None = None
+        self._view: AgentView | None = None
         self.plans = 0
 
     def step(self, cluster: ReplayCluster, now: datetime) -> None:
@@ -91,7 +102,8 @@ class CostOnly:
         if self._next is not None and now < self._next:
             return
         self._next = now + self.every
-        snap = agent_snapshot(cluster, self.clock)
+        self._view = self._view or AgentView(cluster, self.clock)
+        snap = self._view.snapshot()
         plan = plan_consolidation(snapshot_from_dict(snap), self.catalog, self.policy)
         self.plans += 1
         self.executor.apply(cluster, plan.actions)
@@ -108,6 +120,7 @@ class KarpenterLike:
         self.policy = policy_from_dict(BASE_POLICY)
         self.draining: set[str] = set()
         self._next: datetime | None = None
+        self._view: AgentView | None = None
 
     def step(self, cluster: ReplayCluster, now: datetime) -> None:
         """Evict from the nodes being deleted; when none are left, pick the next victims."""
@@ -121,7 +134,8 @@ class KarpenterLike:
         if self.draining or (self._next is not None and now < self._next):
             return
         self._next = now + self.every
-        snap = agent_snapshot(cluster, self.clock)
+        self._view = self._view or AgentView(cluster, self.clock)
+        snap = self._view.snapshot()
         budget = max(1, len(snap["nodes"]) // 10)
         for name in karpenter_victims(snapshot_from_dict(snap), self.catalog, self.policy)[:budget]:
             cluster.patch_node(name, {"spec": {"unschedulable": True}})
@@ -141,6 +155,7 @@ class SpotHiveLoop:
         self.executor = SafeExecutor(max_draining=max_draining)
         self.pools = spot_pools(catalog)
         self._next: datetime | None = None
+        self._view: AgentView | None = None
         self._flag_news = False
         self.plans = 0
         self.blocked_groups = 0
@@ -171,7 +186,8 @@ class SpotHiveLoop:
 
     def plan(self, cluster: ReplayCluster, now: datetime) -> None:
         """detect → risk → decide → hand the approved groups to the executor."""
-        snap = agent_snapshot(cluster, self.clock)
+        self._view = self._view or AgentView(cluster, self.clock)
+        snap = self._view.snapshot()
         scored = score_pools(self.pools, self.catalog, self.model, self.hive, now)
         flagged = frozenset(scored["flagged"])
         policy = replace(self.policy, pool_risk=dict(scored["probabilities"]), flagged_pools=flagged)

@@ -42,7 +42,7 @@ class ReplayCluster(SimCluster):
         self.catalog = catalog
         self._cause = "load"
         self._serial = 0
-        super().__init__(clock, boot_delay_s=boot_delay_s, pod_start_s=pod_start_s, history=1000)
+        super().__init__(clock, boot_delay_s=boot_delay_s, pod_start_s=pod_start_s, history=5000)
 
     # ---- causes --------------------------------------------------------------------------------
     @contextlib.contextmanager

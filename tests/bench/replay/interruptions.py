@@ -3,9 +3,9 @@
 Background: a Spot node is reclaimed with the monthly frequency of its type's Advisor bucket (the bucket
 midpoint, e.g. 12.5 %/month for "10-15 %"), spread evenly over the month's minutes. A storm picks the Spot
 pool holding most of the cluster's Spot nodes; other tenants lose instances in it first (the hive mind
-hears of them at the storm's start), then within ``spread`` after ``hit_after`` ``share`` of the cluster's
-nodes in the pool get their notice, and for ``hot`` any node (re)launched there is reclaimed at
-``hot_rate`` per minute. Every notice taints the node as the Node Termination Handler does; two minutes
+hears of them at the storm's start, and of another every ``elsewhere_every`` minutes while it lasts), then
+within ``spread`` after ``hit_after`` ``share`` of the cluster's nodes in the pool get their notice, and for
+``hot`` any node (re)launched there is reclaimed at ``hot_rate`` per minute. Every notice taints the node as the Node Termination Handler does; two minutes
 later the instance is gone.
 """
 
@@ -36,6 +36,7 @@ class Storm:
     spread: timedelta = timedelta(minutes=10)
     hot: timedelta = timedelta(hours=4)
     hot_rate: float = 0.05
+    elsewhere_every: int = 10  # minutes between other tenants' losses reported during the storm
     pool: tuple[str, str] | None = None  # (zone, type), chosen when the storm starts
     hits: list[tuple[datetime, str]] = field(default_factory=list)
 
@@ -106,6 +107,9 @@ class Interruptions:
                 if name in spot and name not in self._doomed:
                     self._notice(cluster, name, now, storm=True)
         if now < begin + storm.hot:
+            elapsed = int((now - begin).total_seconds() // 60)
+            if self.feed is not None and elapsed % storm.elsewhere_every == 0:  # other tenants keep losing nodes
+                self.feed(storm.pool[0], storm.pool[1], now, f"elsewhere-{storm.at}-{elapsed}")
             for name, pool in spot.items():
                 if pool == storm.pool and name not in self._doomed and self._rng.random() < storm.hot_rate:
                     self._notice(cluster, name, now, storm=True)

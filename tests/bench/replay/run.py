@@ -123,7 +123,8 @@ def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float 
         clock.advance(60)
         cluster.tick()
     summary = cluster.ledger.summary(clock.now())
-    extra = {k: int(getattr(policy, k)) for k in ("plans", "blocked_groups", "small_groups", "flag_replans") if hasattr(policy, k)}
+    counters = ("plans", "blocked_groups", "small_groups", "flag_replans")
+    extra = {k: int(getattr(policy, k)) for k in counters if hasattr(policy, k)}
     if isinstance(policy, SpotHiveLoop):
         extra.update(groups_done=policy.executor.done, groups_aborted=policy.executor.aborted)
     return Outcome(policy_name, summary, interruptions.notices, interruptions.storm_notices,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from spothive.domain.catalog import Catalog
+from spothive.domain.packing.layout import Layout
 from spothive.domain.packing.model import PackingPolicy, Snapshot
 from spothive.domain.packing.offers import class_key, offer_accepts
 from spothive.domain.packing.planner import initial_layout, node_usage, policy_kept
-from spothive.domain.packing.problem import build_problem
+from spothive.domain.packing.problem import Problem, build_problem
 
 
 def ffd_cheapest_type(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -> tuple[int, float]:
@@ -78,6 +79,22 @@ def karpenter_single_node(
     """Karpenter-like single-node consolidation: for each node, cheapest first, try to delete it by
     re-scheduling its pods (first fit) on the remaining nodes; no replacement nodes. Returns (nodes, $/h)."""
     pr = build_problem(snapshot, catalog, policy)
+    layout = _karpenter_layout(pr, max_candidates)
+    active = [b for b in layout.bins if b.active]
+    return len(active), sum(b.price for b in active)
+
+
+def karpenter_victims(
+    snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy, max_candidates: int = 100
+) -> list[str]:
+    """The nodes ``karpenter_single_node`` deletes, by name (what a replay drains)."""
+    pr = build_problem(snapshot, catalog, policy)
+    kept = _karpenter_layout(pr, max_candidates)
+    return [snapshot.nodes[b.existing].name for b in kept.bins if not b.active and b.existing >= 0]
+
+
+def _karpenter_layout(pr: Problem, max_candidates: int) -> Layout:
+    """The single-node consolidation pass over a built problem: deleted nodes end inactive."""
     layout = initial_layout(pr, set(pr.pinned_nodes))
     order = sorted((b for b in layout.bins if not b.pinned), key=lambda b: (b.price, len(b.pods), b.idx))[
         :max_candidates
@@ -109,5 +126,4 @@ def karpenter_single_node(
             for pod in moved:
                 layout.unplace(pod)
                 layout.place(pod, victim)
-    active = [b for b in layout.bins if b.active]
-    return len(active), sum(b.price for b in active)
+    return layout

@@ -1,0 +1,1 @@
+"""Unit tests of the benchmark support code."""

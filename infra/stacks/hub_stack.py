@@ -23,6 +23,7 @@ from infra.constructs.data import Data
 from infra.constructs.model import Model
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
+from infra.constructs.signing import Signing
 from infra.constructs.spot_event_forwarding import SpotEventForwarding
 from infra.constructs.storage import Storage
 from infra.constructs.workflows import Workflows
@@ -48,6 +49,7 @@ class HubStack(Stack):
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         data = Data(self, "Data", table_prefix=table_prefix)
         auth = Auth(self, "Auth")
+        signing = Signing(self, "Signing")
         cache = Cache(self, "Cache", availability_zones=availability_zones)
         model = Model(self, "Model")
         compute = Compute(
@@ -84,6 +86,7 @@ class HubStack(Stack):
             "SPOTHIVE_REDIS_URL": cache.redis_url,
             "SPOTHIVE_COGNITO_USER_POOL_ID": auth.user_pool.user_pool_id,
             "SPOTHIVE_COGNITO_CLIENT_ID": auth.client.user_pool_client_id,
+            "SPOTHIVE_IMPERSONATION_KEY_ID": signing.impersonation_key.key_arn,
             "SPOTHIVE_HUB_ACCOUNT_ID": Aws.ACCOUNT_ID,
             "SPOTHIVE_CUSTOMER_TEMPLATE_URL": customer_template_url,
             "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
@@ -108,6 +111,7 @@ class HubStack(Stack):
             user_pool_arn=auth.user_pool.user_pool_arn,
             state_machines=workflows.state_machines,
             functions=functions,
+            impersonation_key_arn=signing.impersonation_key.key_arn,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
         self.console = Console(self, "Console", api_url=self.api.base_url, auth=auth, access_logs=model.access_logs)

@@ -162,6 +162,15 @@ class LabSettings(_Base):
     live_switch_state_machine_arn: str = ""
 
 
+
+class ImpersonationSettings(_Base):
+    """The hub's asymmetric KMS key that signs impersonation tokens (moto's KMS in the local stack)."""
+
+    impersonation_key_id: str
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+
 _cached: dict[type[BaseSettings], BaseSettings] = {}
 
 

@@ -77,6 +77,7 @@ class HubStack(Stack):
         self.functions = functions
         self.data, self.auth, self.cache, self.model, self.compute = data, auth, cache, model, compute
         self.workflows, self.schedules = workflows, schedules
+        self.signing = signing
         storage = Storage(self, "Storage", access_logs=model.access_logs)
         self.storage = storage
         #: The value of every SPOTHIVE_* setting a manifest may declare.

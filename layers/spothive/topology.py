@@ -257,10 +257,13 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "api-admin", "api_admin.handler", "Super-admin and the model lab",
-        services=(f"{_SVC}model_lab.ModelLab", f"{_SVC}impersonation.ImpersonationService", _AUTHENTICATE),
+        services=(f"{_SVC}model_lab.ModelLab", f"{_SVC}impersonation.ImpersonationService",
+                  f"{_SVC}admin_clients.AdminClients", _AUTHENTICATE),
         # model registry actions are audited under the "platform" org; impersonation checks the client
-        # org, records its grant in both ledgers and revokes through the durable deny-list
-        tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, ml_models=W, audit_logs=A),
+        # org, records its grant in both ledgers and revokes through the durable deny-list; the client
+        # list queries orgs by_listing, then each client's accounts, clusters and instances
+        tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, accounts=R, clusters=R, instances=R,
+                       ml_models=W, audit_logs=A),
         buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS"),

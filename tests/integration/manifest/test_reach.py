@@ -74,6 +74,7 @@ def _undeclared(stack: LocalStack, spec: FunctionSpec, call: Call) -> str | None
         "states": (Target.STATE_MACHINE, _machine(stack, call.resource)),
         "lambda": (Target.FUNCTION, call.resource),
         "sts": (Target.CUSTOMER_ROLE, ""),
+        "kms": (Target.IMPERSONATION_KEY, ""),
     }
     target, name = targets.get(service, (Target.ANY, ""))
     for grant in spec.iam:

@@ -39,6 +39,8 @@ class Resources:
     functions: Mapping[str, lambda_.IFunction]
     #: The asymmetric KMS key that signs impersonation tokens.
     impersonation_key_arn: str = ""
+    #: The queue where worker events land after their retries.
+    failure_queue_arn: str = ""
 
 
 def grant_tables(fn: lambda_.Function, spec: FunctionSpec, tables: Mapping[str, tuple[TableSpec, dynamodb.ITable]],
@@ -79,6 +81,10 @@ def _resource_of(grant: Grant, found: Resources) -> tuple[list[str], Callable[[l
         if not found.impersonation_key_arn:
             raise ValueError(f"{grant.actions}: the stack has no impersonation key")
         return [found.impersonation_key_arn], lambda fn: None
+    if grant.target is Target.FAILURE_QUEUE:
+        if not found.failure_queue_arn:
+            raise ValueError(f"{grant.actions}: the stack has no failure queue")
+        return [found.failure_queue_arn], lambda fn: None
     if grant.target is Target.STATE_MACHINE:
         return [found.state_machines[grant.name].state_machine_arn], lambda fn: None
     if grant.target is Target.FUNCTION:

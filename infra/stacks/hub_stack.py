@@ -88,6 +88,11 @@ class HubStack(Stack):
             "SPOTHIVE_COGNITO_USER_POOL_ID": auth.user_pool.user_pool_id,
             "SPOTHIVE_COGNITO_CLIENT_ID": auth.client.user_pool_client_id,
             "SPOTHIVE_IMPERSONATION_KEY_ID": signing.impersonation_key.key_arn,
+            "SPOTHIVE_HEALTH_FUNCTION_NAMES": self.to_json_string(
+                {s.function: functions[s.function].function_name for s in topology.SCHEDULES}),
+            "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS": self.to_json_string(
+                {name: machine.state_machine_arn for name, machine in workflows.state_machines.items()}),
+            "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL": compute.failures.queue_url,
             "SPOTHIVE_HUB_ACCOUNT_ID": Aws.ACCOUNT_ID,
             "SPOTHIVE_CUSTOMER_TEMPLATE_URL": customer_template_url,
             "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
@@ -113,6 +118,7 @@ class HubStack(Stack):
             state_machines=workflows.state_machines,
             functions=functions,
             impersonation_key_arn=signing.impersonation_key.key_arn,
+            failure_queue_arn=compute.failures.queue_arn,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
         self.console = Console(self, "Console", api_url=self.api.base_url, auth=auth, access_logs=model.access_logs)

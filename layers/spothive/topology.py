@@ -45,6 +45,7 @@ class Target(StrEnum):
     STATE_MACHINE = "state-machine"
     FUNCTION = "function"
     IMPERSONATION_KEY = "impersonation-key"
+    FAILURE_QUEUE = "failure-queue"
     ANY = "*"
 
 
@@ -169,6 +170,10 @@ def _tables(**modes: Access) -> tuple[TableUse, ...]:
 
 
 _SVC = "spothive.services."
+#: Worker health reads the deployed names of the watched functions and state machines (JSON objects)
+#: and the workers' failure queue.
+_HEALTH_SETTINGS = ("SPOTHIVE_HEALTH_FUNCTION_NAMES", "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS",
+                    "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL")
 #: API functions verify the Cognito token (issuer from the pool id, audience the client id) and look
 #: the caller up in ``users`` by the token's subject; a signed-out token is found in ``revoked-tokens``
 #: (Redis caches the answer); rate limits live in Redis.
@@ -258,7 +263,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api-admin", "api_admin.handler", "Super-admin and the model lab",
         services=(f"{_SVC}model_lab.ModelLab", f"{_SVC}impersonation.ImpersonationService",
-                  f"{_SVC}admin_clients.AdminClients", _AUTHENTICATE),
+                  f"{_SVC}admin_clients.AdminClients", f"{_SVC}worker_health.WorkerHealthService", _AUTHENTICATE),
         # model registry actions are audited under the "platform" org; impersonation checks the client
         # org, records its grant in both ledgers and revokes through the durable deny-list; the client
         # list queries orgs by_listing, then each client's accounts, clusters and instances
@@ -266,12 +271,19 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
                        ml_models=W, audit_logs=A),
         buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
         needs_redis=True,
-        settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS"),
+        settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS",
+                  *_HEALTH_SETTINGS),
         # uploads are validated in a LightGBM subprocess: the ML layers, memory for it, and a wall clock
         # (SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS) inside API Gateway's 29 s
         layers=(Layer.CORE, Layer.ML, Layer.MODELS), memory_mb=1536, timeout_s=60,
         iam=(Grant(("kms:Sign", "kms:GetPublicKey"), Target.IMPERSONATION_KEY,
-                   reason="impersonation tokens are signed by the hub's asymmetric key, which never leaves KMS"),),
+                   reason="impersonation tokens are signed by the hub's asymmetric key, which never leaves KMS"),
+             # worker health: the workers' Lambda metrics, each state machine's executions, the failure queue
+             Grant(("cloudwatch:GetMetricData",), Target.ANY,
+                   reason="CloudWatch GetMetricData supports no resource-level permissions"),
+             *(Grant(("states:ListExecutions",), Target.STATE_MACHINE, name) for name in ("optimization", "live-switch")),
+             Grant(("sqs:GetQueueAttributes",), Target.FAILURE_QUEUE,
+                   reason="the depth of the workers' failure queue is their backlog")),
         routes=("/api/admin", "/api/lab"),
     ),
 )

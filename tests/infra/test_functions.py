@@ -126,6 +126,8 @@ def test_iam_grants_are_exactly_the_manifest(synth, spec):
             targets = [{"Fn::GetAtt": [synth.logical_id(hub.auth.user_pool), "Arn"]}]
         elif grant.target is Target.STATE_MACHINE:
             targets = [{"Ref": synth.logical_id(hub.workflows.state_machines[grant.name])}]
+        elif grant.target is Target.FAILURE_QUEUE:
+            targets = [{"Fn::GetAtt": [synth.logical_id(hub.compute.failures), "Arn"]}]
         elif grant.target is Target.IMPERSONATION_KEY:
             targets = [{"Fn::GetAtt": [synth.logical_id(hub.signing.impersonation_key), "Arn"]}]
         elif grant.target is Target.FUNCTION:

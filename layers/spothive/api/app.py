@@ -23,7 +23,8 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
                    "spothive.api.routers.hibernation"),
     "api-audit": ("spothive.api.routers.audit",),
     "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab",
-                  "spothive.api.routers.admin_impersonation", "spothive.api.routers.admin_clients"),
+                  "spothive.api.routers.admin_impersonation", "spothive.api.routers.admin_clients",
+                  "spothive.api.routers.admin_health"),
 }
 
 

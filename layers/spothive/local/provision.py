@@ -293,6 +293,10 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_COGNITO_USER_POOL_ID": result.user_pool_id,
         "SPOTHIVE_COGNITO_CLIENT_ID": result.client_id,
         "SPOTHIVE_IMPERSONATION_KEY_ID": result.impersonation_key_id,
+        # worker health reads the local runtime's counters (SPOTHIVE_RUN_TELEMETRY) and moto's executions
+        "SPOTHIVE_HEALTH_FUNCTION_NAMES": json.dumps({s.function: s.function for s in topology.SCHEDULES}),
+        "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS": json.dumps(result.state_machines),
+        "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL": "",
         # the local API serves the very template the CDK customer stack synthesizes
         "SPOTHIVE_CUSTOMER_TEMPLATE_URL": f"{api_base_url}/api/connect/template",
         "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
@@ -310,6 +314,7 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
     # Only here, not on AWS: the emulator's endpoint, issuer and keys, and the offline advisor feed.
     local_only = {
         "AWS_ENDPOINT_URL": endpoint_url,
+        "SPOTHIVE_RUN_TELEMETRY": "local",
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,

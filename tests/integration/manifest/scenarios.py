@@ -201,6 +201,8 @@ def admin(stack: LocalStack, world: World) -> None:
     ok(client.post("/api/lab/graduate", headers=headers, json={"model_id": models[0]["model_id"]}))
     ok(client.post("/api/lab/graduate", headers=headers, json={"model_id": models[1]["model_id"]}))
     ok(client.post("/api/lab/rollback", headers=headers, json={"model_id": models[0]["model_id"]}))
+    assert ok(client.get("/api/admin/clients", headers=headers, params={"limit": 100}))["clients"]
+    assert ok(client.get("/api/admin/health/workers", headers=headers))["workers"]
     impersonate(headers, world)
 
 

@@ -17,7 +17,7 @@ COMPONENT_IDS: dict[str, str] = {
     "opt-decide": "CORE-DECIDE",
     "opt-execute": "CORE-EXEC",
     "opt-compensate": "CORE-EXEC",
-    "opt-audit": "CORE-API",
+    "opt-audit": "WORK-OPT-01",
     "live-switch": "SCRIPT-SPOT-01",
     "switch-step": "SCRIPT-SPOT-01",
 }

@@ -84,9 +84,11 @@ export const impersonating = {
   },
 };
 
-/** Admin routes are never impersonated (the API refuses them while impersonating): stop, list, health. */
+/** Admin routes are never impersonated (the API refuses them while impersonating): stop, list, health;
+ * nor is signing out, which must end the admin's own session. */
 function impersonates(url: string): boolean {
-  return impersonation !== null && !new URL(url, "http://x").pathname.startsWith("/api/admin/");
+  const path = new URL(url, "http://x").pathname;
+  return impersonation !== null && !path.startsWith("/api/admin/") && path !== "/api/auth/logout";
 }
 
 const auth: Middleware = {

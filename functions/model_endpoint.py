@@ -104,7 +104,7 @@ def handle(event: dict[str, Any], model: RiskModel) -> dict[str, Any]:
     return _response(200, model.predict([single])[0].model_dump(mode="json"))
 
 
-@lambda_handler(API_GATEWAY)
+@lambda_handler(API_GATEWAY, component=("MOD-AI-01", "PREDICT-RISK"))
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Lambda entry point."""
     global _MODEL

@@ -13,7 +13,7 @@ from spothive.services.optimization import StepInput
 from spothive.wiring import optimization
 
 
-@lambda_handler(STEP_FUNCTIONS)
+@lambda_handler(STEP_FUNCTIONS, component=("MOD-SPOT-01", "DETECT-OPPORTUNITIES"))
 def detect(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """The plan of the cluster (stored on the job); counts and target ids."""
     result = optimization.steps().detect(StepInput.parse(event))
@@ -22,13 +22,13 @@ def detect(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     return result
 
 
-@lambda_handler(STEP_FUNCTIONS)
+@lambda_handler(STEP_FUNCTIONS, component=("MOD-AI-01", "ASSESS-RISK"))
 def assess_risk(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Interruption probabilities and hive-mind flags of the target pools."""
     return optimization.steps().assess_risk(StepInput.parse(event))
 
 
-@lambda_handler(STEP_FUNCTIONS)
+@lambda_handler(STEP_FUNCTIONS, component=("CORE-DECIDE", "RESOLVE-CONFLICTS"))
 def decide(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Approved and blocked actions; ``action_count`` drives the state machine's choice."""
     result = optimization.steps().decide(StepInput.parse(event))
@@ -37,7 +37,7 @@ def decide(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     return result
 
 
-@lambda_handler(STEP_FUNCTIONS)
+@lambda_handler(STEP_FUNCTIONS, component=("CORE-EXEC", "EXECUTE-PLAN"))
 def execute(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Dry run under SAFE_MODE, else the actions to the agent's stream (``AgentNotConnected`` without one)."""
     result = optimization.steps().execute(StepInput.parse(event))
@@ -47,13 +47,13 @@ def execute(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     return result
 
 
-@lambda_handler(STEP_FUNCTIONS)
+@lambda_handler(STEP_FUNCTIONS, component=("CORE-EXEC", "COMPENSATE"))
 def compensate(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Withdraw what the failed execution enqueued and the agent has not taken."""
     return optimization.steps().compensate(StepInput.parse(event), event.get("error"))
 
 
-@lambda_handler(STEP_FUNCTIONS)
+@lambda_handler(STEP_FUNCTIONS, component=("WORK-OPT-01", "RECORD-OUTCOME"))
 def record(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """The outcome in the audit ledger and the job's final status."""
     return optimization.steps().record(StepInput.parse(event), event)

@@ -8,7 +8,7 @@ from spothive.observability import EVENT_BRIDGE, count, lambda_handler, logger
 from spothive.wiring import accounts
 
 
-@lambda_handler(EVENT_BRIDGE)
+@lambda_handler(EVENT_BRIDGE, component=("WORK-DISC-01", "SCAN-ACCOUNTS"))
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Run discovery and return a summary of the scans."""
     discovery = accounts.discovery()

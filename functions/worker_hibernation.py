@@ -8,7 +8,7 @@ from spothive.observability import EVENT_BRIDGE, count, lambda_handler, logger
 from spothive.wiring import configuration
 
 
-@lambda_handler(EVENT_BRIDGE)
+@lambda_handler(EVENT_BRIDGE, component=("WORK-HIB-01", "APPLY-SCHEDULES"))
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Run one pass over the enabled schedules and return what changed."""
     summary = configuration.hibernation_worker().tick()

@@ -8,7 +8,7 @@ from spothive.observability import EVENT_BRIDGE, lambda_handler, logger
 from spothive.wiring import pricing
 
 
-@lambda_handler(EVENT_BRIDGE)
+@lambda_handler(EVENT_BRIDGE, component=("SVC-PRICE-01", "REFRESH-PRICES"))
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Refresh and report how many prices were stored."""
     result = pricing.price_refresher().refresh()

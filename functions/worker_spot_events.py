@@ -14,7 +14,7 @@ from spothive.observability import EVENT_BRIDGE, count, lambda_handler, logger
 from spothive.wiring import risk
 
 
-@lambda_handler(EVENT_BRIDGE)
+@lambda_handler(EVENT_BRIDGE, component=("SVC-RISK-GLB", "FLAG-POOL"))
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Ingest one event and return what happened to it."""
     if "detail-type" in event:  # an EventBridge envelope (agent reports arrive in the hub's own shape)

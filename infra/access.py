@@ -37,6 +37,10 @@ class Resources:
     user_pool_arn: str
     state_machines: Mapping[str, sfn.IStateMachine]
     functions: Mapping[str, lambda_.IFunction]
+    #: The asymmetric KMS key that signs impersonation tokens.
+    impersonation_key_arn: str = ""
+    #: The queue where worker events land after their retries.
+    failure_queue_arn: str = ""
 
 
 def grant_tables(fn: lambda_.Function, spec: FunctionSpec, tables: Mapping[str, tuple[TableSpec, dynamodb.ITable]],
@@ -73,6 +77,14 @@ def _resource_of(grant: Grant, found: Resources) -> tuple[list[str], Callable[[l
             fn, "AwsSolutions-IAM5", f"Resource::{CUSTOMER_ROLE_ARN_PATTERN}", reason=_CUSTOMER_ROLE_REASON)
     if grant.target is Target.USER_POOL:
         return [found.user_pool_arn], lambda fn: None
+    if grant.target is Target.IMPERSONATION_KEY:
+        if not found.impersonation_key_arn:
+            raise ValueError(f"{grant.actions}: the stack has no impersonation key")
+        return [found.impersonation_key_arn], lambda fn: None
+    if grant.target is Target.FAILURE_QUEUE:
+        if not found.failure_queue_arn:
+            raise ValueError(f"{grant.actions}: the stack has no failure queue")
+        return [found.failure_queue_arn], lambda fn: None
     if grant.target is Target.STATE_MACHINE:
         return [found.state_machines[grant.name].state_machine_arn], lambda fn: None
     if grant.target is Target.FUNCTION:

@@ -81,7 +81,7 @@ class Api(Construct):
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=list(allowed_origins),
                 allow_methods=apigw.Cors.ALL_METHODS,
-                allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-Id", "X-SpotHive-Impersonation"],
                 allow_credentials=True,
             ),
         )

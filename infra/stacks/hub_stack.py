@@ -23,6 +23,7 @@ from infra.constructs.data import Data
 from infra.constructs.model import Model
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
+from infra.constructs.signing import Signing
 from infra.constructs.spot_event_forwarding import SpotEventForwarding
 from infra.constructs.storage import Storage
 from infra.constructs.workflows import Workflows
@@ -48,6 +49,7 @@ class HubStack(Stack):
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         data = Data(self, "Data", table_prefix=table_prefix)
         auth = Auth(self, "Auth")
+        signing = Signing(self, "Signing")
         cache = Cache(self, "Cache", availability_zones=availability_zones)
         model = Model(self, "Model")
         compute = Compute(
@@ -75,6 +77,7 @@ class HubStack(Stack):
         self.functions = functions
         self.data, self.auth, self.cache, self.model, self.compute = data, auth, cache, model, compute
         self.workflows, self.schedules = workflows, schedules
+        self.signing = signing
         storage = Storage(self, "Storage", access_logs=model.access_logs)
         self.storage = storage
         #: The value of every SPOTHIVE_* setting a manifest may declare.
@@ -84,6 +87,12 @@ class HubStack(Stack):
             "SPOTHIVE_REDIS_URL": cache.redis_url,
             "SPOTHIVE_COGNITO_USER_POOL_ID": auth.user_pool.user_pool_id,
             "SPOTHIVE_COGNITO_CLIENT_ID": auth.client.user_pool_client_id,
+            "SPOTHIVE_IMPERSONATION_KEY_ID": signing.impersonation_key.key_arn,
+            "SPOTHIVE_HEALTH_FUNCTION_NAMES": self.to_json_string(
+                {s.function: functions[s.function].function_name for s in topology.SCHEDULES}),
+            "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS": self.to_json_string(
+                {name: machine.state_machine_arn for name, machine in workflows.state_machines.items()}),
+            "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL": compute.failures.queue_url,
             "SPOTHIVE_HUB_ACCOUNT_ID": Aws.ACCOUNT_ID,
             "SPOTHIVE_CUSTOMER_TEMPLATE_URL": customer_template_url,
             "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
@@ -108,6 +117,8 @@ class HubStack(Stack):
             user_pool_arn=auth.user_pool.user_pool_arn,
             state_machines=workflows.state_machines,
             functions=functions,
+            impersonation_key_arn=signing.impersonation_key.key_arn,
+            failure_queue_arn=compute.failures.queue_arn,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
         self.console = Console(self, "Console", rest_api=self.api.rest_api, auth=auth,

@@ -174,6 +174,28 @@ class LabSettings(_Base):
     live_switch_state_machine_arn: str = ""
 
 
+
+class ImpersonationSettings(_Base):
+    """The hub's asymmetric KMS key that signs impersonation tokens (moto's KMS in the local stack)."""
+
+    impersonation_key_id: str
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+
+
+class HealthSettings(_Base):
+    """Where worker health is read: ``aws`` (CloudWatch, Step Functions, SQS) or ``local`` (the local
+    runtime's counters); the deployed names of the watched functions and state machines (JSON objects)."""
+
+    run_telemetry: str = Field(default="aws", pattern=r"^(aws|local)$")
+    health_function_names: dict[str, str] = Field(default_factory=dict)
+    health_state_machine_arns: dict[str, str] = Field(default_factory=dict)
+    health_failure_queue_url: str = ""
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+
 _cached: dict[type[BaseSettings], BaseSettings] = {}
 
 

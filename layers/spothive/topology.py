@@ -44,6 +44,8 @@ class Target(StrEnum):
     USER_POOL = "user-pool"
     STATE_MACHINE = "state-machine"
     FUNCTION = "function"
+    IMPERSONATION_KEY = "impersonation-key"
+    FAILURE_QUEUE = "failure-queue"
     ANY = "*"
 
 
@@ -168,12 +170,21 @@ def _tables(**modes: Access) -> tuple[TableUse, ...]:
 
 
 _SVC = "spothive.services."
+#: Worker health reads the deployed names of the watched functions and state machines (JSON objects)
+#: and the workers' failure queue.
+_HEALTH_SETTINGS = ("SPOTHIVE_HEALTH_FUNCTION_NAMES", "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS",
+                    "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL")
 #: API functions verify the Cognito token (issuer from the pool id, audience the client id) and look
 #: the caller up in ``users`` by the token's subject; a signed-out token is found in ``revoked-tokens``
 #: (Redis caches the answer); rate limits live in Redis.
-_TOKEN_SETTINGS = ("SPOTHIVE_COGNITO_USER_POOL_ID", "SPOTHIVE_COGNITO_CLIENT_ID")
+_TOKEN_SETTINGS = ("SPOTHIVE_COGNITO_USER_POOL_ID", "SPOTHIVE_COGNITO_CLIENT_ID", "SPOTHIVE_IMPERSONATION_KEY_ID")
 _AUTHENTICATE = f"{_SVC}auth.AuthService.authenticate"
 _CALLER = {"users": R, "revoked_tokens": R}
+#: A super admin may act inside a client org with a token the hub's KMS key signed (ADR 0008): every
+#: API function verifies it with the key's public half (fetched once) and records each such request in
+#: the client's ledger.
+_VERIFY_IMPERSONATION = Grant(("kms:GetPublicKey",), Target.IMPERSONATION_KEY,
+                              reason="impersonation tokens are verified against the hub key's public half")
 #: Every plan (projection, preview, execution) obeys the cluster's stored policy and bound template.
 _PLAN_POLICY = {"cluster_policies": R, "node_templates": R}
 #: Linking probes the role, discovery and hibernation read and scale through it, the live switch
@@ -194,7 +205,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
                     "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminDeleteUser",
                     "cognito-idp:AdminUserGlobalSignOut"), Target.USER_POOL,
                    reason="sign-up creates the directory user (deleted again if the records fail); "
-                   "tokens sign in with the admin flow; logout revokes the refresh tokens"),),
+                   "tokens sign in with the admin flow; logout revokes the refresh tokens"), _VERIFY_IMPERSONATION),
         routes=("/api/auth",),
         public_routes=(("POST", "/api/auth/signup"), ("POST", "/api/auth/token")),
     ),
@@ -206,7 +217,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_HUB_ACCOUNT_ID", "SPOTHIVE_CUSTOMER_TEMPLATE_URL",
                   "SPOTHIVE_CUSTOMER_ROLE_NAME", "SPOTHIVE_DISCOVERY_FUNCTION_NAME"),
         iam=(_ASSUME, Grant(("lambda:InvokeFunction",), Target.FUNCTION, "worker-discovery",
-                            reason="a verified account is scanned at once, asynchronously")),
+                            reason="a verified account is scanned at once, asynchronously"), _VERIFY_IMPERSONATION),
         routes=("/api/connect",),
     ),
     FunctionSpec(
@@ -222,7 +233,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_DATA_BUCKET", "SPOTHIVE_API_BASE_URL",
                   "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"),
-        iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"),),
+        iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"), _VERIFY_IMPERSONATION),
         routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent"),
         # agents authenticate with their per-cluster token, checked by the function itself
         public_routes=(("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot"),
@@ -237,7 +248,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # templates, policies and schedules are audited writes; policies and schedules check the cluster
         tables=_tables(**_CALLER, node_templates=W, cluster_policies=W, hibernation_schedules=W,
                        clusters=R, audit_logs=A),
-        needs_redis=True, settings=_TOKEN_SETTINGS,
+        needs_redis=True, settings=_TOKEN_SETTINGS, iam=(_VERIFY_IMPERSONATION,),
         routes=("/api/templates", "/api/policies", "/api/hibernation"),
     ),
     FunctionSpec(
@@ -247,20 +258,33 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables=_tables(**_CALLER, audit_logs=A),
         # exports are new objects; GetObject lets the presigned download link work
         buckets=(BucketUse(Bucket.DATA, _EXPORTS, A),),
-        needs_redis=True, settings=(*_TOKEN_SETTINGS, "SPOTHIVE_EXPORTS_BUCKET"),
+        needs_redis=True, settings=(*_TOKEN_SETTINGS, "SPOTHIVE_EXPORTS_BUCKET"), iam=(_VERIFY_IMPERSONATION,),
         routes=("/api/audit",),
     ),
     FunctionSpec(
         "api-admin", "api_admin.handler", "Super-admin and the model lab",
-        services=(f"{_SVC}model_lab.ModelLab", _AUTHENTICATE),
-        # model registry actions are audited under the "platform" org
-        tables=_tables(**_CALLER, ml_models=W, audit_logs=A),
+        services=(f"{_SVC}model_lab.ModelLab", f"{_SVC}impersonation.ImpersonationService",
+                  f"{_SVC}admin_clients.AdminClients", f"{_SVC}worker_health.WorkerHealthService", _AUTHENTICATE),
+        # model registry actions are audited under the "platform" org; impersonation checks the client
+        # org, records its grant in both ledgers and revokes through the durable deny-list; the client
+        # list queries orgs by_listing, then each client's accounts, clusters and instances
+        tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, accounts=R, clusters=R, instances=R,
+                       ml_models=W, audit_logs=A),
         buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
         needs_redis=True,
-        settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS"),
+        settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS",
+                  *_HEALTH_SETTINGS),
         # uploads are validated in a LightGBM subprocess: the ML layers, memory for it, and a wall clock
         # (SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS) inside API Gateway's 29 s
         layers=(Layer.CORE, Layer.ML, Layer.MODELS), memory_mb=1536, timeout_s=60,
+        iam=(Grant(("kms:Sign", "kms:GetPublicKey"), Target.IMPERSONATION_KEY,
+                   reason="impersonation tokens are signed by the hub's asymmetric key, which never leaves KMS"),
+             # worker health: the workers' Lambda metrics, each state machine's executions, the failure queue
+             Grant(("cloudwatch:GetMetricData",), Target.ANY,
+                   reason="CloudWatch GetMetricData supports no resource-level permissions"),
+             *(Grant(("states:ListExecutions",), Target.STATE_MACHINE, name) for name in ("optimization", "live-switch")),
+             Grant(("sqs:GetQueueAttributes",), Target.FAILURE_QUEUE,
+                   reason="the depth of the workers' failure queue is their backlog")),
         routes=("/api/admin", "/api/lab"),
     ),
 )

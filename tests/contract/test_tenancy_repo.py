@@ -74,3 +74,16 @@ def test_accounts_are_listed_by_id_and_found_by_status(repo):
     assert [a.account_id for a in repo.accounts_with_status(AccountStatus.PENDING)] == ["acct-b"]
     assert repo.get_account("org-1", "acct-z") is None
     assert repo.get_user("nobody") is None
+
+
+def test_given_client_signups_when_listed_then_name_order_prefix_and_resume_after_a_key(repo):
+    from spothive.domain.client_list import name_key
+
+    for n, name in enumerate(("beta", "Alpha", "alpine", "Gamma")):
+        repo.create_signup(User(f"sub-{n}", f"u{n}@example.com", f"org-{n}", Role.CLIENT, NOW),
+                           Org(f"org-{n}", name, NOW), Account(f"org-{n}", f"acct-{n}", AccountStatus.PENDING, NOW))
+
+    assert [o.name for o in repo.client_orgs("", None)] == ["Alpha", "alpine", "beta", "Gamma"]
+    assert [o.name for o in repo.client_orgs("alp", None)] == ["Alpha", "alpine"]
+    assert [o.name for o in repo.client_orgs("alp", name_key("Alpha", "org-1"))] == ["alpine"]
+    assert [o.org_id for o in repo.client_orgs("zzz", None)] == []

@@ -126,6 +126,10 @@ def test_iam_grants_are_exactly_the_manifest(synth, spec):
             targets = [{"Fn::GetAtt": [synth.logical_id(hub.auth.user_pool), "Arn"]}]
         elif grant.target is Target.STATE_MACHINE:
             targets = [{"Ref": synth.logical_id(hub.workflows.state_machines[grant.name])}]
+        elif grant.target is Target.FAILURE_QUEUE:
+            targets = []  # _iam_grants leaves the failure queue out (the destination's grant): see below
+        elif grant.target is Target.IMPERSONATION_KEY:
+            targets = [{"Fn::GetAtt": [synth.logical_id(hub.signing.impersonation_key), "Arn"]}]
         elif grant.target is Target.FUNCTION:
             arn = {"Fn::GetAtt": [synth.logical_id(hub.functions[grant.name]), "Arn"]}
             targets = [arn, {"Fn::Join": ["", [arn, ":*"]]}]
@@ -133,6 +137,13 @@ def test_iam_grants_are_exactly_the_manifest(synth, spec):
             targets = ["*"]
         expected |= {(a, json.dumps(t, sort_keys=True)) for a in grant.actions for t in targets}
     assert _iam_grants(synth, spec.name) == expected
+
+
+def test_only_api_admin_reads_the_failure_queue_depth(synth):
+    failures = {"Fn::GetAtt": [synth.logical_id(synth.built.hub.compute.failures), "Arn"]}
+    for spec in topology.API_FUNCTIONS:
+        on_queue = {a for st in _statements(synth, spec.name) if failures in _resources_of(st) for a in _actions(st)}
+        assert on_queue == ({"sqs:GetQueueAttributes"} if spec.name == "api-admin" else set()), spec.name
 
 
 def test_api_admin_validates_models_with_the_ml_layers(synth):

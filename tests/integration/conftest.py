@@ -20,7 +20,7 @@ from moto.server import ThreadedMotoServer
 
 from spothive import wiring
 from spothive.adapters.dynamo import schema
-from spothive.local.provision import create_user_pool
+from spothive.local.provision import create_impersonation_key, create_user_pool
 from spothive.local.redis_server import redis_server_binary
 from spothive.wiring import kernel, registry
 
@@ -132,7 +132,9 @@ def hub(moto_endpoint: str, redis_url: str) -> Iterator[dict[str, str]]:
     create_tables(PREFIX)
     # the pool and app client exactly as the local stack (and the CDK construct) configure them
     pool, client_id = create_user_pool(boto3.client("cognito-idp", region_name=REGION), "spothive-it")
+    signing_key = create_impersonation_key(boto3.client("kms", region_name=REGION), "spothive-it")
     env = {
+        "SPOTHIVE_IMPERSONATION_KEY_ID": signing_key,
         "SPOTHIVE_TABLE_PREFIX": PREFIX, "SPOTHIVE_REGION": REGION, "SPOTHIVE_REDIS_URL": redis_url,
         "SPOTHIVE_COGNITO_USER_POOL_ID": pool, "SPOTHIVE_COGNITO_CLIENT_ID": client_id,
         "SPOTHIVE_SCAN_REGIONS": "us-east-1,eu-west-1", "SPOTHIVE_HUB_ACCOUNT_ID": "123456789012",

@@ -227,9 +227,18 @@ test("the admin screens for a super admin", async () => {
   await expect(page.getByRole("link", { name: "The Lab" })).toBeVisible();
   await page.getByRole("link", { name: "Admin", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Risk models" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Impersonate" }).first()).toBeVisible();
   await shot("14-admin");
+  // impersonate a client: its dashboard under a banner, then stop (the token is revoked)
+  await page.getByRole("button", { name: "Impersonate" }).first().click();
+  await page.getByLabel("Reason").fill("journey: checking what the client sees");
+  await page.getByRole("button", { name: "Start" }).click();
+  await expect(page.getByText(/Impersonating/)).toBeVisible();
+  await page.getByRole("button", { name: "Stop impersonating" }).click();
+  await expect(page.getByRole("heading", { name: "Risk models" })).toBeVisible();
   await page.getByRole("link", { name: "System health" }).click();
   await expect(page.getByRole("img", { name: "API ok" })).toBeVisible();
+  await expect(page.getByRole("img", { name: /worker-discovery (green|yellow|red)/ })).toBeVisible();
   await shot("15-health");
   await page.getByRole("link", { name: "The Lab" }).click();
   await expect(page.getByRole("heading", { name: "Registry" })).toBeVisible();

@@ -5,6 +5,7 @@ import { ClustersProvider } from "./clusters";
 import { Loading } from "./components/States";
 import { AuthGateway } from "./pages/AuthGateway";
 import { LoginPage } from "./pages/LoginPage";
+import { ImpersonationBanner } from "./components/ImpersonationBanner";
 
 // Screens load on demand, so the first load carries only the shell, sign-in and the gateway.
 const ClientSetup = lazy(() => import("./pages/ClientSetup"));
@@ -76,6 +77,7 @@ function Shell({ children }: { children: ReactNode }) {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
+        <ImpersonationBanner />
         <Suspense fallback={<Loading />}>{children}</Suspense>
       </main>
     </div>

@@ -22,7 +22,9 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
                    "spothive.api.routers.hibernation"),
     "api-audit": ("spothive.api.routers.audit",),
-    "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab"),
+    "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab",
+                  "spothive.api.routers.admin_impersonation", "spothive.api.routers.admin_clients",
+                  "spothive.api.routers.admin_health"),
 }
 
 

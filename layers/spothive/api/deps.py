@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from spothive.domain.errors import Forbidden, Unauthorized
@@ -15,6 +15,8 @@ from spothive.services.auth import AuthService
 from spothive.wiring import identity
 
 _bearer = HTTPBearer(auto_error=False, description="Cognito ID token")
+#: A super admin acting inside a client org sends the hub-signed token here, beside their own ID token.
+IMPERSONATION_HEADER = "X-SpotHive-Impersonation"
 
 Auth = Annotated[AuthService, Depends(identity.auth)]
 Limiter = Annotated[RateLimiter, Depends(identity.rate_limiter)]
@@ -25,12 +27,23 @@ def current_principal(
     auth: Auth,
     limiter: Limiter,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    impersonation: Annotated[str | None, Header(
+        alias=IMPERSONATION_HEADER, description="impersonation token from POST /api/admin/impersonate",
+        include_in_schema=False)] = None,
 ) -> Principal:
-    """The verified, non-revoked caller; 401 otherwise."""
+    """The verified, non-revoked caller; 401 otherwise.
+
+    With an impersonation token beside a super admin's own ID token, the caller acts in the token's
+    client org (as a client, never as an admin) and the request is recorded in that org's ledger first.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("a bearer token is required")
     principal = auth.authenticate(credentials.credentials)
     limiter.check(f"user:{principal.user_id}", limit_for(request.method, request.url.path))
+    if impersonation:
+        service = identity.impersonation()
+        principal = service.resolve(principal, impersonation)
+        service.record_request(principal, request.method, request.url.path)
     request.state.principal = principal
     return principal
 

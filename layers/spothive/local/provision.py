@@ -47,6 +47,7 @@ class Provisioned:
     user_pool_id: str = ""
     client_id: str = ""
     bucket: str = ""
+    impersonation_key_id: str = ""
     #: The process environment: every function's declared settings (all handlers share one process).
     env: dict[str, str] = field(default_factory=dict)
     #: Function name → the environment its manifest declares (also set on the moto Lambda function).
@@ -246,6 +247,22 @@ def create_bucket(s3: Any, prefix: str) -> str:
     return name
 
 
+def create_impersonation_key(kms: Any, prefix: str) -> str:
+    """The asymmetric key that signs impersonation tokens (as the CDK signing construct makes it), found
+    again by its alias on a second run."""
+    alias = f"alias/{prefix}-impersonation"
+    try:
+        return str(kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"])
+    except ClientError as error:
+        if _code(error) != "NotFoundException":
+            raise
+    key_id = str(kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY",
+                                Description="SpotHive: signs short-lived impersonation tokens (RS256)",
+                                )["KeyMetadata"]["KeyId"])
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    return key_id
+
+
 def issuer_for(region: str, pool_id: str) -> str:
     """The ``iss`` moto's Cognito puts in its tokens (the real Cognito form)."""
     return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
@@ -266,6 +283,7 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
     idp = client("cognito-idp", endpoint_url, region)
     result.user_pool_id, result.client_id = create_user_pool(idp, prefix)
     result.bucket = create_bucket(client("s3", endpoint_url, region), prefix)
+    result.impersonation_key_id = create_impersonation_key(client("kms", endpoint_url, region), prefix)
     account = lambda_role.split(":")[4]
     values = {
         "SPOTHIVE_REGION": region,
@@ -274,6 +292,11 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_HUB_ACCOUNT_ID": account,
         "SPOTHIVE_COGNITO_USER_POOL_ID": result.user_pool_id,
         "SPOTHIVE_COGNITO_CLIENT_ID": result.client_id,
+        "SPOTHIVE_IMPERSONATION_KEY_ID": result.impersonation_key_id,
+        # worker health reads the local runtime's counters (SPOTHIVE_RUN_TELEMETRY) and moto's executions
+        "SPOTHIVE_HEALTH_FUNCTION_NAMES": json.dumps({s.function: s.function for s in topology.SCHEDULES}),
+        "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS": json.dumps(result.state_machines),
+        "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL": "",
         # the local API serves the very template the CDK customer stack synthesizes
         "SPOTHIVE_CUSTOMER_TEMPLATE_URL": f"{api_base_url}/api/connect/template",
         "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
@@ -291,6 +314,7 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
     # Only here, not on AWS: the emulator's endpoint, issuer and keys, and the offline advisor feed.
     local_only = {
         "AWS_ENDPOINT_URL": endpoint_url,
+        "SPOTHIVE_RUN_TELEMETRY": "local",
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from spothive.domain.audit import AuditEntry
@@ -36,3 +36,8 @@ class TenancyRepo(Protocol):
         ...
 
     def accounts_with_status(self, status: AccountStatus) -> Iterable[Account]: ...
+
+    def client_orgs(self, prefix: str, after: str | None) -> Iterator[Org]:
+        """Client orgs in listing-key order (``domain.client_list.name_key``) whose key starts with
+        ``prefix`` and sorts after ``after``; lazily paged, a Query of the ``by_listing`` index."""
+        ...

@@ -5,12 +5,14 @@ from __future__ import annotations
 from spothive import settings
 from spothive.adapters.aws.cognito import CognitoDirectory
 from spothive.adapters.aws.jwt_verifier import JwksTokenVerifier
+from spothive.adapters.aws.kms_token_signer import KmsTokenSigner
 from spothive.adapters.cache.deny_list import CachedTokenDenyList
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.adapters.dynamo.revoked_tokens import DynamoTokenDenyList
 from spothive.ports.identity import RateLimiter
 from spothive.services.auth import AuthService
-from spothive.settings import CognitoSettings, SafetySettings
+from spothive.services.impersonation import ImpersonationService
+from spothive.settings import CognitoSettings, ImpersonationSettings, SafetySettings
 from spothive.wiring import accounts, kernel
 from spothive.wiring.registry import component
 
@@ -31,9 +33,29 @@ def auth() -> AuthService:
         repo=accounts.tenancy(),
         idp=directory(),
         verifier=JwksTokenVerifier(s.jwks_url, s.issuer, s.cognito_client_id),
-        deny_list=CachedTokenDenyList(DynamoTokenDenyList(kernel.clock().now), kernel.cache(), kernel.clock()),
+        deny_list=deny_list(),
         clock=kernel.clock(),
         ledger=kernel.ledger(),
+    )
+
+
+@component
+def deny_list() -> CachedTokenDenyList:
+    """Revoked tokens: the durable table behind the Redis deny-list."""
+    kernel.core()  # binds the revoked-tokens table
+    return CachedTokenDenyList(DynamoTokenDenyList(kernel.clock().now), kernel.cache(), kernel.clock())
+
+
+@component
+def impersonation() -> ImpersonationService:
+    """Impersonation tokens signed by the hub's KMS key; built only when a request carries one."""
+    s = settings.load(ImpersonationSettings)
+    return ImpersonationService(
+        repo=accounts.tenancy(),
+        signer=KmsTokenSigner(s.impersonation_key_id, s.region, s.aws_endpoint_url),
+        deny_list=deny_list(),
+        ledger=kernel.ledger(),
+        clock=kernel.clock(),
     )
 
 

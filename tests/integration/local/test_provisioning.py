@@ -62,8 +62,9 @@ def test_each_function_gets_the_environment_its_manifest_declares(local_stack, s
     configuration = local_stack.client("lambda").get_function_configuration(FunctionName=spec.name)
     env = configuration["Environment"]["Variables"]
     # Then the SPOTHIVE_* settings are exactly the manifest's (plus the emulator's issuer, keys and feed, and
-    # the checkout's agent chart in place of the published one)
-    local_only = {"SPOTHIVE_COGNITO_ISSUER", "SPOTHIVE_COGNITO_JWKS_URL", "SPOTHIVE_ADVISOR_FEED", "SPOTHIVE_AGENT_CHART"}
+    # the checkout's agent chart in place of the published one, and worker health read from the local counters)
+    local_only = {"SPOTHIVE_COGNITO_ISSUER", "SPOTHIVE_COGNITO_JWKS_URL", "SPOTHIVE_ADVISOR_FEED", "SPOTHIVE_AGENT_CHART",
+                  "SPOTHIVE_RUN_TELEMETRY"}
     assert {k for k in env if k.startswith("SPOTHIVE_")} - local_only == set(spec.environment())
     assert env == local_stack.provisioned.function_env[spec.name]
     # And the shared process environment holds every declared setting with the same value

@@ -201,6 +201,25 @@ def admin(stack: LocalStack, world: World) -> None:
     ok(client.post("/api/lab/graduate", headers=headers, json={"model_id": models[0]["model_id"]}))
     ok(client.post("/api/lab/graduate", headers=headers, json={"model_id": models[1]["model_id"]}))
     ok(client.post("/api/lab/rollback", headers=headers, json={"model_id": models[0]["model_id"]}))
+    assert ok(client.get("/api/admin/clients", headers=headers, params={"limit": 100}))["clients"]
+    assert ok(client.get("/api/admin/health/workers", headers=headers))["workers"]
+    impersonate(headers, world)
+
+
+def impersonate(admin: dict[str, str], world: World) -> None:
+    """Impersonate the tenant, call one route of every API group with the token, then revoke it."""
+    from spothive.wiring import identity
+
+    client = group("api-admin")
+    issued = ok(client.post("/api/admin/impersonate", headers=admin, json={
+        "client_id": world.tenant.org_id, "reason": "manifest scenario: every group verifies", "minutes": 5}), 201)
+    headers = {**admin, issued["header"]: issued["temp_jwt"]}
+    for name, path, status in (("api-auth", "/api/auth/me", 200), ("api-connect", "/api/connect/accounts", 200),
+                               ("api-clusters", "/api/client/clusters", 200), ("api-config", "/api/templates", 200),
+                               ("api-audit", "/api/audit", 200), ("api-admin", "/api/admin/models", 403)):
+        identity.impersonation.forget()  # each function is its own process on AWS: each fetches the public key
+        assert group(name).get(path, headers=headers).status_code == status, (name, path)
+    ok(client.delete(f"/api/admin/impersonate/{issued['grant']['token_id']}", headers=admin))
 
 
 def workers(stack: LocalStack, world: World) -> None:

@@ -24,6 +24,10 @@ UNREACHED = {
     ("worker-prices", "pricing:GetProducts"): "moto has no Pricing API: the local stack prices from the snapshot",
     ("worker-prices", "ec2:DescribeSpotPriceHistory"): "the local stack prices from the built-in snapshot "
     "(SPOTHIVE_PRICE_SOURCE=snapshot), which calls no AWS API",
+    ("api-admin", "cloudwatch:GetMetricData"): "the local stack counts worker runs itself "
+    "(SPOTHIVE_RUN_TELEMETRY=local); CloudWatch holds the Lambda metrics only on AWS",
+    ("api-admin", "sqs:GetQueueAttributes"): "the local stack has no failure queue: a failed local run is "
+    "counted as a failure by the local runtime instead",
 }
 _DENY_CACHE = ("read only on a deny-list cache miss: Redis answers for a token once any function has "
                "checked it, so in one process only the first function to see a token reads the table")
@@ -74,6 +78,8 @@ def _undeclared(stack: LocalStack, spec: FunctionSpec, call: Call) -> str | None
         "states": (Target.STATE_MACHINE, _machine(stack, call.resource)),
         "lambda": (Target.FUNCTION, call.resource),
         "sts": (Target.CUSTOMER_ROLE, ""),
+        "kms": (Target.IMPERSONATION_KEY, ""),
+        "sqs": (Target.FAILURE_QUEUE, ""),
     }
     target, name = targets.get(service, (Target.ANY, ""))
     for grant in spec.iam:

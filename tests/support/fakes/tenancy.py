@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from spothive.domain.audit import AuditEntry
+from spothive.domain.client_list import name_key
 from spothive.domain.errors import Conflict
+from spothive.domain.impersonation import PLATFORM_ORG
 from spothive.domain.tenancy import Account, AccountStatus, Org, User
 from tests.support.fakes.audit import MemoryLedger
 
@@ -39,6 +41,13 @@ class MemoryTenancyRepo:
 
     def get_org(self, org_id: str) -> Org | None:
         return self.orgs.get(org_id)
+
+    def client_orgs(self, prefix: str, after: str | None) -> Iterator[Org]:
+        """Orgs made by sign-up, in listing-key order, as the ``by_listing`` index holds them."""
+        keyed = sorted((name_key(o.name, o.org_id), o) for o in self.orgs.values() if o.org_id != PLATFORM_ORG)
+        for key, org in keyed:
+            if key.startswith(prefix) and (after is None or key > after):
+                yield org
 
     def list_accounts(self, org_id: str) -> list[Account]:
         """The org's accounts by ``account_id`` (the table's sort key)."""

@@ -49,14 +49,63 @@ export const session = {
   },
 };
 
+/** A super admin acting inside a client org (POST /api/admin/impersonate): sent beside the admin's own token. */
+export interface Impersonation {
+  token: string;
+  header: string;
+  tokenId: string;
+  clientId: string;
+  clientName: string;
+  expiresAt: string;
+}
+
+let impersonation: Impersonation | null = (() => {
+  try {
+    return JSON.parse(sessionStorage.getItem("spothive.impersonation") ?? "null") as Impersonation | null;
+  } catch {
+    return null;
+  }
+})();
+const impersonationListeners = new Set<() => void>();
+
+export const impersonating = {
+  get current(): Impersonation | null {
+    return impersonation;
+  },
+  set(value: Impersonation | null): void {
+    impersonation = value;
+    if (value) sessionStorage.setItem("spothive.impersonation", JSON.stringify(value));
+    else sessionStorage.removeItem("spothive.impersonation");
+    impersonationListeners.forEach((listener) => listener());
+  },
+  subscribe(listener: () => void): () => void {
+    impersonationListeners.add(listener);
+    return () => impersonationListeners.delete(listener);
+  },
+};
+
+/** Admin routes are never impersonated (the API refuses them while impersonating): stop, list, health;
+ * nor is signing out, which must end the admin's own session. */
+function impersonates(url: string): boolean {
+  const path = new URL(url, "http://x").pathname;
+  return impersonation !== null && !path.startsWith("/api/admin/") && path !== "/api/auth/logout";
+}
+
 const auth: Middleware = {
   onRequest({ request }) {
     if (token) request.headers.set("Authorization", `Bearer ${token}`);
+    if (impersonation && impersonates(request.url)) request.headers.set(impersonation.header, impersonation.token);
     return request;
   },
   onResponse({ response, request }) {
+    if (response.status === 401 && impersonation && request.headers.has(impersonation.header)) {
+      // an expired or revoked impersonation ends it, not the admin's own session
+      impersonating.set(null);
+      return response;
+    }
     if (response.status === 401 && !request.url.includes("/api/auth/token") && !request.url.includes("/api/auth/signup")) {
       session.set(null);
+      impersonating.set(null);
       onUnauthorized();
     }
     return response;

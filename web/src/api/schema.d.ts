@@ -1020,6 +1020,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/impersonate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Impersonate
+         * @description Issue a token for ``client_id`` (403 for the platform's own org), recorded in both ledgers.
+         */
+        post: operations["impersonate_api_admin_impersonate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/impersonate/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke
+         * @description Revoke a live token at once (the deny-list), recorded in both ledgers; 404 when none is live.
+         */
+        delete: operations["revoke_api_admin_impersonate__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Clients
+         * @description Client orgs in name order (a Query of the orgs' ``by_listing`` index, never a Scan).
+         */
+        get: operations["list_clients_api_admin_clients_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/health/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workers
+         * @description Last run, last success, the last hour's failures and the backlog of every worker and state machine.
+         */
+        get: operations["workers_api_admin_health_workers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1255,6 +1335,67 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /** Client */
+        Client: {
+            /** Client Id */
+            client_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            status: components["schemas"]["ClientStatus"];
+            /** Accounts */
+            accounts: components["schemas"]["ClientAccount"][];
+            /** Clusters */
+            clusters: components["schemas"]["ClientAgent"][];
+            /** Agents Online */
+            agents_online: number;
+            /** Running Instances */
+            running_instances: number;
+            /** Monthly Spend */
+            monthly_spend: number;
+            /** Realized Monthly Savings */
+            realized_monthly_savings: number;
+        };
+        /** ClientAccount */
+        ClientAccount: {
+            /** Account Id */
+            account_id: string;
+            /** Status */
+            status: string;
+            /** Aws Account Id */
+            aws_account_id: string | null;
+            /** Last Scan At */
+            last_scan_at: string | null;
+        };
+        /** ClientAgent */
+        ClientAgent: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Last Heartbeat */
+            last_heartbeat: string | null;
+        };
+        /** ClientList */
+        ClientList: {
+            /** Clients */
+            clients: components["schemas"]["Client"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * ClientStatus
+         * @description Where a client stands: an account discovered (active), none linked yet (pending), or every linked
+         *     account failing (failed).
+         * @enum {string}
+         */
+        ClientStatus: "active" | "pending" | "failed";
         /** ClusterList */
         ClusterList: {
             /** Clusters */
@@ -1354,6 +1495,41 @@ export interface components {
             /** Model Id */
             model_id: string;
         };
+        /** GrantResponse */
+        GrantResponse: {
+            /** Token Id */
+            token_id: string;
+            /** Client Id */
+            client_id: string;
+            /** Admin User Id */
+            admin_user_id: string;
+            /** Admin Email */
+            admin_email: string;
+            /** Reason */
+            reason: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+        };
+        /** HealthStatus */
+        HealthStatus: {
+            status: components["schemas"]["Light"];
+            /** Safe Mode */
+            safe_mode: boolean;
+            /**
+             * Thresholds
+             * @default {
+             *       "yellow_at": 100,
+             *       "red_above": 500
+             *     }
+             */
+            thresholds: {
+                [key: string]: number;
+            };
+            /** Workers */
+            workers: components["schemas"]["WorkerStatus"][];
+        };
         /** HeartbeatResponse */
         HeartbeatResponse: {
             /** Cluster Id */
@@ -1377,6 +1553,39 @@ export interface components {
              * @description Shown once; SpotHive keeps only its SHA-256
              */
             token: string;
+        };
+        /** ImpersonateRequest */
+        ImpersonateRequest: {
+            /**
+             * Client Id
+             * @description the client org's id
+             */
+            client_id: string;
+            /**
+             * Reason
+             * @description why; shown to the client
+             */
+            reason: string;
+            /**
+             * Minutes
+             * @description lifetime, at most an hour
+             * @default 15
+             */
+            minutes: number;
+        };
+        /** ImpersonateResponse */
+        ImpersonateResponse: {
+            /**
+             * Temp Jwt
+             * @description send it as X-SpotHive-Impersonation beside your own bearer token
+             */
+            temp_jwt: string;
+            /**
+             * Header
+             * @default X-SpotHive-Impersonation
+             */
+            header: string;
+            grant: components["schemas"]["GrantResponse"];
         };
         /** JobResponse */
         JobResponse: {
@@ -1460,6 +1669,12 @@ export interface components {
              */
             hours_per_month: number;
         };
+        /**
+         * Light
+         * @description A backlog's traffic light.
+         * @enum {string}
+         */
+        Light: "green" | "yellow" | "red";
         /** LinkResponse */
         LinkResponse: {
             /** Account Id */
@@ -1862,6 +2077,28 @@ export interface components {
             records: number;
             /** Breaks */
             breaks: components["schemas"]["ChainBreakOut"][];
+        };
+        /** WorkerStatus */
+        WorkerStatus: {
+            /** Name */
+            name: string;
+            /** Component Id */
+            component_id: string;
+            /** Kind */
+            kind: string;
+            /** Last Run */
+            last_run: string | null;
+            /** Last Success */
+            last_success: string | null;
+            /** Runs Last Hour */
+            runs_last_hour: number;
+            /** Failures Last Hour */
+            failures_last_hour: number;
+            /** Backlog */
+            backlog: number;
+            /** Backlog Kind */
+            backlog_kind: string;
+            status: components["schemas"]["Light"];
         };
         /**
          * ErrorDetail
@@ -5545,6 +5782,307 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    impersonate_api_admin_impersonate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImpersonateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpersonateResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_api_admin_impersonate__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_clients_api_admin_clients_get: {
+        parameters: {
+            query?: {
+                /** @description name starts with (any case) */
+                name?: string | null;
+                /** @description only clients in this status */
+                status?: components["schemas"]["ClientStatus"] | null;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientList"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workers_api_admin_health_workers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthStatus"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

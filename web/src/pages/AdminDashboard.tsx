@@ -1,5 +1,6 @@
-// AdminDashboard (super admin): the model registry today. admin-client-button-reuse-dep-click-login
-// (impersonation) waits for POST /api/admin/impersonate, which the API does not have yet.
+// AdminDashboard (super admin): every client with impersonation (admin-client-button-reuse-dep-click-login)
+// and the model registry.
+import { ClientList } from "../components/ClientList";
 import { ModelTable, useModels } from "../components/ModelTable";
 import { Empty } from "../components/States";
 import { useAuth } from "../auth";
@@ -13,7 +14,7 @@ export default function AdminDashboard() {
       <h1>Admin</h1>
       <section className="card" aria-labelledby="clients">
         <h2 id="clients">Clients</h2>
-        <Empty title="Not available yet">The API has no client list or impersonation endpoint yet.</Empty>
+        <ClientList />
       </section>
       <section className="card" aria-labelledby="models">
         <h2 id="models">Risk models</h2>

@@ -34,6 +34,15 @@ class UserModel(Model):
     created_at = UTCDateTimeAttribute()
 
 
+class OrgsByListing(_Index):
+    class Meta:
+        index_name = "by_listing"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+
 class OrgModel(Model):
     class Meta:
         table_name = "orgs"
@@ -41,6 +50,10 @@ class OrgModel(Model):
     org_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    #: Set on client orgs only (``domain.client_list.LISTING``), so the index lists exactly the clients.
+    listing = UnicodeAttribute(null=True)
+    name_key = UnicodeAttribute(null=True)
+    by_listing = OrgsByListing()
 
 
 class AccountsByStatus(_Index):

@@ -58,7 +58,13 @@ class TableSpec:
 
 
 USERS = TableSpec("users", Key("user_id"), purpose="one item per user, keyed by the immutable Cognito sub")
-ORGS = TableSpec("orgs", Key("org_id"), purpose="tenants (organisations)")
+ORGS = TableSpec(
+    "orgs",
+    Key("org_id"),
+    indexes=(Index("by_listing", Key("listing"), Key("name_key")),),
+    purpose="tenants (organisations); by_listing lists client orgs by name for platform owners (sparse: "
+    "the platform org has no listing attribute)",
+)
 ACCOUNTS = TableSpec(
     "accounts",
     Key("org_id"),

@@ -11,6 +11,7 @@ from spothive.adapters.dynamo.audit_store import AuditStore, TxnBuilder
 from spothive.adapters.dynamo.models import AccountModel, OrgModel, UserModel
 from spothive.adapters.system_clock import SystemClock
 from spothive.domain.audit import AuditEntry
+from spothive.domain.client_list import LISTING, name_key
 from spothive.domain.errors import Conflict
 from spothive.domain.tenancy import Account, AccountStatus, Org, Role, User
 
@@ -26,7 +27,8 @@ class DynamoTenancyRepo:
 
         def build(txn: TransactWrite) -> None:
             txn.save(_user_item(user), condition=UserModel.user_id.does_not_exist())
-            txn.save(OrgModel(org.org_id, name=org.name, created_at=org.created_at),
+            txn.save(OrgModel(org.org_id, name=org.name, created_at=org.created_at, listing=LISTING,
+                              name_key=name_key(org.name, org.org_id)),
                      condition=OrgModel.org_id.does_not_exist())
             txn.save(_account_item(account), condition=AccountModel.account_id.does_not_exist())
 
@@ -83,6 +85,16 @@ class DynamoTenancyRepo:
             if "ConditionalCheckFailed" in reasons:
                 raise conflict from exc
             raise
+
+    def client_orgs(self, prefix: str, after: str | None) -> Iterator[Org]:
+        """Query ``by_listing`` (``begins_with`` the prefix), resuming after ``after``'s key."""
+        condition = OrgModel.name_key.startswith(prefix) if prefix else None
+        start = None
+        if after is not None:
+            start = {"listing": {"S": LISTING}, "name_key": {"S": after},
+                     "org_id": {"S": after.rsplit("#", 1)[1]}}
+        for item in OrgModel.by_listing.query(LISTING, condition, last_evaluated_key=start, page_size=50):
+            yield Org(item.org_id, item.name, item.created_at)
 
     def accounts_with_status(self, status: AccountStatus) -> Iterator[Account]:
         """Query the ``by_status`` index (paginated by pynamodb)."""

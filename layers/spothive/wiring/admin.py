@@ -1,0 +1,42 @@
+"""The platform owner's side: the client list (impersonation lives with identity)."""
+
+from __future__ import annotations
+
+from spothive import settings, topology
+from spothive.adapters.aws.run_telemetry import AwsRunTelemetry, LocalRunTelemetry
+from spothive.adapters.memory.run_counters import RUNS
+from spothive.components import component_id
+from spothive.ports.worker_health import RunTelemetry
+from spothive.services.admin_clients import AdminClients
+from spothive.services.worker_health import Watched, WorkerHealthService
+from spothive.settings import HealthSettings
+from spothive.wiring import accounts, agents, inventory, kernel, pricing
+from spothive.wiring.registry import component
+
+#: Every scheduled worker, then every state machine.
+WATCHED = tuple(
+    [Watched(s.function, component_id(s.function), "worker") for s in topology.SCHEDULES]
+    + [Watched(m.name, component_id(m.name), "state-machine") for m in topology.STATE_MACHINES]
+)
+
+
+@component
+def clients() -> AdminClients:
+    """Every client org with its accounts, agents, spend and savings."""
+    return AdminClients(accounts.tenancy(), inventory.repo(), agents.heartbeats(), pricing.catalogs())
+
+
+@component
+def run_telemetry() -> RunTelemetry:
+    """CloudWatch, Step Functions and SQS on AWS; the local runtime's counters (and moto) locally."""
+    s = settings.load(HealthSettings)
+    if s.run_telemetry == "local":
+        return LocalRunTelemetry(RUNS, s.health_state_machine_arns, s.region, s.aws_endpoint_url)
+    return AwsRunTelemetry(s.health_function_names, s.health_state_machine_arns, s.health_failure_queue_url,
+                           s.region, s.aws_endpoint_url)
+
+
+@component
+def worker_health() -> WorkerHealthService:
+    """The workers' and state machines' health, and global SAFE_MODE."""
+    return WorkerHealthService(run_telemetry(), kernel.safe_mode(), kernel.clock(), WATCHED)

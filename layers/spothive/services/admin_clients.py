@@ -97,7 +97,7 @@ class AdminClients:
 
     def _summary(self, org: Org, catalog: Catalog) -> ClientSummary:
         accounts = self._repo.list_accounts(org.org_id)
-        agents = [AgentState(c.cluster_id, c.name, self._heartbeats.last_seen(c.cluster_id))
+        agents = [AgentState(c.cluster_id, c.name, self._heartbeats.last_seen(org.org_id, c.cluster_id))
                   for c in self._inventory.list_clusters(org.org_id)]
         running = [s.instance for s in self._inventory.list_instances(org.org_id) if s.instance.state == "running"]
         spend = total(price_nodes(catalog, ((i.instance_id, i.instance_type, i.lifecycle, i.zone) for i in running)))

@@ -73,7 +73,7 @@ def test_a_client_with_spot_instances_and_an_agent(world: dict[str, Any]) -> Non
     repo.upsert_instances(tenant.org_id, nodes, now)
     _cluster(repo, tenant, now)
     cluster_id = repo.list_clusters(tenant.org_id)[0].cluster_id
-    agents.heartbeats().beat(cluster_id, now)
+    agents.heartbeats().beat(tenant.org_id, cluster_id, now)
     # When the admin lists it
     found = _clients(client, admin, name=f"zeta-{tag}-c").json()["clients"]
     # Then its agent is online, and spend and realized savings come from the catalog's prices

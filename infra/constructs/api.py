@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Aws, Fn
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -47,9 +48,10 @@ class Api(Construct):
         user_pool: cognito.IUserPool,
         handlers: Mapping[str, lambda_.IFunction],
         allowed_origins: Sequence[str],
+        logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR)
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR, encryption_key=logs_key)
         method_options = {
             f"{path}/{method}": apigw.MethodDeploymentOptions(
                 throttling_rate_limit=limit.rate, throttling_burst_limit=limit.burst

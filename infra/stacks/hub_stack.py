@@ -20,6 +20,7 @@ from infra.constructs.cache import Cache
 from infra.constructs.compute import Compute
 from infra.constructs.console import Console
 from infra.constructs.data import Data
+from infra.constructs.keys import Keys
 from infra.constructs.model import Model
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
@@ -46,9 +47,10 @@ class HubStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        data = Data(self, "Data", table_prefix=table_prefix)
+        keys = Keys(self, "Keys")
+        data = Data(self, "Data", table_prefix=table_prefix, key=keys.data)
         auth = Auth(self, "Auth")
-        cache = Cache(self, "Cache", availability_zones=availability_zones)
+        cache = Cache(self, "Cache", availability_zones=availability_zones, logs_key=keys.logs)
         model = Model(self, "Model")
         compute = Compute(
             self,
@@ -56,24 +58,29 @@ class HubStack(Stack):
             extra_layers=model.layers,
             vpc=cache.vpc,
             redis_security_group=cache.client_security_group,
+            keys=keys,
         )
         functions: dict[str, lambda_.Function] = {**compute.functions, **model.build_functions(compute.shared)}
-        workflows = Workflows(self, "Workflows", functions=functions)
+        workflows = Workflows(self, "Workflows", functions=functions, logs_key=keys.logs)
         self.api = Api(
-            self, "Api", user_pool=auth.user_pool, handlers=compute.aliases, allowed_origins=allowed_origins
+            self, "Api", user_pool=auth.user_pool, handlers=compute.aliases, allowed_origins=allowed_origins,
+            logs_key=keys.logs,
         )
-        schedules = Schedules(self, "Schedules", functions=functions, dead_letters=compute.failures)
+        #: Function name → its dead-letter queue (every ``async_invoked`` function has one).
+        self.dead_letters = Compute.dead_letters(functions)
+        schedules = Schedules(self, "Schedules", functions=functions, dead_letters=self.dead_letters)
         Monitoring(
             self,
             "Monitoring",
             functions=functions,
             state_machines=workflows.state_machines,
-            failure_queue=compute.failures,
+            dead_letters=self.dead_letters,
             rest_api=self.api.rest_api,
             alarm_email=alarm_email,
         )
         self.functions = functions
         self.data, self.auth, self.cache, self.model, self.compute = data, auth, cache, model, compute
+        self.keys = keys
         self.workflows, self.schedules = workflows, schedules
         storage = Storage(self, "Storage", access_logs=model.access_logs)
         self.storage = storage
@@ -108,6 +115,7 @@ class HubStack(Stack):
             user_pool_arn=auth.user_pool.user_pool_arn,
             state_machines=workflows.state_machines,
             functions=functions,
+            table_key=keys.data,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
         self.console = Console(self, "Console", api_url=self.api.base_url, auth=auth, access_logs=model.access_logs)

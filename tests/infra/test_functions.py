@@ -101,16 +101,17 @@ def test_table_grants_are_exactly_the_manifest(synth, spec):
 
 
 def _iam_grants(synth, name: str) -> set[tuple[str, str]]:
-    """(action, resource) for every statement of the function but DynamoDB, S3, X-Ray and the workers'
-    failure destination (the Lambda service's own delivery, tested with the failure queue)."""
-    failures = {"Fn::GetAtt": [synth.logical_id(synth.built.hub.compute.failures), "Arn"]}
+    """(action, resource) for every statement of the function but DynamoDB, S3, X-Ray, KMS and its own
+    dead-letter queue (the Lambda service's delivery; keys and queues are tested in ``test_posture``)."""
+    queue = synth.built.hub.dead_letters.get(name)
+    own_queue = {"Fn::GetAtt": [synth.logical_id(queue), "Arn"]} if queue is not None else None
     out = set()
     for statement in _statements(synth, name):
         for action in _actions(statement):
-            if action.split(":")[0] in ("dynamodb", "s3", "xray"):
+            if action.split(":")[0] in ("dynamodb", "s3", "xray", "kms"):
                 continue
             for resource in _resources_of(statement):
-                if resource != failures:
+                if not (action == "sqs:SendMessage" and resource == own_queue):
                     out.add((action, json.dumps(resource, sort_keys=True)))
     return out
 
@@ -153,16 +154,6 @@ def test_api_functions_use_snapstart_behind_the_live_alias(synth):
         fn = synth.logical_id(synth.built.hub.functions[spec.name])
         assert any(a["Properties"]["FunctionName"] == {"Ref": fn} and a["Properties"]["Name"] == "live"
                    for a in aliases.values())
-
-
-def test_workers_send_exhausted_events_to_the_failure_queue(synth):
-    configs = resources(synth.hub, "AWS::Lambda::EventInvokeConfig").values()
-    covered = {c["Properties"]["FunctionName"]["Ref"] for c in configs
-               if c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]}
-    workers = {
-        synth.logical_id(synth.built.hub.functions[s.name]) for s in topology.WORKER_FUNCTIONS if not s.ml
-    }
-    assert workers <= covered
 
 
 def test_only_listed_functions_assume_customer_roles_and_only_spothive_access_roles(synth):

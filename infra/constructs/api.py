@@ -26,8 +26,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.constants import API_STAGE, DEFAULT_LIMIT, PUBLIC_ROUTE_LIMITS
 from infra.checkov import skip
+from infra.constants import API_STAGE, DEFAULT_LIMIT, PUBLIC_ROUTE_LIMITS
 from infra.nag import acknowledge
 from spothive import topology
 

@@ -13,9 +13,9 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra.buckets import secure_bucket
+from infra.checkov import skip
 from infra.constants import PROJECT_ROOT
 from infra.constructs.auth import Auth
-from infra.checkov import skip
 from infra.nag import acknowledge, arn_finding
 
 CONSOLE_DIST = PROJECT_ROOT / "web" / "dist"

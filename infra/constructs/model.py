@@ -11,8 +11,8 @@ from constructs import Construct
 
 from infra import staging
 from infra.buckets import secure_bucket
-from infra.lambdas import FunctionShared, build_function
 from infra.checkov import skip
+from infra.lambdas import FunctionShared, build_function
 from infra.nag import acknowledge
 from spothive import topology
 from spothive.topology import Layer

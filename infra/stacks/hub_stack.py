@@ -124,3 +124,6 @@ class HubStack(Stack):
         CfnOutput(self, "ModelBucket", value=model.artifacts.bucket_name)
         CfnOutput(self, "DataBucket", value=storage.bucket.bucket_name)
         CfnOutput(self, "ApiBaseUrl", value=self.api.base_url)
+        for name, queue in sorted(self.dead_letters.items()):
+            CfnOutput(self, "".join(p.capitalize() for p in name.split("-")) + "DeadLetterQueue",
+                      value=queue.queue_url, description=f"Redrive queue of {name} (docs/deploy.md)")

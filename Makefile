@@ -74,7 +74,7 @@ $(CHECKOV_VENV)/.installed: infra/checkov-requirements.txt | $(UV)
 
 ## checkov over the synthesized templates (the same scan tests/infra/test_checkov.py runs).
 checkov: synth checkov-install
-	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact \
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
 		-f cdk.out/SpotHiveHub.template.json -f cdk.out/SpotHiveCustomer.template.json
 
 ## Everything CI runs, in the order it runs it.

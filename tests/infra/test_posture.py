@@ -185,3 +185,13 @@ def test_the_data_bucket_is_versioned_and_bounds_its_old_versions(synth):
     rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
     assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 7}
     assert bucket["LoggingConfiguration"]["LogFilePrefix"] == "data/"
+
+
+def test_an_event_rule_refuses_a_target_that_is_not_async_invoked(synth):
+    from infra.constructs.schedules import Schedules
+
+    hub = synth.built.hub
+    # Given a workflow step (synchronous, no dead-letter queue)
+    with pytest.raises(ValueError, match="opt-decide is an EventBridge target: declare it async_invoked"):
+        # When a schedule would target it, Then the construct refuses
+        Schedules._target("opt-decide", hub.functions, hub.dead_letters)

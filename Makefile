@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
 .PHONY: install run demo test lint format unit integration infra pr bench synth cfn-lint infra-report layers customer-template deploy clean \
+	checkov checkov-install \
 	web web-if-node web-client web-client-check web-test
 
 UV := $(VENV)/bin/uv
@@ -38,7 +39,7 @@ demo: $(RUN_STAMP)
 	$(VENV)/bin/spothive local --exit-after-demo
 
 ## Lint, type-check, dependency rule and the whole test suite.
-test: install lint web-test
+test: install checkov-install lint web-test
 	$(PY) -m pytest
 
 lint: install
@@ -59,8 +60,22 @@ integration: install
 	$(PY) -m pytest tests/contract tests/integration
 
 ## The CDK app: synth once, then every infra test.
-infra: install
+infra: install checkov-install
 	$(PY) -m pytest tests/infra
+
+## checkov in its own venv (its pins would downgrade boto3 and others in .venv): infra/checkov-requirements.txt
+CHECKOV_VENV := .venv-checkov
+checkov-install: $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_VENV)/.installed: infra/checkov-requirements.txt | $(UV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(UV) pip install --python $(CHECKOV_VENV)/bin/python -q -r infra/checkov-requirements.txt
+	touch $@
+
+## checkov over the synthesized templates (the same scan tests/infra/test_checkov.py runs).
+checkov: synth checkov-install
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
+		-f cdk.out/SpotHiveHub.template.json -f cdk.out/SpotHiveCustomer.template.json
 
 ## Everything CI runs, in the order it runs it.
 pr: test

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
@@ -39,8 +41,10 @@ class Resources:
     functions: Mapping[str, lambda_.IFunction]
     #: The asymmetric KMS key that signs impersonation tokens.
     impersonation_key_arn: str = ""
-    #: The queue where worker events land after their retries.
-    failure_queue_arn: str = ""
+    #: Every worker's dead-letter queue (their backlog of failed events).
+    dead_letter_arns: tuple[str, ...] = ()
+    #: The customer-managed key of the tables (``None``: AWS managed, nothing to grant).
+    table_key: kms.IKey | None = None
 
 
 def grant_tables(fn: lambda_.Function, spec: FunctionSpec, tables: Mapping[str, tuple[TableSpec, dynamodb.ITable]],
@@ -81,10 +85,10 @@ def _resource_of(grant: Grant, found: Resources) -> tuple[list[str], Callable[[l
         if not found.impersonation_key_arn:
             raise ValueError(f"{grant.actions}: the stack has no impersonation key")
         return [found.impersonation_key_arn], lambda fn: None
-    if grant.target is Target.FAILURE_QUEUE:
-        if not found.failure_queue_arn:
-            raise ValueError(f"{grant.actions}: the stack has no failure queue")
-        return [found.failure_queue_arn], lambda fn: None
+    if grant.target is Target.DEAD_LETTER_QUEUES:
+        if not found.dead_letter_arns:
+            raise ValueError(f"{grant.actions}: the stack has no dead-letter queues")
+        return list(found.dead_letter_arns), lambda fn: None
     if grant.target is Target.STATE_MACHINE:
         return [found.state_machines[grant.name].state_machine_arn], lambda fn: None
     if grant.target is Target.FUNCTION:
@@ -116,5 +120,20 @@ def grant_all(fns: Mapping[str, lambda_.Function], specs: tuple[FunctionSpec, ..
     for spec in specs:
         fn = fns[spec.name]
         grant_tables(fn, spec, found.tables)
+        if found.table_key is not None:
+            grant_table_key(fn, spec, found.table_key)
         grant_buckets(fn, spec, found.buckets)
         grant_iam(fn, spec, found)
+
+
+def grant_table_key(fn: lambda_.Function, spec: FunctionSpec, key: kms.IKey) -> None:
+    """The tables' key, through DynamoDB only: Decrypt for readers, also Encrypt and GenerateDataKey for
+    writers. Functions that declare no table get nothing."""
+    if not spec.tables:
+        return
+    writes = any(use.mode in (Access.WRITE, Access.APPEND) for use in spec.tables)
+    fn.add_to_role_policy(iam.PolicyStatement(
+        actions=["kms:Decrypt", "kms:DescribeKey", *(["kms:Encrypt", "kms:GenerateDataKey"] if writes else [])],
+        resources=[key.key_arn],
+        conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(fn).region}.amazonaws.com"}},
+    ))

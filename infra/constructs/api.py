@@ -21,10 +21,12 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Aws, Fn
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.checkov import skip
 from infra.constants import API_STAGE, DEFAULT_LIMIT, PUBLIC_ROUTE_LIMITS
 from infra.nag import acknowledge
 from spothive import topology
@@ -47,9 +49,10 @@ class Api(Construct):
         user_pool: cognito.IUserPool,
         handlers: Mapping[str, lambda_.IFunction],
         allowed_origins: Sequence[str],
+        logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR)
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR, encryption_key=logs_key)
         method_options = {
             f"{path}/{method}": apigw.MethodDeploymentOptions(
                 throttling_rate_limit=limit.rate, throttling_burst_limit=limit.burst
@@ -113,6 +116,11 @@ class Api(Construct):
                     f"{method} {path}: in-cluster agents send their per-cluster token, which the function "
                     "verifies (hash lookup); they hold no Cognito identity." if agent else
                     f"{method} {path} is public by design (sign-up / sign-in); throttled."))
+                skip(public, "CKV_AWS_59", reason=(
+                    f"{method} {path}: the agent's per-cluster bearer token is verified by api-clusters (hash "
+                    "lookup, 401 otherwise); agents hold no Cognito identity." if agent else
+                    f"{method} {path} is how a caller signs up or obtains a Cognito token, so it cannot demand "
+                    "one; stage throttling limits it."))
                 acknowledge(public, "AwsSolutions-COG4", reason=(
                     f"{method} {path} authenticates the agent's own bearer token in the function." if agent else
                     f"{method} {path} is how a caller obtains a Cognito token."))
@@ -150,6 +158,9 @@ class Api(Construct):
         )
 
     def _acknowledge(self) -> None:
+        skip(self.rest_api.deployment_stage, "CKV_AWS_120", reason=(
+            "Every response is per tenant and per caller (Cognito or agent token); a stage cache keyed on the "
+            "path could serve one tenant's data to another, and the smallest cache costs ~$14/month."))
         acknowledge(self.rest_api, "AwsSolutions-APIG2",
                     reason="Requests are validated by the FastAPI/pydantic models in each function, "
                     "which answer 4xx naming the wrong field.")

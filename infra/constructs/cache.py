@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from aws_cdk import Fn
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -19,7 +20,8 @@ class Cache(Construct):
     Only functions given ``client_security_group`` (the ``needs_redis`` ones) can reach the cache.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, availability_zones: Sequence[str]) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, availability_zones: Sequence[str],
+                 logs_key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self.vpc = ec2.Vpc(
             self,
@@ -41,7 +43,7 @@ class Cache(Construct):
         self.vpc.add_flow_log(
             "FlowLogs",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                logs.LogGroup(self, "FlowLogGroup", retention=logs.RetentionDays.ONE_MONTH)
+                logs.LogGroup(self, "FlowLogGroup", retention=logs.RetentionDays.ONE_MONTH, encryption_key=logs_key)
             ),
             traffic_type=ec2.FlowLogTrafficType.REJECT,
         )

@@ -1,21 +1,20 @@
-"""The topology's functions but the model endpoint, the core layers and the workers' failure queue."""
+"""The topology's functions but the model endpoint, and the core layers."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import Annotations, AssetHashType, Duration, RemovalPolicy
+from aws_cdk import Annotations, AssetHashType, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import staging
 from infra.constants import API_ALIAS, FUNCTIONS_DIR
+from infra.constructs.keys import Keys
 from infra.lambdas import FunctionShared, build_function
-from infra.nag import acknowledge
 from spothive import topology
 from spothive.topology import Layer
 
@@ -30,7 +29,8 @@ def _deps_code(root: Path) -> lambda_.Code:
 class Compute(Construct):
     """API functions (SnapStart, published behind the ``live`` alias), workers and workflow steps.
 
-    Workers run asynchronously (EventBridge): two retries, then the event lands in ``failures``.
+    ``async_invoked`` workers (EventBridge, ``InvocationType=Event``) retry, then dead-letter into a queue of
+    their own (``dead_letters``, built with the function by ``build_function``).
     """
 
     def __init__(
@@ -41,8 +41,12 @@ class Compute(Construct):
         extra_layers: Mapping[Layer, Sequence[lambda_.ILayerVersion]],
         vpc: ec2.IVpc,
         redis_security_group: ec2.ISecurityGroup,
+        keys: Keys,
     ) -> None:
         super().__init__(scope, construct_id)
+        total = sum(spec.reserved_concurrency for spec in topology.ALL_FUNCTIONS)
+        if total > topology.CONCURRENCY_BUDGET:
+            raise ValueError(f"reserved concurrency {total} exceeds the budget of {topology.CONCURRENCY_BUDGET}")
         self.core_layer = lambda_.LayerVersion(
             self,
             "CoreLayer",
@@ -66,16 +70,8 @@ class Compute(Construct):
             layers={Layer.CORE: (self.core_layer, self.deps_layer), **extra_layers},
             vpc=vpc,
             redis_security_group=redis_security_group,
+            keys=keys,
         )
-        self.failures = sqs.Queue(
-            self,
-            "WorkerFailures",
-            retention_period=Duration.days(14),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        acknowledge(self.failures, "AwsSolutions-SQS3",
-                    reason="This queue is itself the failure destination of the workers and rules.")
 
         self.functions: dict[str, lambda_.Function] = {}
         self.aliases: dict[str, lambda_.Alias] = {}
@@ -92,10 +88,11 @@ class Compute(Construct):
         for spec in topology.WORKER_FUNCTIONS:
             if spec.ml:  # the model endpoint sits with its artifacts (``Model``)
                 continue
-            self.functions[spec.name] = build_function(
-                self, spec, self.shared,
-                retry_attempts=2,
-                on_failure=destinations.SqsDestination(self.failures),
-            )
+            self.functions[spec.name] = build_function(self, spec, self.shared)
         for spec in topology.WORKFLOW_FUNCTIONS:
             self.functions[spec.name] = build_function(self, spec, self.shared)
+
+    @staticmethod
+    def dead_letters(functions: dict[str, lambda_.Function]) -> dict[str, sqs.IQueue]:
+        """Function name → its dead-letter queue, for every function that has one."""
+        return {name: fn.dead_letter_queue for name, fn in functions.items() if fn.dead_letter_queue is not None}

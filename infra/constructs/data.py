@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from spothive.adapters.dynamo.schema import ALL_TABLES, Key, TableSpec
@@ -15,9 +16,11 @@ def _attribute(key: Key) -> dynamodb.Attribute:
 
 
 class Data(Construct):
-    """On-demand, encrypted, point-in-time-recoverable tables; retained on stack deletion."""
+    """On-demand, point-in-time-recoverable tables under the customer-managed data key; retained on stack
+    deletion. One key for all: every table holds tenant data or the audit ledger, and one key keeps the
+    KMS request count (DynamoDB caches a table key per caller for five minutes) and the bill small."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, table_prefix: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, table_prefix: str, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         #: table suffix → (spec, table)
         self.tables: dict[str, tuple[TableSpec, dynamodb.Table]] = {}
@@ -29,7 +32,8 @@ class Data(Construct):
                 partition_key=_attribute(spec.hash_key),
                 sort_key=_attribute(spec.range_key) if spec.range_key else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-                encryption=dynamodb.TableEncryption.AWS_MANAGED,
+                encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+                encryption_key=key,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
                 ),

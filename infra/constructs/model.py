@@ -11,6 +11,7 @@ from constructs import Construct
 
 from infra import staging
 from infra.buckets import secure_bucket
+from infra.checkov import skip
 from infra.lambdas import FunctionShared, build_function
 from infra.nag import acknowledge
 from spothive import topology
@@ -39,6 +40,8 @@ class Model(Construct):
         )
         acknowledge(self.access_logs, "AwsSolutions-S1",
                     reason="This bucket receives the server access logs of the artifact and data buckets.")
+        skip(self.access_logs, "CKV_AWS_18", reason=(
+            "This is the access-log bucket of the other buckets; logging it into itself would recurse."))
         self.artifacts = secure_bucket(
             self, "Artifacts", server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="artifacts/",

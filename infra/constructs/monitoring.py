@@ -1,4 +1,4 @@
-"""Alarms on function errors, state-machine failures, the workers' failure queue and API 5xx."""
+"""Alarms on function errors, state-machine failures, every dead-letter queue and API 5xx."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class Monitoring(Construct):
         *,
         functions: Mapping[str, lambda_.IFunction],
         state_machines: Mapping[str, sfn.IStateMachine],
-        failure_queue: sqs.IQueue,
+        dead_letters: Mapping[str, sqs.IQueue],
         rest_api: apigw.RestApi,
         alarm_email: str | None = None,
     ) -> None:
@@ -60,9 +60,10 @@ class Monitoring(Construct):
                 period=Duration.minutes(5), statistic="Sum"), action)
             self._alarm(f"{_construct_id(name)}TimedOut", f"{name} executions timed out",
                         machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"), action)
-        self._alarm("WorkerFailures", "events that exhausted worker retries",
-                    failure_queue.metric_approximate_number_of_messages_visible(
-                        period=Duration.minutes(5), statistic="Maximum"), action)
+        for name, queue in sorted(dead_letters.items()):
+            self._alarm(f"{_construct_id(name)}DeadLetters", f"{name} events dead-lettered after their retries "
+                        "(redrive: docs/deploy.md)", queue.metric_approximate_number_of_messages_visible(
+                            period=Duration.minutes(5), statistic="Maximum"), action)
         self._alarm("Api5xx", "API 5xx responses (bad input must be 4xx, never 5xx)",
                     rest_api.metric_server_error(period=Duration.minutes(5), statistic="Sum"), action)
 

@@ -18,8 +18,11 @@ SPOT_EVENTS_FUNCTION = "worker-spot-events"
 
 
 class Schedules(Construct):
-    """``rate(N minutes)`` rules from ``topology.SCHEDULES`` and the Spot event rule; undeliverable
-    events go to ``dead_letters``."""
+    """``rate(N minutes)`` rules from ``topology.SCHEDULES`` and the Spot event rule.
+
+    Every target is an ``async_invoked`` function; an event EventBridge cannot deliver goes to the same
+    dead-letter queue as the events the function itself failed on (``dead_letters``, by function name).
+    """
 
     def __init__(
         self,
@@ -27,7 +30,7 @@ class Schedules(Construct):
         construct_id: str,
         *,
         functions: Mapping[str, lambda_.IFunction],
-        dead_letters: sqs.IQueue,
+        dead_letters: Mapping[str, sqs.IQueue],
     ) -> None:
         super().__init__(scope, construct_id)
         self.rules: dict[str, events.Rule] = {}
@@ -38,7 +41,7 @@ class Schedules(Construct):
                 description=f"SpotHive {spec.name}: {spec.description}",
                 schedule=events.Schedule.rate(Duration.minutes(spec.minutes)),
             )
-            rule.add_target(self._target(functions[spec.function], dead_letters))
+            rule.add_target(self._target(spec.function, functions, dead_letters))
             self.rules[spec.name] = rule
         self.spot_events = events.Rule(
             self,
@@ -47,10 +50,14 @@ class Schedules(Construct):
             "customer accounts (hive mind)",
             event_pattern=events.EventPattern(source=[SPOT_EVENT_SOURCE], detail_type=list(SPOT_EVENT_TYPES)),
         )
-        self.spot_events.add_target(self._target(functions[SPOT_EVENTS_FUNCTION], dead_letters))
+        self.spot_events.add_target(self._target(SPOT_EVENTS_FUNCTION, functions, dead_letters))
 
     @staticmethod
-    def _target(fn: lambda_.IFunction, dead_letters: sqs.IQueue) -> targets.LambdaFunction:
+    def _target(name: str, functions: Mapping[str, lambda_.IFunction],
+                dead_letters: Mapping[str, sqs.IQueue]) -> targets.LambdaFunction:
+        if not topology.function(name).async_invoked or name not in dead_letters:
+            raise ValueError(f"{name} is an EventBridge target: declare it async_invoked in the topology")
         return targets.LambdaFunction(
-            fn, dead_letter_queue=dead_letters, retry_attempts=2, max_event_age=Duration.hours(1)
+            functions[name], dead_letter_queue=dead_letters[name], retry_attempts=topology.ASYNC_RETRIES,
+            max_event_age=Duration.seconds(topology.ASYNC_MAX_EVENT_AGE_S),
         )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -22,7 +23,8 @@ class Workflows(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, functions: Mapping[str, lambda_.IFunction]
+        self, scope: Construct, construct_id: str, *, functions: Mapping[str, lambda_.IFunction],
+        logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         self.state_machines: dict[str, sfn.StateMachine] = {}
@@ -30,7 +32,7 @@ class Workflows(Construct):
             construct_name = "".join(part.capitalize() for part in spec.name.split("-"))
             log_group = logs.LogGroup(
                 self, f"{construct_name}Logs", retention=logs.RetentionDays.ONE_YEAR,
-                removal_policy=RemovalPolicy.RETAIN,
+                removal_policy=RemovalPolicy.RETAIN, encryption_key=logs_key,
             )
             targets = {placeholder: functions[name] for placeholder, name in spec.tasks.items()}
             machine = sfn.StateMachine(

@@ -20,6 +20,7 @@ from infra.constructs.cache import Cache
 from infra.constructs.compute import Compute
 from infra.constructs.console import Console
 from infra.constructs.data import Data
+from infra.constructs.keys import Keys
 from infra.constructs.model import Model
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
@@ -47,10 +48,11 @@ class HubStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        data = Data(self, "Data", table_prefix=table_prefix)
+        keys = Keys(self, "Keys")
+        data = Data(self, "Data", table_prefix=table_prefix, key=keys.data)
         auth = Auth(self, "Auth")
         signing = Signing(self, "Signing")
-        cache = Cache(self, "Cache", availability_zones=availability_zones)
+        cache = Cache(self, "Cache", availability_zones=availability_zones, logs_key=keys.logs)
         model = Model(self, "Model")
         compute = Compute(
             self,
@@ -58,24 +60,29 @@ class HubStack(Stack):
             extra_layers=model.layers,
             vpc=cache.vpc,
             redis_security_group=cache.client_security_group,
+            keys=keys,
         )
         functions: dict[str, lambda_.Function] = {**compute.functions, **model.build_functions(compute.shared)}
-        workflows = Workflows(self, "Workflows", functions=functions)
+        workflows = Workflows(self, "Workflows", functions=functions, logs_key=keys.logs)
         self.api = Api(
-            self, "Api", user_pool=auth.user_pool, handlers=compute.aliases, allowed_origins=allowed_origins
+            self, "Api", user_pool=auth.user_pool, handlers=compute.aliases, allowed_origins=allowed_origins,
+            logs_key=keys.logs,
         )
-        schedules = Schedules(self, "Schedules", functions=functions, dead_letters=compute.failures)
+        #: Function name → its dead-letter queue (every ``async_invoked`` function has one).
+        self.dead_letters = Compute.dead_letters(functions)
+        schedules = Schedules(self, "Schedules", functions=functions, dead_letters=self.dead_letters)
         Monitoring(
             self,
             "Monitoring",
             functions=functions,
             state_machines=workflows.state_machines,
-            failure_queue=compute.failures,
+            dead_letters=self.dead_letters,
             rest_api=self.api.rest_api,
             alarm_email=alarm_email,
         )
         self.functions = functions
         self.data, self.auth, self.cache, self.model, self.compute = data, auth, cache, model, compute
+        self.keys = keys
         self.workflows, self.schedules = workflows, schedules
         self.signing = signing
         storage = Storage(self, "Storage", access_logs=model.access_logs)
@@ -92,7 +99,8 @@ class HubStack(Stack):
                 {s.function: functions[s.function].function_name for s in topology.SCHEDULES}),
             "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS": self.to_json_string(
                 {name: machine.state_machine_arn for name, machine in workflows.state_machines.items()}),
-            "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL": compute.failures.queue_url,
+            "SPOTHIVE_HEALTH_DEAD_LETTER_URLS": self.to_json_string(
+                {name: queue.queue_url for name, queue in sorted(self.dead_letters.items())}),
             "SPOTHIVE_HUB_ACCOUNT_ID": Aws.ACCOUNT_ID,
             "SPOTHIVE_CUSTOMER_TEMPLATE_URL": customer_template_url,
             "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
@@ -118,7 +126,8 @@ class HubStack(Stack):
             state_machines=workflows.state_machines,
             functions=functions,
             impersonation_key_arn=signing.impersonation_key.key_arn,
-            failure_queue_arn=compute.failures.queue_arn,
+            dead_letter_arns=tuple(q.queue_arn for _, q in sorted(self.dead_letters.items())),
+            table_key=keys.data,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
         self.console = Console(self, "Console", rest_api=self.api.rest_api, auth=auth,
@@ -128,3 +137,6 @@ class HubStack(Stack):
         CfnOutput(self, "ModelBucket", value=model.artifacts.bucket_name)
         CfnOutput(self, "DataBucket", value=storage.bucket.bucket_name)
         CfnOutput(self, "ApiBaseUrl", value=self.api.base_url)
+        for name, queue in sorted(self.dead_letters.items()):
+            CfnOutput(self, "".join(p.capitalize() for p in name.split("-")) + "DeadLetterQueue",
+                      value=queue.queue_url, description=f"Redrive queue of {name} (docs/deploy.md)")

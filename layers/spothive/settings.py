@@ -191,7 +191,8 @@ class HealthSettings(_Base):
     run_telemetry: str = Field(default="aws", pattern=r"^(aws|local)$")
     health_function_names: dict[str, str] = Field(default_factory=dict)
     health_state_machine_arns: dict[str, str] = Field(default_factory=dict)
-    health_failure_queue_url: str = ""
+    #: Worker name → URL of its dead-letter queue (JSON object); its depth is the worker's backlog.
+    health_dead_letter_urls: dict[str, str] = Field(default_factory=dict)
     region: str = "us-east-1"
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
 

@@ -45,7 +45,7 @@ class Target(StrEnum):
     STATE_MACHINE = "state-machine"
     FUNCTION = "function"
     IMPERSONATION_KEY = "impersonation-key"
-    FAILURE_QUEUE = "failure-queue"
+    DEAD_LETTER_QUEUES = "dead-letter-queues"
     ANY = "*"
 
 
@@ -115,6 +115,17 @@ class FunctionSpec:
     routes: tuple[str, ...] = ()
     #: ``(method, path)`` pairs reachable without a Cognito token.
     public_routes: tuple[tuple[str, str], ...] = ()
+    #: Invoked asynchronously (EventBridge rules, ``InvocationType=Event``): Lambda retries
+    #: :data:`ASYNC_RETRIES` times, then the event lands in the function's own dead-letter queue.
+    async_invoked: bool = False
+    #: Concurrent executions reserved for (and capped at) this function; see :data:`CONCURRENCY_BUDGET`.
+    reserved_concurrency: int = 2
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.reserved_concurrency <= CONCURRENCY_BUDGET:
+            raise ValueError(f"{self.name}: reserved_concurrency must be 1..{CONCURRENCY_BUDGET}")
+        if self.async_invoked and self.routes:
+            raise ValueError(f"{self.name}: an API function is invoked synchronously, not async_invoked")
 
     @property
     def ml(self) -> bool:
@@ -156,6 +167,15 @@ class StateMachineSpec:
         return resources.files("spothive.workflows").joinpath(self.file).read_text(encoding="utf-8")
 
 
+#: Asynchronous invocations: retries after the first failure, and how old an event may grow before it is
+#: dead-lettered instead (the same numbers for Lambda's async config and EventBridge targets).
+ASYNC_RETRIES = 2
+ASYNC_MAX_EVENT_AGE_S = 3600
+#: Upper bound on the sum of every function's reserved concurrency. An account starts with 1000 concurrent
+#: executions and Lambda keeps 100 unreserved; SpotHive keeps its share small so the rest of the account
+#: (and the on-demand pool the custom-resource handlers draw from) is never starved.
+CONCURRENCY_BUDGET = 150
+
 #: Every function reads these; the stack sets them on all of them.
 COMMON_SETTINGS = ("SPOTHIVE_REGION", "SPOTHIVE_TABLE_PREFIX")
 REDIS_SETTING = "SPOTHIVE_REDIS_URL"
@@ -173,7 +193,7 @@ _SVC = "spothive.services."
 #: Worker health reads the deployed names of the watched functions and state machines (JSON objects)
 #: and the workers' failure queue.
 _HEALTH_SETTINGS = ("SPOTHIVE_HEALTH_FUNCTION_NAMES", "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS",
-                    "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL")
+                    "SPOTHIVE_HEALTH_DEAD_LETTER_URLS")
 #: API functions verify the Cognito token (issuer from the pool id, audience the client id) and look
 #: the caller up in ``users`` by the token's subject; a signed-out token is found in ``revoked-tokens``
 #: (Redis caches the answer); rate limits live in Redis.
@@ -208,6 +228,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
                    "tokens sign in with the admin flow; logout revokes the refresh tokens"), _VERIFY_IMPERSONATION),
         routes=("/api/auth",),
         public_routes=(("POST", "/api/auth/signup"), ("POST", "/api/auth/token")),
+        # every console session starts here; stage throttling caps sign-up at 5/h and tokens at 10/min
+        reserved_concurrency=10,
     ),
     FunctionSpec(
         "api-connect", "api_connect.handler", "Link and verify customer AWS accounts",
@@ -218,7 +240,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
                   "SPOTHIVE_CUSTOMER_ROLE_NAME", "SPOTHIVE_DISCOVERY_FUNCTION_NAME"),
         iam=(_ASSUME, Grant(("lambda:InvokeFunction",), Target.FUNCTION, "worker-discovery",
                             reason="a verified account is scanned at once, asynchronously"), _VERIFY_IMPERSONATION),
-        routes=("/api/connect",),
+        routes=("/api/connect",), reserved_concurrency=5,  # linking is rare (a few calls per account)
     ),
     FunctionSpec(
         "api-clusters", "api_clusters.handler", "Clusters, metrics and the activity feed",
@@ -240,6 +262,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
                        ("POST", "/api/agent/usage"), ("POST", "/api/agent/signals"), ("GET", "/api/agent/actions"),
                        ("POST", "/api/agent/actions/{action_id}/ack"),
                        ("POST", "/api/agent/actions/{action_id}/result")),
+        # the busiest function: every agent polls actions and heartbeats (~0.3 s each), plus the dashboard
+        reserved_concurrency=25,
     ),
     FunctionSpec(
         "api-config", "api_config.handler", "Node templates, policies and hibernation",
@@ -249,7 +273,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables=_tables(**_CALLER, node_templates=W, cluster_policies=W, hibernation_schedules=W,
                        clusters=R, audit_logs=A),
         needs_redis=True, settings=_TOKEN_SETTINGS, iam=(_VERIFY_IMPERSONATION,),
-        routes=("/api/templates", "/api/policies", "/api/hibernation"),
+        routes=("/api/templates", "/api/policies", "/api/hibernation"), reserved_concurrency=5,
     ),
     FunctionSpec(
         "api-audit", "api_audit.handler", "The audit ledger",
@@ -259,7 +283,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # exports are new objects; GetObject lets the presigned download link work
         buckets=(BucketUse(Bucket.DATA, _EXPORTS, A),),
         needs_redis=True, settings=(*_TOKEN_SETTINGS, "SPOTHIVE_EXPORTS_BUCKET"), iam=(_VERIFY_IMPERSONATION,),
-        routes=("/api/audit",),
+        routes=("/api/audit",), reserved_concurrency=5,
     ),
     FunctionSpec(
         "api-admin", "api_admin.handler", "Super-admin and the model lab",
@@ -283,9 +307,10 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
              Grant(("cloudwatch:GetMetricData",), Target.ANY,
                    reason="CloudWatch GetMetricData supports no resource-level permissions"),
              *(Grant(("states:ListExecutions",), Target.STATE_MACHINE, name) for name in ("optimization", "live-switch")),
-             Grant(("sqs:GetQueueAttributes",), Target.FAILURE_QUEUE,
-                   reason="the depth of the workers' failure queue is their backlog")),
-        routes=("/api/admin", "/api/lab"),
+             Grant(("sqs:GetQueueAttributes",), Target.DEAD_LETTER_QUEUES,
+                   reason="the depth of each worker's dead-letter queue is its backlog")),
+        # a handful of platform admins; each upload validation holds 1.5 GB for up to 60 s
+        routes=("/api/admin", "/api/lab"), reserved_concurrency=3,
     ),
 )
 
@@ -296,6 +321,8 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # scan records are audited with each account's status change
         tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A),
         iam=(_ASSUME,), memory_mb=1024, timeout_s=300,  # no Redis: scans touch DynamoDB and customer APIs
+        # the 5-minute schedule plus one scan per newly verified account (api-connect, InvocationType=Event)
+        async_invoked=True, reserved_concurrency=5,
     ),
     FunctionSpec(
         "worker-prices", "worker_prices.handler", "Refresh hot Spot and On-Demand prices (SVC-PRICE-01)",
@@ -303,7 +330,7 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         needs_redis=True, settings=("SPOTHIVE_PRICE_SOURCE",),
         iam=(Grant(("pricing:GetProducts", "ec2:DescribeSpotPriceHistory"), Target.ANY,
                    reason="the Pricing API and Spot price history support no resource-level permissions"),),
-        timeout_s=120,
+        timeout_s=120, async_invoked=True, reserved_concurrency=1,  # one refresh at a time (5-minute schedule)
     ),
     FunctionSpec(
         "worker-advisor", "worker_advisor.handler", "Ingest the Spot Advisor feed (SVC-SCRAPE-01)",
@@ -313,21 +340,23 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         settings=("SPOTHIVE_DATA_BUCKET",),
         iam=(Grant(("ec2:GetSpotPlacementScores", "ec2:DescribeSpotPriceHistory"), Target.ANY,
                    reason="placement scores and Spot price history support no resource-level permissions"),),
-        timeout_s=120,
+        timeout_s=120, async_invoked=True, reserved_concurrency=1,
     ),
     FunctionSpec(
         "worker-hibernation", "worker_hibernation.handler", "Sleep and wake clusters (WORK-HIB-01)",
         services=(f"{_SVC}hibernation.HibernationWorker",),
         # enabled schedules by shard, the cluster and its account (role), then the audited state change
         tables=_tables(hibernation_schedules=W, clusters=R, accounts=R, audit_logs=A),
-        needs_redis=True, iam=(_ASSUME,), timeout_s=60,
+        # one run a minute; a second concurrent run would only contend for the same schedules
+        needs_redis=True, iam=(_ASSUME,), timeout_s=60, async_invoked=True, reserved_concurrency=1,
     ),
     FunctionSpec(
         "worker-spot-events", "worker_spot_events.handler",
         "Spot interruption warnings into the hive mind (SVC-RISK-GLB)",
         services=(f"{_SVC}hive_mind.HiveMind",),
         # instance lookup: accounts by_status, then GetItem on instances
-        tables=_tables(accounts=R, instances=R), needs_redis=True,
+        # interruption warnings arrive in bursts (a reclaimed pool warns for many instances at once)
+        tables=_tables(accounts=R, instances=R), needs_redis=True, async_invoked=True, reserved_concurrency=10,
     ),
     FunctionSpec(
         "model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",
@@ -335,11 +364,15 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Redis for the models:production hot swap; the announced artifact is read from the model bucket
         buckets=(BucketUse(Bucket.MODEL, _MODELS, R),),
         needs_redis=True, settings=("SPOTHIVE_MODEL_BUCKET",),
-        layers=(Layer.CORE, Layer.ML, Layer.MODELS), memory_mb=1024, timeout_s=30,
+        # called synchronously (RequestResponse) behind the RiskModel port, one call per optimization job
+        layers=(Layer.CORE, Layer.ML, Layer.MODELS), memory_mb=1024, timeout_s=30, reserved_concurrency=5,
     ),
 )
 
 _STEPS = f"{_SVC}optimization.OptimizationSteps"
+#: Optimization jobs running at once: each runs one step at a time, so every step reserves this many (a
+#: throttled step is retried by the state machine's Retry on Lambda.TooManyRequestsException).
+_JOBS = 5
 WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "opt-detect", "optimization_steps.detect", "Optimization: detect opportunities",
@@ -347,7 +380,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # every step reads and updates its job; detect also reads the cluster, its instances and snapshot
         tables=_tables(**_PLAN_POLICY, jobs=W, clusters=R, instances=R),
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
-        needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET",), timeout_s=120,
+        needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET",), timeout_s=120, reserved_concurrency=_JOBS,
     ),
     FunctionSpec(
         "opt-risk", "optimization_steps.assess_risk", "Optimization: score interruption risk",
@@ -356,11 +389,11 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # loads the announced production model in process
         buckets=(BucketUse(Bucket.MODEL, _MODELS, R),),
         needs_redis=True, settings=("SPOTHIVE_MODEL_BUCKET",),
-        layers=(Layer.CORE, Layer.ML, Layer.MODELS), timeout_s=60,
+        layers=(Layer.CORE, Layer.ML, Layer.MODELS), timeout_s=60, reserved_concurrency=_JOBS,
     ),
     FunctionSpec(
         "opt-decide", "optimization_steps.decide", "Optimization: resolve conflicts (CORE-DECIDE)",
-        services=(f"{_STEPS}.decide",), tables=_tables(jobs=W), timeout_s=60,
+        services=(f"{_STEPS}.decide",), tables=_tables(jobs=W), timeout_s=60, reserved_concurrency=_JOBS,
     ),
     FunctionSpec(
         "opt-execute", "optimization_steps.execute", "Optimization: carry out actions (CORE-EXEC)",
@@ -368,23 +401,25 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # dry runs write one audit record per action (the job and the ledger in one transaction); approved
         # actions are put on the agent's queue, named by node as the latest snapshot knows them
         tables=_tables(jobs=W, audit_logs=A, agent_actions=W), buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
-        needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET",), timeout_s=300,
+        needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET",), timeout_s=300, reserved_concurrency=_JOBS,
     ),
     FunctionSpec(
         "opt-compensate", "optimization_steps.compensate", "Optimization: undo a failed execution",
         # withdraws what the failed execution queued and the agent has not taken
         services=(f"{_STEPS}.compensate",), tables=_tables(jobs=W, agent_actions=W), needs_redis=True,
-        timeout_s=300,
+        timeout_s=300, reserved_concurrency=_JOBS,
     ),
     FunctionSpec(
         "opt-audit", "optimization_steps.record", "Optimization: write the outcome to the ledger",
         services=(f"{_STEPS}.record",), tables=_tables(jobs=W, audit_logs=A), timeout_s=30,
+        reserved_concurrency=_JOBS,
     ),
     FunctionSpec(
         "switch-step", "live_switch_steps.handler", "Live-switch experiment steps",
         services=(f"{_SVC}live_switch.LiveSwitch",),
         # the experiment item is put after every step; SAFE_MODE is read from Redis
         tables=_tables(lab_experiments=W), needs_redis=True, iam=(_ASSUME,), timeout_s=120,
+        reserved_concurrency=2,  # platform admins run one experiment at a time
     ),
 )
 

@@ -101,16 +101,17 @@ def test_table_grants_are_exactly_the_manifest(synth, spec):
 
 
 def _iam_grants(synth, name: str) -> set[tuple[str, str]]:
-    """(action, resource) for every statement of the function but DynamoDB, S3, X-Ray and the workers'
-    failure destination (the Lambda service's own delivery, tested with the failure queue)."""
-    failures = {"Fn::GetAtt": [synth.logical_id(synth.built.hub.compute.failures), "Arn"]}
+    """(action, resource) for every statement of the function but DynamoDB, S3, X-Ray, KMS and its own
+    dead-letter queue (the Lambda service's delivery; keys and queues are tested in ``test_posture``)."""
+    queue = synth.built.hub.dead_letters.get(name)
+    own_queue = {"Fn::GetAtt": [synth.logical_id(queue), "Arn"]} if queue is not None else None
     out = set()
     for statement in _statements(synth, name):
         for action in _actions(statement):
-            if action.split(":")[0] in ("dynamodb", "s3", "xray"):
+            if action.split(":")[0] in ("dynamodb", "s3", "xray", "kms"):
                 continue
             for resource in _resources_of(statement):
-                if resource != failures:
+                if not (action == "sqs:SendMessage" and resource == own_queue):
                     out.add((action, json.dumps(resource, sort_keys=True)))
     return out
 
@@ -126,8 +127,8 @@ def test_iam_grants_are_exactly_the_manifest(synth, spec):
             targets = [{"Fn::GetAtt": [synth.logical_id(hub.auth.user_pool), "Arn"]}]
         elif grant.target is Target.STATE_MACHINE:
             targets = [{"Ref": synth.logical_id(hub.workflows.state_machines[grant.name])}]
-        elif grant.target is Target.FAILURE_QUEUE:
-            targets = []  # _iam_grants leaves the failure queue out (the destination's grant): see below
+        elif grant.target is Target.DEAD_LETTER_QUEUES:
+            targets = [{"Fn::GetAtt": [synth.logical_id(q), "Arn"]} for _, q in sorted(hub.dead_letters.items())]
         elif grant.target is Target.IMPERSONATION_KEY:
             targets = [{"Fn::GetAtt": [synth.logical_id(hub.signing.impersonation_key), "Arn"]}]
         elif grant.target is Target.FUNCTION:
@@ -139,10 +140,12 @@ def test_iam_grants_are_exactly_the_manifest(synth, spec):
     assert _iam_grants(synth, spec.name) == expected
 
 
-def test_only_api_admin_reads_the_failure_queue_depth(synth):
-    failures = {"Fn::GetAtt": [synth.logical_id(synth.built.hub.compute.failures), "Arn"]}
+def test_only_api_admin_reads_the_dead_letter_queues_depth(synth):
+    queues = [{"Fn::GetAtt": [synth.logical_id(q), "Arn"]} for q in synth.built.hub.dead_letters.values()]
+    assert queues
     for spec in topology.API_FUNCTIONS:
-        on_queue = {a for st in _statements(synth, spec.name) if failures in _resources_of(st) for a in _actions(st)}
+        on_queue = {a for st in _statements(synth, spec.name) for q in queues if q in _resources_of(st)
+                    for a in _actions(st)}
         assert on_queue == ({"sqs:GetQueueAttributes"} if spec.name == "api-admin" else set()), spec.name
 
 
@@ -164,16 +167,6 @@ def test_api_functions_use_snapstart_behind_the_live_alias(synth):
         fn = synth.logical_id(synth.built.hub.functions[spec.name])
         assert any(a["Properties"]["FunctionName"] == {"Ref": fn} and a["Properties"]["Name"] == "live"
                    for a in aliases.values())
-
-
-def test_workers_send_exhausted_events_to_the_failure_queue(synth):
-    configs = resources(synth.hub, "AWS::Lambda::EventInvokeConfig").values()
-    covered = {c["Properties"]["FunctionName"]["Ref"] for c in configs
-               if c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]}
-    workers = {
-        synth.logical_id(synth.built.hub.functions[s.name]) for s in topology.WORKER_FUNCTIONS if not s.ml
-    }
-    assert workers <= covered
 
 
 def test_only_listed_functions_assume_customer_roles_and_only_spothive_access_roles(synth):

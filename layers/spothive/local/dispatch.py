@@ -139,6 +139,15 @@ class HandlerRegistry:
 
 #: The registry the patched moto backend and the ticker use.
 registry = HandlerRegistry()
+#: How ``InvocationType=Event`` invokes are delivered (the local stack's retries and dead-letter queues);
+#: ``None``: once, the error logged.
+_async_delivery: Callable[[str, Any], Any] | None = None
+
+
+def set_async_delivery(deliver: Callable[[str, Any], Any] | None) -> None:
+    """Route asynchronous invokes through ``deliver(function, event)`` (``None`` restores run-once)."""
+    global _async_delivery
+    _async_delivery = deliver
 
 _original_invoke: Callable[..., Any] | None = None
 _installs = 0
@@ -192,8 +201,12 @@ def run_invocation(name: str, arn: str, body: Any, headers: Mapping[str, str],
 
 
 def _run_async(name: str, arn: str, event: Any) -> None:
+    deliver = _async_delivery
     try:
-        registry.invoke(name, event, arn)
+        if deliver is not None:
+            deliver(name, event)
+        else:
+            registry.invoke(name, event, arn)
     except Exception:
         LOG.exception("asynchronous invocation of %s failed", name)
 

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from spothive import topology
 from spothive.adapters.dynamo import schema
 from spothive.domain.tenancy import CLIENT_READ_ATTRIBUTES, CLIENT_WRITE_ATTRIBUTES
+from spothive.local.dead_letters import create_dead_letter_queues, drain_queues
 from spothive.local.events import SPOT_EVENT_PATTERN, SPOT_EVENTS_FUNCTION
 
 LOG = logging.getLogger("spothive.local.provision")
@@ -48,6 +49,8 @@ class Provisioned:
     client_id: str = ""
     bucket: str = ""
     impersonation_key_id: str = ""
+    #: Function name → URL of its dead-letter queue (every ``async_invoked`` function has one).
+    dead_letters: dict[str, str] = field(default_factory=dict)
     #: The process environment: every function's declared settings (all handlers share one process).
     env: dict[str, str] = field(default_factory=dict)
     #: Function name → the environment its manifest declares (also set on the moto Lambda function).
@@ -181,21 +184,37 @@ def schedule_expression(minutes: int) -> str:
     return f"rate({minutes} minute{'s' if minutes != 1 else ''})"
 
 
-def create_rules(events: Any, prefix: str, function_arns: dict[str, str]) -> dict[str, str]:
+def attach_dead_letters(lam: Any, queue_arns: dict[str, str]) -> None:
+    """Each ``async_invoked`` function's retry policy, as the CDK app configures it. moto keeps no
+    ``DeadLetterConfig`` on functions, so the queue is known from :attr:`Provisioned.dead_letters`."""
+    for name in queue_arns:
+        lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=topology.ASYNC_RETRIES,
+                                             MaximumEventAgeInSeconds=topology.ASYNC_MAX_EVENT_AGE_S)
+
+
+def create_rules(events: Any, prefix: str, function_arns: dict[str, str],
+                 dead_letters: dict[str, str] | None = None) -> dict[str, str]:
     """A rule per schedule and one for Spot signals, targeting their functions (stored, never fired:
-    the ticker fires the schedules, :func:`spothive.local.events.spot_event` builds the signals)."""
+    the ticker fires the schedules, :func:`spothive.local.events.spot_event` builds the signals); each
+    target names its function's dead-letter queue (ARN) and retry policy, as on AWS."""
+    def target(function: str) -> dict[str, Any]:
+        queue = (dead_letters or {}).get(function)
+        extra = {"DeadLetterConfig": {"Arn": queue}, "RetryPolicy": {
+            "MaximumRetryAttempts": topology.ASYNC_RETRIES,
+            "MaximumEventAgeInSeconds": topology.ASYNC_MAX_EVENT_AGE_S}} if queue else {}
+        return {"Id": function, "Arn": function_arns[function], **extra}
+
     arns: dict[str, str] = {}
     for spec in topology.SCHEDULES:
         name = f"{prefix}-{spec.name}"
         arns[spec.name] = events.put_rule(Name=name, ScheduleExpression=schedule_expression(spec.minutes),
                                           State="ENABLED", Description=spec.description)["RuleArn"]
-        events.put_targets(Rule=name, Targets=[{"Id": spec.function, "Arn": function_arns[spec.function]}])
+        events.put_targets(Rule=name, Targets=[target(spec.function)])
     name = f"{prefix}-spot-events"
     rule = events.put_rule(Name=name, EventPattern=json.dumps(SPOT_EVENT_PATTERN), State="ENABLED",
                            Description="EC2 Spot interruption signals")
     arns["spot-events"] = rule["RuleArn"]
-    events.put_targets(Rule=name, Targets=[{"Id": SPOT_EVENTS_FUNCTION,
-                                            "Arn": function_arns[SPOT_EVENTS_FUNCTION]}])
+    events.put_targets(Rule=name, Targets=[target(SPOT_EVENTS_FUNCTION)])
     return arns
 
 
@@ -279,7 +298,12 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
     result.functions = create_functions(client("lambda", endpoint_url, region), lambda_role)
     result.state_machines = create_state_machines(client("stepfunctions", endpoint_url, region), states_role,
                                                   prefix, result.functions)
-    result.rules = create_rules(client("events", endpoint_url, region), prefix, result.functions)
+    sqs = client("sqs", endpoint_url, region)
+    result.dead_letters = create_dead_letter_queues(sqs, prefix)
+    queue_arns = {name: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                  for name, url in result.dead_letters.items()}
+    attach_dead_letters(client("lambda", endpoint_url, region), queue_arns)
+    result.rules = create_rules(client("events", endpoint_url, region), prefix, result.functions, queue_arns)
     idp = client("cognito-idp", endpoint_url, region)
     result.user_pool_id, result.client_id = create_user_pool(idp, prefix)
     result.bucket = create_bucket(client("s3", endpoint_url, region), prefix)
@@ -296,7 +320,7 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         # worker health reads the local runtime's counters (SPOTHIVE_RUN_TELEMETRY) and moto's executions
         "SPOTHIVE_HEALTH_FUNCTION_NAMES": json.dumps({s.function: s.function for s in topology.SCHEDULES}),
         "SPOTHIVE_HEALTH_STATE_MACHINE_ARNS": json.dumps(result.state_machines),
-        "SPOTHIVE_HEALTH_FAILURE_QUEUE_URL": "",
+        "SPOTHIVE_HEALTH_DEAD_LETTER_URLS": json.dumps(result.dead_letters),
         # the local API serves the very template the CDK customer stack synthesizes
         "SPOTHIVE_CUSTOMER_TEMPLATE_URL": f"{api_base_url}/api/connect/template",
         "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
@@ -368,6 +392,7 @@ def empty_resources(provisioned: Provisioned, make_client: Any) -> None:
     for page in idp.get_paginator("list_users").paginate(UserPoolId=provisioned.user_pool_id):
         for user in page["Users"]:
             idp.admin_delete_user(UserPoolId=provisioned.user_pool_id, Username=user["Username"])
+    drain_queues(make_client("sqs"), provisioned.dead_letters)
     s3 = make_client("s3")
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=provisioned.bucket):
         objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]

@@ -18,6 +18,7 @@ from typing import Any
 from spothive import topology
 from spothive.local import dispatch
 from spothive.local.api_server import ApiServer, ensure_free
+from spothive.local.dead_letters import AsyncDelivery
 from spothive.local.events import INTERRUPTION_WARNING, SPOT_EVENTS_FUNCTION, spot_event
 from spothive.local.moto_server import ExternalEndpoint, MotoServer
 from spothive.local.offline_feed import write_offline_feed
@@ -93,6 +94,7 @@ class LocalStack:
         self.registry = dispatch.registry
         self.provisioned: Provisioned | None = None
         self.ticker: Ticker | None = None
+        self._delivery: AsyncDelivery | None = None
         self.startup_seconds: float | None = None
         self.api = ApiServer(self.config.api_port, HOST, access_log=self.config.access_log,
                              forwarded_allow_ips=self.config.forwarded_allow_ips)
@@ -120,7 +122,7 @@ class LocalStack:
             self._provision()
             if self.config.ticker:
                 self.ticker = Ticker(
-                    topology.SCHEDULES, self.invoke, rule_arns=self.provisioned.rules,
+                    topology.SCHEDULES, self.deliver, rule_arns=self.provisioned.rules,
                     clock=ScaledClock(self.config.ticker_speed),
                     poll_seconds=min(1.0, 60.0 / self.config.ticker_speed / 4),
                     account=self.provisioned.env["SPOTHIVE_HUB_ACCOUNT_ID"],
@@ -143,7 +145,7 @@ class LocalStack:
             return
         self._started = False
         self._stop_requested.set()
-        steps = (self._stop_attached, self.api.stop, self._stop_ticker, self.moto.stop, self.redis.stop, self._restore_env,
+        steps = (self._stop_attached, self.api.stop, self._stop_ticker, self._stop_delivery, self.moto.stop, self.redis.stop, self._restore_env,
                  self._restore_signals)
         for step in steps:
             try:
@@ -263,6 +265,18 @@ class LocalStack:
         arn = self.provisioned.functions.get(function, "") if self.provisioned else ""
         return self.registry.invoke(function, event, arn)
 
+    @property
+    def delivery(self) -> AsyncDelivery:
+        """Asynchronous delivery as Lambda and EventBridge do it: retries, then the function's dead-letter queue."""
+        assert self.provisioned is not None
+        if self._delivery is None:
+            self._delivery = AsyncDelivery(self.invoke, self.client("sqs"), self.provisioned.dead_letters)
+        return self._delivery
+
+    def deliver(self, function: str, event: Any) -> Any:
+        """Deliver ``event`` to ``function`` asynchronously (the ticker, Spot signals, ``InvocationType=Event``)."""
+        return self.delivery.deliver(function, event)
+
     def fire_schedule(self, name: str) -> Any:
         """Run one schedule's handler now (``discovery``, ``prices``, …) with its scheduled event."""
         assert self.provisioned is not None
@@ -272,9 +286,10 @@ class LocalStack:
         return self.invoke(spec.function, event)
 
     def emit_spot_event(self, instance_id: str, detail_type: str = INTERRUPTION_WARNING) -> Any:
-        """Deliver a Spot interruption warning (or rebalance recommendation) to ``worker-spot-events``."""
+        """Deliver a Spot interruption warning (or rebalance recommendation) to ``worker-spot-events`` as the
+        EventBridge rule does: retried, then dead-lettered."""
         event = spot_event(instance_id, detail_type=detail_type, account=self.env["SPOTHIVE_HUB_ACCOUNT_ID"])
-        return self.invoke(SPOT_EVENTS_FUNCTION, event)
+        return self.deliver(SPOT_EVENTS_FUNCTION, event)
 
     def start_execution(self, machine: str, payload: Any, name: str | None = None) -> str:
         """Start ``machine`` (``optimization`` or ``live-switch``) with a unique name; its execution ARN."""
@@ -336,6 +351,7 @@ class LocalStack:
                                      advisor_feed=feed)
         self._export_env(self.provisioned.env)
         self._write_env_file()
+        dispatch.set_async_delivery(self.deliver)
 
     def _export_env(self, env: dict[str, str]) -> None:
         for key, value in env.items():
@@ -355,6 +371,10 @@ class LocalStack:
     def _write_env_file(self) -> None:
         body = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(self.env.items()))
         self.env_file.write_text(body, encoding="utf-8")
+
+    def _stop_delivery(self) -> None:
+        dispatch.set_async_delivery(None)
+        self._delivery = None
 
     def _stop_ticker(self) -> None:
         if self.ticker is not None:

@@ -22,6 +22,6 @@ class RunTelemetry(Protocol):
 
     def running_executions(self, state_machine: str) -> int: ...
 
-    def failed_events(self) -> int:
-        """Worker events that exhausted their retries and wait in the failure queue."""
+    def failed_events(self, function: str) -> int:
+        """``function``'s events that exhausted their retries and wait in its dead-letter queue."""
         ...

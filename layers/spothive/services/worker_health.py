@@ -47,11 +47,10 @@ class WorkerHealthService:
         self._watched = tuple(watched)
 
     def report(self, admin: Principal) -> HealthReport:
-        """One row per watched worker; workers share the failure queue as their backlog."""
+        """One row per watched worker; a worker's backlog is its dead-letter queue's depth."""
         if not admin.is_admin:
             raise Forbidden("super_admin role required")
         now = self._clock.now()
-        failed = self._telemetry.failed_events()
         rows = []
         for w in self._watched:
             if w.kind == "state-machine":
@@ -60,5 +59,6 @@ class WorkerHealthService:
                                          self._telemetry.running_executions(w.name), "running-executions"))
             else:
                 stats = self._telemetry.function_runs(w.name, now)
-                rows.append(WorkerHealth(w.name, w.component_id, w.kind, stats, failed, "failed-events"))
+                rows.append(WorkerHealth(w.name, w.component_id, w.kind, stats, self._telemetry.failed_events(w.name),
+                                         "failed-events"))
         return HealthReport(rows, self._safe_mode.is_on())

@@ -31,8 +31,9 @@ def run_telemetry() -> RunTelemetry:
     """CloudWatch, Step Functions and SQS on AWS; the local runtime's counters (and moto) locally."""
     s = settings.load(HealthSettings)
     if s.run_telemetry == "local":
-        return LocalRunTelemetry(RUNS, s.health_state_machine_arns, s.region, s.aws_endpoint_url)
-    return AwsRunTelemetry(s.health_function_names, s.health_state_machine_arns, s.health_failure_queue_url,
+        return LocalRunTelemetry(RUNS, s.health_state_machine_arns, s.health_dead_letter_urls, s.region,
+                                 s.aws_endpoint_url)
+    return AwsRunTelemetry(s.health_function_names, s.health_state_machine_arns, s.health_dead_letter_urls,
                            s.region, s.aws_endpoint_url)
 
 

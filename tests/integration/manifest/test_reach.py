@@ -79,7 +79,7 @@ def _undeclared(stack: LocalStack, spec: FunctionSpec, call: Call) -> str | None
         "lambda": (Target.FUNCTION, call.resource),
         "sts": (Target.CUSTOMER_ROLE, ""),
         "kms": (Target.IMPERSONATION_KEY, ""),
-        "sqs": (Target.FAILURE_QUEUE, ""),
+        "sqs": (Target.DEAD_LETTER_QUEUES, ""),
     }
     target, name = targets.get(service, (Target.ANY, ""))
     for grant in spec.iam:

@@ -81,14 +81,15 @@ def test_the_aws_adapter_reads_cloudwatch_step_functions_and_sqs(hub: dict[str, 
                                        roleArn="arn:aws:iam::123456789012:role/states")["stateMachineArn"]
     for n in range(2):
         sfn.start_execution(stateMachineArn=machine, name=f"run-{n}")
-    telemetry = AwsRunTelemetry({"worker-x": name}, {"optimization": machine}, queue, REGION, endpoint)
+    telemetry = AwsRunTelemetry({"worker-x": name}, {"optimization": machine}, {"worker-x": queue}, REGION, endpoint)
     # When it is read
     runs = telemetry.function_runs("worker-x", now + timedelta(minutes=1))
     # Then the last run is ten minutes ago, its errors counted in the last hour and not the older run
     assert runs.last_run == now - timedelta(minutes=10)
     assert (runs.runs_last_hour, runs.failures_last_hour) == (3, 1)
     assert runs.last_success == now - timedelta(minutes=10)
-    assert telemetry.failed_events() == 2
+    assert telemetry.failed_events("worker-x") == 2
+    assert telemetry.failed_events("worker-without-a-queue") == 0
     assert telemetry.running_executions("optimization") == 2
     machine_runs = telemetry.state_machine_runs("optimization", datetime.now(UTC))
     assert machine_runs.runs_last_hour == 2 and machine_runs.last_success is None

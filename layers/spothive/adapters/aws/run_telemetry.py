@@ -21,9 +21,21 @@ MAX_COUNTED = 1000
 class _StepFunctionRuns:
     """Executions of the deployment's state machines (``name`` → ARN)."""
 
-    def __init__(self, state_machine_arns: dict[str, str], region: str, endpoint_url: str | None) -> None:
+    def __init__(self, state_machine_arns: dict[str, str], dead_letter_urls: dict[str, str], region: str,
+                 endpoint_url: str | None) -> None:
         self._arns = state_machine_arns
+        self._dead_letters = dead_letter_urls
         self._sfn = boto3.client("stepfunctions", region_name=region, endpoint_url=endpoint_url)
+        self._sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
+
+    def failed_events(self, function: str) -> int:
+        """Messages waiting in ``function``'s dead-letter queue (0 for a function without one)."""
+        url = self._dead_letters.get(function)
+        if not url:
+            return 0
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        return int(attributes.get("ApproximateNumberOfMessages", 0))
 
     def state_machine_runs(self, state_machine: str, now: datetime) -> RunStats:
         """The newest executions (newest first), at most a page: last start, last success, last hour's failures."""
@@ -55,13 +67,11 @@ class _StepFunctionRuns:
 class AwsRunTelemetry(_StepFunctionRuns):
     """``RunTelemetry`` on CloudWatch (``AWS/Lambda`` Invocations and Errors), Step Functions and SQS."""
 
-    def __init__(self, function_names: dict[str, str], state_machine_arns: dict[str, str], failure_queue_url: str,
-                 region: str, endpoint_url: str | None = None) -> None:
-        super().__init__(state_machine_arns, region, endpoint_url)
+    def __init__(self, function_names: dict[str, str], state_machine_arns: dict[str, str],
+                 dead_letter_urls: dict[str, str], region: str, endpoint_url: str | None = None) -> None:
+        super().__init__(state_machine_arns, dead_letter_urls, region, endpoint_url)
         self._names = function_names
-        self._queue_url = failure_queue_url
         self._cloudwatch = boto3.client("cloudwatch", region_name=region, endpoint_url=endpoint_url)
-        self._sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
 
     def function_runs(self, function: str, now: datetime) -> RunStats:
         """Per-minute sums of Invocations and Errors over :data:`LOOKBACK`, newest first."""
@@ -85,25 +95,14 @@ class AwsRunTelemetry(_StepFunctionRuns):
             runs_last_hour=int(sum(v for t, v in invocations.items() if t >= hour)),
         )
 
-    def failed_events(self) -> int:
-        if not self._queue_url:
-            return 0
-        attributes = self._sqs.get_queue_attributes(
-            QueueUrl=self._queue_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
-        return int(attributes.get("ApproximateNumberOfMessages", 0))
-
 
 class LocalRunTelemetry(_StepFunctionRuns):
-    """``RunTelemetry`` of the local stack: its own run counters, and moto's Step Functions executions."""
+    """``RunTelemetry`` of the local stack: its own run counters, moto's executions and dead-letter queues."""
 
-    def __init__(self, counters: RunCounters, state_machine_arns: dict[str, str], region: str,
-                 endpoint_url: str | None) -> None:
-        super().__init__(state_machine_arns, region, endpoint_url)
+    def __init__(self, counters: RunCounters, state_machine_arns: dict[str, str], dead_letter_urls: dict[str, str],
+                 region: str, endpoint_url: str | None) -> None:
+        super().__init__(state_machine_arns, dead_letter_urls, region, endpoint_url)
         self._counters = counters
 
     def function_runs(self, function: str, now: datetime) -> RunStats:
         return self._counters.stats(function, now)
-
-    def failed_events(self) -> int:
-        """The local stack has no failure queue: a failed local run is counted as a failure instead."""
-        return 0

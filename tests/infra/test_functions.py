@@ -101,16 +101,21 @@ def test_table_grants_are_exactly_the_manifest(synth, spec):
 
 
 def _iam_grants(synth, name: str) -> set[tuple[str, str]]:
-    """(action, resource) for every statement of the function but DynamoDB, S3, X-Ray, KMS and its own
-    dead-letter queue (the Lambda service's delivery; keys and queues are tested in ``test_posture``)."""
+    """(action, resource) for every statement of the function but DynamoDB, S3, X-Ray, the posture's KMS keys
+    and its own dead-letter queue (the Lambda service's delivery; keys and queues are tested in
+    ``test_posture``). The impersonation key is a manifest grant, so it is compared like any other."""
     queue = synth.built.hub.dead_letters.get(name)
     own_queue = {"Fn::GetAtt": [synth.logical_id(queue), "Arn"]} if queue is not None else None
+    impersonation = {"Fn::GetAtt": [synth.logical_id(synth.built.hub.signing.impersonation_key), "Arn"]}
     out = set()
     for statement in _statements(synth, name):
         for action in _actions(statement):
-            if action.split(":")[0] in ("dynamodb", "s3", "xray", "kms"):
+            service = action.split(":")[0]
+            if service in ("dynamodb", "s3", "xray"):
                 continue
             for resource in _resources_of(statement):
+                if service == "kms" and resource != impersonation:
+                    continue
                 if not (action == "sqs:SendMessage" and resource == own_queue):
                     out.add((action, json.dumps(resource, sort_keys=True)))
     return out

@@ -212,16 +212,19 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "api-clusters", "api_clusters.handler", "Clusters, metrics and the activity feed",
         services=(f"{_SVC}clusters.ClusterService", f"{_SVC}metrics.MetricsService",
                   f"{_SVC}agents.AgentService", f"{_SVC}audit.AuditService.activity",
-                  f"{_SVC}optimization_jobs.OptimizationJobs", _AUTHENTICATE),
+                  f"{_SVC}optimization_jobs.OptimizationJobs", f"{_SVC}cluster_discovery.ClusterDiscover",
+                  _AUTHENTICATE),
         # agent tokens: UpdateItem on clusters and a Query of by_agent_token; the activity feed reads the
         # ledger; starting an optimization job puts the job and its audit record in one transaction
         # the agent channel: its actions (ack and result by conditional writes) and the latest usage
-        tables=_tables(**_CALLER, **_PLAN_POLICY, clusters=W, instances=R, jobs=W, audit_logs=A, agent_actions=W),
+        # discover reads the account (its role) and lists the clusters live through it
+        tables=_tables(**_CALLER, **_PLAN_POLICY, clusters=W, instances=R, jobs=W, audit_logs=A, agent_actions=W,
+                       accounts=R),
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, A), BucketUse(Bucket.DATA, _USAGE, A)),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_DATA_BUCKET", "SPOTHIVE_API_BASE_URL",
                   "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"),
-        iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"),),
+        iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"), _ASSUME),
         routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent"),
         # agents authenticate with their per-cluster token, checked by the function itself
         public_routes=(("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot"),
@@ -234,8 +237,9 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         services=(f"{_SVC}templates.TemplateService", f"{_SVC}policies.PolicyService",
                   f"{_SVC}hibernation.HibernationService", _AUTHENTICATE),
         # templates, policies and schedules are audited writes; policies and schedules check the cluster
+        # (or, for an instance group, the tagged instances)
         tables=_tables(**_CALLER, node_templates=W, cluster_policies=W, hibernation_schedules=W,
-                       clusters=R, audit_logs=A),
+                       clusters=R, instances=R, audit_logs=A),
         needs_redis=True, settings=_TOKEN_SETTINGS,
         routes=("/api/templates", "/api/policies", "/api/hibernation"),
     ),
@@ -288,8 +292,9 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-hibernation", "worker_hibernation.handler", "Sleep and wake clusters (WORK-HIB-01)",
         services=(f"{_SVC}hibernation.HibernationWorker",),
-        # enabled schedules by shard, the cluster and its account (role), then the audited state change
-        tables=_tables(hibernation_schedules=W, clusters=R, accounts=R, audit_logs=A),
+        # enabled schedules by shard, the cluster (or an instance group's tagged instances) and its account
+        # (role), then the audited state change
+        tables=_tables(hibernation_schedules=W, clusters=R, instances=R, accounts=R, audit_logs=A),
         needs_redis=True, iam=(_ASSUME,), timeout_s=60,
     ),
     FunctionSpec(

@@ -23,6 +23,7 @@ class DiscoveredCluster:
     version: str
     status: str
     nodegroups: tuple[str, ...] = ()
+    node_count: int = 0  # Σ desired size of its node groups, where read live (``GET /api/clusters/discover``)
 
     @property
     def cluster_id(self) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from spothive import settings
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
 from spothive.adapters.aws.inventory import StsCloudAccess
+from spothive.adapters.cache.live_cache import RedisLiveCache
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.ports.inventory import DiscoveryTrigger
+from spothive.services.cluster_discovery import ClusterDiscover
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
 from spothive.settings import LinkSettings, ScanSettings
-from spothive.wiring import inventory, kernel
+from spothive.wiring import agents, inventory, kernel
 from spothive.wiring.registry import component
 
 
@@ -53,3 +55,10 @@ def connect() -> ConnectService:
         probe_region=scan.regions[0] if scan.regions else region,
     )
     return ConnectService(tenancy(), cloud(), discovery_trigger(), kernel.clock(), config)
+
+
+@component
+def cluster_discover() -> ClusterDiscover:
+    """The live cluster list of one account (``GET /api/clusters/discover``), cached a minute in Redis."""
+    return ClusterDiscover(tenancy(), inventory.repo(), cloud(), agents.heartbeats(), RedisLiveCache(kernel.cache()),
+                           kernel.clock(), settings.load(ScanSettings).regions)

@@ -98,7 +98,8 @@ def auth(stack: LocalStack) -> World:
 def connect(stack: LocalStack, world: World) -> None:
     """Link, template, verify (which invokes discovery), accounts; waits for the discovered cluster."""
     account = str(uuid.uuid4().int)[:12].rjust(12, "1")
-    customer = seed_customer(account, cluster_name=f"c-{uuid.uuid4().hex[:6]}", nodes=NODES, extra_standalone=0)
+    customer = seed_customer(account, cluster_name=f"c-{uuid.uuid4().hex[:6]}", nodes=NODES, extra_standalone=0,
+                             scheduled=("nightly",))
     world.role_arn, world.instance_ids = customer.role_arn, tuple(customer.instance_ids)
     client, headers = group("api-connect"), world.tenant.headers
     link = ok(client.post("/api/connect/link", headers=headers), 200, 201)
@@ -165,6 +166,10 @@ def config(stack: LocalStack, world: World) -> None:
                         json={"cluster_id": cid, "expected_version": version, **body}))
     ok(client.post("/api/hibernation/schedule", headers=headers,
                    json={"cluster_id": cid, "schedule_matrix": ASLEEP, "timezone": "America/New_York"}), 200, 201)
+    # the tagged stand-alone instance is a group of its own, asleep all week
+    [instances] = ok(client.get("/api/hibernation/targets", headers=headers))["instance_groups"]
+    ok(client.post("/api/hibernation/schedule", headers=headers,
+                   json={"cluster_id": instances["cluster_id"], "schedule_matrix": ASLEEP, "timezone": "UTC"}))
     # an always-asleep schedule: the worker puts the cluster to sleep now (the override below wakes it)
     stack.fire_schedule("hibernation")
     ok(client.patch("/api/hibernation/prewarm", headers=headers, json={"cluster_id": cid, "enabled": True}))

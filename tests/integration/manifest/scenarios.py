@@ -77,6 +77,7 @@ class World:
     instance_ids: tuple[str, ...] = ()
     role_arn: str = ""
     agent_token: str = ""
+    account_id: str = ""
 
 
 def auth(stack: LocalStack) -> World:
@@ -107,6 +108,7 @@ def connect(stack: LocalStack, world: World) -> None:
     ok(client.post("/api/connect/verify", headers=headers,
                    json={"account_id": link["account_id"], "role_arn": customer.role_arn}))
     ok(client.get("/api/connect/accounts", headers=headers))
+    world.account_id = link["account_id"]
     clusters = group("api-clusters")
     deadline = time.monotonic() + 30
     while not world.cluster_id and time.monotonic() < deadline:
@@ -120,6 +122,7 @@ def clusters(stack: LocalStack, world: World) -> None:
     """Every clusters, metrics, agent, activity and jobs route; two optimization runs in moto."""
     client, headers, cid = group("api-clusters"), world.tenant.headers, world.cluster_id
     ok(client.get(f"/api/clusters/{cid}", headers=headers))
+    ok(client.get("/api/clusters/discover", headers=headers, params={"account_id": world.account_id}))
     # without a snapshot detect plans from the stored instances (the shipped model blocks those pools)
     _optimize(stack, client, world, {})
     world.agent_token = ok(client.post("/api/clusters/connect", headers=headers, json={"cluster_id": cid}),

@@ -213,19 +213,21 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         services=(f"{_SVC}clusters.ClusterService", f"{_SVC}metrics.MetricsService",
                   f"{_SVC}agents.AgentService", f"{_SVC}audit.AuditService.activity",
                   f"{_SVC}optimization_jobs.OptimizationJobs", f"{_SVC}cluster_discovery.ClusterDiscover",
+                  f"{_SVC}utilization.RightSizing",
                   _AUTHENTICATE),
         # agent tokens: UpdateItem on clusters and a Query of by_agent_token; the activity feed reads the
         # ledger; starting an optimization job puts the job and its audit record in one transaction
         # the agent channel: its actions (ack and result by conditional writes) and the latest usage
         # discover reads the account (its role) and lists the clusters live through it
+        # right-sizing reads the CloudWatch histograms
         tables=_tables(**_CALLER, **_PLAN_POLICY, clusters=W, instances=R, jobs=W, audit_logs=A, agent_actions=W,
-                       accounts=R),
+                       accounts=R, utilization=R),
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, A), BucketUse(Bucket.DATA, _USAGE, A)),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_DATA_BUCKET", "SPOTHIVE_API_BASE_URL",
                   "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"),
         iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"), _ASSUME),
-        routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent"),
+        routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent", "/api/instances"),
         # agents authenticate with their per-cluster token, checked by the function itself
         public_routes=(("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot"),
                        ("POST", "/api/agent/usage"), ("POST", "/api/agent/signals"), ("GET", "/api/agent/actions"),
@@ -271,9 +273,10 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
 WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-discovery", "worker_discovery.handler", "Scan linked accounts (WORK-DISC-01)",
-        services=(f"{_SVC}discovery.DiscoveryService",),
-        # scan records are audited with each account's status change
-        tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A),
+        services=(f"{_SVC}discovery.DiscoveryService", f"{_SVC}utilization.UtilizationCollector"),
+        # scan records are audited with each account's status change; CloudWatch CPU is merged into the
+        # utilization histograms of stand-alone and agentless instances
+        tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A, utilization=W),
         iam=(_ASSUME,), memory_mb=1024, timeout_s=300,  # no Redis: scans touch DynamoDB and customer APIs
     ),
     FunctionSpec(

@@ -123,6 +123,7 @@ class StoredCluster:
     node_count: int
     first_seen: datetime
     last_seen: datetime
+    agent_linked: bool = False  # an agent token was issued: utilization comes from the agent, not CloudWatch
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,12 +79,20 @@ class UtilizationHistogram:
         return min(1.0, self.samples / FULL_WINDOW)
 
 
-def read_start(histogram: UtilizationHistogram | None, now: datetime) -> datetime:
-    """Where the next CloudWatch read begins: after the newest sample kept, at most 14 days back."""
-    floor = now - timedelta(days=WINDOW_DAYS)
+def aligned(t: datetime) -> datetime:
+    """``t`` floored to a 5-minute boundary (UTC): CloudWatch periods start there."""
+    utc = t.astimezone(UTC)
+    return utc.replace(minute=utc.minute - utc.minute % (PERIOD_S // 60), second=0, microsecond=0)
+
+
+def read_window(histogram: UtilizationHistogram | None, now: datetime) -> tuple[datetime, datetime]:
+    """The next read: from the period after the newest sample kept (at most 14 days back) to the start of
+    the current period, so only complete periods are read and none twice."""
+    end = aligned(now)
+    floor = end - timedelta(days=WINDOW_DAYS)
     if histogram is None or histogram.through is None or histogram.through < floor:
-        return floor
-    return histogram.through
+        return floor, end
+    return min(end, aligned(histogram.through) + timedelta(seconds=PERIOD_S)), end
 
 
 def batches(instance_ids: Sequence[str], size: int = MAX_QUERIES) -> list[list[str]]:

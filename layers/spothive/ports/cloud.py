@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance
@@ -17,6 +18,12 @@ class CloudSession(Protocol):
 
     def live_clusters(self, region: str) -> Iterable[DiscoveredCluster]:
         """``clusters`` with ``node_count`` read live (one more call per node group)."""
+        ...
+
+    def cpu_utilization(
+        self, region: str, instance_ids: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, float]]]:
+        """5-minute average ``CPUUtilization`` samples per instance (GetMetricData, ≤ 500 queries a call)."""
         ...
 
     def probe(self, region: str) -> list[str]:

@@ -11,6 +11,7 @@ from spothive.ports.inventory import DiscoveryTrigger
 from spothive.services.cluster_discovery import ClusterDiscover
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
+from spothive.services.utilization import UtilizationCollector
 from spothive.settings import LinkSettings, ScanSettings
 from spothive.wiring import agents, inventory, kernel
 from spothive.wiring.registry import component
@@ -33,7 +34,8 @@ def cloud() -> StsCloudAccess:
 def discovery() -> DiscoveryService:
     """Scans linked accounts for clusters and instances."""
     regions = settings.load(ScanSettings).regions
-    return DiscoveryService(tenancy(), inventory.repo(), cloud(), kernel.clock(), regions)
+    collector = UtilizationCollector(inventory.utilization(), kernel.clock())
+    return DiscoveryService(tenancy(), inventory.repo(), cloud(), kernel.clock(), regions, collector)
 
 
 @component

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.hibernation import NodegroupSize
@@ -20,6 +21,7 @@ class ScriptedAccount:
     clusters: dict[str, list[DiscoveredCluster]] = field(default_factory=dict)
     denied: list[str] = field(default_factory=list)
     failing_regions: set[str] = field(default_factory=set)
+    cpu: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)  # instance id → samples
 
 
 class ScriptedSession:
@@ -35,6 +37,12 @@ class ScriptedSession:
     def clusters(self, region: str) -> Iterable[DiscoveredCluster]:
         self._fail(region)
         return list(self._account.clusters.get(region, []))
+
+    def cpu_utilization(
+        self, region: str, instance_ids: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, float]]]:
+        self._fail(region)
+        return {i: [s for s in self._account.cpu.get(i, []) if start <= s[0] <= end] for i in instance_ids}
 
     def live_clusters(self, region: str) -> Iterable[DiscoveredCluster]:
         self.live_calls = getattr(self, "live_calls", 0) + 1

@@ -8,7 +8,7 @@ import pytest
 
 from spothive.domain.catalog import Catalog, InstanceType
 from spothive.domain.rightsizing_ec2 import recommend_ec2
-from spothive.domain.utilization import FULL_WINDOW, UtilizationHistogram, batches, read_start
+from spothive.domain.utilization import FULL_WINDOW, UtilizationHistogram, batches, read_window
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CATALOG = Catalog({t.name: t for t in (
@@ -43,9 +43,11 @@ def test_merging_skips_samples_already_counted_and_drops_days_past_the_window():
     again = h.merged([(NOW, 90.0), (NOW + timedelta(minutes=5), 90.0)], NOW + timedelta(minutes=5))
     assert (again.samples, again.through, again.totals()[18]) == (11, NOW + timedelta(minutes=5), 1)
     later = again.merged([], NOW + timedelta(days=15))
-    assert later.days == {} and read_start(later, NOW + timedelta(days=15)) == NOW + timedelta(days=1)
-    assert read_start(again, NOW + timedelta(hours=1)) == NOW + timedelta(minutes=5)
-    assert read_start(None, NOW) == NOW - timedelta(days=14)
+    assert later.days == {}
+    assert read_window(later, NOW + timedelta(days=15)) == (NOW + timedelta(days=1), NOW + timedelta(days=15))
+    # the next read starts one period after the newest sample and ends where the current period begins
+    assert read_window(again, NOW + timedelta(minutes=33)) == (NOW + timedelta(minutes=10), NOW + timedelta(minutes=30))
+    assert read_window(None, NOW + timedelta(seconds=59)) == (NOW - timedelta(days=14), NOW)
 
 
 def test_metric_queries_go_500_to_a_call():

@@ -10,6 +10,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from spothive.adapters.aws.clients import client
+from spothive.adapters.aws.cloudwatch import CloudWatchMixin
 from spothive.adapters.aws.fleet_scaling import FleetScalingMixin
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.hibernation import NodegroupSize
@@ -45,7 +46,7 @@ class StsCloudAccess:
         return AssumedSession(session, self._page_size)
 
 
-class AssumedSession(FleetScalingMixin):
+class AssumedSession(FleetScalingMixin, CloudWatchMixin):
     """Reads one customer account's inventory with paginators and adaptive retries; scales its fleet."""
 
     def __init__(self, session: boto3.Session, page_size: int = 500) -> None:

@@ -113,3 +113,13 @@ class InterruptionRates(Protocol):
     def history(self, pool: str) -> list[tuple[datetime, Rate]]:
         """Every stored rate of a pool, oldest first (a Query)."""
         ...
+
+
+class InterruptionHistory(Protocol):
+    """When SpotHive saw interruption signals, per instance family (anonymous: no pool, tenant or instance)."""
+
+    def record(self, family: str, at: datetime) -> None: ...
+
+    def times(self, family: str, since: datetime) -> list[datetime]: ...
+
+    def all_times(self, since: datetime) -> dict[str, list[datetime]]: ...

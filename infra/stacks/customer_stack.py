@@ -30,12 +30,19 @@ READ_ACTIONS = (
     "ec2:DescribeSpotPriceHistory",
     "eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup",
     "autoscaling:DescribeAutoScalingGroups",
+    # utilization of stand-alone instances and agentless node groups (right-sizing)
+    "cloudwatch:GetMetricData",
 )
 INSTANCE_ACTIONS = ("ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances")
 #: The live switch snapshots the stopped instance's root volume (``adapters/aws/ec2_switch.py``).
 SNAPSHOT_ACTIONS = ("ec2:CreateSnapshot",)
 VOLUME_ACTIONS = ("ec2:DetachVolume", "ec2:AttachVolume")
-ASG_ACTIONS = ("autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity")
+ASG_ACTIONS = ("autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
+               # hibernation holds a sleeping group at zero against scheduled actions and alarms
+               "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses")
+#: Hibernation stops and starts stand-alone instances on a schedule (tag ``spothive:schedule``).
+SCHEDULE_ACTIONS = ("ec2:StopInstances", "ec2:StartInstances")
+SCHEDULED = {"Null": {"aws:ResourceTag/spothive:schedule": "false"}}
 MANAGED = {"StringEquals": {f"aws:ResourceTag/{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE}}
 HUB_BUS_DEFAULT = "default"
 EKS_NODE = {"Null": {"aws:ResourceTag/eks:cluster-name": "false"}}
@@ -147,7 +154,8 @@ class CustomerStack(Stack):
         launch += [f"Resource::arn:{partition}:ec2:*::{kind}/*" for kind in ("image", "snapshot")]
         acknowledge(self.role, "AwsSolutions-IAM5", *launch,
                     reason="Resource IDs are unknown in advance; every write is bound to this account and "
-                    "to the spothive:managed or eks:cluster-name tag (request tag for new instances).")
+                    "to the spothive:managed or eks:cluster-name tag (request tag for new instances), or for stop and "
+                    "start to the spothive:schedule tag.")
         acknowledge(
             self.role, "AwsSolutions-IAM5",
             f"Resource::arn:{partition}:autoscaling:*:{account}:autoScalingGroup:*:autoScalingGroupName/*",
@@ -182,6 +190,8 @@ class CustomerStack(Stack):
                       resources=instances_and_volumes, conditions=MANAGED),
             statement(sid="EksNodeInstances", actions=[*INSTANCE_ACTIONS, *VOLUME_ACTIONS],
                       resources=instances_and_volumes, conditions=EKS_NODE),
+            statement(sid="ScheduledInstances", actions=list(SCHEDULE_ACTIONS), resources=[_ec2("instance/*")],
+                      conditions=SCHEDULED),
             statement(sid="SnapshotManagedVolumes", actions=list(SNAPSHOT_ACTIONS), resources=[_ec2("volume/*")],
                       conditions=MANAGED),
             statement(sid="SnapshotEksNodeVolumes", actions=list(SNAPSHOT_ACTIONS), resources=[_ec2("volume/*")],

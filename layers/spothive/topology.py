@@ -246,17 +246,23 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "api-clusters", "api_clusters.handler", "Clusters, metrics and the activity feed",
         services=(f"{_SVC}clusters.ClusterService", f"{_SVC}metrics.MetricsService",
                   f"{_SVC}agents.AgentService", f"{_SVC}audit.AuditService.activity",
-                  f"{_SVC}optimization_jobs.OptimizationJobs", _AUTHENTICATE),
+                  f"{_SVC}optimization_jobs.OptimizationJobs", f"{_SVC}cluster_discovery.ClusterDiscover",
+                  f"{_SVC}utilization.RightSizing",
+                  _AUTHENTICATE),
         # agent tokens: UpdateItem on clusters and a Query of by_agent_token; the activity feed reads the
         # ledger; starting an optimization job puts the job and its audit record in one transaction
         # the agent channel: its actions (ack and result by conditional writes) and the latest usage
-        tables=_tables(**_CALLER, **_PLAN_POLICY, clusters=W, instances=R, jobs=W, audit_logs=A, agent_actions=W),
+        # discover reads the account (its role) and lists the clusters live through it
+        # right-sizing reads the CloudWatch histograms
+        tables=_tables(**_CALLER, **_PLAN_POLICY, clusters=W, instances=R, jobs=W, audit_logs=A, agent_actions=W,
+                       accounts=R, utilization=R),
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, A), BucketUse(Bucket.DATA, _USAGE, A)),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_DATA_BUCKET", "SPOTHIVE_API_BASE_URL",
                   "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"),
-        iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"), _VERIFY_IMPERSONATION),
-        routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent"),
+        iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"), _ASSUME,
+             _VERIFY_IMPERSONATION),
+        routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent", "/api/instances"),
         # agents authenticate with their per-cluster token, checked by the function itself
         public_routes=(("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot"),
                        ("POST", "/api/agent/usage"), ("POST", "/api/agent/signals"), ("GET", "/api/agent/actions"),
@@ -270,8 +276,9 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         services=(f"{_SVC}templates.TemplateService", f"{_SVC}policies.PolicyService",
                   f"{_SVC}hibernation.HibernationService", _AUTHENTICATE),
         # templates, policies and schedules are audited writes; policies and schedules check the cluster
+        # (or, for an instance group, the tagged instances)
         tables=_tables(**_CALLER, node_templates=W, cluster_policies=W, hibernation_schedules=W,
-                       clusters=R, audit_logs=A),
+                       clusters=R, instances=R, audit_logs=A),
         needs_redis=True, settings=_TOKEN_SETTINGS, iam=(_VERIFY_IMPERSONATION,),
         routes=("/api/templates", "/api/policies", "/api/hibernation"), reserved_concurrency=5,
     ),
@@ -317,9 +324,10 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
 WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-discovery", "worker_discovery.handler", "Scan linked accounts (WORK-DISC-01)",
-        services=(f"{_SVC}discovery.DiscoveryService",),
-        # scan records are audited with each account's status change
-        tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A),
+        services=(f"{_SVC}discovery.DiscoveryService", f"{_SVC}utilization.UtilizationCollector"),
+        # scan records are audited with each account's status change; CloudWatch CPU is merged into the
+        # utilization histograms of stand-alone and agentless instances
+        tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A, utilization=W),
         iam=(_ASSUME,), memory_mb=1024, timeout_s=300,  # no Redis: scans touch DynamoDB and customer APIs
         # the 5-minute schedule plus one scan per newly verified account (api-connect, InvocationType=Event)
         async_invoked=True, reserved_concurrency=5,
@@ -345,8 +353,9 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-hibernation", "worker_hibernation.handler", "Sleep and wake clusters (WORK-HIB-01)",
         services=(f"{_SVC}hibernation.HibernationWorker",),
-        # enabled schedules by shard, the cluster and its account (role), then the audited state change
-        tables=_tables(hibernation_schedules=W, clusters=R, accounts=R, audit_logs=A),
+        # enabled schedules by shard, the cluster (or an instance group's tagged instances) and its account
+        # (role), then the audited state change
+        tables=_tables(hibernation_schedules=W, clusters=R, instances=R, accounts=R, audit_logs=A),
         # one run a minute; a second concurrent run would only contend for the same schedules
         needs_redis=True, iam=(_ASSUME,), timeout_s=60, async_invoked=True, reserved_concurrency=1,
     ),

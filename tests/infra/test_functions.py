@@ -176,7 +176,8 @@ def test_api_functions_use_snapstart_behind_the_live_alias(synth):
 
 def test_only_listed_functions_assume_customer_roles_and_only_spothive_access_roles(synth):
     assuming = {s.name for s in topology.ALL_FUNCTIONS if any(g.target is Target.CUSTOMER_ROLE for g in s.iam)}
-    assert assuming == {"api-connect", "worker-discovery", "worker-hibernation", "switch-step"}
+    # api-clusters lists an account's clusters live (GET /api/clusters/discover)
+    assert assuming == {"api-connect", "api-clusters", "worker-discovery", "worker-hibernation", "switch-step"}
     for spec in topology.ALL_FUNCTIONS:
         assumes = [s for s in _statements(synth, spec.name) if "sts:AssumeRole" in _actions(s)]
         if spec.name in assuming:

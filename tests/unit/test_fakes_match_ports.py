@@ -42,8 +42,8 @@ PAIRS = [
     (risk.RiskSignals, fakes.MemorySignals), (lab.LabRepo, fakes.MemoryLabRepo), (lab.SwitchCloud, fakes.ScriptedEc2),
     (lab.SwitchGateway, fakes.ScriptedEc2), (safety.SafeModeFlag, fakes.SafeMode), (clock.Clock, fakes.FixedClock),
     (cloud.CloudAccess, fakes.ScriptedCloud), (scaling.ScalingAccess, fakes.ScriptedScaling),
-    (scaling.NodegroupScaler, fakes.ScriptedScaler),
     (risk.MarketObservations, MemoryMarketObservations),
+    (scaling.FleetScaler, fakes.ScriptedScaler),
 ]
 
 

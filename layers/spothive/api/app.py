@@ -17,7 +17,7 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-connect": ("spothive.api.routers.connect",),
     "api-clusters": (
         "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",
-        "spothive.api.routers.activity", "spothive.api.routers.jobs",
+        "spothive.api.routers.activity", "spothive.api.routers.jobs", "spothive.api.routers.instances",
     ),
     "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
                    "spothive.api.routers.hibernation"),

@@ -168,6 +168,10 @@ class HibernationRecord:
     saved_sizes: dict[str, NodegroupSize] = field(default_factory=dict)
     state_changed_at: datetime | None = None
     updated_at: datetime | None = None
+    target: str = "eks-nodegroup"  # a ``hibernation_targets.TargetKind`` value
+    hibernate: bool = False  # stand-alone EC2: hibernate (not just stop) instances configured for it
+    saved_processes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ASG → processes SpotHive suspended
+    saved_instances: tuple[str, ...] = ()  # "region/instance-id" SpotHive stopped
 
     def to_doc(self) -> dict[str, Any]:
         """The settings a user controls, for the audit ledger."""
@@ -177,6 +181,8 @@ class HibernationRecord:
             "timezone": self.timezone,
             "prewarm": self.prewarm,
             "enabled": self.enabled,
+            "target": self.target,
+            "hibernate": self.hibernate,
             "override_until": self.override_until.isoformat() if self.override_until else None,
             "version": self.version,
         }

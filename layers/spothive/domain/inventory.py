@@ -23,6 +23,7 @@ class DiscoveredCluster:
     version: str
     status: str
     nodegroups: tuple[str, ...] = ()
+    node_count: int = 0  # Σ desired size of its node groups, where read live (``GET /api/clusters/discover``)
 
     @property
     def cluster_id(self) -> str:
@@ -122,6 +123,7 @@ class StoredCluster:
     node_count: int
     first_seen: datetime
     last_seen: datetime
+    agent_linked: bool = False  # an agent token was issued: utilization comes from the agent, not CloudWatch
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from spothive.local.demo_customer import DEMO_NODES, DemoCustomer, seed_customer
@@ -20,6 +21,9 @@ from spothive.local.demo_customer import DEMO_NODES, DemoCustomer, seed_customer
 DEMO_AWS_ACCOUNT = "210987654321"
 DEMO_EMAIL = "ops@acme.example"
 DEMO_PASSWORD = "Demo-Password-2026!"
+#: A second cluster whose nodes are a self-managed Auto Scaling group, and a schedule tag for two instances.
+BATCH_CLUSTER = "staging-batch"
+OFFICE_HOURS = "office-hours"
 
 
 class DemoError(RuntimeError):
@@ -124,6 +128,7 @@ def run(stack: Any, out: Any = print, aws_account: str = DEMO_AWS_ACCOUNT) -> di
             f"${chart['optimized']:,.2f} a month ({len(chart['actions'])} actions; "
             f"optimality gap {100 * chart['optimality_gap']:.1f}% against the plan's own lower bound)")
         result["projection"] = chart
+    result["hibernation"] = schedule_fleet(api, out)
     ledger = api.call("GET", "/api/audit/verify")
     out(f"Audit ledger: {ledger['records']} records, chain {'intact' if ledger['ok'] else 'BROKEN'}")
     out(f"API docs: {api.base}/api/docs  (sign in as {DEMO_EMAIL} / {DEMO_PASSWORD})\n")
@@ -150,7 +155,35 @@ def _seed(out: Any, aws_account: str = DEMO_AWS_ACCOUNT) -> DemoCustomer:
         raise DemoError(f"could not seed the demo customer: {exc}") from exc
     out(f"Demo customer seeded in moto: AWS account {customer.aws_account_id}, EKS cluster "
         f"{customer.cluster_name} with {len(customer.instance_ids)} nodes")
+    batch = seed_customer(aws_account, cluster_name=BATCH_CLUSTER, nodes=(), extra_standalone=0, asg_nodes=3,
+                          scheduled=(OFFICE_HOURS, OFFICE_HOURS))
+    out(f"  and cluster {BATCH_CLUSTER} with a self-managed node group ({batch.asg_name}, 3 nodes), and "
+        f"{len(batch.scheduled_ids)} stand-alone instances tagged spothive:schedule={OFFICE_HOURS}")
     return customer
+
+
+def schedule_fleet(api: Any, out: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Put the batch cluster's Auto Scaling group and the office-hours instances on a schedule that is
+    asleep this UTC hour and awake the next, so the ticker's hibernation pass sleeps them within a
+    minute and wakes them at the top of the hour."""
+    now = now or datetime.now(UTC)
+    cell = now.weekday() * 24 + now.hour
+    matrix = [1] * 168
+    matrix[cell] = 0
+    targets = api.call("GET", "/api/hibernation/targets")
+    saved: dict[str, Any] = {}
+    for cluster in targets["clusters"]:
+        if cluster["name"] == BATCH_CLUSTER:
+            saved[BATCH_CLUSTER] = api.call("POST", "/api/hibernation/schedule", {
+                "cluster_id": cluster["cluster_id"], "schedule_matrix": matrix, "timezone": "UTC", "target": "asg"})
+    for group in targets["instance_groups"]:
+        if group["schedule"] == OFFICE_HOURS:
+            saved[OFFICE_HOURS] = api.call("POST", "/api/hibernation/schedule", {
+                "cluster_id": group["cluster_id"], "schedule_matrix": matrix, "timezone": "UTC", "hibernate": True})
+    for name, status in saved.items():
+        wake = status["next_transition"]["at"] if status["next_transition"] else "never"
+        out(f"Hibernation: {name} sleeps as {status['target']} within a minute (ticker) and wakes at {wake}")
+    return saved
 
 
 def _sign_in(api: _Api, out: Any) -> None:

@@ -37,6 +37,8 @@ class DemoCustomer:
     cluster_name: str
     region: str
     instance_ids: list[str]
+    asg_name: str | None = None
+    scheduled_ids: tuple[str, ...] = ()
 
 
 def customer_session(aws_account_id: str, role_name: str = "SpotHiveAccess") -> boto3.Session:
@@ -57,8 +59,15 @@ def seed_customer(
     region: str = "us-east-1",
     nodes: tuple[tuple[str, str, str], ...] = DEMO_NODES,
     extra_standalone: int = 2,
+    asg_nodes: int = 0,
+    scheduled: tuple[str, ...] = (),
 ) -> DemoCustomer:
-    """Create the customer role, an EKS cluster with a node group, its nodes and a few non-cluster instances."""
+    """Create the customer role, an EKS cluster with a node group, its nodes and a few non-cluster instances.
+
+    ``asg_nodes`` > 0 adds a self-managed node group: an Auto Scaling group of that many ``m5.large`` nodes
+    tagged for the cluster. ``scheduled`` adds one stand-alone ``t3.medium`` per name, tagged
+    ``spothive:schedule=<name>`` (the first configured for EC2 hibernation).
+    """
     session = customer_session(aws_account_id)
     iam: Any = session.client("iam", region_name=region)
     role_name = "SpotHiveAccess"
@@ -98,4 +107,33 @@ def seed_customer(
             ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.medium", SubnetId=subnets["a"],
             TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": f"bastion-{n}"}]}],
         )
-    return DemoCustomer(aws_account_id, f"arn:aws:iam::{aws_account_id}:role/{role_name}", cluster_name, region, ids)
+    asg_name = _self_managed_group(session, region, cluster_name, subnets, asg_nodes) if asg_nodes else None
+    scheduled_ids = tuple(
+        ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.medium", SubnetId=subnets["b"],
+            HibernationOptions={"Configured": n == 0},
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                {"Key": "Name", "Value": f"{schedule}-{n}"}, {"Key": "spothive:schedule", "Value": schedule}]}],
+        )["Instances"][0]["InstanceId"]
+        for n, schedule in enumerate(scheduled)
+    )
+    return DemoCustomer(aws_account_id, f"arn:aws:iam::{aws_account_id}:role/{role_name}", cluster_name, region, ids,
+                        asg_name, scheduled_ids)
+
+
+def _self_managed_group(session: boto3.Session, region: str, cluster_name: str, subnets: dict[str, str],
+                        nodes: int) -> str:
+    """An Auto Scaling group of ``nodes`` nodes that joins the cluster (its tags propagate to the instances)."""
+    ec2: Any = session.client("ec2", region_name=region)
+    asg: Any = session.client("autoscaling", region_name=region)
+    name = f"{cluster_name}-self-managed"
+    ec2.create_launch_template(LaunchTemplateName=f"{name}-lt", LaunchTemplateData={
+        "ImageId": EKS_NODE_AMI, "InstanceType": "m5.large"})
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateName": f"{name}-lt"}, MinSize=1,
+        MaxSize=nodes + 2, DesiredCapacity=nodes, VPCZoneIdentifier=",".join(subnets.values()),
+        Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in (
+            ("eks:cluster-name", cluster_name), (f"kubernetes.io/cluster/{cluster_name}", "owned"),
+            ("Name", f"{name}-node"))],
+    )
+    return name

@@ -75,7 +75,10 @@ class HibernationRepo(Protocol):
 
     def record_state(
         self, record: HibernationRecord, desired: str, applied: str, sizes: dict[str, NodegroupSize],
-        at: datetime, entry: AuditEntry | None,
+        at: datetime, entry: AuditEntry | None, *, processes: dict[str, tuple[str, ...]] | None = None,
+        instances: tuple[str, ...] = (),
     ) -> None:
-        """Store the decided and applied state if nobody changed it meanwhile (with ``entry`` when given)."""
+        """Store the decided and applied state if nobody changed it meanwhile (with ``entry`` when given).
+
+        ``sizes``, ``processes`` and ``instances`` are what a wake restores (see ``SavedCapacity``)."""
         ...

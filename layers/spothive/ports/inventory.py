@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, ScanRecord, StoredCluster, StoredInstance
+from spothive.domain.utilization import UtilizationHistogram
 
 
 class InventoryRepo(Protocol):
@@ -49,3 +50,11 @@ class SnapshotStore(Protocol):
     def save(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> None: ...
 
     def latest(self, org_id: str, cluster_id: str) -> dict[str, Any] | None: ...
+
+
+class UtilizationRepo(Protocol):
+    """CPU histograms per instance (``instance_key``)."""
+
+    def get_many(self, org_id: str, instance_keys: Sequence[str]) -> dict[str, UtilizationHistogram]: ...
+
+    def save_many(self, org_id: str, histograms: Mapping[str, UtilizationHistogram]) -> None: ...

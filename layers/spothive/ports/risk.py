@@ -134,3 +134,13 @@ class MarketObservations(Protocol):
     def record(self, kind: str, observed_at: datetime, rows: Sequence[Mapping[str, Any]]) -> str:
         """Store ``rows`` under ``kind`` at ``observed_at``; returns where. Never overwrites."""
         ...
+
+
+class InterruptionHistory(Protocol):
+    """When SpotHive saw interruption signals, per instance family (anonymous: no pool, tenant or instance)."""
+
+    def record(self, family: str, at: datetime) -> None: ...
+
+    def times(self, family: str, since: datetime) -> list[datetime]: ...
+
+    def all_times(self, since: datetime) -> dict[str, list[datetime]]: ...

@@ -13,9 +13,10 @@ from spothive.domain.errors import SpotHiveError
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, ScanRecord, diff_instances
 from spothive.domain.tenancy import Account, AccountStatus
 from spothive.ports.clock import Clock
-from spothive.ports.cloud import CloudAccess
+from spothive.ports.cloud import CloudAccess, CloudSession
 from spothive.ports.inventory import InventoryRepo
 from spothive.ports.tenancy import TenancyRepo
+from spothive.services.utilization import UtilizationCollector
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,10 @@ class DiscoveryService:
     """Assume each account's role, list its EC2 instances and EKS clusters, and upsert the diff."""
 
     def __init__(
-        self, tenancy: TenancyRepo, inventory: InventoryRepo, cloud: CloudAccess, clock: Clock, regions: list[str]
+        self, tenancy: TenancyRepo, inventory: InventoryRepo, cloud: CloudAccess, clock: Clock, regions: list[str],
+        utilization: UtilizationCollector | None = None,
     ) -> None:
+        self._utilization = utilization
         self._tenancy = tenancy
         self._inventory = inventory
         self._cloud = cloud
@@ -66,7 +69,7 @@ class DiscoveryService:
         """Scan one account and record the outcome, success or failure."""
         started = self._clock.now()
         try:
-            instances, clusters = self._collect(account)
+            session, instances, clusters = self._collect(account)
         except Exception as exc:  # any failure of one account is recorded, never raised
             message = exc.message if isinstance(exc, SpotHiveError) else f"{type(exc).__name__}: {exc}"
             logger.warning("discovery of %s failed: %s", account.account_id, message)
@@ -80,11 +83,24 @@ class DiscoveryService:
             self._tenancy.save_account(failed, audit=_scan_entry(account, failed, record))
             return record
         record = self._store(account, instances, clusters, started)
+        self._read_utilization(session, account, instances)
         active = replace(account.moved_to(AccountStatus.ACTIVE), last_scan_at=record.finished_at)
         self._tenancy.save_account(active, audit=_scan_entry(account, active, record))
         return record
 
-    def _collect(self, account: Account) -> tuple[list[DiscoveredInstance], list[DiscoveredCluster]]:
+    def _read_utilization(self, session: CloudSession, account: Account, instances: list[DiscoveredInstance]) -> None:
+        if self._utilization is None:
+            return
+        try:
+            done = self._utilization.collect(session, account.org_id, instances,
+                                             self._inventory.list_clusters(account.org_id))
+        except Exception as exc:  # advisory data: the scan itself has succeeded
+            message = exc.message if isinstance(exc, SpotHiveError) else f"{type(exc).__name__}: {exc}"
+            logger.warning("CloudWatch utilization of %s not read: %s", account.account_id, message)
+            return
+        logger.info("utilization of %s: %d instances, %d samples", account.account_id, done.instances, done.samples)
+
+    def _collect(self, account: Account) -> tuple[CloudSession, list[DiscoveredInstance], list[DiscoveredCluster]]:
         if not account.role_arn or not account.external_id:
             raise ValueError("account has no verified role")
         session = self._cloud.assume(account.role_arn, account.external_id, f"spothive-discovery-{account.account_id}")
@@ -93,7 +109,7 @@ class DiscoveryService:
         for region in self._regions:
             instances.extend(_relabel(i, account.account_id) for i in session.instances(region))
             clusters.extend(replace(c, account_id=account.account_id) for c in session.clusters(region))
-        return instances, clusters
+        return session, instances, clusters
 
     def _store(
         self, account: Account, instances: list[DiscoveredInstance], clusters: list[DiscoveredCluster], started: datetime

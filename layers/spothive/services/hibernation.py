@@ -10,15 +10,17 @@ from datetime import datetime, timedelta
 from spothive.domain import hibernation as hib
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict, NotFound, SpotHiveError
-from spothive.domain.hibernation import HibernationRecord, NodegroupSize
+from spothive.domain.hibernation import HibernationRecord
+from spothive.domain.hibernation_targets import InstanceGroup, SavedCapacity, TargetKind, is_group_id, target_kind
 from spothive.domain.identity import Principal
 from spothive.domain.inventory import StoredCluster
 from spothive.ports.clock import Clock
 from spothive.ports.configuration import HibernationRepo
 from spothive.ports.inventory import InventoryRepo
 from spothive.ports.safety import SafeModeFlag
-from spothive.ports.scaling import NodegroupScaler, ScalingAccess
+from spothive.ports.scaling import FleetScaler, ScalingAccess
 from spothive.ports.tenancy import TenancyRepo
+from spothive.services import hibernation_fleet as fleet
 
 logger = logging.getLogger(__name__)
 RESOURCE = "hibernation_schedule"
@@ -36,6 +38,14 @@ class HibernationStatus:
     next_transition: hib.Transition | None
 
 
+@dataclass(frozen=True, slots=True)
+class HibernationTargets:
+    """Everything an org can put on a schedule."""
+
+    clusters: list[StoredCluster]
+    groups: list[InstanceGroup]
+
+
 class HibernationService:
     """Schedules of the caller's clusters; every change is audited in the same transaction."""
 
@@ -46,19 +56,36 @@ class HibernationService:
 
     def save_schedule(
         self, principal: Principal, cluster_id: str, matrix: Sequence[object], timezone: str,
-        prewarm: bool | None = None, enabled: bool = True,
+        prewarm: bool | None = None, enabled: bool = True, target: str | None = None, hibernate: bool | None = None,
     ) -> HibernationStatus:
-        """Store (or replace) the weekly matrix and time zone; ``prewarm`` ``None`` keeps the stored value."""
+        """Store (or replace) the weekly matrix and time zone; ``None`` keeps a stored setting (or its default).
+
+        ``target`` picks how a cluster sleeps (``eks-nodegroup`` or ``asg``); an instance group (``g-…``)
+        always sleeps as ``ec2``. The kind cannot change while the target sleeps: what a wake restores was
+        captured by the kind that slept it.
+        """
         cells = hib.validate_matrix(matrix)
         hib.zone(timezone)
-        self._own_cluster(principal, cluster_id)
+        self._own_target(principal, cluster_id)
         current = self._repo.get(principal.org_id, cluster_id)
+        default = TargetKind.EC2.value if is_group_id(cluster_id) else TargetKind.NODEGROUP.value
+        kind = target_kind(target or (current.target if current else default), cluster_id).value
+        if current is not None and kind != current.target and (current.desired_state or hib.AWAKE) != hib.AWAKE:
+            raise Conflict(f"{cluster_id} sleeps as {current.target}; wake it before changing its target",
+                           field="target")
         if current is None:
-            record = HibernationRecord(principal.org_id, cluster_id, cells, timezone, bool(prewarm), enabled, 1)
+            record = HibernationRecord(principal.org_id, cluster_id, cells, timezone, bool(prewarm), enabled, 1,
+                                       target=kind, hibernate=bool(hibernate))
         else:
             record = replace(current, matrix=cells, timezone=timezone, enabled=enabled, version=current.version + 1,
-                             prewarm=current.prewarm if prewarm is None else prewarm)
+                             prewarm=current.prewarm if prewarm is None else prewarm, target=kind,
+                             hibernate=current.hibernate if hibernate is None else hibernate)
         return self._store(principal, current, record, "hibernation.schedule.save")
+
+    def targets(self, principal: Principal) -> HibernationTargets:
+        """What the caller can schedule: its clusters and its tagged stand-alone instance groups."""
+        return HibernationTargets(sorted(self._inventory.list_clusters(principal.org_id), key=lambda c: c.name),
+                                  fleet.org_groups(self._inventory.list_instances(principal.org_id)))
 
     def set_prewarm(self, principal: Principal, cluster_id: str, enabled: bool) -> HibernationStatus:
         """Wake 30 minutes before each scheduled wake (or stop doing so)."""
@@ -83,7 +110,7 @@ class HibernationService:
 
     def status(self, principal: Principal, cluster_id: str) -> HibernationStatus:
         """The schedule, whether the cluster should be awake now, and when that next changes."""
-        self._own_cluster(principal, cluster_id)
+        self._own_target(principal, cluster_id)
         return self._status(cluster_id, self._repo.get(principal.org_id, cluster_id))
 
     def _status(self, cluster_id: str, record: HibernationRecord | None) -> HibernationStatus:
@@ -103,18 +130,20 @@ class HibernationService:
         return self._status(record.cluster_id, record)
 
     def _existing(self, principal: Principal, cluster_id: str) -> HibernationRecord:
-        self._own_cluster(principal, cluster_id)
+        self._own_target(principal, cluster_id)
         record = self._repo.get(principal.org_id, cluster_id)
         if record is None:
             raise NotFound(f"cluster {cluster_id} has no hibernation schedule; POST /api/hibernation/schedule first",
                            field="cluster_id")
         return record
 
-    def _own_cluster(self, principal: Principal, cluster_id: str) -> StoredCluster:
-        cluster = self._inventory.get_cluster(principal.org_id, cluster_id)
-        if cluster is None:
-            raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
-        return cluster
+    def _own_target(self, principal: Principal, target_id: str) -> None:
+        if is_group_id(target_id):
+            if fleet.find_group(self._inventory, principal.org_id, target_id) is None:
+                raise NotFound(f"instance group {target_id} not found", field="cluster_id")
+            return
+        if self._inventory.get_cluster(principal.org_id, target_id) is None:
+            raise NotFound(f"cluster {target_id} not found", field="cluster_id")
 
 
 @dataclass(slots=True)
@@ -172,52 +201,62 @@ class HibernationWorker:
         """Act on one schedule; the applied outcome when something was done, ``None`` when in step."""
         desired = hib.AWAKE if hib.awake_at(
             record.matrix, record.timezone, now, record.prewarm, record.override_until) else hib.ASLEEP
-        previous = record.desired_state or hib.AWAKE  # a cluster is running when its schedule is first saved
+        previous = record.desired_state or hib.AWAKE  # a target is running when its schedule is first saved
         if desired == previous and record.applied_state not in (PENDING, FAILED):
             return None
-        cluster = self._inventory.get_cluster(record.org_id, record.cluster_id)
-        if cluster is None:
+        target = fleet.resolve(self._inventory, record.org_id, record.cluster_id, TargetKind(record.target))
+        if target is None:
             return None  # gone from discovery: nothing to scale
-        sizes = record.saved_sizes
+        saved = _saved(record)
         if desired != previous:
-            scaler = None if safe else self._scaler(cluster)
+            scaler = None if safe else self._scaler(target)
             if desired == hib.ASLEEP and scaler is not None:
-                sizes = {n: s for n, s in scaler.nodegroup_sizes(cluster.region, cluster.name).items()
-                         if n in cluster.nodegroups or not cluster.nodegroups}
-            entry = _transition_entry(record, cluster, desired, sizes, safe, now)
-            record = self._record(record, desired, DRY_RUN if safe else PENDING, sizes, now, entry)
+                saved = fleet.capture(scaler, target)
+            entry = _transition_entry(record, target, desired, saved, safe, now)
+            record = self._record(record, desired, DRY_RUN if safe else PENDING, saved, now, entry)
             if safe:
                 return DRY_RUN
         elif safe:
             return None
         else:
-            scaler = self._scaler(cluster)
+            scaler = self._scaler(target)
         try:
-            _apply(scaler, cluster, desired, sizes)
+            if scaler is not None and desired == hib.ASLEEP:
+                fleet.sleep(scaler, target, saved, record.hibernate)
+            elif scaler is not None:
+                fleet.wake(scaler, target, saved)
         except Exception as exc:
             message = exc.message if isinstance(exc, SpotHiveError) else f"{type(exc).__name__}: {exc}"
+            after = {"state": desired, "left": hib.AWAKE if desired == hib.ASLEEP else "partly awake"}
             entry = AuditEntry(SYSTEM_ACTOR, f"hibernation.{_verb(desired)}.failed", RESOURCE, record.cluster_id,
-                               None, {"state": desired}, reason=message)
-            self._record(record, desired, FAILED, sizes, now, entry)
+                               None, after, reason=message)
+            self._record(record, desired, FAILED, saved, now, entry)
             return FAILED
-        self._record(record, desired, desired, sizes, now, None)
+        self._record(record, desired, desired, saved, now, None)
         return desired
 
     def _record(
-        self, record: HibernationRecord, desired: str, applied: str, sizes: dict[str, NodegroupSize],
+        self, record: HibernationRecord, desired: str, applied: str, saved: SavedCapacity,
         now: datetime, entry: AuditEntry | None,
     ) -> HibernationRecord:
+        groups, processes = dict(saved.groups), {n: tuple(p) for n, p in saved.suspended.items()}
         try:
-            self._repo.record_state(record, desired, applied, sizes, now, entry)
+            self._repo.record_state(record, desired, applied, groups, now, entry,
+                                    processes=processes, instances=saved.instances)
         except Conflict:
             raise Conflict(f"hibernation state of {record.cluster_id} changed meanwhile; next tick retries") from None
-        return replace(record, desired_state=desired, applied_state=applied, saved_sizes=sizes, state_changed_at=now)
+        return replace(record, desired_state=desired, applied_state=applied, saved_sizes=groups,
+                       saved_processes=processes, saved_instances=saved.instances, state_changed_at=now)
 
-    def _scaler(self, cluster: StoredCluster) -> NodegroupScaler:
-        account = self._tenancy.get_account(cluster.org_id, cluster.account_id)
+    def _scaler(self, target: fleet.FleetTarget) -> FleetScaler:
+        account = self._tenancy.get_account(target.org_id, target.account_id)
         if account is None or not account.role_arn or not account.external_id:
-            raise NotFound(f"account {cluster.account_id} of cluster {cluster.cluster_id} has no verified role")
-        return self._cloud.assume(account.role_arn, account.external_id, f"spothive-hibernation-{cluster.name}")
+            raise NotFound(f"account {target.account_id} of {target.target_id} has no verified role")
+        return self._cloud.assume(account.role_arn, account.external_id, f"spothive-hibernation-{target.name}")
+
+
+def _saved(record: HibernationRecord) -> SavedCapacity:
+    return SavedCapacity(dict(record.saved_sizes), dict(record.saved_processes), tuple(record.saved_instances))
 
 
 def _verb(state: str) -> str:
@@ -225,25 +264,22 @@ def _verb(state: str) -> str:
 
 
 def _transition_entry(
-    record: HibernationRecord, cluster: StoredCluster, desired: str, sizes: dict[str, NodegroupSize], safe: bool,
+    record: HibernationRecord, target: fleet.FleetTarget, desired: str, saved: SavedCapacity, safe: bool,
     now: datetime,
 ) -> AuditEntry:
-    after = {
-        "state": desired, "dry_run": safe, "cluster": cluster.name, "region": cluster.region,
-        "nodegroups": {n: {"min": s.min_size, "max": s.max_size, "desired": s.desired_size}
-                       for n, s in sorted(sizes.items())},
+    doc = saved.as_doc()
+    after: dict[str, object] = {
+        "state": desired, "dry_run": safe, "target": target.kind.value, "cluster": target.name,
+        "region": target.region or ",".join(target.regions),
     }
+    if target.kind is TargetKind.NODEGROUP:
+        after["nodegroups"] = doc["groups"]
+    elif target.kind is TargetKind.ASG:
+        after.update(asgs=doc["groups"], suspended_processes=doc["suspended_processes"])
+    else:
+        after.update(instances=doc["instances"], hibernate=record.hibernate)
     reason = "SAFE_MODE is on: logged only, no AWS call" if safe else (
         "manual wake override" if record.override_until and record.override_until > now else "weekly schedule")
     before = {"state": record.desired_state or hib.AWAKE}
     return AuditEntry(SYSTEM_ACTOR, f"hibernation.{_verb(desired)}", RESOURCE, record.cluster_id, before, after,
                       reason=reason)
-
-
-def _apply(scaler: NodegroupScaler | None, cluster: StoredCluster, desired: str,
-           sizes: dict[str, NodegroupSize]) -> None:
-    if scaler is None:
-        return
-    for name, size in sorted(sizes.items()):
-        target = NodegroupSize(0, max(size.max_size, 1), 0) if desired == hib.ASLEEP else size
-        scaler.scale_nodegroup(cluster.region, cluster.name, name, target)

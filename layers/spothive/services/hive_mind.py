@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from spothive.domain.catalog import Catalog
 from spothive.domain.errors import ServiceUnavailable
+from spothive.domain.flag_ttl import FlagTtl, family_of, tune, tune_all
 from spothive.domain.pricing import interruption_probability, pool_key
 from spothive.domain.risk_signals import (
     WARN_PROBABILITY_FLOOR,
@@ -29,7 +30,10 @@ from spothive.domain.risk_signals import (
 )
 from spothive.domain.spot import PodRequirements, RankedPool, SpotPolicy, rank_pools, replicas_per_node
 from spothive.ports.clock import Clock
-from spothive.ports.risk import InstanceLocator, RiskSignals
+from spothive.ports.risk import InstanceLocator, InterruptionHistory, RiskSignals
+
+#: How far back seen interruptions tune the flag TTL.
+LOOKBACK = timedelta(days=30)
 
 LOG = logging.getLogger(__name__)
 
@@ -77,7 +81,9 @@ class HiveMind:
         locator: InstanceLocator | None = None,
         ttl_seconds: int = 1800,
         window_seconds: int = 1800,
+        history: InterruptionHistory | None = None,
     ) -> None:
+        self._history = history
         self._signals = signals
         self._clock = clock
         self._locator = locator
@@ -91,10 +97,30 @@ class HiveMind:
         if not signal.resolved:
             LOG.warning("spot %s for an instance no linked account knows; not flagged", signal.kind.value)
             return IngestResult("unresolved", reason="the instance's pool is not in any linked inventory")
-        if now - signal.observed_at > timedelta(seconds=self._ttl):
+        ttl = self._tuned_ttl(signal.instance_type or "", now)
+        if now - signal.observed_at > timedelta(seconds=ttl):
             return IngestResult("stale", reason=f"observed at {signal.observed_at.isoformat()}, older than the TTL")
-        flag = self._signals.flag(pool_signal(signal), ttl_seconds=self._ttl, window_seconds=self._window)
+        flag = self._signals.flag(pool_signal(signal), ttl_seconds=ttl, window_seconds=self._window)
+        if self._history is not None:
+            self._history.record(family_of(signal.instance_type or ""), signal.observed_at)
         return IngestResult("flagged", flag)
+
+    def _tuned_ttl(self, instance_type: str, now: datetime) -> int:
+        """The family's tuned TTL once enough waves were seen, else the configured one."""
+        if self._history is None:
+            return self._ttl
+        tuned = tune(family_of(instance_type), self._history.times(family_of(instance_type), now - LOOKBACK))
+        return tuned.ttl_seconds if tuned.basis == "tuned" else self._ttl
+
+    def flag_ttls(self) -> list[FlagTtl]:
+        """Each family's flag TTL with its evidence (for the admin health view and the risk docs)."""
+        if self._history is None:
+            return []
+        try:
+            return tune_all(self._history.all_times(self._clock.now() - LOOKBACK))
+        except ServiceUnavailable as exc:
+            LOG.warning("interruption history unreadable: %s", exc.message)
+            return []
 
     def _resolve(self, signal: SpotSignal) -> SpotSignal:
         """The pool of an event's instance, as SpotHive's own inventory knows it.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from spothive.domain.errors import NotFound
@@ -12,10 +12,12 @@ from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import PackingPolicy, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
+from spothive.domain.rightsizing_ec2 import Ec2Recommendation
 from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nodes, spot_moves, total
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.pricing import CatalogSource
 from spothive.services.plan_inputs import ClusterPolicies
+from spothive.services.utilization import RightSizing
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,8 @@ class ClusterProjection:
     basis: str  # "planner" (pods known) | "spot-only" (nodes only)
     moves: list[dict[str, Any]]
     optimality_gap: float | None = None
+    #: EC2 right-sizing of the cluster's nodes from CloudWatch (nodes with a cheaper fitting type only).
+    rightsizing: list[Ec2Recommendation] = field(default_factory=list)
 
     @property
     def monthly_savings(self) -> float:
@@ -62,7 +66,9 @@ class MetricsService:
         snapshots: SnapshotStore,
         solver: MilpSolver | None = None,
         policies: ClusterPolicies | None = None,
+        rightsizing: RightSizing | None = None,
     ) -> None:
+        self._rightsizing = rightsizing
         self._policies = policies
         self._inventory = inventory
         self._catalogs = catalogs
@@ -100,7 +106,11 @@ class MetricsService:
             s for s in self._inventory.list_instances(principal.org_id, cluster_id) if s.instance.state == "running"
         ]
         nodes = price_nodes(self._catalogs.catalog(), (_node(s) for s in running))
-        return self._project(principal.org_id, cluster_id, nodes)
+        projection = self._project(principal.org_id, cluster_id, nodes)
+        if self._rightsizing is None:
+            return projection
+        recs = [r for r in self._rightsizing.for_stored(principal.org_id, running) if r.target is not None]
+        return replace(projection, rightsizing=recs)
 
     def _policy(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> PackingPolicy:
         if self._policies is None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from spothive import settings
 from spothive.adapters.aws.discovery_trigger import InlineDiscoveryTrigger, LambdaDiscoveryTrigger
 from spothive.adapters.aws.inventory import StsCloudAccess
+from spothive.adapters.cache.live_cache import RedisLiveCache
 from spothive.adapters.dynamo.tenancy_repo import DynamoTenancyRepo
 from spothive.ports.inventory import DiscoveryTrigger
+from spothive.services.cluster_discovery import ClusterDiscover
 from spothive.services.connect import ConnectService, LinkConfig
 from spothive.services.discovery import DiscoveryService
+from spothive.services.utilization import UtilizationCollector
 from spothive.settings import LinkSettings, ScanSettings
-from spothive.wiring import inventory, kernel
+from spothive.wiring import agents, inventory, kernel
 from spothive.wiring.registry import component
 
 
@@ -31,7 +34,8 @@ def cloud() -> StsCloudAccess:
 def discovery() -> DiscoveryService:
     """Scans linked accounts for clusters and instances."""
     regions = settings.load(ScanSettings).regions
-    return DiscoveryService(tenancy(), inventory.repo(), cloud(), kernel.clock(), regions)
+    collector = UtilizationCollector(inventory.utilization(), kernel.clock())
+    return DiscoveryService(tenancy(), inventory.repo(), cloud(), kernel.clock(), regions, collector)
 
 
 @component
@@ -53,3 +57,10 @@ def connect() -> ConnectService:
         probe_region=scan.regions[0] if scan.regions else region,
     )
     return ConnectService(tenancy(), cloud(), discovery_trigger(), kernel.clock(), config)
+
+
+@component
+def cluster_discover() -> ClusterDiscover:
+    """The live cluster list of one account (``GET /api/clusters/discover``), cached a minute in Redis."""
+    return ClusterDiscover(tenancy(), inventory.repo(), cloud(), agents.heartbeats(), RedisLiveCache(kernel.cache()),
+                           kernel.clock(), settings.load(ScanSettings).regions)

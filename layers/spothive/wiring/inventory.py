@@ -6,6 +6,7 @@ from spothive import settings
 from spothive.adapters.aws.snapshot_store import S3SnapshotStore
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
 from spothive.adapters.dynamo.inventory_repo import DynamoInventoryRepo
+from spothive.adapters.dynamo.utilization_repo import DynamoUtilizationRepo
 from spothive.adapters.memory.snapshot_store import MemorySnapshotStore
 from spothive.ports.inventory import SnapshotStore
 from spothive.services.clusters import ClusterService
@@ -28,6 +29,13 @@ def snapshots() -> SnapshotStore:
     if bucket:
         return S3SnapshotStore(bucket, kernel.core().region)
     return MemorySnapshotStore()
+
+
+@component
+def utilization() -> DynamoUtilizationRepo:
+    """CPU histograms per instance (CloudWatch)."""
+    kernel.core()
+    return DynamoUtilizationRepo()
 
 
 @component

@@ -10,6 +10,7 @@ from spothive.services.metrics import MetricsService
 from spothive.services.namespace_costs import NamespaceCostService
 from spothive.services.optimization import OptimizationSteps
 from spothive.services.optimization_jobs import OptimizationJobs
+from spothive.services.utilization import RightSizing
 from spothive.settings import WorkflowSettings
 from spothive.wiring import agents, configuration, inventory, kernel, pricing, risk
 from spothive.wiring.registry import component
@@ -19,7 +20,13 @@ from spothive.wiring.registry import component
 def metrics() -> MetricsService:
     """KPIs and the savings projection."""
     return MetricsService(inventory.repo(), pricing.catalogs(), inventory.snapshots(), solver=HighsSolver(),
-                          policies=configuration.cluster_policies())
+                          policies=configuration.cluster_policies(), rightsizing=rightsizing())
+
+
+@component
+def rightsizing() -> RightSizing:
+    """EC2 right-sizing from the CloudWatch histograms."""
+    return RightSizing(inventory.repo(), inventory.utilization(), pricing.catalogs())
 
 
 @component

@@ -11,6 +11,7 @@ from spothive.adapters.aws.market_observations import S3MarketObservations
 from spothive.adapters.aws.market_source import Ec2MarketSource
 from spothive.adapters.aws.model_loader import S3ModelLoader
 from spothive.adapters.aws.model_store import S3ModelStore
+from spothive.adapters.cache.interruption_history import RedisInterruptionHistory
 from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
 from spothive.adapters.cache.risk_tracker import RedisRiskTracker
 from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
@@ -38,7 +39,8 @@ def hive_mind() -> HiveMind:
     s = settings.load(HiveSettings)
     kernel.core()
     return HiveMind(RedisRiskTracker(kernel.cache()), kernel.clock(), locator=DynamoInstanceLocator(),
-                    ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds)
+                    ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds,
+                    history=RedisInterruptionHistory(kernel.cache()))
 
 
 @component

@@ -25,9 +25,10 @@ def test_demo_links_the_account_and_reports_clusters_and_spend(stack: LocalStack
     text = "\n".join(lines)
     # the seeded 20-node cluster is found with its capacity mix
     assert "Cluster acme-prod (us-east-1, Kubernetes 1.31): 20 nodes, 15 On-Demand / 5 Spot" in text
-    assert result["kpi"]["running_instances"] == 22
-    # spend at the built-in catalog's prices: 15 On-Demand + 5 Spot nodes + 2 t3.medium, x 730 h
-    assert result["kpi"]["monthly_spend"] == 3204.70
+    assert result["kpi"]["running_instances"] == 27
+    # spend at the built-in catalog's prices: 15 On-Demand + 5 Spot nodes + 2 t3.medium, and the batch
+    # cluster's 3 m5.large ASG nodes + 2 scheduled t3.medium (0.3712 $/h more), x 730 h
+    assert result["kpi"]["monthly_spend"] == 3475.68
     assert result["kpi"]["projected_monthly_spend"] < result["kpi"]["monthly_spend"]
     # the planner ran on the uploaded pod snapshot and reports its own gap
     projection = result["projection"]
@@ -36,6 +37,10 @@ def test_demo_links_the_account_and_reports_clusters_and_spend(stack: LocalStack
     assert projection["optimized"] < projection["unoptimized"] / 2
     assert 0 <= projection["optimality_gap"] < 1
     assert any(a["type"] == "remove_node" for a in projection["actions"])
+    # the batch cluster's ASG and the office-hours instances are scheduled, asleep this hour
+    assert {n: (s["target"], s["awake_now"]) for n, s in result["hibernation"].items()} == {
+        "staging-batch": ("asg", False), "office-hours": ("ec2", False)}
+    assert "Hibernation: staging-batch sleeps as asg" in text
     # every mutation so far is in an intact ledger
     assert result["ledger"]["ok"] is True
     assert result["ledger"]["records"] >= 4

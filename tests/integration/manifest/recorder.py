@@ -65,6 +65,10 @@ def _resources(service: str, operation: str, params: dict[str, Any]) -> list[tup
     return [(f"{service}:{operation}", "*")]
 
 
+#: Services whose IAM action prefix is not their signing name (CloudWatch signs as "monitoring").
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+
 class Recorder:
     """Collects :class:`Call` records and Redis use per function while installed."""
 
@@ -77,6 +81,7 @@ class Recorder:
     def _before_parameter_build(self, params: dict[str, Any], model: Any, context: dict[str, Any],
                                 **_: Any) -> None:
         service = model.service_model.signing_name or model.service_model.endpoint_prefix
+        service = IAM_PREFIX.get(service, service)
         context["spothive_calls"] = _resources(service, model.name, dict(params))
 
     def _before_call(self, request_signer: Any, context: dict[str, Any], **_: Any) -> None:

@@ -77,6 +77,7 @@ class World:
     instance_ids: tuple[str, ...] = ()
     role_arn: str = ""
     agent_token: str = ""
+    account_id: str = ""
 
 
 def auth(stack: LocalStack) -> World:
@@ -98,7 +99,8 @@ def auth(stack: LocalStack) -> World:
 def connect(stack: LocalStack, world: World) -> None:
     """Link, template, verify (which invokes discovery), accounts; waits for the discovered cluster."""
     account = str(uuid.uuid4().int)[:12].rjust(12, "1")
-    customer = seed_customer(account, cluster_name=f"c-{uuid.uuid4().hex[:6]}", nodes=NODES, extra_standalone=0)
+    customer = seed_customer(account, cluster_name=f"c-{uuid.uuid4().hex[:6]}", nodes=NODES, extra_standalone=0,
+                             scheduled=("nightly",))
     world.role_arn, world.instance_ids = customer.role_arn, tuple(customer.instance_ids)
     client, headers = group("api-connect"), world.tenant.headers
     link = ok(client.post("/api/connect/link", headers=headers), 200, 201)
@@ -106,6 +108,7 @@ def connect(stack: LocalStack, world: World) -> None:
     ok(client.post("/api/connect/verify", headers=headers,
                    json={"account_id": link["account_id"], "role_arn": customer.role_arn}))
     ok(client.get("/api/connect/accounts", headers=headers))
+    world.account_id = link["account_id"]
     clusters = group("api-clusters")
     deadline = time.monotonic() + 30
     while not world.cluster_id and time.monotonic() < deadline:
@@ -119,6 +122,7 @@ def clusters(stack: LocalStack, world: World) -> None:
     """Every clusters, metrics, agent, activity and jobs route; two optimization runs in moto."""
     client, headers, cid = group("api-clusters"), world.tenant.headers, world.cluster_id
     ok(client.get(f"/api/clusters/{cid}", headers=headers))
+    ok(client.get("/api/clusters/discover", headers=headers, params={"account_id": world.account_id}))
     # without a snapshot detect plans from the stored instances (the shipped model blocks those pools)
     _optimize(stack, client, world, {})
     world.agent_token = ok(client.post("/api/clusters/connect", headers=headers, json={"cluster_id": cid}),
@@ -165,6 +169,10 @@ def config(stack: LocalStack, world: World) -> None:
                         json={"cluster_id": cid, "expected_version": version, **body}))
     ok(client.post("/api/hibernation/schedule", headers=headers,
                    json={"cluster_id": cid, "schedule_matrix": ASLEEP, "timezone": "America/New_York"}), 200, 201)
+    # the tagged stand-alone instance is a group of its own, asleep all week
+    [instances] = ok(client.get("/api/hibernation/targets", headers=headers))["instance_groups"]
+    ok(client.post("/api/hibernation/schedule", headers=headers,
+                   json={"cluster_id": instances["cluster_id"], "schedule_matrix": ASLEEP, "timezone": "UTC"}))
     # an always-asleep schedule: the worker puts the cluster to sleep now (the override below wakes it)
     stack.fire_schedule("hibernation")
     ok(client.patch("/api/hibernation/prewarm", headers=headers, json={"cluster_id": cid, "enabled": True}))

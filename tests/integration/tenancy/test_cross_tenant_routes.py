@@ -6,14 +6,17 @@ nothing A can see. A new route is covered as soon as it is in the document."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from spothive.api.app import create_app
+from spothive.domain.inventory import DiscoveredInstance
 from tests.integration.config.helpers import add_cluster
 from tests.integration.slice.helpers import Tenant, signup
+from tests.support.wired import wired
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +81,11 @@ def world(hub: dict[str, str]) -> dict[str, Any]:
     assert client.post("/api/hibernation/schedule", headers=a.headers, json={
         "cluster_id": cluster_id, "schedule_matrix": [1] * 168, "timezone": "UTC"}).status_code == 200
     head = client.get("/api/audit/verify", headers=a.headers).json()["records"]
-    ids = {"cluster_id": cluster_id, "template_id": template.json()["template_id"], "account_id": a.account_id,
+    instance_id = "i-0a0a0a0a0a0a0a0a0"  # a stand-alone instance of A's (right-sizing)
+    wired().inventory.upsert_instances(a.org_id, [DiscoveredInstance(
+        a.account_id, "us-east-1", instance_id, "m5.large", "us-east-1a", "on-demand", "running", None, None)],
+        datetime.now(UTC))
+    ids = {"cluster_id": cluster_id, "instance_id": instance_id, "template_id": template.json()["template_id"], "account_id": a.account_id,
            "id": head, "job_id": "job-of-a", "model_id": "model-of-a"}
     return {"client": client, "a": a, "b": b, "ids": ids}
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.hibernation import NodegroupSize
+from spothive.domain.hibernation_targets import AsgState, ScheduledInstance
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance
 from spothive.domain.switch import InstanceFacts
 
@@ -19,6 +21,7 @@ class ScriptedAccount:
     clusters: dict[str, list[DiscoveredCluster]] = field(default_factory=dict)
     denied: list[str] = field(default_factory=list)
     failing_regions: set[str] = field(default_factory=set)
+    cpu: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)  # instance id → samples
 
 
 class ScriptedSession:
@@ -34,6 +37,16 @@ class ScriptedSession:
     def clusters(self, region: str) -> Iterable[DiscoveredCluster]:
         self._fail(region)
         return list(self._account.clusters.get(region, []))
+
+    def cpu_utilization(
+        self, region: str, instance_ids: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, float]]]:
+        self._fail(region)
+        return {i: [s for s in self._account.cpu.get(i, []) if start <= s[0] <= end] for i in instance_ids}
+
+    def live_clusters(self, region: str) -> Iterable[DiscoveredCluster]:
+        self.live_calls = getattr(self, "live_calls", 0) + 1
+        return self.clusters(region)
 
     def probe(self, region: str) -> list[str]:
         return list(self._account.denied)
@@ -74,21 +87,70 @@ class RecordingTrigger:
 
 
 class ScriptedScaler:
-    """``NodegroupScaler`` over node group sizes; records each scale call; ``failing`` raises on scaling."""
+    """``FleetScaler`` over node group sizes, ASGs and scheduled instances; records each write.
 
-    def __init__(self, sizes: dict[str, NodegroupSize] | None = None) -> None:
+    ``failing`` raises on every write; ``fail_on`` names the ASG, node group or instance id whose write raises.
+    """
+
+    def __init__(self, sizes: dict[str, NodegroupSize] | None = None, asgs: dict[str, AsgState] | None = None,
+                 instances: list[ScheduledInstance] | None = None) -> None:
         self.sizes: dict[str, NodegroupSize] = dict(sizes or {})
+        self.asgs: dict[str, AsgState] = dict(asgs or {})
+        self.instances: dict[str, ScheduledInstance] = {i.instance_id: i for i in instances or []}
         self.calls: list[tuple[str, str, str, NodegroupSize]] = []
+        self.writes: list[tuple[str, ...]] = []
         self.failing = False
+        self.fail_on: set[str] = set()
+
+    def _check(self, *names: str) -> None:
+        if self.failing or self.fail_on.intersection(names):
+            raise DependencyFailed(f"scripted failure writing {', '.join(names)}")
 
     def nodegroup_sizes(self, region: str, cluster_name: str) -> dict[str, NodegroupSize]:
         return dict(self.sizes)
 
     def scale_nodegroup(self, region: str, cluster_name: str, nodegroup: str, size: NodegroupSize) -> None:
-        if self.failing:
+        if self.failing or nodegroup in self.fail_on:
             raise DependencyFailed(f"eks UpdateNodegroupConfig failed for {nodegroup}")
         self.calls.append((region, cluster_name, nodegroup, size))
         self.sizes[nodegroup] = size
+
+    def cluster_asgs(self, region: str, cluster_name: str) -> dict[str, AsgState]:
+        return dict(self.asgs)
+
+    def update_asg(self, region: str, name: str, size: NodegroupSize) -> None:
+        self._check(name)
+        self.writes.append(("update", name, f"{size.min_size}/{size.desired_size}/{size.max_size}"))
+        self.asgs[name] = AsgState(size, self.asgs[name].suspended)
+
+    def suspend_processes(self, region: str, name: str, processes: Sequence[str]) -> None:
+        self._check(name)
+        self.writes.append(("suspend", name, *processes))
+        state = self.asgs[name]
+        self.asgs[name] = AsgState(state.size, tuple(sorted(set(state.suspended) | set(processes))))
+
+    def resume_processes(self, region: str, name: str, processes: Sequence[str]) -> None:
+        self._check(name)
+        self.writes.append(("resume", name, *processes))
+        state = self.asgs[name]
+        self.asgs[name] = AsgState(state.size, tuple(sorted(set(state.suspended) - set(processes))))
+
+    def scheduled_instances(self, region: str, schedule: str) -> list[ScheduledInstance]:
+        return [i for i in self.instances.values() if i.region == region]
+
+    def stop_instances(self, region: str, instance_ids: Sequence[str], hibernate: bool, dry_run: bool = False) -> None:
+        self._check(*instance_ids)
+        if dry_run:
+            return
+        self.writes.append(("hibernate" if hibernate else "stop", *instance_ids))
+        for i in instance_ids:
+            self.instances[i] = replace(self.instances[i], state="stopped")
+
+    def start_instances(self, region: str, instance_ids: Sequence[str]) -> None:
+        self._check(*instance_ids)
+        self.writes.append(("start", *instance_ids))
+        for i in instance_ids:
+            self.instances[i] = replace(self.instances[i], state="running")
 
 
 class ScriptedScaling:

@@ -152,7 +152,8 @@ class MemoryHibernationRepo:
             base = stored or record
             self.records[key] = replace(
                 record, desired_state=base.desired_state, applied_state=base.applied_state,
-                saved_sizes=dict(base.saved_sizes), state_changed_at=base.state_changed_at,
+                saved_sizes=dict(base.saved_sizes), saved_processes=dict(base.saved_processes),
+                saved_instances=base.saved_instances, state_changed_at=base.state_changed_at,
             )
 
         self._ledger.commit(record.org_id, entry, change)
@@ -162,7 +163,8 @@ class MemoryHibernationRepo:
 
     def record_state(
         self, record: HibernationRecord, desired: str, applied: str, sizes: dict[str, NodegroupSize],
-        at: datetime, entry: AuditEntry | None,
+        at: datetime, entry: AuditEntry | None, *, processes: dict[str, tuple[str, ...]] | None = None,
+        instances: tuple[str, ...] = (),
     ) -> None:
         key = (record.org_id, record.cluster_id)
 
@@ -171,6 +173,7 @@ class MemoryHibernationRepo:
             if stored is None or (stored.desired_state, stored.applied_state) != (record.desired_state, record.applied_state):
                 raise Conflict("the hibernation state changed meanwhile", field="cluster_id")
             self.records[key] = replace(stored, desired_state=desired, applied_state=applied,
-                                        saved_sizes=dict(sizes), state_changed_at=at)
+                                        saved_sizes=dict(sizes), saved_processes=dict(processes or {}),
+                                        saved_instances=tuple(instances), state_changed_at=at)
 
         self._ledger.commit(record.org_id, entry, change)

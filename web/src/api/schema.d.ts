@@ -184,6 +184,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discover
+         * @description The EKS clusters live in one of the caller's accounts, per scanned region (another org's account is 404).
+         */
+        get: operations["discover_api_clusters_discover_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster_id}": {
         parameters: {
             query?: never;
@@ -528,6 +548,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instances/{instance_id}/rightsizing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rightsizing
+         * @description Same family smaller, or a cheaper family of the same architecture, with the monthly saving and
+         *     confidence (another org's instance is 404).
+         */
+        get: operations["rightsizing_api_instances__instance_id__rightsizing_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates": {
         parameters: {
             query?: never;
@@ -814,6 +855,26 @@ export interface paths {
          * @description Keep the cluster awake for ``duration_minutes``; the worker wakes it within a minute.
          */
         post: operations["override_api_hibernation_override_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hibernation/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Targets
+         * @description Clusters and stand-alone instance groups (tag ``spothive:schedule=<name>``) that can be scheduled.
+         */
+        get: operations["list_targets_api_hibernation_targets_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1334,6 +1395,11 @@ export interface components {
             actions: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Rightsizing
+             * @description nodes a cheaper EC2 type fits, from 14 days of CloudWatch CPU
+             */
+            rightsizing?: components["schemas"]["Rightsizing"][];
         };
         /** Client */
         Client: {
@@ -1439,10 +1505,37 @@ export interface components {
             last_seen: string;
             agent?: components["schemas"]["AgentLight"] | null;
         };
+        /** ClusterTarget */
+        ClusterTarget: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Name */
+            name: string;
+            /** Account Id */
+            account_id: string;
+            /** Region */
+            region: string;
+            /** Nodegroups */
+            nodegroups: string[];
+        };
         /** ConnectRequest */
         ConnectRequest: {
             /** Cluster Id */
             cluster_id: string;
+        };
+        /** DiscoverResponse */
+        DiscoverResponse: {
+            /** Account Id */
+            account_id: string;
+            /** Regions */
+            regions: string[];
+            /**
+             * Cached
+             * @description served from the one-minute cache of this org and account
+             */
+            cached: boolean;
+            /** Clusters */
+            clusters: components["schemas"]["LiveCluster"][];
         };
         /** ExclusionsBody */
         ExclusionsBody: {
@@ -1587,6 +1680,25 @@ export interface components {
             header: string;
             grant: components["schemas"]["GrantResponse"];
         };
+        /** InstanceGroupTarget */
+        InstanceGroupTarget: {
+            /**
+             * Cluster Id
+             * @description the group's id (g-…), used as cluster_id in the schedule routes
+             */
+            cluster_id: string;
+            /**
+             * Schedule
+             * @description the value of the instances' spothive:schedule tag
+             */
+            schedule: string;
+            /** Account Id */
+            account_id: string;
+            /** Regions */
+            regions: string[];
+            /** Instance Ids */
+            instance_ids: string[];
+        };
         /** JobResponse */
         JobResponse: {
             /** Job Id */
@@ -1687,6 +1799,34 @@ export interface components {
             template_url: string;
             /** Role Name */
             role_name: string;
+        };
+        /** LiveCluster */
+        LiveCluster: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Name */
+            name: string;
+            /** Region */
+            region: string;
+            /** Arn */
+            arn: string;
+            /** Version */
+            version: string;
+            /** Status */
+            status: string;
+            /** Nodegroups */
+            nodegroups: string[];
+            /**
+             * Node Count
+             * @description Σ desired size of its managed node groups, read live
+             */
+            node_count: number;
+            /**
+             * State
+             * @description managed: stored and its agent is connected; known: stored, no agent; new: not yet stored
+             * @enum {string}
+             */
+            state: "managed" | "known" | "new";
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1789,6 +1929,40 @@ export interface components {
             /** Recorded */
             recorded: boolean;
         };
+        /** Rightsizing */
+        Rightsizing: {
+            /** Instance Id */
+            instance_id: string;
+            /** Current */
+            current: string;
+            /**
+             * Target
+             * @description the type to run instead; null: keep the current one
+             */
+            target: string | null;
+            /** P95 Cpu Percent */
+            p95_cpu_percent: number | null;
+            /** Needed Vcpu */
+            needed_vcpu: number | null;
+            /** Hourly Before */
+            hourly_before: number | null;
+            /** Hourly After */
+            hourly_after: number | null;
+            /**
+             * Monthly Saving
+             * @description USD a month (730 h) at On-Demand prices
+             */
+            monthly_saving: number;
+            /**
+             * Confidence
+             * @description share of the 14-day window covered by CloudWatch samples (0-1)
+             */
+            confidence: number;
+            /** Confident */
+            confident: boolean;
+            /** Reason */
+            reason: string;
+        };
         /** RollbackRequest */
         RollbackRequest: {
             /** Model Id */
@@ -1816,6 +1990,16 @@ export interface components {
              * @default true
              */
             enabled: boolean;
+            /**
+             * Target
+             * @description how the target sleeps: a cluster's EKS managed node groups (the default) or its self-managed Auto Scaling groups; an instance group (g-… id) always stops its instances (ec2). Omitted: the stored kind is kept
+             */
+            target?: ("eks-nodegroup" | "asg" | "ec2") | null;
+            /**
+             * Hibernate
+             * @description ec2 only: hibernate instead of stop the instances whose HibernationOptions are configured (the others are stopped). Omitted: the stored value is kept
+             */
+            hibernate?: boolean | null;
         };
         /** ScheduleResponse */
         ScheduleResponse: {
@@ -1835,6 +2019,10 @@ export interface components {
             override_until: string | null;
             /** Version */
             version: number;
+            /** Target */
+            target: string;
+            /** Hibernate */
+            hibernate: boolean;
             /** Awake Now */
             awake_now: boolean;
             /** Desired State */
@@ -1872,6 +2060,13 @@ export interface components {
              * @default true
              */
             success: boolean;
+        };
+        /** TargetList */
+        TargetList: {
+            /** Clusters */
+            clusters: components["schemas"]["ClusterTarget"][];
+            /** Instance Groups */
+            instance_groups: components["schemas"]["InstanceGroupTarget"][];
         };
         /** TemplateBindingBody */
         TemplateBindingBody: {
@@ -2630,6 +2825,73 @@ export interface operations {
             };
             /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discover_api_clusters_discover_get: {
+        parameters: {
+            query: {
+                account_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoverResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3788,6 +4050,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rightsizing_api_instances__instance_id__rightsizing_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rightsizing"];
                 };
             };
             /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
@@ -5076,6 +5405,53 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_targets_api_hibernation_targets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetList"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from spothive.adapters.aws.clients import client
+from spothive.adapters.aws.cloudwatch import CloudWatchMixin
+from spothive.adapters.aws.fleet_scaling import FleetScalingMixin
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.hibernation import NodegroupSize
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance, cluster_name_from_tags
@@ -43,8 +46,8 @@ class StsCloudAccess:
         return AssumedSession(session, self._page_size)
 
 
-class AssumedSession:
-    """Reads one customer account's inventory with paginators and adaptive retries."""
+class AssumedSession(FleetScalingMixin, CloudWatchMixin):
+    """Reads one customer account's inventory with paginators and adaptive retries; scales its fleet."""
 
     def __init__(self, session: boto3.Session, page_size: int = 500) -> None:
         self._session = session
@@ -79,6 +82,12 @@ class AssumedSession:
                     version=described.get("version", ""), status=described.get("status", ""),
                     nodegroups=tuple(sorted(groups)),
                 )
+
+    def live_clusters(self, region: str) -> Iterator[DiscoveredCluster]:
+        """``clusters`` with each one's node count: the desired sizes of its managed node groups."""
+        for cluster in self.clusters(region):
+            sizes = self.nodegroup_sizes(region, cluster.name) if cluster.nodegroups else {}
+            yield replace(cluster, node_count=sum(s.desired_size for s in sizes.values()))
 
     def nodegroup_sizes(self, region: str, cluster_name: str) -> dict[str, NodegroupSize]:
         """The scaling configuration of each managed node group of a cluster."""

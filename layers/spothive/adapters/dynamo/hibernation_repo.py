@@ -12,10 +12,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -57,6 +65,10 @@ class HibernationModel(Model):
     saved_sizes = MapAttribute[str, Any](null=True)
     state_changed_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
+    target = UnicodeAttribute(null=True)  # absent on schedules stored before kinds: eks-nodegroup
+    hibernate = BooleanAttribute(null=True)
+    saved_processes = MapAttribute[str, Any](null=True)  # ASG → [process, ...] SpotHive suspended
+    saved_instances = ListAttribute[str](of=UnicodeAttribute, null=True)  # "region/instance-id"
     enabled_shard = UnicodeAttribute(null=True)
     schedule_key = UnicodeAttribute(null=True)
     by_enabled = SchedulesByEnabled()
@@ -86,10 +98,10 @@ class DynamoHibernationRepo:
             raise Conflict("the schedule changed meanwhile; reload and retry", field="cluster_id")
         rev = int(stored.rev) if stored else 0
         base = to_record(stored) if stored else record
-        merged = HibernationRecord(  # the user's settings over the worker's last state
-            record.org_id, record.cluster_id, record.matrix, record.timezone, record.prewarm, record.enabled,
-            record.version, record.override_until, base.desired_state, base.applied_state, base.saved_sizes,
-            base.state_changed_at, record.updated_at,
+        merged = replace(  # the user's settings over the worker's last state
+            record, desired_state=base.desired_state, applied_state=base.applied_state, saved_sizes=base.saved_sizes,
+            saved_processes=base.saved_processes, saved_instances=base.saved_instances,
+            state_changed_at=base.state_changed_at,
         )
 
         def build(txn: TransactWrite) -> None:
@@ -104,17 +116,16 @@ class DynamoHibernationRepo:
 
     def record_state(
         self, record: HibernationRecord, desired: str, applied: str, sizes: dict[str, NodegroupSize],
-        at: datetime, entry: AuditEntry | None,
+        at: datetime, entry: AuditEntry | None, *, processes: dict[str, tuple[str, ...]] | None = None,
+        instances: tuple[str, ...] = (),
     ) -> None:
         stored = self._item(record.org_id, record.cluster_id)
         if stored is None or stored.desired_state != record.desired_state or stored.applied_state != record.applied_state:
             raise Conflict("the hibernation state changed meanwhile", field="cluster_id")
         rev = int(stored.rev)
         current = to_record(stored)
-        merged = HibernationRecord(
-            current.org_id, current.cluster_id, current.matrix, current.timezone, current.prewarm, current.enabled,
-            current.version, current.override_until, desired, applied, sizes, at, current.updated_at,
-        )
+        merged = replace(current, desired_state=desired, applied_state=applied, saved_sizes=sizes,
+                         saved_processes=dict(processes or {}), saved_instances=tuple(instances), state_changed_at=at)
         item = to_item(merged, rev + 1)
         if entry is None:
             try:
@@ -152,6 +163,9 @@ def to_item(record: HibernationRecord, rev: int) -> HibernationModel:
         saved_sizes={n: {"min": s.min_size, "max": s.max_size, "desired": s.desired_size}
                      for n, s in record.saved_sizes.items()} or None,
         state_changed_at=record.state_changed_at, updated_at=record.updated_at,
+        target=record.target, hibernate=record.hibernate,
+        saved_processes={n: list(p) for n, p in record.saved_processes.items() if p} or None,
+        saved_instances=list(record.saved_instances) or None,
         enabled_shard=shard_of(record.org_id, record.cluster_id) if record.enabled else None,
         schedule_key=f"{record.org_id}#{record.cluster_id}" if record.enabled else None,
     )
@@ -166,4 +180,7 @@ def to_record(item: HibernationModel) -> HibernationRecord:
         timezone=item.timezone, prewarm=bool(item.prewarm), enabled=bool(item.enabled), version=int(item.version),
         override_until=item.override_until, desired_state=item.desired_state, applied_state=item.applied_state,
         saved_sizes=sizes, state_changed_at=item.state_changed_at, updated_at=item.updated_at,
+        target=item.target or "eks-nodegroup", hibernate=bool(item.hibernate),
+        saved_processes={n: tuple(p) for n, p in (item.saved_processes.as_dict() if item.saved_processes else {}).items()},
+        saved_instances=tuple(item.saved_instances or ()),
     )

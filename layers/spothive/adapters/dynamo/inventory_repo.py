@@ -142,6 +142,7 @@ def _cluster(item: ClusterModel) -> StoredCluster:
         node_count=int(item.node_count),
         first_seen=item.first_seen,
         last_seen=item.last_seen,
+        agent_linked=bool(item.agent_token_hash),
     )
 
 

@@ -154,8 +154,13 @@ REVOKED_TOKENS = TableSpec(
     purpose="signed-out ID tokens until they would expire (the deny-list's source of truth; Redis caches it)",
 )
 
+UTILIZATION = TableSpec(
+    "utilization", Key("org_id"), Key("instance_key"),
+    purpose="14-day CPU histograms from CloudWatch per instance (instance_key as in instances), for right-sizing",
+)
+
 ALL_TABLES: tuple[TableSpec, ...] = (
     USERS, ORGS, ACCOUNTS, CLUSTERS, INSTANCES, SCANS, NODE_TEMPLATES, CLUSTER_POLICIES,
     HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES, REVOKED_TOKENS,
-    AGENT_ACTIONS,
+    AGENT_ACTIONS, UTILIZATION,
 )

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field
 
 from spothive.api.deps import CurrentPrincipal
 from spothive.api.snapshots import KnownTypes, SizeCapped, checked_snapshot
 from spothive.services.agents import AgentService
+from spothive.services.cluster_discovery import ClusterDiscover
 from spothive.services.clusters import ClusterService, ClusterView
+from spothive.wiring import accounts, inventory
 from spothive.wiring import agents as agents_wiring
-from spothive.wiring import inventory
 
 router = APIRouter(tags=["clusters"])
 Agents = Annotated[AgentService, Depends(agents_wiring.agents)]
 Clusters = Annotated[ClusterService, Depends(inventory.clusters)]
+Discover = Annotated[ClusterDiscover, Depends(accounts.cluster_discover)]
 
 
 class AgentLight(BaseModel):
@@ -66,6 +68,42 @@ def cluster_response(view: ClusterView) -> ClusterResponse:
 def list_clusters(principal: CurrentPrincipal, clusters: Clusters) -> ClusterList:
     """Every cluster discovered in the caller's accounts."""
     return ClusterList(clusters=[cluster_response(v) for v in clusters.list(principal)])
+
+
+class LiveCluster(BaseModel):
+    cluster_id: str
+    name: str
+    region: str
+    arn: str
+    version: str
+    status: str
+    nodegroups: list[str]
+    node_count: int = Field(description="Σ desired size of its managed node groups, read live")
+    state: Literal["managed", "known", "new"] = Field(
+        description="managed: stored and its agent is connected; known: stored, no agent; new: not yet stored")
+
+
+class DiscoverResponse(BaseModel):
+    account_id: str
+    regions: list[str]
+    cached: bool = Field(description="served from the one-minute cache of this org and account")
+    clusters: list[LiveCluster]
+
+
+@router.get("/api/clusters/discover", response_model=DiscoverResponse)
+def discover(
+    principal: CurrentPrincipal, live: Discover, account_id: str = Query(min_length=1, max_length=64),
+) -> DiscoverResponse:
+    """The EKS clusters live in one of the caller's accounts, per scanned region (another org's account is 404)."""
+    found = live.discover(principal, account_id)
+    return DiscoverResponse(
+        account_id=found.account_id, regions=found.regions, cached=found.cached,
+        clusters=[LiveCluster(cluster_id=f.cluster.cluster_id, name=f.cluster.name, region=f.cluster.region,
+                              arn=f.cluster.arn, version=f.cluster.version, status=f.cluster.status,
+                              nodegroups=list(f.cluster.nodegroups), node_count=f.cluster.node_count,
+                              state=f.state)  # type: ignore[arg-type]
+                  for f in found.clusters],
+    )
 
 
 @router.get("/api/clusters/{cluster_id}", response_model=ClusterResponse)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -31,6 +31,13 @@ class ScheduleBody(BaseModel):
     timezone: str = Timezone
     prewarm: bool | None = None
     enabled: bool = True
+    target: Literal["eks-nodegroup", "asg", "ec2"] | None = Field(
+        default=None, description="how the target sleeps: a cluster's EKS managed node groups (the default) or its "
+        "self-managed Auto Scaling groups; an instance group (g-… id) always stops its instances (ec2). "
+        "Omitted: the stored kind is kept")
+    hibernate: bool | None = Field(
+        default=None, description="ec2 only: hibernate instead of stop the instances whose HibernationOptions "
+        "are configured (the others are stopped). Omitted: the stored value is kept")
 
 
 class PrewarmBody(BaseModel):
@@ -62,6 +69,8 @@ class ScheduleResponse(BaseModel):
     prewarm: bool
     override_until: datetime | None
     version: int
+    target: str
+    hibernate: bool
     awake_now: bool
     desired_state: str | None
     applied_state: str | None
@@ -77,6 +86,8 @@ def schedule_response(status: HibernationStatus) -> ScheduleResponse:
         schedule_matrix=list(r.matrix) if r else [1] * 168, timezone=r.timezone if r else "UTC",
         prewarm=bool(r and r.prewarm), override_until=r.override_until if r else None,
         version=r.version if r else 0, awake_now=status.awake,
+        target=r.target if r else ("ec2" if status.cluster_id.startswith("g-") else "eks-nodegroup"),
+        hibernate=bool(r and r.hibernate),
         desired_state=r.desired_state if r else None, applied_state=r.applied_state if r else None,
         next_transition=TransitionResponse(at=nxt.at, state=nxt.state) if nxt else None,
     )
@@ -86,7 +97,8 @@ def schedule_response(status: HibernationStatus) -> ScheduleResponse:
 def save_schedule(body: ScheduleBody, principal: CurrentPrincipal, hibernation: Hibernation) -> ScheduleResponse:
     """Store the cluster's weekly matrix in an IANA time zone."""
     status = hibernation.save_schedule(
-        principal, body.cluster_id, body.schedule_matrix, body.timezone, body.prewarm, body.enabled
+        principal, body.cluster_id, body.schedule_matrix, body.timezone, body.prewarm, body.enabled, body.target,
+        body.hibernate,
     )
     return schedule_response(status)
 
@@ -107,6 +119,40 @@ def patch_timezone(body: TimezoneBody, principal: CurrentPrincipal, hibernation:
 def override(body: OverrideBody, principal: CurrentPrincipal, hibernation: Hibernation) -> ScheduleResponse:
     """Keep the cluster awake for ``duration_minutes``; the worker wakes it within a minute."""
     return schedule_response(hibernation.override(principal, body.cluster_id, body.duration_minutes))
+
+
+class ClusterTarget(BaseModel):
+    cluster_id: str
+    name: str
+    account_id: str
+    region: str
+    nodegroups: list[str]
+
+
+class InstanceGroupTarget(BaseModel):
+    cluster_id: str = Field(description="the group's id (g-…), used as cluster_id in the schedule routes")
+    schedule: str = Field(description="the value of the instances' spothive:schedule tag")
+    account_id: str
+    regions: list[str]
+    instance_ids: list[str]
+
+
+class TargetList(BaseModel):
+    clusters: list[ClusterTarget]
+    instance_groups: list[InstanceGroupTarget]
+
+
+@router.get("/targets", response_model=TargetList)
+def list_targets(principal: CurrentPrincipal, hibernation: Hibernation) -> TargetList:
+    """Clusters and stand-alone instance groups (tag ``spothive:schedule=<name>``) that can be scheduled."""
+    found = hibernation.targets(principal)
+    return TargetList(
+        clusters=[ClusterTarget(cluster_id=c.cluster_id, name=c.name, account_id=c.account_id, region=c.region,
+                                nodegroups=list(c.nodegroups)) for c in found.clusters],
+        instance_groups=[InstanceGroupTarget(cluster_id=g.group_id, schedule=g.schedule, account_id=g.account_id,
+                                             regions=list(g.regions), instance_ids=[i for _, i in g.instances])
+                         for g in found.groups],
+    )
 
 
 @router.get("/{cluster_id}", response_model=ScheduleResponse)

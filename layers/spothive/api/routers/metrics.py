@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from spothive.api.deps import CurrentPrincipal
 from spothive.domain.pricing import HOURS_PER_MONTH
+from spothive.domain.rightsizing_ec2 import Ec2Recommendation
 from spothive.services.metrics import MetricsService
 from spothive.services.namespace_costs import NamespaceCostService
 from spothive.wiring import optimization
@@ -29,6 +30,29 @@ class KpiSet(BaseModel):
     hours_per_month: int = 730
 
 
+class Rightsizing(BaseModel):
+    instance_id: str
+    current: str
+    target: str | None = Field(description="the type to run instead; null: keep the current one")
+    p95_cpu_percent: float | None
+    needed_vcpu: float | None
+    hourly_before: float | None
+    hourly_after: float | None
+    monthly_saving: float = Field(description="USD a month (730 h) at On-Demand prices")
+    confidence: float = Field(description="share of the 14-day window covered by CloudWatch samples (0-1)")
+    confident: bool
+    reason: str
+
+
+def rightsizing_response(r: Ec2Recommendation) -> Rightsizing:
+    """The public view of one recommendation."""
+    return Rightsizing(
+        instance_id=r.instance_id, current=r.current, target=r.target, p95_cpu_percent=r.p95_cpu_percent,
+        needed_vcpu=r.needed_vcpu, hourly_before=r.hourly_before, hourly_after=r.hourly_after,
+        monthly_saving=r.monthly_saving, confidence=r.confidence, confident=r.confident, reason=r.reason,
+    )
+
+
 class ChartData(BaseModel):
     cluster_id: str
     unoptimized: float
@@ -37,6 +61,8 @@ class ChartData(BaseModel):
     basis: str
     optimality_gap: float | None
     actions: list[dict[str, Any]]
+    rightsizing: list[Rightsizing] = Field(
+        default_factory=list, description="nodes a cheaper EC2 type fits, from 14 days of CloudWatch CPU")
 
 
 @router.get("/kpi", response_model=KpiSet)
@@ -59,6 +85,7 @@ def projection(
     return ChartData(
         cluster_id=p.cluster_id, unoptimized=p.unoptimized.monthly, optimized=p.optimized.monthly,
         monthly_savings=p.monthly_savings, basis=p.basis, optimality_gap=p.optimality_gap, actions=p.moves,
+        rightsizing=[rightsizing_response(r) for r in p.rightsizing],
     )
 
 

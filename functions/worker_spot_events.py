@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from spothive.domain.errors import InvalidInput
 from spothive.observability import EVENT_BRIDGE, count, lambda_handler, logger
-from spothive.wiring import risk
+from spothive.wiring import lab, risk
 
 
 @lambda_handler(EVENT_BRIDGE)
@@ -30,6 +30,16 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
         logger.warning("spot event dropped", extra={"field": exc.field, "error": exc.message})
         return {"status": "invalid", "field": exc.field, "reason": exc.message}
     summary = result.as_dict()
+    summary["ab_test"] = _observe_for_ab_tests(event)
     count("FlagsIngested", 1 if summary.get("flagged") else 0)
     logger.info("spot event ingested", extra=summary)
     return summary
+
+
+def _observe_for_ab_tests(event: dict[str, Any]) -> bool:
+    """Record the signal against the model of an A/B test the instance is in; never fails the ingest."""
+    try:
+        return lab.arm_observer().observe_event(event)
+    except Exception as exc:  # the lab is an observer here: the hive mind's ingest already happened
+        logger.warning("A/B observation skipped", extra={"error": f"{type(exc).__name__}: {exc}"})
+        return False

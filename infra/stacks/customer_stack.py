@@ -24,10 +24,13 @@ from infra.constants import (
 from infra.nag import acknowledge
 
 #: Exactly the reads SpotHive's code makes in a customer account (discovery, the permission probe, the
-#: live switch, hibernation): no ``Describe*`` wildcard, which would also read instance user data.
+#: live switch, hibernation): no ``Describe*`` wildcard. ``DescribeInstanceAttribute`` reads user data,
+#: which only the live switch does, to give the Spot replacement the original's (it is never stored);
+#: ``DescribeVolumes`` and ``DescribeInstanceStatus`` are its detach/attach waits and its health check.
 READ_ACTIONS = (
     "ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeSpotInstanceRequests",
     "ec2:DescribeSpotPriceHistory",
+    "ec2:DescribeInstanceAttribute", "ec2:DescribeVolumes", "ec2:DescribeInstanceStatus",
     "eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup",
     "autoscaling:DescribeAutoScalingGroups",
 )

@@ -252,11 +252,15 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api-admin", "api_admin.handler", "Super-admin and the model lab",
         services=(f"{_SVC}model_lab.ModelLab", _AUTHENTICATE),
-        # model registry actions are audited under the "platform" org
-        tables=_tables(**_CALLER, ml_models=W, audit_logs=A),
+        # model registry actions are audited under the "platform" org; the lab checks an instance is the
+        # org's and its account linked, records experiments and A/B predictions, and puts the routing tag on
+        # the inventory copy of an A/B test's instances (and, through the customer role, on the instances)
+        tables=_tables(**_CALLER, ml_models=W, audit_logs=A, lab_experiments=W, orgs=R, accounts=R, instances=W),
         buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
         needs_redis=True,
-        settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS"),
+        settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS",
+                  "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN"),
+        iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "live-switch"), _ASSUME),
         # uploads are validated in a LightGBM subprocess: the ML layers, memory for it, and a wall clock
         # (SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS) inside API Gateway's 29 s
         layers=(Layer.CORE, Layer.ML, Layer.MODELS), memory_mb=1536, timeout_s=60,
@@ -295,9 +299,10 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-spot-events", "worker_spot_events.handler",
         "Spot interruption warnings into the hive mind (SVC-RISK-GLB)",
-        services=(f"{_SVC}hive_mind.HiveMind",),
-        # instance lookup: accounts by_status, then GetItem on instances
-        tables=_tables(accounts=R, instances=R), needs_redis=True,
+        services=(f"{_SVC}hive_mind.HiveMind", f"{_SVC}parallel_tests.ArmObserver.observe"),
+        # instance lookup: accounts by_status, then GetItem on instances; a warning for an instance under an
+        # A/B test (one GetItem on lab-experiments) is recorded against its model
+        tables=_tables(accounts=R, instances=R, lab_experiments=W), needs_redis=True,
     ),
     FunctionSpec(
         "model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",

@@ -48,6 +48,10 @@ class SwitchGateway(Protocol):
         """``ok`` when both EC2 status checks pass, else the worse of their states (``initializing`` …)."""
         ...
 
+    def tag(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        """Set ``tags`` on the instance (the A/B test's ``spothive:model`` routing tag)."""
+        ...
+
 
 class SwitchCloud(Protocol):
     """Opens a :class:`SwitchGateway` in a customer account through its role."""

@@ -176,10 +176,9 @@ class LiveSwitch:
         # read now, not carried in the state: user data can hold secrets the execution history must not
         with_user_data = InstanceFacts.from_dict({**state["instance"],
                                                   "user_data": gateway.user_data(facts.instance_id)})
-        state["spot_instance_id"] = gateway.launch_spot(with_user_data, state.get("snapshot_id"),
-                                                        state["experiment_id"])
-        state["running"] = False
-        return state["spot_instance_id"]
+        spot_id = gateway.launch_spot(with_user_data, state.get("snapshot_id"), state["experiment_id"])
+        state["spot_instance_id"], state["running"] = spot_id, False
+        return spot_id
 
     def _check_running(self, gateway: SwitchGateway, state: State) -> str:
         spot = gateway.describe(state["spot_instance_id"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from spothive.domain.errors import DependencyFailed
@@ -191,3 +191,9 @@ class ScriptedEc2:
 
     def health(self, instance_id: str) -> str:
         return self.health_of.get(instance_id, "ok")
+
+    def tag(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        self.calls.append(("tag", f"{instance_id}:{','.join(f'{k}={v}' for k, v in sorted(tags.items()))}"))
+        facts = self.instances.get(instance_id)
+        if facts is not None:
+            self.instances[instance_id] = replace(facts, tags=tuple(sorted({**dict(facts.tags), **tags}.items())))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import boto3
@@ -186,3 +186,9 @@ class Ec2SwitchGateway:
             return "insufficient-data"
         checks = [statuses[0].get(k, {}).get("Status", "insufficient-data") for k in ("InstanceStatus", "SystemStatus")]
         return max(checks, key=lambda s: _HEALTH_ORDER.index(s) if s in _HEALTH_ORDER else len(_HEALTH_ORDER))
+
+    def tag(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        try:
+            self._ec2.create_tags(Resources=[instance_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+        except ClientError as exc:
+            raise _failed(f"tagging {instance_id}", exc) from exc

@@ -327,7 +327,9 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "opt-risk", "optimization_steps.assess_risk", "Optimization: score interruption risk",
         services=(f"{_STEPS}.assess_risk",),
-        tables=_tables(jobs=W),
+        # the cluster's instances under an A/B test are scored by their tagged registry model too, and
+        # each such prediction is recorded in lab-experiments
+        tables=_tables(jobs=W, instances=R, ml_models=R, lab_experiments=W),
         # loads the announced production model in process
         buckets=(BucketUse(Bucket.MODEL, _MODELS, R),),
         needs_redis=True, settings=("SPOTHIVE_MODEL_BUCKET",),

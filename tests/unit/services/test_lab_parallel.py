@@ -194,3 +194,34 @@ def test_a_live_switch_of_an_instance_not_the_orgs_linked_on_demand_one_is_refus
 
     assert caught.value.field == field
     assert workflows.started == {} and world.lab.items == {}
+
+
+def test_the_optimization_risk_step_scores_tagged_instances_by_their_model_alone(world, models):
+    from spothive.domain.jobs import Job
+    from spothive.services.hive_mind import HiveMind
+    from spothive.services.optimization import OptimizationSteps, StepInput
+    from tests.support.fakes import MemoryAgentActions, MemoryHeartbeats, MemoryJobsRepo, MemorySignals, SafeMode
+
+    # Given a cluster with one instance tagged for model B and one untagged
+    world.inventory.upsert_instances(ORG, [
+        instance(A, "m5.xlarge", "us-east-1a", cluster_name="prod", tags={"eks:cluster-name": "prod"}),
+        instance(B, "c5.2xlarge", "us-east-1b", cluster_name="prod",
+                 tags={"eks:cluster-name": "prod", MODEL_TAG: "mdl-b"})], world.now)
+    cluster_id = world.inventory.list_instances(ORG)[0].instance.cluster_id
+    jobs = MemoryJobsRepo(world.ledger, world.clock)
+    jobs.jobs[(ORG, "job-1")] = Job(ORG, "job-1", cluster_id, "running", "user:u-1", False, world.now, world.now,
+                                    data={"detect": {"basis": "spot-only", "plan": None, "spot": []}})
+    router = ModelRouter(models["production"], lambda model_id: models[model_id], world.lab, FixedCatalogs(),
+                         world.clock)
+    step = OptimizationSteps(jobs, world.inventory, FixedCatalogs(), world.snapshots, models["production"],
+                             HiveMind(MemorySignals(), world.clock), MemoryHeartbeats(world.clock),
+                             MemoryAgentActions(), SafeMode(False), world.clock, router=router)
+
+    # When the risk step runs
+    step.assess_risk(StepInput(ORG, cluster_id, "job-1"))
+
+    # Then B's instance was scored by B and recorded; A's untagged instance is not routed
+    routed = jobs.get(ORG, "job-1").data["risk"]["instances"]
+    assert [(r["instance_id"], r["model_id"]) for r in routed] == [(B, "mdl-b")]
+    assert models["mdl-b"].seen == [("us-east-1b", "c5.2xlarge")] and models["mdl-a"].seen == []
+    assert [i["model_id"] for i in world.lab.items.values() if i["kind"] == "prediction"] == ["mdl-b"]

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from spothive.domain.errors import InvalidInput
 from spothive.observability import EVENT_BRIDGE, count, lambda_handler, logger
-from spothive.wiring import lab, risk
+from spothive.wiring import risk
 
 
 @lambda_handler(EVENT_BRIDGE)
@@ -39,6 +39,8 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
 def _observe_for_ab_tests(event: dict[str, Any]) -> bool:
     """Record the signal against the model of an A/B test the instance is in; never fails the ingest."""
     try:
+        from spothive.wiring import lab  # the lab's wiring loads only once an event arrives, not at cold start
+
         return lab.arm_observer().observe_event(event)
     except Exception as exc:  # the lab is an observer here: the hive mind's ingest already happened
         logger.warning("A/B observation skipped", extra={"error": f"{type(exc).__name__}: {exc}"})

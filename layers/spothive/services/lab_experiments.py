@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import InvalidInput, NotFound
 from spothive.domain.inventory import DiscoveredInstance
 from spothive.domain.tenancy import Account, AccountStatus
+from spothive.ports.audit import AuditLedger
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo
 from spothive.ports.jobs import WorkflowStarter
@@ -44,7 +46,8 @@ class LabExperiments:
     """``POST /api/lab/live-switch`` and ``GET /api/lab/experiments/{id}``."""
 
     def __init__(self, tenancy: TenancyRepo, inventory: InventoryRepo, lab: LabRepo, starter: WorkflowStarter,
-                 clock: Clock, *, poll_seconds: int = 5) -> None:
+                 clock: Clock, *, poll_seconds: int = 5, ledger: AuditLedger | None = None) -> None:
+        self._ledger = ledger
         self._tenancy = tenancy
         self._inventory = inventory
         self._lab = lab
@@ -73,6 +76,9 @@ class LabExperiments:
             "external_id": account.external_id or "", "region": instance.region, "poll_seconds": self._poll_seconds,
             "dry_run": dry_run, "model_id": model_id, "created_at": created,
         }
+        if self._ledger is not None:  # in the tenant's own chain: its instance is acted on by the platform
+            self._ledger.write(org_id, AuditEntry(actor, "lab.live_switch.started", "instance", instance_id, after={
+                "experiment_id": experiment_id, "dry_run": dry_run, "model_id": model_id}))
         execution = self._starter.start(experiment_id, payload)
         return {"experiment_id": experiment_id, "execution_arn": execution, "status": "starting",
                 "instance_id": instance_id, "org_id": org_id}

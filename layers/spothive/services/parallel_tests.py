@@ -15,10 +15,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from spothive.domain.audit import AuditEntry
 from spothive.domain.calibration import calibration
 from spothive.domain.errors import InvalidInput, NotFound
 from spothive.domain.model_registry import ModelStatus
 from spothive.domain.risk_signals import parse_signal
+from spothive.ports.audit import AuditLedger
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo
 from spothive.ports.lab import LabRepo, SwitchCloud
@@ -42,7 +44,8 @@ class ParallelTests:
     """Configure A/B tests, record what happens to their instances, and compare the models."""
 
     def __init__(self, tenancy: TenancyRepo, inventory: InventoryRepo, registry: ModelRegistry, lab: LabRepo,
-                 cloud: SwitchCloud, router: ModelRouter, clock: Clock) -> None:
+                 cloud: SwitchCloud, router: ModelRouter, clock: Clock, *, ledger: AuditLedger | None = None) -> None:
+        self._ledger = ledger
         self._tenancy = tenancy
         self._inventory = inventory
         self._registry = registry
@@ -88,6 +91,9 @@ class ParallelTests:
             "kind": "ab-test", "status": "running", "model_id": model_a, "created_at": _iso(now),
             "instance_id": instance_a, "telemetry": {"org_id": org_id, "arms": described, "requested_by": actor,
                                                      "started_at": _iso(now)}})
+        if self._ledger is not None:  # the tenant's chain: two of its instances were tagged
+            self._ledger.write(org_id, AuditEntry(actor, "lab.ab_test.configured", "ab-test", test_id,
+                                                  after={"arms": described}))
         return {"test_id": test_id, "arms": described, "predictions": self._router.score(org_id, tagged)}
 
     def results(self, test_id: str) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def lab_experiments() -> LabExperiments:
     s = settings.load(LabSettings)
     starter = StepFunctionsStarter(s.live_switch_state_machine_arn, kernel.core().region, label="live-switch")
     return LabExperiments(accounts.tenancy(), inventory.repo(), lab_repo(), starter, kernel.clock(),
-                          poll_seconds=s.live_switch_poll_seconds)
+                          poll_seconds=s.live_switch_poll_seconds, ledger=kernel.ledger())
 
 
 def _registry_model(model_id: str) -> RiskModel:
@@ -88,7 +88,7 @@ def model_router() -> ModelRouter:
 def parallel_tests() -> ParallelTests:
     """A/B tests of two models on two instances."""
     return ParallelTests(accounts.tenancy(), inventory.repo(), model_registry(), lab_repo(),
-                         StsSwitchCloud(kernel.core().region), model_router(), kernel.clock())
+                         StsSwitchCloud(kernel.core().region), model_router(), kernel.clock(), ledger=kernel.ledger())
 
 
 @component

@@ -71,7 +71,8 @@ def lab(world: Fakes, models: dict[str, SeenModel]) -> tuple[ParallelTests, Scri
                         for i, t, z in ((A, "m5.xlarge", "us-east-1a"), (B, "c5.2xlarge", "us-east-1b"))))
     router = ModelRouter(models["production"], lambda model_id: models[model_id], world.lab, FixedCatalogs(),
                          world.clock)
-    return ParallelTests(world.tenancy, world.inventory, world.models, world.lab, ec2, router, world.clock), ec2
+    return ParallelTests(world.tenancy, world.inventory, world.models, world.lab, ec2, router, world.clock,
+                         ledger=world.ledger), ec2
 
 
 def test_configuring_tags_each_instance_and_each_model_scores_only_its_own(world, models):
@@ -90,6 +91,8 @@ def test_configuring_tags_each_instance_and_each_model_scores_only_its_own(world
     assert models["production"].seen == []
     assert [(p["instance_id"], p["model_id"], p["interruption_probability"]) for p in configured["predictions"]] == [
         (A, "mdl-a", 0.05), (B, "mdl-b", 0.4)]
+    (audited,) = world.ledger.chains[ORG]
+    assert (audited.action, audited.resource_id) == ("lab.ab_test.configured", configured["test_id"])
 
 
 def test_an_instance_tagged_for_b_is_never_scored_by_a_even_when_b_fails(world, models):
@@ -159,7 +162,8 @@ def test_an_unknown_test_is_not_found(world, models):
 
 def start(world: Fakes) -> tuple[LabExperiments, RecordingWorkflows]:
     workflows = RecordingWorkflows()
-    return LabExperiments(world.tenancy, world.inventory, world.lab, workflows, world.clock, poll_seconds=3), workflows
+    return LabExperiments(world.tenancy, world.inventory, world.lab, workflows, world.clock, poll_seconds=3,
+                          ledger=world.ledger), workflows
 
 
 def test_a_live_switch_start_records_the_experiment_and_passes_the_role_to_the_state_machine(world):
@@ -172,6 +176,9 @@ def test_a_live_switch_start_records_the_experiment_and_passes_the_role_to_the_s
             payload["poll_seconds"], payload["dry_run"]) == (A, ROLE, "ext-1", "us-east-1", 3, False)
     stored = experiments.experiment(started["experiment_id"])
     assert (stored["status"], stored["model_id"], stored["telemetry"]["steps"]) == ("starting", "mdl-a", [])
+    # And the tenant's audit chain says a platform admin started it on its instance
+    (audited,) = world.ledger.chains[ORG]
+    assert (audited.actor, audited.action, audited.resource_id) == ("admin:root", "lab.live_switch.started", A)
 
 
 @pytest.mark.parametrize(("org", "instance_id", "change", "field"), [
@@ -193,7 +200,7 @@ def test_a_live_switch_of_an_instance_not_the_orgs_linked_on_demand_one_is_refus
         experiments.start_live_switch("admin:root", org, instance_id)
 
     assert caught.value.field == field
-    assert workflows.started == {} and world.lab.items == {}
+    assert workflows.started == {} and world.lab.items == {} and ORG not in world.ledger.chains
 
 
 def test_the_optimization_risk_step_scores_tagged_instances_by_their_model_alone(world, models):

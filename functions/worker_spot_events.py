@@ -30,6 +30,18 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
         logger.warning("spot event dropped", extra={"field": exc.field, "error": exc.message})
         return {"status": "invalid", "field": exc.field, "reason": exc.message}
     summary = result.as_dict()
+    summary["ab_test"] = _observe_for_ab_tests(event)
     count("FlagsIngested", 1 if summary.get("flagged") else 0)
     logger.info("spot event ingested", extra=summary)
     return summary
+
+
+def _observe_for_ab_tests(event: dict[str, Any]) -> bool:
+    """Record the signal against the model of an A/B test the instance is in; never fails the ingest."""
+    try:
+        from spothive.wiring import lab  # the lab's wiring loads only once an event arrives, not at cold start
+
+        return lab.arm_observer().observe_event(event)
+    except Exception as exc:  # the lab is an observer here: the hive mind's ingest already happened
+        logger.warning("A/B observation skipped", extra={"error": f"{type(exc).__name__}: {exc}"})
+        return False

@@ -25,18 +25,24 @@ from infra.nag import acknowledge
 
 #: Exactly the reads SpotHive's code makes in a customer account (discovery, the permission probe, the
 #: live switch, hibernation): no ``Describe*`` wildcard, which would also read instance user data.
+#: ``DescribeVolumes`` and ``DescribeInstanceStatus`` are the live switch's detach/attach waits and its
+#: health check.
 READ_ACTIONS = (
     "ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeSpotInstanceRequests",
-    "ec2:DescribeSpotPriceHistory",
+    "ec2:DescribeSpotPriceHistory", "ec2:DescribeVolumes", "ec2:DescribeInstanceStatus",
     "eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup",
     "autoscaling:DescribeAutoScalingGroups",
     # utilization of stand-alone instances and agentless node groups (right-sizing)
     "cloudwatch:GetMetricData",
 )
 INSTANCE_ACTIONS = ("ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances")
+#: The tag that routes an instance's risk predictions to one model under an A/B test
+#: (``spothive.services.model_routing.MODEL_TAG``).
+MODEL_TAG_KEY = "spothive:model"
 #: The live switch snapshots the stopped instance's root volume (``adapters/aws/ec2_switch.py``).
 SNAPSHOT_ACTIONS = ("ec2:CreateSnapshot",)
 VOLUME_ACTIONS = ("ec2:DetachVolume", "ec2:AttachVolume")
+USER_DATA_ACTIONS = ("ec2:DescribeInstanceAttribute",)
 ASG_ACTIONS = ("autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
                # hibernation holds a sleeping group at zero against scheduled actions and alarms
                "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses")
@@ -186,6 +192,15 @@ class CustomerStack(Stack):
             statement(sid="TagOnLaunch", actions=["ec2:CreateTags"],
                       resources=[*tagged_launch, _ec2("network-interface/*"), _ec2("spot-instances-request/*")],
                       conditions={"StringEquals": {"ec2:CreateAction": "RunInstances"}}),
+            # A/B tests of risk models route by this one tag: only it may be set on existing instances
+            statement(sid="ModelRoutingTag", actions=["ec2:CreateTags"], resources=[_ec2("instance/*")],
+                      conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [MODEL_TAG_KEY]}}),
+            # the live switch gives the Spot replacement the original's user data (read at launch, never
+            # stored): only of instances SpotHive may stop anyway, not account-wide
+            statement(sid="UserDataOfManagedInstances", actions=list(USER_DATA_ACTIONS),
+                      resources=[_ec2("instance/*")], conditions=MANAGED),
+            statement(sid="UserDataOfEksNodes", actions=list(USER_DATA_ACTIONS), resources=[_ec2("instance/*")],
+                      conditions=EKS_NODE),
             statement(sid="ManagedInstances", actions=[*INSTANCE_ACTIONS, *VOLUME_ACTIONS],
                       resources=instances_and_volumes, conditions=MANAGED),
             statement(sid="EksNodeInstances", actions=[*INSTANCE_ACTIONS, *VOLUME_ACTIONS],

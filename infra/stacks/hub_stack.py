@@ -110,6 +110,7 @@ class HubStack(Stack):
             "SPOTHIVE_API_BASE_URL": self.api.base_url,
             "SPOTHIVE_DISCOVERY_FUNCTION_NAME": functions["worker-discovery"].function_name,
             "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": workflows.state_machines["optimization"].state_machine_arn,
+            "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": workflows.state_machines["live-switch"].state_machine_arn,
             "SPOTHIVE_PRICE_SOURCE": PRICE_SOURCE,
             "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": str(API_VALIDATOR_TIMEOUT_S),
         }

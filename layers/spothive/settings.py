@@ -172,6 +172,8 @@ class LabSettings(_Base):
     """The live-switch experiment's state machine."""
 
     live_switch_state_machine_arn: str = ""
+    #: Seconds between the live switch's looks at a stop, detach, boot or health check in progress.
+    live_switch_poll_seconds: int = Field(default=5, ge=0, le=60)
 
 
 

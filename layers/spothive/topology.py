@@ -298,13 +298,16 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
                   f"{_SVC}admin_clients.AdminClients", f"{_SVC}worker_health.WorkerHealthService", _AUTHENTICATE),
         # model registry actions are audited under the "platform" org; impersonation checks the client
         # org, records its grant in both ledgers and revokes through the durable deny-list; the client
-        # list queries orgs by_listing, then each client's accounts, clusters and instances
-        tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, accounts=R, clusters=R, instances=R,
-                       ml_models=W, audit_logs=A),
+        # list queries orgs by_listing, then each client's accounts, clusters and instances; the lab checks
+        # an instance is the org's and its account linked, records experiments and A/B predictions, and puts
+        # the routing tag on the inventory copy of an A/B test's instances (and, through the customer role,
+        # on the instances)
+        tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, accounts=R, clusters=R, instances=W,
+                       ml_models=W, audit_logs=A, lab_experiments=W),
         buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS",
-                  *_HEALTH_SETTINGS),
+                  *_HEALTH_SETTINGS, "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN"),
         # uploads are validated in a LightGBM subprocess: the ML layers, memory for it, and a wall clock
         # (SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS) inside API Gateway's 29 s
         layers=(Layer.CORE, Layer.ML, Layer.MODELS), memory_mb=1536, timeout_s=60,
@@ -315,7 +318,9 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
                    reason="CloudWatch GetMetricData supports no resource-level permissions"),
              *(Grant(("states:ListExecutions",), Target.STATE_MACHINE, name) for name in ("optimization", "live-switch")),
              Grant(("sqs:GetQueueAttributes",), Target.DEAD_LETTER_QUEUES,
-                   reason="the depth of each worker's dead-letter queue is its backlog")),
+                   reason="the depth of each worker's dead-letter queue is its backlog"),
+             # the lab starts live switches and tags A/B instances through the customer role
+             Grant(("states:StartExecution",), Target.STATE_MACHINE, "live-switch"), _ASSUME),
         # a handful of platform admins; each upload validation holds 1.5 GB for up to 60 s
         routes=("/api/admin", "/api/lab"), reserved_concurrency=3,
     ),
@@ -362,10 +367,12 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-spot-events", "worker_spot_events.handler",
         "Spot interruption warnings into the hive mind (SVC-RISK-GLB)",
-        services=(f"{_SVC}hive_mind.HiveMind",),
-        # instance lookup: accounts by_status, then GetItem on instances
-        # interruption warnings arrive in bursts (a reclaimed pool warns for many instances at once)
-        tables=_tables(accounts=R, instances=R), needs_redis=True, async_invoked=True, reserved_concurrency=10,
+        services=(f"{_SVC}hive_mind.HiveMind", f"{_SVC}parallel_tests.ArmObserver.observe"),
+        # instance lookup: accounts by_status, then GetItem on instances; a warning for an instance under an
+        # A/B test (one GetItem on lab-experiments) is recorded against its model; warnings arrive in bursts
+        # (a reclaimed pool warns for many instances at once)
+        tables=_tables(accounts=R, instances=R, lab_experiments=W), needs_redis=True, async_invoked=True,
+        reserved_concurrency=10,
     ),
     FunctionSpec(
         "model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",
@@ -394,7 +401,9 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "opt-risk", "optimization_steps.assess_risk", "Optimization: score interruption risk",
         services=(f"{_STEPS}.assess_risk",),
-        tables=_tables(jobs=W),
+        # the cluster's instances under an A/B test are scored by their tagged registry model too, and
+        # each such prediction is recorded in lab-experiments
+        tables=_tables(jobs=W, instances=R, ml_models=R, lab_experiments=W),
         # loads the announced production model in process
         buckets=(BucketUse(Bucket.MODEL, _MODELS, R),),
         needs_redis=True, settings=("SPOTHIVE_MODEL_BUCKET",),

@@ -176,8 +176,10 @@ def test_api_functions_use_snapstart_behind_the_live_alias(synth):
 
 def test_only_listed_functions_assume_customer_roles_and_only_spothive_access_roles(synth):
     assuming = {s.name for s in topology.ALL_FUNCTIONS if any(g.target is Target.CUSTOMER_ROLE for g in s.iam)}
-    # api-clusters lists an account's clusters live (GET /api/clusters/discover)
-    assert assuming == {"api-connect", "api-clusters", "worker-discovery", "worker-hibernation", "switch-step"}
+    # api-clusters lists an account's clusters live (GET /api/clusters/discover); api-admin: the lab tags an
+    # A/B test's instances with their routing tag through the customer role
+    assert assuming == {"api-connect", "api-clusters", "worker-discovery", "worker-hibernation", "switch-step",
+                        "api-admin"}
     for spec in topology.ALL_FUNCTIONS:
         assumes = [s for s in _statements(synth, spec.name) if "sts:AssumeRole" in _actions(s)]
         if spec.name in assuming:
@@ -186,9 +188,9 @@ def test_only_listed_functions_assume_customer_roles_and_only_spothive_access_ro
             assert assumes == []
 
 
-def test_only_the_clusters_api_starts_executions(synth):
+def test_only_the_clusters_and_lab_apis_start_executions(synth):
     machines = synth.built.hub.workflows.state_machines
-    expected = {"api-clusters": machines["optimization"]}
+    expected = {"api-clusters": machines["optimization"], "api-admin": machines["live-switch"]}
     for spec in topology.ALL_FUNCTIONS:
         starts = [s for s in _statements(synth, spec.name) if "states:StartExecution" in _actions(s)]
         if spec.name in expected:

@@ -59,7 +59,9 @@ def test_customer_writes_are_tag_conditioned(synth):
 
 #: What the live switch calls through the customer role (``spothive.adapters.aws.ec2_switch``).
 LIVE_SWITCH_CALLS = {"ec2:DescribeInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:CreateSnapshot",
-                     "ec2:RunInstances", "ec2:CreateTags"}
+                     "ec2:RunInstances", "ec2:CreateTags", "ec2:DescribeInstanceAttribute", "ec2:DescribeVolumes",
+                     "ec2:DescribeInstanceStatus", "ec2:DetachVolume", "ec2:AttachVolume",
+                     "ec2:TerminateInstances"}
 
 
 def _allows(statement: dict, action: str) -> bool:
@@ -149,6 +151,16 @@ def test_customer_reads_are_listed_one_by_one_without_describe_wildcards(synth):
     assert not [a for a in read["Action"] if "*" in a]
     assert "ec2:DescribeInstanceAttribute" not in read["Action"]
     assert {"ec2:DescribeInstances", "eks:ListClusters", "autoscaling:DescribeAutoScalingGroups"} <= set(read["Action"])
+    # And user data is readable only of the instances SpotHive may stop: managed ones and EKS nodes
+    user_data = [s for s in statements if "ec2:DescribeInstanceAttribute" in _as_list(s["Action"])]
+    assert {s["Sid"] for s in user_data} == {"UserDataOfManagedInstances", "UserDataOfEksNodes"}
+    assert all(s["Condition"] and s["Resource"] != "*" for s in user_data)
+
+
+def test_the_model_routing_tag_is_the_only_tag_settable_on_existing_instances(synth):
+    statements = [s for _, s in _policy_statements(synth.customer)]
+    (routing,) = [s for s in statements if s.get("Sid") == "ModelRoutingTag"]
+    assert routing["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": ["spothive:model"]}}
 
 
 def test_pass_role_reaches_only_the_listed_node_roles(synth):

@@ -325,6 +325,7 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_CUSTOMER_TEMPLATE_URL": f"{api_base_url}/api/connect/template",
         "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
         "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": result.state_machines["optimization"],
+        "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": result.state_machines["live-switch"],
         "SPOTHIVE_DISCOVERY_FUNCTION_NAME": "worker-discovery",
         "SPOTHIVE_MODEL_BUCKET": result.bucket,
         "SPOTHIVE_DATA_BUCKET": result.bucket,

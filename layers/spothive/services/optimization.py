@@ -35,6 +35,7 @@ from spothive.ports.pricing import CatalogSource
 from spothive.ports.risk import RiskModel
 from spothive.ports.safety import SafeModeFlag
 from spothive.services.hive_mind import HiveMind
+from spothive.services.model_routing import MODEL_TAG, ModelRouter
 from spothive.services.optimization_risk import score_pools
 from spothive.services.plan_codec import empty_plan, plan_from_dict
 from spothive.services.plan_inputs import ClusterPolicies
@@ -99,8 +100,10 @@ class OptimizationSteps:
         solver: MilpSolver | None = None,
         policies: ClusterPolicies | None = None,
         wake: ActionWake | None = None,
+        router: ModelRouter | None = None,
     ) -> None:
         self._wake = wake
+        self._router = router
         self._policies = policies
         self._jobs = jobs
         self._inventory = inventory
@@ -163,6 +166,13 @@ class OptimizationSteps:
         detected = self._detected(ids)
         pools = _target_pools(detected)
         scored = score_pools(pools, self._catalogs.catalog(), self._risk_model, self._hive, self._clock.now())
+        if self._router is not None:
+            # instances under an A/B test are also scored by their tagged model alone, recorded for the lab;
+            # the decision still rests on the production model's pool scores
+            tagged = [s.instance for s in self._inventory.list_instances(ids.org_id, ids.cluster_id)
+                      if s.instance.tags.get(MODEL_TAG) and s.instance.state == "running"]
+            if tagged:
+                scored["instances"] = self._router.score(ids.org_id, tagged)
         self._jobs.update(ids.org_id, ids.job_id, data={"risk": scored})
         return {"pools": len(pools), "flagged": sorted(scored["flagged"]),
                 "max_probability": max(scored["probabilities"].values(), default=0.0),

@@ -1,16 +1,23 @@
-"""The lab: the model registry (upload, validate, graduate, roll back) and the live-switch experiment."""
+"""The lab: the model registry (upload, validate, graduate, roll back), the live-switch experiment and A/B tests."""
 
 from __future__ import annotations
 
 from spothive import settings
 from spothive.adapters.aws.ec2_switch import StsSwitchCloud
+from spothive.adapters.aws.model_loader import S3ModelLoader
+from spothive.adapters.aws.step_functions import StepFunctionsStarter
 from spothive.adapters.dynamo.lab_repo import DynamoLabRepo
 from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
 from spothive.adapters.model_validator import Limits, SubprocessValidator
+from spothive.domain.errors import NotFound
+from spothive.ports.risk import RiskModel
+from spothive.services.lab_experiments import LabExperiments
 from spothive.services.live_switch import LiveSwitch
 from spothive.services.model_lab import ModelLab
-from spothive.settings import ModelSettings
-from spothive.wiring import kernel, pricing, risk
+from spothive.services.model_routing import ModelRouter
+from spothive.services.parallel_tests import ArmObserver, ParallelTests
+from spothive.settings import LabSettings, ModelSettings
+from spothive.wiring import accounts, inventory, kernel, pricing, risk
 from spothive.wiring.registry import component
 
 
@@ -21,21 +28,70 @@ def model_settings() -> ModelSettings:
 
 
 @component
+def model_registry() -> DynamoModelRegistry:
+    """The ``ml-models`` table."""
+    return DynamoModelRegistry(kernel.ledger())
+
+
+@component
 def model_lab() -> ModelLab:
     """Upload, validate, graduate and roll back risk models."""
     s = model_settings()
     limits = Limits(cpu_seconds=s.validator_cpu_seconds, memory_mib=s.validator_memory_mib,
                     wall_seconds=s.validator_timeout_seconds)
     return ModelLab(
-        DynamoModelRegistry(kernel.ledger()), risk.model_store(),
+        model_registry(), risk.model_store(),
         SubprocessValidator(limits, min_auc=s.model_min_auc), risk.model_events(), kernel.clock(),
         max_bytes=s.model_max_upload_mib * 1024 * 1024,
     )
 
 
 @component
+def lab_repo() -> DynamoLabRepo:
+    """The ``lab-experiments`` table."""
+    kernel.core()
+    return DynamoLabRepo()
+
+
+@component
 def live_switch() -> LiveSwitch:
     """The live-switch experiment's steps."""
-    kernel.core()
-    return LiveSwitch(StsSwitchCloud(kernel.core().region), DynamoLabRepo(), pricing.catalogs(),
+    return LiveSwitch(StsSwitchCloud(kernel.core().region), lab_repo(), pricing.catalogs(),
                       kernel.safe_mode(), kernel.clock(), global_safe_mode=kernel.global_safe_mode())
+
+
+@component
+def lab_experiments() -> LabExperiments:
+    """Starting live switches and reading experiments."""
+    s = settings.load(LabSettings)
+    starter = StepFunctionsStarter(s.live_switch_state_machine_arn, kernel.core().region, label="live-switch")
+    return LabExperiments(accounts.tenancy(), inventory.repo(), lab_repo(), starter, kernel.clock(),
+                          poll_seconds=s.live_switch_poll_seconds, ledger=kernel.ledger())
+
+
+def _registry_model(model_id: str) -> RiskModel:
+    """A registry model loaded from its artifact (no fallback: a routed model answers alone or not at all)."""
+    record = model_registry().get(model_id)
+    if record is None or not record.s3_key:
+        raise NotFound(f"no stored model {model_id}", field="model_id")
+    return S3ModelLoader(risk.model_store())(record)
+
+
+@component
+def model_router() -> ModelRouter:
+    """Per-instance scoring routed by the ``spothive:model`` tag."""
+    return ModelRouter(risk.LazyRiskModel(risk.risk_model), _registry_model, lab_repo(), pricing.catalogs(),
+                       kernel.clock())
+
+
+@component
+def parallel_tests() -> ParallelTests:
+    """A/B tests of two models on two instances."""
+    return ParallelTests(accounts.tenancy(), inventory.repo(), model_registry(), lab_repo(),
+                         StsSwitchCloud(kernel.core().region), model_router(), kernel.clock(), ledger=kernel.ledger())
+
+
+@component
+def arm_observer() -> ArmObserver:
+    """Interruption signals of A/B-tested instances, recorded against their model."""
+    return ArmObserver(lab_repo(), kernel.clock())

@@ -12,7 +12,7 @@ from spothive.services.optimization import OptimizationSteps
 from spothive.services.optimization_jobs import OptimizationJobs
 from spothive.services.utilization import RightSizing
 from spothive.settings import WorkflowSettings
-from spothive.wiring import agents, configuration, inventory, kernel, pricing, risk
+from spothive.wiring import agents, configuration, inventory, kernel, lab, pricing, risk
 from spothive.wiring.registry import component
 
 
@@ -55,5 +55,5 @@ def steps() -> OptimizationSteps:
         jobs(), inventory.repo(), pricing.catalogs(), inventory.snapshots(), risk.LazyRiskModel(risk.risk_model),
         risk.hive_mind(), agents.heartbeats(), agents.actions(), kernel.safe_mode(), kernel.clock(),
         global_safe_mode=kernel.global_safe_mode(), solver=HighsSolver(), policies=configuration.cluster_policies(),
-        wake=agents.wake(),
+        wake=agents.wake(), router=lab.model_router(),
     )

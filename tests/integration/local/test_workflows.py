@@ -103,14 +103,15 @@ def test_live_switch_runs_its_steps_in_order(local_stack):
         steps.append(event["step"])
         state = dict(event["state"])
         state.pop("error", None)
-        return {**state, "stopped": True, "last": event["step"]}
+        return {**state, "stopped": True, "detached": True, "running": True, "healthy": True, "last": event["step"]}
 
     with local_stack.registry.override({"switch-step": switch}):
         described = local_stack.wait_execution(
             local_stack.start_execution("live-switch", {"instance_id": "i-1", "poll_seconds": 0}))
 
     assert described["status"] == "SUCCEEDED"
-    assert steps == ["prepare", "stop", "check_stopped", "launch_spot", "verify", "record"]
+    assert steps == ["prepare", "stop", "check_stopped", "detach_volumes", "check_detached", "launch_spot",
+                     "check_running", "attach_volumes", "verify", "record"]
     assert json.loads(described["output"])["last"] == "record"
 
 

@@ -211,6 +211,20 @@ def admin(stack: LocalStack, world: World) -> None:
     ok(client.post("/api/lab/rollback", headers=headers, json={"model_id": models[0]["model_id"]}))
     assert ok(client.get("/api/admin/clients", headers=headers, params={"limit": 100}))["clients"]
     assert ok(client.get("/api/admin/health/workers", headers=headers))["workers"]
+    # the lab: a dry-run live switch of the tenant's instance, read back; an A/B test of the production
+    # model and a fresh candidate on two of its instances, and its results
+    org = world.tenant.org_id
+    started = ok(client.post("/api/lab/live-switch", headers=headers, json={
+        "org_id": org, "instance_id": world.instance_ids[0], "dry_run": True}), 202)
+    stack.wait_execution(started["execution_arn"])
+    ok(client.get(f"/api/lab/experiments/{started['experiment_id']}", headers=headers))
+    candidate = ok(client.post("/api/admin/models/upload", headers=headers,
+                               files={"file": ("model.txt", tiny_model(14), "application/octet-stream")},
+                               data={"version": f"v14-{uuid.uuid4().hex[:4]}"}), 201)["model"]
+    test = ok(client.post("/api/lab/parallel", headers=headers, json={
+        "org_id": org, "instance_a": world.instance_ids[0], "model_a": models[0]["model_id"],
+        "instance_b": world.instance_ids[1], "model_b": candidate["model_id"]}), 201)
+    ok(client.get(f"/api/lab/parallel/{test['test_id']}", headers=headers))
     impersonate(headers, world)
 
 

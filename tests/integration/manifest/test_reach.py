@@ -33,6 +33,8 @@ _DENY_CACHE = ("read only on a deny-list cache miss: Redis answers for a token o
                "checked it, so in one process only the first function to see a token reads the table")
 #: Declared tables a scenario may legitimately not reach, with the reason.
 UNREACHED_TABLES = {
+    **{("opt-risk", table): "reached only when the cluster has an instance under an A/B test; the scenarios "
+       "configure theirs after the optimization runs" for table in ("ml-models", "lab-experiments")},
     **{(spec.name, "revoked-tokens"): _DENY_CACHE for spec in topology.API_FUNCTIONS},
     **{(name, "node-templates"): "read only when the cluster's policy binds a template; the scenarios' "
        "clusters keep the default policy" for name in ("api-clusters", "opt-detect")},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -10,7 +10,7 @@ from spothive.domain.errors import DependencyFailed
 from spothive.domain.hibernation import NodegroupSize
 from spothive.domain.hibernation_targets import AsgState, ScheduledInstance
 from spothive.domain.inventory import DiscoveredCluster, DiscoveredInstance
-from spothive.domain.switch import InstanceFacts
+from spothive.domain.switch import DataVolume, InstanceFacts
 
 
 @dataclass
@@ -174,6 +174,8 @@ class ScriptedEc2:
         self.calls: list[tuple[str, str]] = []
         self.launches: dict[str, str] = {}  # client token → instance id
         self.opened: list[tuple[str, str, str]] = []
+        self.free: dict[str, DataVolume] = {}  # detached data volumes
+        self.health_of: dict[str, str] = {}  # status checks by instance (``ok`` when absent)
 
     def open(self, role_arn: str, external_id: str, region: str) -> ScriptedEc2:
         self.opened.append((role_arn, external_id, region))
@@ -205,5 +207,55 @@ class ScriptedEc2:
             self.calls.append(("launch", token))
             spot_id = f"i-spot{len(self.launches) + 1:013d}"
             self.launches[token] = spot_id
-            self.instances[spot_id] = replace(facts, instance_id=spot_id, state="running", lifecycle="spot")
+            self.instances[spot_id] = replace(facts, instance_id=spot_id, state="running", lifecycle="spot",
+                                              data_volumes=())
         return self.launches[token]
+
+    def user_data(self, instance_id: str) -> str | None:
+        return self.instances[instance_id].user_data
+
+    def terminate(self, instance_id: str) -> str:
+        self.calls.append(("terminate", instance_id))
+        self.instances[instance_id] = replace(self.instances[instance_id], state="terminated", data_volumes=())
+        return "shutting-down"
+
+    def _volume(self, volume_id: str) -> tuple[str, DataVolume] | None:
+        for instance_id, facts in self.instances.items():
+            for volume in facts.data_volumes:
+                if volume.volume_id == volume_id:
+                    return instance_id, volume
+        return None
+
+    def detach_volume(self, volume_id: str, instance_id: str) -> None:
+        self.calls.append(("detach", volume_id))
+        found = self._volume(volume_id)
+        if found is None or found[0] != instance_id:
+            raise DependencyFailed(f"{volume_id} is not attached to {instance_id}")
+        facts = self.instances[instance_id]
+        self.instances[instance_id] = replace(
+            facts, data_volumes=tuple(v for v in facts.data_volumes if v.volume_id != volume_id))
+        self.free[volume_id] = found[1]
+
+    def attach_volume(self, volume_id: str, instance_id: str, device: str) -> None:
+        self.calls.append(("attach", f"{volume_id}>{instance_id}"))
+        if volume_id not in self.free:
+            raise DependencyFailed(f"{volume_id} is in use")
+        volume = replace(self.free.pop(volume_id), device=device)
+        facts = self.instances[instance_id]
+        self.instances[instance_id] = replace(facts, data_volumes=(*facts.data_volumes, volume))
+
+    def volume_attachments(self, volume_ids: Sequence[str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for volume_id in volume_ids:
+            found = self._volume(volume_id)
+            out[volume_id] = found[0] if found else None
+        return out
+
+    def health(self, instance_id: str) -> str:
+        return self.health_of.get(instance_id, "ok")
+
+    def tag(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        self.calls.append(("tag", f"{instance_id}:{','.join(f'{k}={v}' for k, v in sorted(tags.items()))}"))
+        facts = self.instances.get(instance_id)
+        if facts is not None:
+            self.instances[instance_id] = replace(facts, tags=tuple(sorted({**dict(facts.tags), **tags}.items())))

@@ -70,6 +70,10 @@ class MemoryLabRepo:
         found = self.items.get(experiment_id)
         return copy.deepcopy(found) if found is not None else None
 
+    def by_model(self, model_id: str, since: str) -> list[dict[str, Any]]:
+        return [copy.deepcopy(i) for i in sorted(self.items.values(), key=lambda i: i["created_at"])
+                if i["model_id"] == model_id and i["created_at"] >= since]
+
 
 class MemoryModelRegistry:
     """``ModelRegistry`` over a dict with the status conditions of the DynamoDB registry."""

@@ -1,4 +1,5 @@
-"""LiveSwitch on the in-memory fakes: the full switch, its idempotent launch, rollback and SAFE_MODE."""
+"""LiveSwitch on the in-memory fakes: the full switch with data volumes, its idempotent launch, the health
+check, rollback, the telemetry shape and SAFE_MODE."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from datetime import timedelta
 import pytest
 
 from spothive.domain.errors import InvalidInput
-from spothive.domain.switch import InstanceFacts
+from spothive.domain.switch import DataVolume, InstanceFacts
 from spothive.services.live_switch import LiveSwitch, SwitchFailed
 from tests.support.fakes import Fakes, FixedCatalogs, SafeMode, ScriptedEc2
 
+DATA = (DataVolume("vol-data1", "/dev/sdf"), DataVolume("vol-data2", "/dev/sdg", True))
 ORIGINAL = InstanceFacts("i-0aaaaaaaaaaaaaaa1", "running", "m5.large", "ami-1", "subnet-1", "us-east-1a", "on-demand",
-                         "/dev/xvda", "vol-1")
+                         "/dev/xvda", "vol-1", security_group_ids=("sg-1", "sg-2"),
+                         instance_profile_arn="arn:aws:iam::1:instance-profile/web", key_name="ops",
+                         user_data="IyEvYmluL3NoCmVjaG8gaGk=", tags=(("Name", "web-1"), ("team", "core")),
+                         data_volumes=DATA)
 START = {"experiment_id": "exp-1", "instance_id": ORIGINAL.instance_id, "role_arn": "arn:aws:iam::1:role/r",
          "external_id": "x-1"}
-
-
+HAPPY = ["prepare", "stop", "check_stopped", "check_stopped", "detach_volumes", "check_detached", "launch_spot",
+         "check_running", "attach_volumes", "verify"]
 
 
 @pytest.fixture
@@ -36,22 +41,105 @@ def run(service: LiveSwitch, world: Fakes, steps: list[str], state: dict) -> dic
     return state
 
 
-def test_a_switch_stops_snapshots_launches_once_verifies_and_records_durations_and_prices(world):
+def test_a_switch_moves_the_data_volumes_to_a_spot_copy_that_carries_every_attribute(world):
+    # Given an On-Demand instance with two data volumes
     ec2 = ScriptedEc2(ORIGINAL)
     service = switch(world, ec2)
 
-    state = run(service, world, ["prepare", "stop", "check_stopped", "check_stopped", "launch_spot"], dict(START))
-    state = run(service, world, ["launch_spot"], state)  # a retried task launches nothing new
-    state = run(service, world, ["verify", "record"], state)
+    # When every step runs (the launch retried once, as a redelivered task would be)
+    state = run(service, world, HAPPY[:7], dict(START))
+    state = run(service, world, ["launch_spot"], state)
+    state = run(service, world, [*HAPPY[7:], "record"], state)
 
-    assert ec2.calls == [("stop", ORIGINAL.instance_id), ("snapshot", "vol-1"), ("launch", "exp-1")]
-    assert state["outcome"] == "switched" and state["spot_instance_id"] == "i-spot0000000000001"
+    # Then the original was stopped and lost its volumes, one Spot copy was launched and got them
+    spot_id = state["spot_instance_id"]
+    assert ec2.calls == [("stop", ORIGINAL.instance_id), ("detach", "vol-data1"), ("detach", "vol-data2"),
+                         ("snapshot", "vol-1"), ("launch", "exp-1"), ("attach", f"vol-data1>{spot_id}"),
+                         ("attach", f"vol-data2>{spot_id}")]
+    spot = ec2.instances[spot_id]
+    assert (spot.lifecycle, spot.subnet_id, spot.security_group_ids, spot.instance_profile_arn, spot.key_name,
+            spot.user_data, spot.tags) == ("spot", "subnet-1", ("sg-1", "sg-2"), ORIGINAL.instance_profile_arn,
+                                           "ops", ORIGINAL.user_data, ORIGINAL.tags)
+    assert [(v.volume_id, v.device) for v in spot.data_volumes] == [("vol-data1", "/dev/sdf"), ("vol-data2", "/dev/sdg")]
+    assert ec2.instances[ORIGINAL.instance_id].data_volumes == ()
+    # And the user data never travelled in the state the state machine keeps
+    assert state["instance"]["user_data"] is None
+    # And the record carries one entry per step in the streamed shape, with the prices
     saved = world.lab.get("exp-1")
-    assert (saved["status"], saved["spot_instance_id"]) == ("switched", "i-spot0000000000001")
-    assert saved["telemetry"]["durations_s"] == {"stop": 20.0, "launch": 10.0, "total": 70.0}
+    assert (saved["status"], saved["spot_instance_id"], state["outcome"]) == ("switched", spot_id, "switched")
+    steps = saved["telemetry"]["steps"]
+    assert [s["step"] for s in steps] == [*HAPPY[:7], "launch_spot", *HAPPY[7:]]
+    assert all(set(s) == {"step", "started_at", "duration_ms", "result"} for s in steps)
+    assert steps[2]["result"] == "stopping" and steps[3]["result"] == "stopped"
+    assert steps[-1]["result"] == "healthy"
     catalog = FixedCatalogs().catalog()
-    assert saved["telemetry"]["prices"] == {"on_demand_per_hour": catalog.price("m5.large", "on-demand", None),
-                                            "spot_per_hour": catalog.price("m5.large", "spot", "us-east-1a")}
+    assert saved["telemetry"]["price_before"] == catalog.price("m5.large", "on-demand", None)
+    assert saved["telemetry"]["price_after"] == catalog.price("m5.large", "spot", "us-east-1a")
+
+
+def test_the_record_is_saved_after_every_step_so_a_running_switch_can_be_watched(world):
+    service = switch(world, ScriptedEc2(ORIGINAL))
+
+    run(service, world, ["prepare", "stop"], dict(START))
+
+    saved = world.lab.get("exp-1")
+    assert saved["status"] == "running"
+    assert [s["step"] for s in saved["telemetry"]["steps"]] == ["prepare", "stop"]
+
+
+def test_verify_waits_for_the_status_checks_and_an_impaired_replacement_fails(world):
+    ec2 = ScriptedEc2(ORIGINAL)
+    service = switch(world, ec2)
+    state = run(service, world, HAPPY[:-1], dict(START))
+    ec2.health_of[state["spot_instance_id"]] = "initializing"
+
+    state = service.run("verify", state)
+    assert state["healthy"] is False and state["log"][-1]["result"] == "status checks initializing"
+
+    ec2.health_of[state["spot_instance_id"]] = "impaired"
+    with pytest.raises(SwitchFailed, match="fails its status checks"):
+        service.run("verify", state)
+
+
+def test_a_failure_after_the_move_rolls_back_volumes_and_instance_and_logs_the_failed_step(world):
+    # Given a switch that got as far as attaching the volumes to the replacement
+    ec2 = ScriptedEc2(ORIGINAL)
+    service = switch(world, ec2)
+    state = run(service, world, HAPPY[:-1], dict(START))
+    spot_id = state["spot_instance_id"]
+
+    # When verify fails and the state machine runs the rollback with the caught error
+    caught = {**state, "error": {"Error": "SwitchFailed", "Cause": '{"errorMessage": "status checks impaired"}'},
+              "failed_step": "verify"}
+    state = run(service, world, ["rollback", "check_rollback", "record"], caught)
+
+    # Then the replacement was freed of the volumes and terminated, the original got them back and runs
+    assert ec2.instances[spot_id].state == "terminated"
+    original = ec2.instances[ORIGINAL.instance_id]
+    assert original.state == "running"
+    assert [(v.volume_id, v.device) for v in original.data_volumes] == [("vol-data1", "/dev/sdf"),
+                                                                        ("vol-data2", "/dev/sdg")]
+    assert ec2.calls[-6:] == [("detach", "vol-data1"), ("detach", "vol-data2"), ("terminate", spot_id),
+                              ("attach", f"vol-data1>{ORIGINAL.instance_id}"),
+                              ("attach", f"vol-data2>{ORIGINAL.instance_id}"), ("start", ORIGINAL.instance_id)]
+    saved = world.lab.get("exp-1")
+    assert (state["outcome"], saved["status"]) == ("rolled_back", "rolled_back")
+    assert saved["telemetry"]["error"] == "SwitchFailed: status checks impaired"
+    failed = [s for s in saved["telemetry"]["steps"] if s["result"].startswith("failed")]
+    assert failed == [{"step": "verify", "started_at": failed[0]["started_at"], "duration_ms": 10000,
+                       "result": "failed: SwitchFailed: status checks impaired"}]
+    assert [s["step"] for s in saved["telemetry"]["steps"]][-3:] == ["verify", "rollback", "check_rollback"]
+
+
+def test_check_rollback_waits_while_the_replacement_still_holds_a_volume(world):
+    ec2 = ScriptedEc2(ORIGINAL)
+    service = switch(world, ec2)
+    state = run(service, world, HAPPY[:-1], dict(START))
+    # the replacement has the volumes (a detach still in flight looks the same)
+    state = service.run("check_rollback", {**state, "error": {"Error": "X"}})
+
+    assert state["rollback_done"] is False and state["log"][-1]["result"].startswith("waiting")
+    assert ("start", ORIGINAL.instance_id) not in ec2.calls
 
 
 @pytest.mark.parametrize(("safe", "global_safe", "reason"), [
@@ -62,30 +150,28 @@ def test_a_switch_stops_snapshots_launches_once_verifies_and_records_durations_a
 def test_under_safe_mode_every_step_is_a_recorded_dry_run_and_nothing_changes(world, safe, global_safe, reason):
     ec2 = ScriptedEc2(ORIGINAL)
     service = switch(world, ec2, safe=safe, global_safe=global_safe)
+    steps = ["prepare", "stop", "check_stopped", "detach_volumes", "check_detached", "launch_spot",
+             "check_running", "attach_volumes", "verify"]
 
-    state = run(service, world, ["prepare", "stop", "check_stopped", "launch_spot", "verify", "record"], dict(START))
+    state = run(service, world, [*steps, "record"], dict(START))
 
     assert ec2.calls == [] and ec2.instances[ORIGINAL.instance_id].state == "running"
-    assert (state["dry_run"], state["outcome"], state["would"]) == (
-        reason, "dry_run", ["stop", "check_stopped", "launch_spot", "verify"])
-    assert world.lab.get("exp-1")["status"] == "dry_run"
+    assert (state["dry_run"], state["outcome"], state["would"]) == (reason, "dry_run", steps[1:])
+    saved = world.lab.get("exp-1")
+    assert saved["status"] == "dry_run"
+    assert [s["result"] for s in saved["telemetry"]["steps"][1:]] == ["dry_run"] * len(steps[1:])
 
 
-def test_a_spot_instance_that_does_not_run_fails_verify_and_rollback_restarts_the_original(world):
+def test_a_polled_step_gives_up_after_its_limit(world, monkeypatch):
+    monkeypatch.setattr("spothive.services.live_switch.MAX_POLLS", 2)
     ec2 = ScriptedEc2(ORIGINAL)
     service = switch(world, ec2)
-    state = run(service, world, ["prepare", "stop", "check_stopped", "check_stopped", "launch_spot"], dict(START))
-    ec2.instances[state["spot_instance_id"]] = InstanceFacts(
-        state["spot_instance_id"], "terminated", "m5.large", "ami-1", "subnet-1", "us-east-1a", "spot", "/dev/xvda", None)
+    state = run(service, world, HAPPY[:-1], dict(START))
+    ec2.health_of[state["spot_instance_id"]] = "initializing"
 
-    with pytest.raises(SwitchFailed, match="is terminated"):
+    state = run(service, world, ["verify", "verify"], state)
+    with pytest.raises(SwitchFailed, match="verify still waiting after 2 looks"):
         service.run("verify", state)
-    state = service.run("rollback", {**state, "error": {"Error": "SwitchFailed", "Cause": "terminated"}})
-    state = service.run("record", state)
-
-    assert ec2.instances[ORIGINAL.instance_id].state == "running" and ("start", ORIGINAL.instance_id) in ec2.calls
-    assert state["outcome"] == "rolled_back"
-    assert world.lab.get("exp-1")["telemetry"]["error"] == "SwitchFailed: terminated"
 
 
 def test_prepare_refuses_an_instance_not_running_on_demand_and_missing_fields_are_named(world):

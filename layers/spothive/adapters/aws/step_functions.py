@@ -15,13 +15,14 @@ from spothive.domain.errors import DependencyFailed
 class StepFunctionsStarter:
     """Starts executions of one state machine; the execution name makes a retried start a no-op."""
 
-    def __init__(self, state_machine_arn: str, region: str) -> None:
+    def __init__(self, state_machine_arn: str, region: str, *, label: str = "optimization") -> None:
         self._arn = state_machine_arn
+        self._label = label
         self._sfn: Any = client("stepfunctions", region)
 
     def start(self, name: str, payload: Mapping[str, Any]) -> str:
         if not self._arn:
-            raise DependencyFailed("the optimization state machine is not configured")
+            raise DependencyFailed(f"the {self._label} state machine is not configured")
         try:
             response = self._sfn.start_execution(stateMachineArn=self._arn, name=name, input=json.dumps(payload))
         except ClientError as exc:

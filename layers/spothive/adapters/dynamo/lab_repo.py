@@ -56,6 +56,14 @@ class DynamoLabRepo:
             item = LabExperimentModel.get(experiment_id, consistent_read=True)
         except LabExperimentModel.DoesNotExist:
             return None
-        return {"experiment_id": item.experiment_id, "model_id": item.model_id, "created_at": item.created_at,
-                "kind": item.kind, "status": item.status, "instance_id": item.instance_id,
-                "spot_instance_id": item.spot_instance_id, "telemetry": json.loads(item.telemetry or "{}")}
+        return _record(item)
+
+    def by_model(self, model_id: str, since: str) -> list[dict[str, Any]]:
+        return [_record(item) for item in LabExperimentModel.by_model.query(
+            model_id, LabExperimentModel.created_at >= since)]
+
+
+def _record(item: LabExperimentModel) -> dict[str, Any]:
+    return {"experiment_id": item.experiment_id, "model_id": item.model_id, "created_at": item.created_at,
+            "kind": item.kind, "status": item.status, "instance_id": item.instance_id,
+            "spot_instance_id": item.spot_instance_id, "telemetry": json.loads(item.telemetry or "{}")}

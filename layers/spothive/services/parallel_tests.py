@@ -1,0 +1,150 @@
+"""A/B tests of two risk models on two instances (``POST /api/lab/parallel``, ``GET /api/lab/parallel/{id}``).
+
+Configuring one tags each instance ``spothive:model=<its model>`` in the customer's account (and in SpotHive's
+inventory copy, so routing needs no wait for the next discovery), records the test, and scores both
+instances once through the tag router. Interruption warnings for an instance under test are recorded
+against its model (``ArmObserver``, from the Spot-events worker); results set each model's predictions beside the interruptions that
+followed them (calibration).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from spothive.domain.audit import AuditEntry
+from spothive.domain.calibration import calibration
+from spothive.domain.errors import InvalidInput, NotFound
+from spothive.domain.model_registry import ModelStatus
+from spothive.domain.risk_signals import parse_signal
+from spothive.ports.audit import AuditLedger
+from spothive.ports.clock import Clock
+from spothive.ports.inventory import InventoryRepo
+from spothive.ports.lab import LabRepo, SwitchCloud
+from spothive.ports.risk import ModelRegistry
+from spothive.ports.tenancy import TenancyRepo
+from spothive.services.lab_experiments import linked_instance
+from spothive.services.model_routing import MODEL_TAG, ModelRouter
+
+#: Models an A/B test may route to: validated ones (candidates) and the production model.
+TESTABLE = (ModelStatus.CANDIDATE, ModelStatus.PRODUCTION)
+#: An interruption counts against a prediction when it comes within this long after it.
+OUTCOME_WINDOW = timedelta(days=30)
+
+
+def _arm_key(instance_id: str) -> str:
+    """The record that says which test and model an instance belongs to (one GetItem per Spot event)."""
+    return f"ab-instance#{instance_id}"
+
+
+class ParallelTests:
+    """Configure A/B tests, record what happens to their instances, and compare the models."""
+
+    def __init__(self, tenancy: TenancyRepo, inventory: InventoryRepo, registry: ModelRegistry, lab: LabRepo,
+                 cloud: SwitchCloud, router: ModelRouter, clock: Clock, *, ledger: AuditLedger | None = None) -> None:
+        self._ledger = ledger
+        self._tenancy = tenancy
+        self._inventory = inventory
+        self._registry = registry
+        self._lab = lab
+        self._cloud = cloud
+        self._router = router
+        self._clock = clock
+
+    def configure(self, actor: str, org_id: str, instance_a: str, model_a: str, instance_b: str,
+                  model_b: str) -> dict[str, Any]:
+        """Tag, record and score once; ``{"test_id", "arms", "predictions"}``."""
+        if instance_a == instance_b:
+            raise InvalidInput("the two arms need two different instances", field="instance_b")
+        if model_a == model_b:
+            raise InvalidInput("the two arms need two different models", field="model_b")
+        for field, model_id in (("model_a", model_a), ("model_b", model_b)):
+            record = self._registry.get(model_id)
+            if record is None or record.status not in TESTABLE:
+                state = "unknown" if record is None else str(record.status)
+                raise InvalidInput(f"model {model_id} is {state}; a test needs a candidate or production model",
+                                   field=field)
+        arms = []
+        for arm, field, instance_id, model_id in (("a", "instance_a", instance_a, model_a),
+                                                  ("b", "instance_b", instance_b, model_b)):
+            instance, account = linked_instance(self._tenancy, self._inventory, org_id, instance_id, field)
+            arms.append((arm, instance, account, model_id))
+        test_id = f"ab-{uuid.uuid4().hex[:16]}"
+        now = self._clock.now()
+        tagged = []
+        for arm, instance, account, model_id in arms:
+            assert account.role_arn is not None
+            gateway = self._cloud.open(account.role_arn, account.external_id or "", instance.region)
+            gateway.tag(instance.instance_id, {MODEL_TAG: model_id})
+            routed = replace(instance, tags={**instance.tags, MODEL_TAG: model_id})
+            self._inventory.upsert_instances(org_id, [routed], now)
+            self._lab.save(_arm_key(instance.instance_id), {
+                "kind": "ab-arm", "status": "running", "model_id": model_id, "created_at": _iso(now),
+                "instance_id": instance.instance_id, "telemetry": {"test_id": test_id, "arm": arm, "org_id": org_id}})
+            tagged.append(routed)
+        described = [{"arm": arm, "instance_id": i.instance_id, "model_id": m, "instance_type": i.instance_type,
+                      "zone": i.zone} for arm, i, _, m in arms]
+        self._lab.save(test_id, {
+            "kind": "ab-test", "status": "running", "model_id": model_a, "created_at": _iso(now),
+            "instance_id": instance_a, "telemetry": {"org_id": org_id, "arms": described, "requested_by": actor,
+                                                     "started_at": _iso(now)}})
+        if self._ledger is not None:  # the tenant's chain: two of its instances were tagged
+            self._ledger.write(org_id, AuditEntry(actor, "lab.ab_test.configured", "ab-test", test_id,
+                                                  after={"arms": described}))
+        return {"test_id": test_id, "arms": described, "predictions": self._router.score(org_id, tagged)}
+
+    def results(self, test_id: str) -> dict[str, Any]:
+        """Per model: its predictions, the interruptions observed on its instance, and calibration."""
+        test = self._lab.get(test_id)
+        if test is None or test["kind"] != "ab-test":
+            raise NotFound(f"no A/B test {test_id}", field="test_id")
+        since = test["created_at"]
+        models = []
+        for arm in test["telemetry"]["arms"]:
+            records = [r for r in self._lab.by_model(arm["model_id"], since) if r["instance_id"] == arm["instance_id"]]
+            predictions = [r["telemetry"] for r in records if r["kind"] == "prediction"]
+            interruptions = [r["created_at"] for r in records if r["kind"] == "interruption"]
+            pairs = [(float(p["interruption_probability"]), _followed(p["at"], interruptions)) for p in predictions]
+            models.append({**arm, "predictions": [
+                {k: p[k] for k in ("prediction_id", "at", "interruption_probability", "model_version")}
+                for p in predictions],
+                "observed_interruptions": len(interruptions), "interruptions": interruptions,
+                "calibration": calibration(pairs).as_dict()})
+        return {"test_id": test_id, "status": test["status"], "created_at": since, "models": models}
+
+
+class ArmObserver:
+    """Records Spot interruption signals of instances under an A/B test against their model."""
+
+    def __init__(self, lab: LabRepo, clock: Clock) -> None:
+        self._lab = lab
+        self._clock = clock
+
+    def observe_event(self, event: Mapping[str, Any]) -> bool:
+        """``observe`` for a Spot-events worker event (EventBridge or agent report)."""
+        signal = parse_signal(event, self._clock.now())
+        if not signal.instance_id:
+            return False
+        return self.observe(signal.instance_id, signal.observed_at, signal.kind.value)
+
+    def observe(self, instance_id: str, at: datetime, detail_type: str) -> bool:
+        """Record a Spot interruption signal for an instance under test; whether it was one."""
+        arm = self._lab.get(_arm_key(instance_id))
+        if arm is None or arm["status"] != "running":
+            return False
+        self._lab.save(f"int-{uuid.uuid4().hex[:20]}", {
+            "kind": "interruption", "status": "observed", "model_id": arm["model_id"], "created_at": _iso(at),
+            "instance_id": instance_id, "telemetry": {**arm["telemetry"], "detail_type": detail_type}})
+        return True
+
+
+def _followed(at: str, interruptions: list[str]) -> bool:
+    start = datetime.fromisoformat(at)
+    return any(start <= datetime.fromisoformat(i) <= start + OUTCOME_WINDOW for i in interruptions)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="milliseconds")

@@ -84,6 +84,10 @@ def spread_violations(
             else:
                 members = owners.get((p.namespace, p.owner), [p])
 
+            # Kubernetes checks max_skew only when it schedules a pod: a plan that moves none of the members
+            # (a new zone appearing beside them, say) asks the scheduler nothing about this constraint
+            if all(after[q.key] == q.node for q in members):
+                continue
             by_host = rule.topology_key == HOSTNAME_KEY
 
             def domain(node: str, lab: Mapping[str, Mapping[str, str]], by_host: bool = by_host) -> str:

@@ -101,3 +101,27 @@ def test_every_v2_plan_is_valid(doc: dict, aggressiveness: int, spot: bool, lp: 
     if all(p.node is not None for p in snap.pods):
         assert plan.cost_after_per_hour <= plan.cost_before_per_hour + 1e-9
     assert plan.lower_bound_per_hour <= plan.cost_after_per_hour + 1e-9
+
+
+def test_a_new_zone_beside_unmoved_spread_pods_is_no_violation_but_moving_one_into_it_is() -> None:
+    """Kubernetes checks max_skew only when scheduling: a pending pod's new node in another zone leaves the
+    spread-constrained pods where they are, which the validator must accept; moving one of them is checked."""
+    spread = [{"max_skew": 1, "topology_key": "topology.kubernetes.io/zone", "when_unsatisfiable": "DoNotSchedule"}]
+    web = [{"namespace": "app", "name": f"w{i}", "node": "n0", "cpu_m": 50, "memory_mib": 64, "owner": "web",
+            "owner_kind": "Deployment", "labels": {"app": "web"}, "topology_spread": spread} for i in range(3)]
+    doc = {"cluster": "spread", "nodes": [{"name": "n0", "instance_type": "m5.large", "zone": "z-b",
+                                           "capacity_type": "on-demand"}],
+           "pods": [*web, {"namespace": "app", "name": "pending", "node": None, "cpu_m": 1000, "memory_mib": 64,
+                           "owner": "api", "owner_kind": "Deployment", "labels": {"app": "api"}}], "pdbs": []}
+    snap, policy = snapshot_from_dict(doc), policy_from_dict({"aggressiveness": 20, "spot_allowed": False})
+    new_node = {"name": "x1", "instance_type": "m5.large", "capacity_type": "on-demand", "zone": "z-a", "new": True,
+                "price_per_hour": 0.1}
+    kept = {"name": "n0", "instance_type": "m5.large", "capacity_type": "on-demand", "zone": "z-b", "new": False,
+            "price_per_hour": 0.1}
+    placements = {f"app/w{i}": "n0" for i in range(3)} | {"app/pending": "x1"}
+    plan = {"nodes": [kept, new_node], "placements": placements, "unplaced": [], "actions": []}
+    assert validate_plan(snap, CATALOG, plan, policy) == []
+    # two of three web pods moved into z-a leave skew 1: allowed; all three into z-a is skew 3 against z-b's 0
+    moved = {**plan, "placements": {**placements, "app/w0": "x1", "app/w1": "x1", "app/w2": "x1"}}
+    kinds = {v.kind for v in validate_plan(snap, CATALOG, moved, policy)}
+    assert kinds == {"spread"}

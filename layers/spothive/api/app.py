@@ -14,7 +14,7 @@ from spothive.api.openapi_errors import document_errors
 #: Route group (a Lambda function name in ``spothive.topology``) → router modules it serves.
 ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-auth": ("spothive.api.routers.auth",),
-    "api-connect": ("spothive.api.routers.connect",),
+    "api-connect": ("spothive.api.routers.connect", "spothive.api.routers.connect_stream"),
     "api-clusters": (
         "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",
         "spothive.api.routers.activity", "spothive.api.routers.jobs",
@@ -22,7 +22,8 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
                    "spothive.api.routers.hibernation"),
     "api-audit": ("spothive.api.routers.audit",),
-    "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab"),
+    "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab", "spothive.api.routers.admin_logs",
+                  "spothive.api.routers.lab_stream"),
 }
 
 

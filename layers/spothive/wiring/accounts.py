@@ -30,8 +30,10 @@ def cloud() -> StsCloudAccess:
 @component
 def discovery() -> DiscoveryService:
     """Scans linked accounts for clusters and instances."""
+    from spothive.wiring import streams  # streams reads tenancy from here
+
     regions = settings.load(ScanSettings).regions
-    return DiscoveryService(tenancy(), inventory.repo(), cloud(), kernel.clock(), regions)
+    return DiscoveryService(tenancy(), inventory.repo(), cloud(), kernel.clock(), regions, progress=streams.streams())
 
 
 @component

@@ -148,8 +148,16 @@ REVOKED_TOKENS = TableSpec(
     purpose="signed-out ID tokens until they would expire (the deny-list's source of truth; Redis caches it)",
 )
 
+STREAM_CONNECTIONS = TableSpec(
+    "stream-connections", Key("connection_id"),
+    indexes=(Index("by_channel", Key("channel"), Key("connection_id")),),
+    ttl_attribute="expires_at",
+    purpose="open API Gateway WebSocket connections and the stream each follows; by_channel fans messages out",
+)
+
 ALL_TABLES: tuple[TableSpec, ...] = (
     USERS, ORGS, ACCOUNTS, CLUSTERS, INSTANCES, SCANS, NODE_TEMPLATES, CLUSTER_POLICIES,
     HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES, REVOKED_TOKENS,
     AGENT_ACTIONS,
+    STREAM_CONNECTIONS,
 )

@@ -25,6 +25,7 @@ from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
 from infra.constructs.spot_event_forwarding import SpotEventForwarding
 from infra.constructs.storage import Storage
+from infra.constructs.streams import Streams
 from infra.constructs.workflows import Workflows
 from spothive import topology
 from spothive.topology import Bucket
@@ -57,7 +58,11 @@ class HubStack(Stack):
             vpc=cache.vpc,
             redis_security_group=cache.client_security_group,
         )
-        functions: dict[str, lambda_.Function] = {**compute.functions, **model.build_functions(compute.shared)}
+        streams = Streams(self, "Streams", shared=compute.shared)
+        functions: dict[str, lambda_.Function] = {
+            **compute.functions, **model.build_functions(compute.shared), **streams.functions}
+        streams.subscribe_logs(functions)
+        self.streams = streams
         workflows = Workflows(self, "Workflows", functions=functions)
         self.api = Api(
             self, "Api", user_pool=auth.user_pool, handlers=compute.aliases, allowed_origins=allowed_origins
@@ -95,6 +100,7 @@ class HubStack(Stack):
             "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": workflows.state_machines["optimization"].state_machine_arn,
             "SPOTHIVE_PRICE_SOURCE": PRICE_SOURCE,
             "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": str(API_VALIDATOR_TIMEOUT_S),
+            "SPOTHIVE_WEBSOCKET_ENDPOINT": streams.endpoint,
         }
         for spec in topology.ALL_FUNCTIONS:
             unknown = [v for v in spec.environment() if v not in values]
@@ -108,6 +114,7 @@ class HubStack(Stack):
             user_pool_arn=auth.user_pool.user_pool_arn,
             state_machines=workflows.state_machines,
             functions=functions,
+            websocket_api_arn=streams.manage_connections_arn,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
         self.console = Console(self, "Console", api_url=self.api.base_url, auth=auth, access_logs=model.access_logs)
@@ -116,3 +123,4 @@ class HubStack(Stack):
         CfnOutput(self, "ModelBucket", value=model.artifacts.bucket_name)
         CfnOutput(self, "DataBucket", value=storage.bucket.bucket_name)
         CfnOutput(self, "ApiBaseUrl", value=self.api.base_url)
+        CfnOutput(self, "StreamsUrl", value=streams.url)

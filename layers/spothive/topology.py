@@ -44,6 +44,8 @@ class Target(StrEnum):
     USER_POOL = "user-pool"
     STATE_MACHINE = "state-machine"
     FUNCTION = "function"
+    #: the live streams' WebSocket API stage (``POST @connections/*``)
+    WEBSOCKET_API = "websocket-api"
     ANY = "*"
 
 
@@ -180,6 +182,10 @@ _PLAN_POLICY = {"cluster_policies": R, "node_templates": R}
 #: launches through it; only roles named SpotHiveAccess* (which demand the tenant's External ID).
 _ASSUME = Grant(("sts:AssumeRole",), Target.CUSTOMER_ROLE)
 _SNAPSHOTS, _EXPORTS, _MODELS, _USAGE = "snapshots/", "audit-exports/", "models/", "usage/"
+#: Publishing to a live stream pushes to the open sockets that follow it (PostToConnection).
+_PUSH = Grant(("execute-api:ManageConnections",), Target.WEBSOCKET_API,
+              reason="messages are pushed to the sockets that follow the stream")
+_PUSH_SETTINGS = ("SPOTHIVE_WEBSOCKET_ENDPOINT",)
 
 API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -252,8 +258,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api-admin", "api_admin.handler", "Super-admin and the model lab",
         services=(f"{_SVC}model_lab.ModelLab", _AUTHENTICATE),
-        # model registry actions are audited under the "platform" org
-        tables=_tables(**_CALLER, ml_models=W, audit_logs=A),
+        # model registry actions are audited under the "platform" org; the lab stream reads experiments
+        tables=_tables(**_CALLER, ml_models=W, audit_logs=A, lab_experiments=R),
         buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS"),
@@ -268,9 +274,10 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-discovery", "worker_discovery.handler", "Scan linked accounts (WORK-DISC-01)",
         services=(f"{_SVC}discovery.DiscoveryService",),
-        # scan records are audited with each account's status change
-        tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A),
-        iam=(_ASSUME,), memory_mb=1024, timeout_s=300,  # no Redis: scans touch DynamoDB and customer APIs
+        # scan records are audited with each account's status change; progress goes to the live stream
+        # (Redis) and to the sockets that follow it
+        tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A, stream_connections=R),
+        needs_redis=True, settings=_PUSH_SETTINGS, iam=(_ASSUME, _PUSH), memory_mb=1024, timeout_s=300,
     ),
     FunctionSpec(
         "worker-prices", "worker_prices.handler", "Refresh hot Spot and On-Demand prices (SVC-PRICE-01)",
@@ -358,7 +365,35 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
 )
 
-ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKER_FUNCTIONS + WORKFLOW_FUNCTIONS
+_STREAMS = f"{_SVC}streams.StreamService"
+#: The live streams' WebSocket API (API Gateway): its three routes, and the log forwarder.
+STREAM_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "ws-connect", "ws_streams.connect", "Live streams: authenticate and subscribe a socket",
+        services=(f"{_STREAMS}.subscription_for", f"{_STREAMS}.open_socket", _AUTHENTICATE),
+        # the REST API's token; the discovery stream checks the account, the lab stream the experiment
+        tables=_tables(**_CALLER, accounts=R, lab_experiments=R, stream_connections=W),
+        needs_redis=True, settings=(*_TOKEN_SETTINGS, *_PUSH_SETTINGS), timeout_s=10,
+    ),
+    FunctionSpec(
+        "ws-disconnect", "ws_streams.disconnect", "Live streams: forget a socket",
+        services=(f"{_STREAMS}.close_socket",), tables=_tables(stream_connections=W),
+        needs_redis=True, settings=_PUSH_SETTINGS, timeout_s=10,
+    ),
+    FunctionSpec(
+        "ws-default", "ws_streams.default", "Live streams: push the messages after a cursor",
+        services=(f"{_STREAMS}.poll_socket",),
+        tables=_tables(lab_experiments=R, stream_connections=W),
+        needs_redis=True, settings=_PUSH_SETTINGS, iam=(_PUSH,), timeout_s=10,
+    ),
+    FunctionSpec(
+        "stream-logs", "stream_logs.handler", "Live streams: every function's logs into the platform log",
+        services=(f"{_STREAMS}.log",), tables=_tables(stream_connections=R),
+        needs_redis=True, settings=_PUSH_SETTINGS, iam=(_PUSH,), timeout_s=30,
+    ),
+)
+
+ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKER_FUNCTIONS + WORKFLOW_FUNCTIONS + STREAM_FUNCTIONS
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("discovery", "worker-discovery", 5, "Scan every active account"),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from spothive.domain.errors import Forbidden, NotFound
+from spothive.domain.errors import ConfigurationError, Forbidden, InvalidInput, NotFound
 from spothive.domain.identity import Principal
 from spothive.domain.streams import (
     DISCOVERY_RETENTION,
@@ -138,3 +138,43 @@ class StreamService:
             for message in messages:
                 if not self._pusher.push(str(follower["connection_id"]), message.as_dict()):
                     self._connections.remove(str(follower["connection_id"]))
+
+    # ---- API Gateway sockets (AWS) -------------------------------------------------------------------
+    def subscription_for(self, principal: Principal, stream: str | None, params: Mapping[str, str]) -> Subscription:
+        """The subscription a socket asks for with ``?stream=connect|logs|lab`` and that stream's parameter."""
+        if stream == StreamKind.DISCOVERY:
+            return self.discovery_stream(principal, params.get("account_id") or None)
+        if stream == StreamKind.LOGS:
+            return self.logs_stream(principal, params.get("component_id") or None)
+        if stream == StreamKind.LAB:
+            if not params.get("id"):
+                raise InvalidInput("id: the experiment to follow is required", field="id")
+            return self.lab_stream(principal, params["id"])
+        raise InvalidInput("stream: one of connect, logs, lab", field="stream")
+
+    def open_socket(self, connection_id: str, subscription: Subscription) -> None:
+        """Remember an accepted socket and what it follows."""
+        self._sockets().add(connection_id, subscription.channel, subscription.org_id, subscription.filters,
+                            kind=str(subscription.kind))
+
+    def close_socket(self, connection_id: str) -> None:
+        """Forget a socket (``$disconnect``)."""
+        self._sockets().remove(connection_id)
+
+    def poll_socket(self, connection_id: str, cursor: str | None) -> Page:
+        """Push the messages after ``cursor`` down the socket (``{"action": "poll"}``) and return them."""
+        known = self._sockets().get(connection_id)
+        if known is None:
+            raise NotFound("connection not found (reconnect)", field="connection_id")
+        page = self.read(Subscription.from_dict(known), cursor)
+        assert self._pusher is not None
+        for message in page.messages:
+            if not self._pusher.push(connection_id, message.as_dict()):
+                self.close_socket(connection_id)
+                break
+        return page
+
+    def _sockets(self) -> StreamConnections:
+        if self._connections is None or self._pusher is None:
+            raise ConfigurationError("no WebSocket stage configured (SPOTHIVE_WEBSOCKET_ENDPOINT)")
+        return self._connections

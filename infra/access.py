@@ -39,6 +39,8 @@ class Resources:
     functions: Mapping[str, lambda_.IFunction]
     #: ``POST @connections/*`` on the live streams' WebSocket stage.
     websocket_api_arn: str = ""
+    #: The SES identity (and its configuration set) the weekly report is sent from.
+    email_identity_arns: tuple[str, ...] = ()
 
 
 def grant_tables(fn: lambda_.Function, spec: FunctionSpec, tables: Mapping[str, tuple[TableSpec, dynamodb.ITable]],
@@ -89,6 +91,10 @@ def _resource_of(grant: Grant, found: Resources) -> tuple[list[str], Callable[[l
         return [found.websocket_api_arn], lambda fn: acknowledge(
             fn, "AwsSolutions-IAM5", _websocket_finding(found.websocket_api_arn, fn),
             reason="PostToConnection names connections that open at run time; the grant is this stage's only.")
+    if grant.target is Target.EMAIL_IDENTITY:
+        if not found.email_identity_arns:
+            raise ValueError(f"{grant.actions}: no SES identity to grant on")
+        return list(found.email_identity_arns), lambda fn: None
     return ["*"], lambda fn: None
 
 

@@ -20,6 +20,7 @@ from infra.constructs.cache import Cache
 from infra.constructs.compute import Compute
 from infra.constructs.console import Console
 from infra.constructs.data import Data
+from infra.constructs.email import ReportEmail
 from infra.constructs.model import Model
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.schedules import Schedules
@@ -63,6 +64,7 @@ class HubStack(Stack):
             **compute.functions, **model.build_functions(compute.shared), **streams.functions}
         streams.subscribe_logs(functions)
         self.streams = streams
+        self.report_email = ReportEmail(self, "ReportEmail")
         workflows = Workflows(self, "Workflows", functions=functions)
         self.api = Api(
             self, "Api", user_pool=auth.user_pool, handlers=compute.aliases, allowed_origins=allowed_origins
@@ -101,6 +103,9 @@ class HubStack(Stack):
             "SPOTHIVE_PRICE_SOURCE": PRICE_SOURCE,
             "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": str(API_VALIDATOR_TIMEOUT_S),
             "SPOTHIVE_WEBSOCKET_ENDPOINT": streams.endpoint,
+            "SPOTHIVE_REPORT_SENDER": self.report_email.sender,
+            # the console's public address is the first allowed origin (the CDN name is made later)
+            "SPOTHIVE_CONSOLE_URL": list(allowed_origins)[0],
         }
         for spec in topology.ALL_FUNCTIONS:
             unknown = [v for v in spec.environment() if v not in values]
@@ -115,6 +120,7 @@ class HubStack(Stack):
             state_machines=workflows.state_machines,
             functions=functions,
             websocket_api_arn=streams.manage_connections_arn,
+            email_identity_arns=self.report_email.identity_arns,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
         self.console = Console(self, "Console", api_url=self.api.base_url, auth=auth, access_logs=model.access_logs)

@@ -46,6 +46,8 @@ class Target(StrEnum):
     FUNCTION = "function"
     #: the live streams' WebSocket API stage (``POST @connections/*``)
     WEBSOCKET_API = "websocket-api"
+    #: the SES identity the weekly report is sent from
+    EMAIL_IDENTITY = "email-identity"
     ANY = "*"
 
 
@@ -132,12 +134,14 @@ class FunctionSpec:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSpec:
-    """An EventBridge schedule that invokes ``function`` every ``minutes``."""
+    """An EventBridge schedule that invokes ``function`` every ``minutes`` (or on ``cron`` on AWS)."""
 
     name: str
     function: str
     minutes: int
     description: str
+    #: An EventBridge cron expression used on AWS instead of ``rate(minutes)`` (the local ticker keeps the period).
+    cron: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +311,18 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables=_tables(accounts=R, instances=R), needs_redis=True,
     ),
     FunctionSpec(
+        "worker-report", "worker_report.handler", "E-mail each org its weekly report (WORK-RPT-01)",
+        services=(f"{_SVC}weekly_report.WeeklyReports",),
+        # orgs with an active account (by_status), their users (by_org); the dashboard's spend and projection
+        # (inventory, snapshots, the cluster's policy); the week's ledger and the jobs it names
+        tables=_tables(**_PLAN_POLICY, accounts=R, orgs=R, users=R, clusters=R, instances=R, audit_logs=R, jobs=R),
+        buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
+        # hot prices and agent heartbeats are in Redis
+        needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET", "SPOTHIVE_REPORT_SENDER", "SPOTHIVE_CONSOLE_URL"),
+        iam=(Grant(("ses:SendEmail",), Target.EMAIL_IDENTITY, reason="the report is sent from the hub's identity"),),
+        timeout_s=300,
+    ),
+    FunctionSpec(
         "model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",
         services=(f"{_SVC}model_lab.RiskModelHolder",),
         # Redis for the models:production hot swap; the announced artifact is read from the model bucket
@@ -400,6 +416,8 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("prices", "worker-prices", 5, "Refresh Spot and On-Demand prices"),
     ScheduleSpec("spot-advisor", "worker-advisor", 360, "Ingest the Spot Advisor feed"),
     ScheduleSpec("hibernation", "worker-hibernation", 1, "Apply hibernation schedules"),
+    ScheduleSpec("weekly-report", "worker-report", 7 * 24 * 60, "E-mail the weekly report, Mondays 08:00 UTC",
+                 cron="cron(0 8 ? * MON *)"),
 )
 
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (

@@ -13,7 +13,7 @@ from spothive.api.openapi_errors import document_errors
 
 #: Route group (a Lambda function name in ``spothive.topology``) → router modules it serves.
 ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
-    "api-auth": ("spothive.api.routers.auth",),
+    "api-auth": ("spothive.api.routers.auth", "spothive.api.routers.user_settings"),
     "api-connect": ("spothive.api.routers.connect", "spothive.api.routers.connect_stream"),
     "api-clusters": (
         "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",

@@ -57,7 +57,10 @@ class TableSpec:
         return list(seen.values())
 
 
-USERS = TableSpec("users", Key("user_id"), purpose="one item per user, keyed by the immutable Cognito sub")
+USERS = TableSpec(
+    "users", Key("user_id"), indexes=(Index("by_org", Key("org_id"), Key("user_id")),),
+    purpose="one item per user, keyed by the immutable Cognito sub; by_org lists an org's weekly report recipients",
+)
 ORGS = TableSpec("orgs", Key("org_id"), purpose="tenants (organisations)")
 ACCOUNTS = TableSpec(
     "accounts",

@@ -24,7 +24,7 @@ class MailboxMailer:
         message["Message-ID"] = f"<{uuid.uuid4().hex}@spothive.local>"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
-        folder = self._mailbox / re.sub(r"[^A-Za-z0-9@._-]", "_", to)
+        folder = self._mailbox / re.sub(r"[^A-Za-z0-9@._+-]", "_", to)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{len(list(folder.glob('*.eml'))) + 1:04d}-{uuid.uuid4().hex[:8]}.eml"
         path.write_bytes(bytes(message))

@@ -12,7 +12,7 @@ import gzip
 import json
 from typing import Any
 
-from spothive.adapters.log_stream import FIELDS
+from spothive.domain.streams import LOG_FIELDS as FIELDS
 from spothive.observability import lambda_handler, logger
 from spothive.wiring import streams as streams_wiring
 

@@ -105,7 +105,7 @@ class HubStack(Stack):
             "SPOTHIVE_WEBSOCKET_ENDPOINT": streams.endpoint,
             "SPOTHIVE_REPORT_SENDER": self.report_email.sender,
             # the console's public address is the first allowed origin (the CDN name is made later)
-            "SPOTHIVE_CONSOLE_URL": list(allowed_origins)[0],
+            "SPOTHIVE_CONSOLE_URL": allowed_origins[0],
         }
         for spec in topology.ALL_FUNCTIONS:
             unknown = [v for v in spec.environment() if v not in values]

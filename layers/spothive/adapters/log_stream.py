@@ -13,9 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-#: Structured fields copied from a record when present (Powertools ``extra=`` keys land as attributes).
-FIELDS = ("component_id", "action", "result", "duration_ms", "correlation_id", "org_id", "account_id",
-          "cluster_id", "job_id", "request_id", "function_name")
+from spothive.domain.streams import LOG_FIELDS as FIELDS  # Powertools ``extra=`` keys land as attributes
 
 
 def log_record(record: logging.LogRecord) -> dict[str, Any]:

@@ -38,6 +38,9 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 #: WebSocket close code for an unknown stream target (another tenant's experiment looks the same).
 CLOSE_NOT_FOUND = 4404
+#: Structured fields a platform log record carries when present (the Powertools keys).
+LOG_FIELDS = ("component_id", "action", "result", "duration_ms", "correlation_id", "org_id", "account_id",
+              "cluster_id", "job_id", "request_id", "function_name")
 #: WebSocket close code for a bad parameter (cursor, component id).
 CLOSE_INVALID = 4422
 
@@ -145,8 +148,9 @@ def lab_messages(record: Mapping[str, Any], cursor: str | None) -> Page:
     """
     seen, last_status = lab_cursor(cursor)
     stream = f"lab:{record.get('experiment_id')}"
-    telemetry = record.get("telemetry") if isinstance(record.get("telemetry"), Mapping) else {}
-    raw_steps = telemetry.get("steps") if isinstance(telemetry, Mapping) else None
+    found = record.get("telemetry")
+    telemetry: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    raw_steps = telemetry.get("steps")
     steps = [s for s in (raw_steps if isinstance(raw_steps, list) else []) if isinstance(s, Mapping)]
     status = str(record.get("status") or "unknown")
     messages: list[StreamMessage] = []

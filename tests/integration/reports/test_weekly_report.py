@@ -15,10 +15,10 @@ import pytest
 from spothive import wiring
 from spothive.adapters.dynamo.models import UserModel
 from spothive.domain.audit import AuditEntry
-from spothive.services.optimization import SYSTEM_ACTOR
 from spothive.domain.jobs import Job, JobStatus
 from spothive.local.demo import DEMO_EMAIL
 from spothive.local.demo_customer import seed_customer
+from spothive.services.optimization import SYSTEM_ACTOR
 from spothive.wiring import agents, kernel, optimization, reports
 from tests.integration.slice.helpers import PASSWORD, api
 from tests.support.fakes.clock import FixedClock

@@ -18,3 +18,15 @@ def quick_streams(hub: dict[str, str]) -> Iterator[dict[str, str]]:
     yield hub
     os.environ.pop("SPOTHIVE_STREAM_POLL_MS", None)
     wiring.reset()
+
+
+def assert_schema(messages: list[dict]) -> None:
+    """Every message matches ``stream-message.schema.json`` (the documented format)."""
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("spothive.schemas").joinpath("stream-message.schema.json").read_text())
+    for message in messages:
+        jsonschema.validate(message, schema)

@@ -15,6 +15,7 @@ from spothive.commands.admin import create_super_admin
 from spothive.wiring import kernel
 from spothive.wiring import streams as streams_wiring
 from tests.integration.slice.helpers import PASSWORD, api, signup
+from tests.integration.streams.conftest import assert_schema
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +54,7 @@ def test_admin_follows_one_components_logs_in_order(admin: dict[str, Any]) -> No
         assert [(m["data"]["result"], m["data"]["duration_ms"], m["data"]["level"]) for m in got] == [
             ("ok", 120, "INFO"), ("failed", 9, "WARNING")]
         assert {m["type"] for m in got} == {"log"} and {m["stream"] for m in got} == {"logs:platform"}
+        assert_schema(got)
         # And a record written while the socket is open arrives too
         log.error("scan %s c", marker, extra={"component_id": "WORK-DISC-01", "result": "failed"})
         assert socket.receive_json()["data"]["message"] == f"scan {marker} c"
@@ -100,6 +102,7 @@ def test_lab_stream_sends_steps_then_status_changes_in_order(admin: dict[str, An
         assert [(m["type"], m["data"].get("step") or m["data"].get("status")) for m in first] == [
             ("step", "prepare"), ("step", "stop"), ("status", "running")]
         assert [m["data"].get("duration_ms") for m in first[:2]] == [40, 900]
+        assert_schema(first)
         # When the experiment records a step and then finishes
         repo.save(experiment_id, _experiment(experiment_id, "running",
                                              [_step("prepare", 1, 40), _step("stop", 2, 900), _step("launch_spot", 5, 3100)]))

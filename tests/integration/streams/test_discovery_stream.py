@@ -9,6 +9,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from spothive.local.demo_customer import seed_customer
 from tests.integration.slice.helpers import Tenant, api, signup
+from tests.integration.streams.conftest import assert_schema
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +49,7 @@ def test_socket_replays_the_scan_in_order_then_polling_resumes_after_a_cursor(qu
     assert (finished["clusters_found"], finished["instances_found"], finished["added"], finished["removed"]) == (
         1, 22, 22, 0)
     assert {m["stream"] for m in received} == {f"discovery:{tenant.org_id}"}
+    assert_schema(received)
     assert {m["data"]["account_id"] for m in received} == {tenant.account_id}
     # And the polling fallback returns the same messages, and only the later ones after a cursor
     page = client.get("/api/connect/stream", headers=tenant.headers).json()

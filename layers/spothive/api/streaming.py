@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -33,6 +34,7 @@ from spothive.services.streams import StreamService, Subscription
 from spothive.wiring import identity
 from spothive.wiring import streams as streams_wiring
 
+LOG = logging.getLogger(__name__)
 SUBPROTOCOL = "spothive.v1"
 _BEARER = "bearer."
 
@@ -141,5 +143,9 @@ async def _pump(websocket: WebSocket, service: StreamService, subscription: Subs
     except SpotHiveError as exc:  # the target vanished mid-stream
         with contextlib.suppress(RuntimeError):
             await websocket.close(code=_close_code(exc), reason=exc.message[:120])
+    except Exception as exc:  # the cache or a table failing: 1011, the client reconnects with its cursor
+        LOG.warning("stream %s failed: %r", subscription.channel, exc)
+        with contextlib.suppress(RuntimeError):
+            await websocket.close(code=1011, reason="stream unavailable; reconnect with your last cursor")
     finally:
         watcher.cancel()

@@ -45,6 +45,10 @@ class Resources:
     dead_letter_arns: tuple[str, ...] = ()
     #: The customer-managed key of the tables (``None``: AWS managed, nothing to grant).
     table_key: kms.IKey | None = None
+    #: ``POST @connections/*`` on the live streams' WebSocket stage.
+    websocket_api_arn: str = ""
+    #: The SES identity (and its configuration set) the weekly report is sent from.
+    email_identity_arns: tuple[str, ...] = ()
 
 
 def grant_tables(fn: lambda_.Function, spec: FunctionSpec, tables: Mapping[str, tuple[TableSpec, dynamodb.ITable]],
@@ -97,7 +101,35 @@ def _resource_of(grant: Grant, found: Resources) -> tuple[list[str], Callable[[l
         return [target.function_arn, f"{target.function_arn}:*"], lambda fn: acknowledge(
             fn, "AwsSolutions-IAM5", arn_finding(target, ":*"),
             reason=f"Invoking any published version of {grant.name}.")
+    if grant.target is Target.WEBSOCKET_API:
+        if not found.websocket_api_arn:
+            raise ValueError(f"{grant.actions}: no WebSocket API to grant on")
+        return [found.websocket_api_arn], lambda fn: acknowledge(
+            fn, "AwsSolutions-IAM5", _websocket_finding(found.websocket_api_arn, fn),
+            reason="PostToConnection names connections that open at run time; the grant is this stage's only.")
+    if grant.target is Target.EMAIL_IDENTITY:
+        if not found.email_identity_arns:
+            raise ValueError(f"{grant.actions}: no SES identity to grant on")
+        return list(found.email_identity_arns), lambda fn: None
     return ["*"], lambda fn: None
+
+
+def _websocket_finding(arn: str, fn: lambda_.Function) -> str:
+    """The IAM5 finding text of the stage's ``@connections/*`` ARN (resolved as cdk-nag prints it)."""
+    from aws_cdk import Stack
+
+    stack = Stack.of(fn)
+    resolved = stack.resolve(arn)
+    parts = resolved.get("Fn::Join", ["", []])[1] if isinstance(resolved, dict) else [resolved]
+    text = ""
+    for part in parts:
+        if isinstance(part, str):
+            text += part
+        elif "Ref" in part:
+            text += f"<{part['Ref']}>"
+        elif "Fn::GetAtt" in part:
+            text += f"<{'.'.join(part['Fn::GetAtt'])}>"
+    return f"Resource::{text}"
 
 
 def grant_iam(fn: lambda_.Function, spec: FunctionSpec, found: Resources) -> None:

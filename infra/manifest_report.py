@@ -24,7 +24,10 @@ def _grant(spec: FunctionSpec) -> str:
     for grant in spec.iam:
         where = {Target.CUSTOMER_ROLE: "`SpotHiveAccess*` roles", Target.USER_POOL: "the user pool",
                  Target.STATE_MACHINE: f"state machine `{grant.name}`", Target.FUNCTION: f"`{grant.name}`",
-                 Target.IMPERSONATION_KEY: "the impersonation key", Target.DEAD_LETTER_QUEUES: "the workers' dead-letter queues", Target.ANY: "`*`"}[grant.target]
+                 Target.IMPERSONATION_KEY: "the impersonation key", Target.DEAD_LETTER_QUEUES: "the workers' dead-letter queues",
+
+                 Target.WEBSOCKET_API: "the streams WebSocket stage",
+                 Target.EMAIL_IDENTITY: "the report's SES identity", Target.ANY: "`*`"}[grant.target]
         parts.append(f"{', '.join(grant.actions)} on {where}")
     return "; ".join(parts) or "—"
 

@@ -39,7 +39,8 @@ class Schedules(Construct):
                 self,
                 "".join(part.capitalize() for part in spec.name.split("-")),
                 description=f"SpotHive {spec.name}: {spec.description}",
-                schedule=events.Schedule.rate(Duration.minutes(spec.minutes)),
+                schedule=events.Schedule.expression(spec.cron) if spec.cron
+                else events.Schedule.rate(Duration.minutes(spec.minutes)),
             )
             rule.add_target(self._target(spec.function, functions, dead_letters))
             self.rules[spec.name] = rule

@@ -20,6 +20,7 @@ from infra.constructs.cache import Cache
 from infra.constructs.compute import Compute
 from infra.constructs.console import Console
 from infra.constructs.data import Data
+from infra.constructs.email import ReportEmail
 from infra.constructs.keys import Keys
 from infra.constructs.model import Model
 from infra.constructs.monitoring import Monitoring
@@ -27,6 +28,7 @@ from infra.constructs.schedules import Schedules
 from infra.constructs.signing import Signing
 from infra.constructs.spot_event_forwarding import SpotEventForwarding
 from infra.constructs.storage import Storage
+from infra.constructs.streams import Streams
 from infra.constructs.workflows import Workflows
 from spothive import topology
 from spothive.topology import Bucket
@@ -62,7 +64,12 @@ class HubStack(Stack):
             redis_security_group=cache.client_security_group,
             keys=keys,
         )
-        functions: dict[str, lambda_.Function] = {**compute.functions, **model.build_functions(compute.shared)}
+        streams = Streams(self, "Streams", shared=compute.shared)
+        functions: dict[str, lambda_.Function] = {
+            **compute.functions, **model.build_functions(compute.shared), **streams.functions}
+        streams.subscribe_logs(functions)
+        self.streams = streams
+        self.report_email = ReportEmail(self, "ReportEmail")
         workflows = Workflows(self, "Workflows", functions=functions, logs_key=keys.logs)
         self.api = Api(
             self, "Api", user_pool=auth.user_pool, handlers=compute.aliases, allowed_origins=allowed_origins,
@@ -113,6 +120,10 @@ class HubStack(Stack):
             "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": workflows.state_machines["live-switch"].state_machine_arn,
             "SPOTHIVE_PRICE_SOURCE": PRICE_SOURCE,
             "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": str(API_VALIDATOR_TIMEOUT_S),
+            "SPOTHIVE_WEBSOCKET_ENDPOINT": streams.endpoint,
+            "SPOTHIVE_REPORT_SENDER": self.report_email.sender,
+            # the console's public address is the first allowed origin (the CDN name is made later)
+            "SPOTHIVE_CONSOLE_URL": allowed_origins[0],
         }
         for spec in topology.ALL_FUNCTIONS:
             unknown = [v for v in spec.environment() if v not in values]
@@ -129,6 +140,8 @@ class HubStack(Stack):
             impersonation_key_arn=signing.impersonation_key.key_arn,
             dead_letter_arns=tuple(q.queue_arn for _, q in sorted(self.dead_letters.items())),
             table_key=keys.data,
+            websocket_api_arn=streams.manage_connections_arn,
+            email_identity_arns=self.report_email.identity_arns,
         ))
         SpotEventForwarding(self, "SpotEventForwarding")
         self.console = Console(self, "Console", rest_api=self.api.rest_api, auth=auth,
@@ -141,3 +154,4 @@ class HubStack(Stack):
         for name, queue in sorted(self.dead_letters.items()):
             CfnOutput(self, "".join(p.capitalize() for p in name.split("-")) + "DeadLetterQueue",
                       value=queue.queue_url, description=f"Redrive queue of {name} (docs/deploy.md)")
+        CfnOutput(self, "StreamsUrl", value=streams.url)

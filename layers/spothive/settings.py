@@ -199,6 +199,23 @@ class HealthSettings(_Base):
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
 
 
+class StreamSettings(_Base):
+    """Live streams: the WebSocket stage messages are pushed to on AWS (empty locally, where FastAPI holds the
+    sockets), and how long a local socket waits for news before it looks again."""
+
+    websocket_endpoint: str = ""
+    stream_poll_ms: int = Field(default=1000, ge=50, le=1500)
+
+
+class ReportSettings(_Base):
+    """The weekly report: the sender (an SES identity on AWS), and the mailbox folder used when there is no
+    sender (the local stack); the console's address for links in the mail."""
+
+    report_sender: str = ""
+    mailbox_dir: str = ".spothive/mailbox"
+    console_url: str = "http://127.0.0.1:8000"
+
+
 _cached: dict[type[BaseSettings], BaseSettings] = {}
 
 

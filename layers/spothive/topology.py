@@ -46,6 +46,10 @@ class Target(StrEnum):
     FUNCTION = "function"
     IMPERSONATION_KEY = "impersonation-key"
     DEAD_LETTER_QUEUES = "dead-letter-queues"
+    #: the live streams' WebSocket API stage (``POST @connections/*``)
+    WEBSOCKET_API = "websocket-api"
+    #: the SES identity the weekly report is sent from
+    EMAIL_IDENTITY = "email-identity"
     ANY = "*"
 
 
@@ -143,12 +147,14 @@ class FunctionSpec:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSpec:
-    """An EventBridge schedule that invokes ``function`` every ``minutes``."""
+    """An EventBridge schedule that invokes ``function`` every ``minutes`` (or on ``cron`` on AWS)."""
 
     name: str
     function: str
     minutes: int
     description: str
+    #: An EventBridge cron expression used on AWS instead of ``rate(minutes)`` (the local ticker keeps the period).
+    cron: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +218,10 @@ _PLAN_POLICY = {"cluster_policies": R, "node_templates": R}
 _ASSUME = Grant(("sts:AssumeRole",), Target.CUSTOMER_ROLE)
 _SNAPSHOTS, _EXPORTS, _MODELS, _USAGE = "snapshots/", "audit-exports/", "models/", "usage/"
 _MARKET = "market/"
+#: Publishing to a live stream pushes to the open sockets that follow it (PostToConnection).
+_PUSH = Grant(("execute-api:ManageConnections",), Target.WEBSOCKET_API,
+              reason="messages are pushed to the sockets that follow the stream")
+_PUSH_SETTINGS = ("SPOTHIVE_WEBSOCKET_ENDPOINT",)
 
 API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -301,7 +311,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # list queries orgs by_listing, then each client's accounts, clusters and instances; the lab checks
         # an instance is the org's and its account linked, records experiments and A/B predictions, and puts
         # the routing tag on the inventory copy of an A/B test's instances (and, through the customer role,
-        # on the instances)
+        # on the instances); the lab stream reads experiments
         tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, accounts=R, clusters=R, instances=W,
                        ml_models=W, audit_logs=A, lab_experiments=W),
         buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
@@ -331,9 +341,11 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "worker-discovery", "worker_discovery.handler", "Scan linked accounts (WORK-DISC-01)",
         services=(f"{_SVC}discovery.DiscoveryService", f"{_SVC}utilization.UtilizationCollector"),
         # scan records are audited with each account's status change; CloudWatch CPU is merged into the
-        # utilization histograms of stand-alone and agentless instances
-        tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A, utilization=W),
-        iam=(_ASSUME,), memory_mb=1024, timeout_s=300,  # no Redis: scans touch DynamoDB and customer APIs
+        # utilization histograms of stand-alone and agentless instances; progress goes to the live stream
+        # (Redis) and to the sockets that follow it
+        tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A, utilization=W,
+                       stream_connections=R),
+        needs_redis=True, settings=_PUSH_SETTINGS, iam=(_ASSUME, _PUSH), memory_mb=1024, timeout_s=300,
         # the 5-minute schedule plus one scan per newly verified account (api-connect, InvocationType=Event)
         async_invoked=True, reserved_concurrency=5,
     ),
@@ -373,6 +385,18 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # (a reclaimed pool warns for many instances at once)
         tables=_tables(accounts=R, instances=R, lab_experiments=W), needs_redis=True, async_invoked=True,
         reserved_concurrency=10,
+    ),
+    FunctionSpec(
+        "worker-report", "worker_report.handler", "E-mail each org its weekly report (WORK-RPT-01)",
+        services=(f"{_SVC}weekly_report.WeeklyReports",),
+        # orgs with an active account (by_status), their users (by_org); the dashboard's spend and projection
+        # (inventory, snapshots, the cluster's policy); the week's ledger and the jobs it names
+        tables=_tables(**_PLAN_POLICY, accounts=R, orgs=R, users=R, clusters=R, instances=R, audit_logs=R, jobs=R),
+        buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
+        # hot prices and agent heartbeats are in Redis
+        needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET", "SPOTHIVE_REPORT_SENDER", "SPOTHIVE_CONSOLE_URL"),
+        iam=(Grant(("ses:SendEmail",), Target.EMAIL_IDENTITY, reason="the report is sent from the hub's identity"),),
+        timeout_s=300,
     ),
     FunctionSpec(
         "model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",
@@ -441,13 +465,43 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
 )
 
-ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKER_FUNCTIONS + WORKFLOW_FUNCTIONS
+_STREAMS = f"{_SVC}streams.StreamService"
+#: The live streams' WebSocket API (API Gateway): its three routes, and the log forwarder.
+STREAM_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "ws-connect", "ws_streams.connect", "Live streams: authenticate and subscribe a socket",
+        services=(f"{_STREAMS}.subscription_for", f"{_STREAMS}.open_socket", _AUTHENTICATE),
+        # the REST API's token; the discovery stream checks the account, the lab stream the experiment
+        tables=_tables(**_CALLER, accounts=R, lab_experiments=R, stream_connections=W),
+        needs_redis=True, settings=(*_TOKEN_SETTINGS, *_PUSH_SETTINGS), timeout_s=10,
+    ),
+    FunctionSpec(
+        "ws-disconnect", "ws_streams.disconnect", "Live streams: forget a socket",
+        services=(f"{_STREAMS}.close_socket",), tables=_tables(stream_connections=W),
+        needs_redis=True, settings=_PUSH_SETTINGS, timeout_s=10,
+    ),
+    FunctionSpec(
+        "ws-default", "ws_streams.default", "Live streams: push the messages after a cursor",
+        services=(f"{_STREAMS}.poll_socket",),
+        tables=_tables(lab_experiments=R, stream_connections=W),
+        needs_redis=True, settings=_PUSH_SETTINGS, iam=(_PUSH,), timeout_s=10,
+    ),
+    FunctionSpec(
+        "stream-logs", "stream_logs.handler", "Live streams: every function's logs into the platform log",
+        services=(f"{_STREAMS}.log",), tables=_tables(stream_connections=R),
+        needs_redis=True, settings=_PUSH_SETTINGS, iam=(_PUSH,), timeout_s=30,
+    ),
+)
+
+ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKER_FUNCTIONS + WORKFLOW_FUNCTIONS + STREAM_FUNCTIONS
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("discovery", "worker-discovery", 5, "Scan every active account"),
     ScheduleSpec("prices", "worker-prices", 5, "Refresh Spot and On-Demand prices"),
     ScheduleSpec("spot-advisor", "worker-advisor", 360, "Ingest the Spot Advisor feed"),
     ScheduleSpec("hibernation", "worker-hibernation", 1, "Apply hibernation schedules"),
+    ScheduleSpec("weekly-report", "worker-report", 7 * 24 * 60, "E-mail the weekly report, Mondays 08:00 UTC",
+                 cron="cron(0 8 ? * MON *)"),
 )
 
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (

@@ -14,6 +14,7 @@ EXPECTED_RATES = {
     "prices": "rate(5 minutes)",
     "spot-advisor": "rate(6 hours)",
     "hibernation": "rate(1 minute)",
+    "weekly-report": "cron(0 8 ? * MON *)",
 }
 
 

@@ -139,6 +139,14 @@ def test_iam_grants_are_exactly_the_manifest(synth, spec):
         elif grant.target is Target.FUNCTION:
             arn = {"Fn::GetAtt": [synth.logical_id(hub.functions[grant.name]), "Arn"]}
             targets = [arn, {"Fn::Join": ["", [arn, ":*"]]}]
+        elif grant.target is Target.WEBSOCKET_API:
+            targets = [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":execute-api:us-east-1:",
+                                          {"Ref": "AWS::AccountId"}, ":", {"Ref": synth.logical_id(hub.streams.api)},
+                                          "/live/POST/@connections/*"]]}]
+        elif grant.target is Target.EMAIL_IDENTITY:
+            targets = [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ses:us-east-1:",
+                                          {"Ref": "AWS::AccountId"}, ":identity/",
+                                          {"Ref": synth.logical_id(hub.report_email.identity)}]]}]
         else:
             targets = ["*"]
         expected |= {(a, json.dumps(t, sort_keys=True)) for a in grant.actions for t in targets}

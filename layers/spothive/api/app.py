@@ -13,8 +13,8 @@ from spothive.api.openapi_errors import document_errors
 
 #: Route group (a Lambda function name in ``spothive.topology``) → router modules it serves.
 ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
-    "api-auth": ("spothive.api.routers.auth",),
-    "api-connect": ("spothive.api.routers.connect",),
+    "api-auth": ("spothive.api.routers.auth", "spothive.api.routers.user_settings"),
+    "api-connect": ("spothive.api.routers.connect", "spothive.api.routers.connect_stream"),
     "api-clusters": (
         "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",
         "spothive.api.routers.activity", "spothive.api.routers.jobs", "spothive.api.routers.instances",
@@ -24,7 +24,8 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-audit": ("spothive.api.routers.audit",),
     "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab",
                   "spothive.api.routers.admin_impersonation", "spothive.api.routers.admin_clients",
-                  "spothive.api.routers.admin_health"),
+                  "spothive.api.routers.admin_health", "spothive.api.routers.admin_logs",
+                  "spothive.api.routers.lab_stream"),
 }
 
 

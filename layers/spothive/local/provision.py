@@ -335,6 +335,11 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         # no API Gateway in front of the local API: the validator keeps its own 60 s wall clock
         "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": "60",
         "SPOTHIVE_API_BASE_URL": api_base_url,
+        # no API Gateway WebSocket stage: the local API holds the sockets (FastAPI) and reads the streams
+        "SPOTHIVE_WEBSOCKET_ENDPOINT": "",
+        # no SES sender: the weekly report is written to the mailbox folder (.spothive/mailbox)
+        "SPOTHIVE_REPORT_SENDER": "",
+        "SPOTHIVE_CONSOLE_URL": api_base_url,
     }
     # Only here, not on AWS: the emulator's endpoint, issuer and keys, and the offline advisor feed.
     local_only = {

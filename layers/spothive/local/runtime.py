@@ -120,6 +120,7 @@ class LocalStack:
             if self.config.serve_api:
                 self.api.bind()
             self._provision()
+            self._install_log_stream()
             if self.config.ticker:
                 self.ticker = Ticker(
                     topology.SCHEDULES, self.deliver, rule_arns=self.provisioned.rules,
@@ -145,8 +146,8 @@ class LocalStack:
             return
         self._started = False
         self._stop_requested.set()
-        steps = (self._stop_attached, self.api.stop, self._stop_ticker, self._stop_delivery, self.moto.stop, self.redis.stop, self._restore_env,
-                 self._restore_signals)
+        steps = (self._stop_attached, self.api.stop, self._stop_ticker, self._stop_delivery, self._remove_log_stream,
+                 self.moto.stop, self.redis.stop, self._restore_env, self._restore_signals)
         for step in steps:
             try:
                 step()
@@ -375,6 +376,18 @@ class LocalStack:
     def _stop_delivery(self) -> None:
         dispatch.set_async_delivery(None)
         self._delivery = None
+
+    def _install_log_stream(self) -> None:
+        """The stack's ``spothive`` records feed ``/api/admin/logs`` (on AWS: the log subscription)."""
+        from spothive.wiring import streams as streams_wiring
+
+        self._log_stream = streams_wiring.install_log_stream()
+
+    def _remove_log_stream(self) -> None:
+        handler = getattr(self, "_log_stream", None)
+        if handler is not None:
+            logging.getLogger("spothive").removeHandler(handler)
+            self._log_stream = None
 
     def _stop_ticker(self) -> None:
         if self.ticker is not None:

@@ -15,6 +15,7 @@ from spothive.domain.tenancy import Account, AccountStatus
 from spothive.ports.clock import Clock
 from spothive.ports.cloud import CloudAccess, CloudSession
 from spothive.ports.inventory import InventoryRepo
+from spothive.ports.streams import ProgressPublisher
 from spothive.ports.tenancy import TenancyRepo
 from spothive.services.utilization import UtilizationCollector
 
@@ -42,8 +43,10 @@ class DiscoveryService:
     def __init__(
         self, tenancy: TenancyRepo, inventory: InventoryRepo, cloud: CloudAccess, clock: Clock, regions: list[str],
         utilization: UtilizationCollector | None = None,
+        progress: ProgressPublisher | None = None,
     ) -> None:
         self._utilization = utilization
+        self._progress = progress
         self._tenancy = tenancy
         self._inventory = inventory
         self._cloud = cloud
@@ -68,6 +71,8 @@ class DiscoveryService:
     def scan(self, account: Account) -> ScanRecord:
         """Scan one account and record the outcome, success or failure."""
         started = self._clock.now()
+        self._report(account, "scan.started", regions_total=len(self._regions), regions_scanned=0,
+                     clusters_found=0, instances_found=0)
         try:
             session, instances, clusters = self._collect(account)
         except Exception as exc:  # any failure of one account is recorded, never raised
@@ -81,11 +86,16 @@ class DiscoveryService:
             self._inventory.record_scan(record)
             failed = account.moved_to(AccountStatus.FAILED, message)
             self._tenancy.save_account(failed, audit=_scan_entry(account, failed, record))
+            self._report(account, "scan.failed", error=message)
             return record
         record = self._store(account, instances, clusters, started)
         self._read_utilization(session, account, instances)
         active = replace(account.moved_to(AccountStatus.ACTIVE), last_scan_at=record.finished_at)
         self._tenancy.save_account(active, audit=_scan_entry(account, active, record))
+        self._report(account, "scan.finished", regions_total=len(self._regions),
+                     regions_scanned=len(self._regions), clusters_found=record.clusters,
+                     instances_found=record.instances, added=record.added, removed=record.removed,
+                     changed=record.changed)
         return record
 
     def _read_utilization(self, session: CloudSession, account: Account, instances: list[DiscoveredInstance]) -> None:
@@ -100,15 +110,26 @@ class DiscoveryService:
             return
         logger.info("utilization of %s: %d instances, %d samples", account.account_id, done.instances, done.samples)
 
+    def _report(self, account: Account, type_: str, **data: object) -> None:
+        """Publish progress for the live stream; a stream that is down never fails a scan."""
+        if self._progress is None:
+            return
+        try:
+            self._progress.discovery(account.org_id, type_, {"account_id": account.account_id, **data})
+        except Exception as exc:  # progress is best effort, the scan record is the truth
+            logger.warning("discovery progress of %s not published: %r", account.account_id, exc)
+
     def _collect(self, account: Account) -> tuple[CloudSession, list[DiscoveredInstance], list[DiscoveredCluster]]:
         if not account.role_arn or not account.external_id:
             raise ValueError("account has no verified role")
         session = self._cloud.assume(account.role_arn, account.external_id, f"spothive-discovery-{account.account_id}")
         instances: list[DiscoveredInstance] = []
         clusters: list[DiscoveredCluster] = []
-        for region in self._regions:
+        for done, region in enumerate(self._regions, start=1):
             instances.extend(_relabel(i, account.account_id) for i in session.instances(region))
             clusters.extend(replace(c, account_id=account.account_id) for c in session.clusters(region))
+            self._report(account, "scan.region", region=region, regions_total=len(self._regions),
+                         regions_scanned=done, clusters_found=len(clusters), instances_found=len(instances))
         return session, instances, clusters
 
     def _store(

@@ -62,6 +62,8 @@ def _resources(service: str, operation: str, params: dict[str, Any]) -> list[tup
         return [(f"cognito-idp:{operation}", str(params.get("UserPoolId", "")))]
     if service == "sts":
         return [(f"sts:{operation}", str(params.get("RoleArn", "")))]
+    if service == "execute-api" and operation == "PostToConnection":  # IAM names it ManageConnections
+        return [("execute-api:ManageConnections", params.get("ConnectionId", ""))]
     return [(f"{service}:{operation}", "*")]
 
 

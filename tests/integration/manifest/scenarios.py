@@ -7,6 +7,10 @@ handlers attribute themselves (the state machines run in moto and call them back
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -78,6 +82,8 @@ class World:
     role_arn: str = ""
     agent_token: str = ""
     account_id: str = ""
+    admin_token: str = ""
+    experiment_id: str = ""
 
 
 def auth(stack: LocalStack) -> World:
@@ -201,6 +207,10 @@ def admin(stack: LocalStack, world: World) -> None:
     create_super_admin(email, PASSWORD)
     token = ok(group("api-auth").post("/api/auth/token", json={"email": email, "password": PASSWORD}))["jwt_token"]
     client, headers = group("api-admin"), {"Authorization": f"Bearer {token}"}
+    world.admin_token = token
+    # the platform log and an experiment's telemetry (polling fallbacks of the live streams)
+    ok(client.get("/api/admin/logs", headers=headers))
+    ok(client.get("/api/lab/stream/exp-none", headers=headers), 404)
     models = [ok(client.post("/api/admin/models/upload", headers=headers,
                              files={"file": ("model.txt", tiny_model(rounds), "application/octet-stream")},
                              data={"version": f"v{rounds}-{uuid.uuid4().hex[:4]}"}), 201)["model"]
@@ -246,7 +256,7 @@ def impersonate(admin: dict[str, str], world: World) -> None:
 
 def workers(stack: LocalStack, world: World) -> None:
     """Every schedule's event, a Spot warning, a model request and a live-switch experiment."""
-    for schedule in ("discovery", "prices", "spot-advisor", "hibernation"):
+    for schedule in ("discovery", "prices", "spot-advisor", "hibernation", "weekly-report"):
         stack.fire_schedule(schedule)
     # a warning forwarded from the customer's account, for one of its instances
     customer_account = world.role_arn.split(":")[4]
@@ -256,6 +266,57 @@ def workers(stack: LocalStack, world: World) -> None:
     payload = {"experiment_id": experiment, "instance_id": world.instance_ids[0], "role_arn": world.role_arn,
                "region": "us-east-1", "poll_seconds": 0}
     stack.wait_execution(stack.start_execution("live-switch", payload, name=experiment))
+    world.experiment_id = experiment
+
+
+def _socket_event(connection_id: str, **extra: Any) -> dict[str, Any]:
+    return {"requestContext": {"connectionId": connection_id, "requestId": uuid.uuid4().hex}, **extra}
+
+
+def _log_batch(*lines: dict[str, Any]) -> dict[str, Any]:
+    payload = {"messageType": "DATA_MESSAGE", "logGroup": "/aws/lambda/spothive-worker-discovery",
+               "logEvents": [{"id": str(i), "timestamp": 0, "message": json.dumps(line)} for i, line in enumerate(lines)]}
+    return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()}}
+
+
+def streams(stack: LocalStack, world: World) -> None:
+    """The WebSocket routes as API Gateway invokes them, pushing through moto's stage; a rescan and a log
+    batch pushed to the sockets that follow them."""
+    from spothive import settings
+    from spothive.wiring import accounts
+    from spothive.wiring import streams as streams_wiring
+
+    def rebuild() -> None:
+        settings.clear()
+        for made in (streams_wiring.stream_settings, streams_wiring.streams, accounts.discovery):
+            made.forget()
+
+    os.environ["SPOTHIVE_WEBSOCKET_ENDPOINT"] = stack.endpoint_url
+    rebuild()
+    try:
+        tenant_socket, lab_socket = f"conn-{uuid.uuid4().hex[:8]}", f"conn-{uuid.uuid4().hex[:8]}"
+        opened = stack.invoke("ws-connect", _socket_event(
+            tenant_socket, headers={"Sec-WebSocket-Protocol": f"spothive.v1, bearer.{world.tenant.token}"},
+            queryStringParameters={"stream": "connect", "account_id": world.tenant.account_id}))
+        assert opened["statusCode"] == 200, opened
+        opened = stack.invoke("ws-connect", _socket_event(
+            lab_socket, queryStringParameters={"stream": "lab", "id": world.experiment_id, "token": world.admin_token}))
+        assert opened["statusCode"] == 200, opened
+        polled = stack.invoke("ws-default", _socket_event(lab_socket, body=json.dumps({"action": "poll"})))
+        assert polled["statusCode"] == 200 and json.loads(polled["body"])["sent"] >= 1, polled
+        stack.fire_schedule("discovery")  # progress is pushed to the tenant's socket
+        logs_socket = f"conn-{uuid.uuid4().hex[:8]}"
+        opened = stack.invoke("ws-connect", _socket_event(
+            logs_socket, queryStringParameters={"stream": "logs", "token": world.admin_token}))
+        assert opened["statusCode"] == 200, opened
+        forwarded = stack.invoke("stream-logs", _log_batch({"level": "INFO", "message": "scan",
+                                                            "component_id": "WORK-DISC-01"}))
+        assert forwarded == {"published": 1}, forwarded
+        for connection in (tenant_socket, lab_socket, logs_socket):
+            assert stack.invoke("ws-disconnect", _socket_event(connection))["statusCode"] == 200
+    finally:
+        os.environ.pop("SPOTHIVE_WEBSOCKET_ENDPOINT", None)
+        rebuild()
 
 
 def run_all(stack: LocalStack) -> World:
@@ -268,4 +329,5 @@ def run_all(stack: LocalStack) -> World:
     # graduating hot-swaps the model the risk step and the endpoint serve: they load it from the bucket
     admin(stack, world)
     workers(stack, world)
+    streams(stack, world)
     return world

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -23,6 +24,15 @@ class _Index(GlobalSecondaryIndex[Any]):
         projection = AllProjection()
 
 
+class UsersByOrg(_Index):
+    class Meta:
+        index_name = "by_org"
+        projection = AllProjection()
+
+    org_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
 class UserModel(Model):
     class Meta:
         table_name = "users"
@@ -32,6 +42,9 @@ class UserModel(Model):
     org_id = UnicodeAttribute()
     role = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    #: The weekly report e-mail (absent means yes); set through ``/api/auth/me/settings``.
+    weekly_report = BooleanAttribute(null=True)
+    by_org = UsersByOrg()
 
 
 class OrgsByListing(_Index):

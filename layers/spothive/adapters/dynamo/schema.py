@@ -57,7 +57,10 @@ class TableSpec:
         return list(seen.values())
 
 
-USERS = TableSpec("users", Key("user_id"), purpose="one item per user, keyed by the immutable Cognito sub")
+USERS = TableSpec(
+    "users", Key("user_id"), indexes=(Index("by_org", Key("org_id"), Key("user_id")),),
+    purpose="one item per user, keyed by the immutable Cognito sub; by_org lists an org's weekly report recipients",
+)
 ORGS = TableSpec(
     "orgs",
     Key("org_id"),
@@ -158,9 +161,16 @@ UTILIZATION = TableSpec(
     "utilization", Key("org_id"), Key("instance_key"),
     purpose="14-day CPU histograms from CloudWatch per instance (instance_key as in instances), for right-sizing",
 )
+STREAM_CONNECTIONS = TableSpec(
+    "stream-connections", Key("connection_id"),
+    indexes=(Index("by_channel", Key("channel"), Key("connection_id")),),
+    ttl_attribute="expires_at",
+    purpose="open API Gateway WebSocket connections and the stream each follows; by_channel fans messages out",
+)
 
 ALL_TABLES: tuple[TableSpec, ...] = (
     USERS, ORGS, ACCOUNTS, CLUSTERS, INSTANCES, SCANS, NODE_TEMPLATES, CLUSTER_POLICIES,
     HIBERNATION, AUDIT, JOBS, ML_MODELS, LAB_EXPERIMENTS, INTERRUPTION_RATES, REVOKED_TOKENS,
     AGENT_ACTIONS, UTILIZATION,
+    STREAM_CONNECTIONS,
 )

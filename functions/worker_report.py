@@ -8,7 +8,7 @@ from spothive.observability import EVENT_BRIDGE, count, lambda_handler, logger
 from spothive.wiring import reports
 
 
-@lambda_handler(EVENT_BRIDGE)
+@lambda_handler(EVENT_BRIDGE, component=("WORK-RPT-01", "SEND-REPORTS"))
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """Send the reports; a summary of how many went out."""
     summary = reports.weekly_reports().send_all()

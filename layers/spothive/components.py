@@ -10,6 +10,7 @@ COMPONENT_IDS: dict[str, str] = {
     "worker-advisor": "SVC-SCRAPE-01",
     "worker-hibernation": "WORK-HIB-01",
     "worker-spot-events": "SVC-RISK-GLB",
+    "worker-report": "WORK-RPT-01",
     "model-endpoint": "MOD-AI-01",
     "optimization": "WORK-OPT-01",
     "opt-detect": "MOD-SPOT-01",

@@ -95,6 +95,9 @@ class HubStack(Stack):
             "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": workflows.state_machines["optimization"].state_machine_arn,
             "SPOTHIVE_PRICE_SOURCE": PRICE_SOURCE,
             "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": str(API_VALIDATOR_TIMEOUT_S),
+            # how long a wave waits for Ready replacements and for drains (the agent reports both)
+            "SPOTHIVE_EXECUTION_READY_TIMEOUT_SECONDS": "900",
+            "SPOTHIVE_EXECUTION_DRAIN_TIMEOUT_SECONDS": "900",
         }
         for spec in topology.ALL_FUNCTIONS:
             unknown = [v for v in spec.environment() if v not in values]

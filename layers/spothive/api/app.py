@@ -17,12 +17,12 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-connect": ("spothive.api.routers.connect",),
     "api-clusters": (
         "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",
-        "spothive.api.routers.activity", "spothive.api.routers.jobs",
+        "spothive.api.routers.activity", "spothive.api.routers.jobs", "spothive.api.routers.safe_mode",
     ),
     "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
                    "spothive.api.routers.hibernation"),
     "api-audit": ("spothive.api.routers.audit",),
-    "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab"),
+    "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab", "spothive.api.routers.safe_mode_admin"),
 }
 
 

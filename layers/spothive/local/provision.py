@@ -287,6 +287,9 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         # no API Gateway in front of the local API: the validator keeps its own 60 s wall clock
         "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS": "60",
         "SPOTHIVE_API_BASE_URL": api_base_url,
+        # how long a wave waits for Ready replacements and for drains (the agent reports both)
+        "SPOTHIVE_EXECUTION_READY_TIMEOUT_SECONDS": "900",
+        "SPOTHIVE_EXECUTION_DRAIN_TIMEOUT_SECONDS": "900",
     }
     # Only here, not on AWS: the emulator's endpoint, issuer and keys, and the offline advisor feed.
     local_only = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +40,7 @@ class PolicyDocument:
     updated_by: str | None = None
     #: Automation: ``off`` (never plans), ``recommend`` (previews only), ``auto`` (executes within the budget).
     mode: str = "recommend"
-    disruption_budget: DisruptionBudget = DisruptionBudget()
+    disruption_budget: DisruptionBudget = field(default_factory=DisruptionBudget)
 
     def to_doc(self) -> dict[str, Any]:
         """The document as agents and the audit ledger see it."""

@@ -333,6 +333,9 @@ class ExecutionSteps:
                     continue
                 gateway.terminate(x["instance_id"])
                 removed.append(x["instance_id"])
+        causes = [str(w["cause"]) for k, w in (job.data.get("callbacks") or {}).items()
+                  if k.endswith(f":{index}") and w.get("cause")]
+        error = "; ".join([e for e in (error, *causes) if e]) or None
         result = {"wave": index, "withdrawn": len(withdrawn.withdrawn), "uncordoned": [u["params"]["node"] for u in uncordon],
                   "replacements_terminated": removed, "replacements_kept": kept, "error": error}
         self._jobs.audit_once(org_id, job_id, f"rollback:{index}", AuditEntry(

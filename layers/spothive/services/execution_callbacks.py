@@ -48,6 +48,7 @@ class ExecutionCallbacks:
             if outcome is None:
                 continue
             ok, results = outcome
+            cause = None
             if ok:
                 self._callbacks.succeed(str(wait["token"]), {"key": key, "results": results})
                 sent = f"{key}: succeeded"
@@ -56,7 +57,7 @@ class ExecutionCallbacks:
                 cause = "; ".join(f"{r['action_id']} {r['state']}: {r['reason']}" for r in bad)
                 self._callbacks.fail(str(wait["token"]), "AgentActionFailed", cause)
                 sent = f"{key}: failed"
-            callbacks[key] = {**wait, "resumed": sent}
+            callbacks[key] = {**wait, "resumed": sent, "cause": cause}
             self._jobs.update(org_id, job_id, data={"callbacks": callbacks})
         return sent
 

@@ -58,7 +58,8 @@ class JobView:
                         "launched": [{k: x.get(k) for k in ("instance_id", "node", "instance_type", "capacity_type",
                                                             "zone", "attempt")} for x in state.get("launched", [])],
                         "terminated": state.get("terminated", []), "rollback": state.get("rollback")})
-        callbacks = {k: v.get("resumed") for k, v in (self.job.data.get("callbacks") or {}).items()}
+        callbacks = {k: {"resumed": v.get("resumed"), "cause": v.get("cause")}
+                     for k, v in (self.job.data.get("callbacks") or {}).items()}
         return {"waves": out, "activity": [m["line"] for m in progress.get("moves", [])],
                 "realized": self.job.data.get("realized"), "waits": callbacks}
 
@@ -90,7 +91,7 @@ class OptimizationJobs:
                            "cluster", cluster_id, after=after)
         self._jobs.create(job, entry)
         payload: dict[str, Any] = {"org_id": job.org_id, "cluster_id": cluster_id, "job_id": job.job_id,
-                                   "dry_run": dry_run}
+                                   "dry_run": dry_run, "from_preview": False}
         if preview is not None:
             self._jobs.update(job.org_id, job.job_id, data={
                 "detect": preview.data.get("detect"), "risk": preview.data.get("risk"),

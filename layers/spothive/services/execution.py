@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -266,10 +266,14 @@ class ExecutionSteps:
         gateway = self._gateway_for(org_id, cluster_id)[0] if wave.retire else None
         terminated = []
         retiring = {r.node for r in wave.retire}
+        catalog = self._catalogs.catalog()
         for r in wave.retire:
             assert gateway is not None
             after = gateway.terminate(r.instance_id)
             replacement = next((x for x in launched if x.get("for") == r.node), None)
+            # a Spot move's plan carries its saving, not the node's price: price the node as it ran
+            old = r.price_per_hour or catalog.price(r.instance_type, r.capacity_type, r.zone) or 0.0
+            r = replace(r, price_per_hour=round(old, 6))
             saves = r.price_per_hour - (float(replacement["price_per_hour"]) if replacement else 0.0)
             line = activity_line(r, replacement, saves)
             self._jobs.audit_once(org_id, job_id, f"terminate:{r.instance_id}", AuditEntry(

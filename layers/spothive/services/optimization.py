@@ -21,13 +21,13 @@ from spothive.domain.agent_link import agent_health
 from spothive.domain.audit import AuditEntry
 from spothive.domain.decisions import Action, RiskView, SpotReplacement, resolve_conflicts
 from spothive.domain.errors import NotFound, ServiceUnavailable, SpotHiveError
-from spothive.domain.execution import snapshot_fingerprint
+from spothive.domain.execution import kept_node_spot_moves, snapshot_fingerprint
 from spothive.domain.jobs import Job, JobStatus
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
-from spothive.domain.spend import price_nodes, spot_moves, total
+from spothive.domain.spend import MAX_SAFE_BUCKET, price_nodes, spot_moves, total
 from spothive.ports.agents import ActionWake, AgentActions, Heartbeats
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
@@ -142,10 +142,21 @@ class OptimizationSteps:
             else:
                 policy = carried_policy(snapshot)
             plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
-            detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": [],
+            removed = [str(a.get("node")) for a in plan.actions if a.get("type") == "remove_node"]
+
+            def advisor_ok(itype: str) -> bool:
+                entry = catalog.advisor.get(itype)
+                return entry is None or entry.bucket <= MAX_SAFE_BUCKET
+
+            kept = kept_node_spot_moves(snapshot, removed, catalog.price, advisor_ok)
+            spot_kept: list[dict[str, Any]] = [
+                {"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
+                 "saving_per_hour": m.saving_per_hour, "reason": m.reason} for m in kept]
+            detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": spot_kept,
                                         "fingerprint": snapshot_fingerprint(snapshot)}
-            before, after = plan.cost_before_per_hour, plan.cost_after_per_hour
-            targets = sorted({str(a.get("node")) for a in plan.actions})
+            before = plan.cost_before_per_hour
+            after = round(plan.cost_after_per_hour - sum(m.saving_per_hour for m in kept), 6)
+            targets = sorted({str(a.get("node")) for a in plan.actions} | {m.instance_id for m in kept})
         else:
             running = [s.instance for s in self._inventory.list_instances(ids.org_id, ids.cluster_id)
                        if s.instance.state == "running"]

@@ -257,17 +257,6 @@ def stale_reason(wave: Wave, snapshot: Mapping[str, Any] | None) -> str | None:
     return None
 
 
-def pending_because_of(snapshot: Mapping[str, Any] | None, moved: Iterable[str]) -> list[str]:
-    """Pods that are Pending and ran on a node this job drained (SpotHive left them without a home)."""
-    gone = set(moved)
-    out = []
-    for pod in (snapshot or {}).get("pods") or []:
-        was = pod.get("previous_node") or pod.get("evicted_from")
-        if pod.get("node") is None and (was in gone or not was):
-            out.append(f"{pod.get('namespace')}/{pod.get('name')}")
-    return sorted(out)
-
-
 def monthly(per_hour: float) -> float:
     """Dollars a month at this hourly rate (730 hours)."""
     return round(per_hour * HOURS_PER_MONTH, 2)

@@ -264,7 +264,7 @@ class ExecutionSteps:
         if undrained:
             raise NotDrained(f"not terminating {', '.join(undrained)}: the agent has not reported the drain done")
         gateway = self._gateway_for(org_id, cluster_id)[0] if wave.retire else None
-        terminated = []
+        terminated: list[dict[str, Any]] = []
         retiring = {r.node for r in wave.retire}
         catalog = self._catalogs.catalog()
         for r in wave.retire:

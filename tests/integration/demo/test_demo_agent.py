@@ -25,6 +25,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield running
 
 
+@pytest.mark.timeout(900)  # the demo now carries its plan out: six waves of boot, Ready and drain
 def test_the_agent_turns_verify_green_and_its_snapshot_drives_the_projection(stack: LocalStack) -> None:
     lines: list[str] = []
     # When the demo connects its cluster (no snapshot is uploaded by hand on this path)

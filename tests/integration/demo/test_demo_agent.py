@@ -38,7 +38,8 @@ def test_the_agent_turns_verify_green_and_its_snapshot_drives_the_projection(sta
     assert seen["verify"]["status"] == "green"
     assert "Heartbeat: verify is green" in text
     # And the snapshot the hub keeps is the agent's: 20 moto nodes, the demo workloads, its PDBs
-    stored = inventory.snapshots().latest(org_id, cluster_id)
+    stored = seen["snapshot"]  # as the agent first reported it (the execution below changes the cluster)
+    assert inventory.snapshots().latest(org_id, cluster_id)["agent_version"]
     assert stored["agent_version"] and stored["schema_version"] == 2
     assert len(stored["nodes"]) == 20
     assert {n["instance_type"] for n in stored["nodes"]} >= {"m5.xlarge", "c6g.xlarge", "g4dn.xlarge"}

@@ -57,3 +57,39 @@ def compensate(event: dict[str, Any], context: object = None) -> dict[str, Any]:
 def record(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """The outcome in the audit ledger and the job's final status."""
     return optimization.steps().record(StepInput.parse(event), event)
+
+
+_WAVE_STEPS = ("next", "cordon_and_launch", "await_ready", "drain", "terminate", "rollback", "verify")
+
+
+@lambda_handler(STEP_FUNCTIONS)
+def wave(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    """One step of a wave (``step``: next, cordon_and_launch, await_ready, drain, terminate, rollback, verify)."""
+    from spothive.domain.errors import InvalidInput
+    from spothive.services.execution import wave_of
+    from spothive.services.optimization import error_summary
+
+    ids = StepInput.parse(event)
+    step = event.get("step")
+    if step not in _WAVE_STEPS:
+        raise InvalidInput(f"step must be one of {', '.join(_WAVE_STEPS)}", field="step")
+    steps = optimization.execution()
+    index = wave_of(event)
+    args = (ids.org_id, ids.cluster_id, ids.job_id)
+    if step == "next":
+        return steps.next_wave(*args)
+    if step == "verify":
+        return steps.verify(*args)
+    if step == "rollback":
+        return steps.rollback(*args, index, error_summary(event.get("error")))
+    if index is None:
+        raise InvalidInput("wave.index is required", field="wave")
+    if step in ("await_ready", "drain"):
+        token = event.get("task_token")
+        if not isinstance(token, str) or not token:
+            raise InvalidInput("task_token is required", field="task_token")
+        result = (steps.await_ready if step == "await_ready" else steps.drain)(*args, index, token)
+    else:
+        result = (steps.cordon_and_launch if step == "cordon_and_launch" else steps.terminate)(*args, index)
+    logger.info("wave step", extra={"job_id": ids.job_id, "step": step, "wave": index})
+    return result

@@ -124,6 +124,9 @@ class HubStack(Stack):
             "SPOTHIVE_REPORT_SENDER": self.report_email.sender,
             # the console's public address is the first allowed origin (the CDN name is made later)
             "SPOTHIVE_CONSOLE_URL": allowed_origins[0],
+            # how long a wave waits for Ready replacements and for drains (the agent reports both)
+            "SPOTHIVE_EXECUTION_READY_TIMEOUT_SECONDS": "900",
+            "SPOTHIVE_EXECUTION_DRAIN_TIMEOUT_SECONDS": "900",
         }
         for spec in topology.ALL_FUNCTIONS:
             unknown = [v for v in spec.environment() if v not in values]

@@ -241,3 +241,10 @@ def _variable(loc: tuple[int | str, ...]) -> str:
 def clear() -> None:
     """Forget cached settings (after the environment changed)."""
     _cached.clear()
+
+
+class ExecutionSettings(_Base):
+    """How long a wave of the optimization workflow waits for Ready replacements and for drains."""
+
+    execution_ready_timeout_seconds: int = 900
+    execution_drain_timeout_seconds: int = 900

@@ -271,8 +271,11 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_DATA_BUCKET", "SPOTHIVE_API_BASE_URL",
                   "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"),
         iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"), _ASSUME,
-             _VERIFY_IMPERSONATION),
-        routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent", "/api/instances"),
+             _VERIFY_IMPERSONATION,
+             Grant(("states:SendTaskSuccess", "states:SendTaskFailure"), Target.STATE_MACHINE, "optimization",
+                   reason="an agent's result resumes the optimization wave waiting for it (task token)")),
+        routes=("/api/client", "/api/clusters", "/api/metrics", "/api/activity", "/api/agent", "/api/instances",
+                "/api/safe-mode"),
         # agents authenticate with their per-cluster token, checked by the function itself
         public_routes=(("POST", "/api/agent/heartbeat"), ("PUT", "/api/agent/snapshot"),
                        ("POST", "/api/agent/usage"), ("POST", "/api/agent/signals"), ("GET", "/api/agent/actions"),
@@ -442,8 +445,22 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         services=(f"{_STEPS}.execute",),
         # dry runs write one audit record per action (the job and the ledger in one transaction); approved
         # actions are put on the agent's queue, named by node as the latest snapshot knows them
-        tables=_tables(jobs=W, audit_logs=A, agent_actions=W), buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
+        tables=_tables(jobs=W, audit_logs=A, agent_actions=W, cluster_policies=R),
+        buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
         needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET",), timeout_s=300, reserved_concurrency=_JOBS,
+    ),
+    FunctionSpec(
+        "opt-wave", "optimization_steps.wave", "Optimization: one wave step (cordon, launch, wait, drain, terminate)",
+        services=(f"{_SVC}execution.ExecutionSteps",),
+        # the job and its audit records, the agent's queue, the latest snapshot; the cluster, its account
+        # and policy say which role, node group and disruption budget; launches and terminations go
+        # through the customer role
+        tables=_tables(jobs=W, audit_logs=A, agent_actions=W, clusters=R, accounts=R, cluster_policies=R),
+        buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
+        needs_redis=True, iam=(_ASSUME,),
+        settings=("SPOTHIVE_DATA_BUCKET", "SPOTHIVE_EXECUTION_READY_TIMEOUT_SECONDS",
+                  "SPOTHIVE_EXECUTION_DRAIN_TIMEOUT_SECONDS"),
+        timeout_s=300,
     ),
     FunctionSpec(
         "opt-compensate", "optimization_steps.compensate", "Optimization: undo a failed execution",
@@ -515,6 +532,7 @@ STATE_MACHINES: tuple[StateMachineSpec, ...] = (
             "ExecuteFunctionArn": "opt-execute",
             "CompensateFunctionArn": "opt-compensate",
             "AuditFunctionArn": "opt-audit",
+            "WaveFunctionArn": "opt-wave",
         },
     ),
     StateMachineSpec("live-switch", "live_switch.asl.json", {"SwitchFunctionArn": "switch-step"}),

@@ -18,6 +18,7 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-clusters": (
         "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",
         "spothive.api.routers.activity", "spothive.api.routers.jobs", "spothive.api.routers.instances",
+        "spothive.api.routers.safe_mode",
     ),
     "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
                    "spothive.api.routers.hibernation"),
@@ -25,7 +26,7 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab",
                   "spothive.api.routers.admin_impersonation", "spothive.api.routers.admin_clients",
                   "spothive.api.routers.admin_health", "spothive.api.routers.admin_logs",
-                  "spothive.api.routers.lab_stream"),
+                  "spothive.api.routers.lab_stream", "spothive.api.routers.safe_mode_admin"),
 }
 
 

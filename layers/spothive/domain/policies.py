@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from spothive.domain.errors import Conflict, InvalidInput
+from spothive.domain.execution import DisruptionBudget
 from spothive.domain.templates import Strategy
 
 ALWAYS_EXCLUDED = "kube-system"
@@ -37,6 +38,9 @@ class PolicyDocument:
     template_id: str | None = None
     updated_at: datetime | None = None
     updated_by: str | None = None
+    #: Automation: ``off`` (never plans), ``recommend`` (previews only), ``auto`` (executes within the budget).
+    mode: str = "recommend"
+    disruption_budget: DisruptionBudget = field(default_factory=DisruptionBudget)
 
     def to_doc(self) -> dict[str, Any]:
         """The document as agents and the audit ledger see it."""
@@ -48,6 +52,7 @@ class PolicyDocument:
             "fallback": {"enabled": self.fallback_enabled},
             "exclusions": {"namespaces": list(self.excluded_namespaces)},
             "template_id": self.template_id,
+            "automation": {"mode": self.mode, "disruption_budget": self.disruption_budget.to_dict()},
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
             "updated_by": self.updated_by,
         }

@@ -37,9 +37,12 @@ class DemoAgent:
     cluster_id: str
     log_path: Path
     pause: Callable[[float], bool] | None = None
+    sync: Any = None
 
     def stop(self) -> None:
-        """SIGTERM to the agent (it releases its Lease), then stop the simulator."""
+        """SIGTERM to the agent (it releases its Lease), then stop the cloud sync and the simulator."""
+        if self.sync is not None:
+            self.sync.stop()
         self.local.stop()
 
 
@@ -98,12 +101,17 @@ def start(api: Any, customer: DemoCustomer, cluster_id: str, hub_url: str, state
         log.close()  # the child keeps its own descriptor
     with local.cluster.batch():
         demo_workloads(local.cluster)
+    from spothive.local.cloud_sync import CloudSync
+
+    sync = CloudSync(ec2, local.cluster, customer.cluster_name, catalog_rows)
+    local.cluster.spothive_joined = sync.joined  # type: ignore[attr-defined]  # the demo's report reads it
+    sync.start()
     pods = len(local.cluster.store.objects["pods"])
     out(f"Simulated cluster {customer.cluster_name}: {len(nodes)} nodes from moto's EC2 instances, {pods} pods; "
         f"kubeconfig {local.kubeconfig}")
     out(f"spothive-agent running (pid {local.agent.pid if local.agent else '-'}, metrics {local.metrics_url}, "
         f"log {log_path})")
-    return DemoAgent(local, org_id, cluster_id, log_path)
+    return DemoAgent(local, org_id, cluster_id, log_path, sync=sync)
 
 
 def wait_connected(api: Any, agent: DemoAgent, out: Callable[[str], None],

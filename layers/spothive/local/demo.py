@@ -145,6 +145,11 @@ def _with_agent(stack: Any, api: _Api, customer: DemoCustomer, cluster_id: str, 
     stack.attach(agent)
     result["agent"] = agent_demo.wait_connected(api, agent, out, pause=getattr(stack, "wait", None))
     chart: dict[str, Any] = result["agent"]["projection"]
+    if getattr(stack.config, "execute", True):
+        from spothive.local.demo_execute import optimize_now
+
+        out("\n--- Optimize Now ---")
+        result["execution"] = optimize_now(stack, api, agent, cluster_id, out, pause=getattr(stack, "wait", None))
     return chart
 
 

@@ -84,11 +84,15 @@ def seed_customer(
         name=cluster_name, version="1.31", roleArn=f"arn:aws:iam::{aws_account_id}:role/eks-cluster",
         resourcesVpcConfig={"subnetIds": list(subnets.values())},
     )
+    image = EKS_NODE_AMI
+    # the node group's launch template: what SpotHive's replacements launch from (EC2 Fleet)
+    template = ec2.create_launch_template(
+        LaunchTemplateName=f"{cluster_name}-general", LaunchTemplateData={"ImageId": image, "InstanceType": "m5.xlarge"},
+    )["LaunchTemplate"]["LaunchTemplateId"]
     eks.create_nodegroup(
         clusterName=cluster_name, nodegroupName="general", nodeRole=f"arn:aws:iam::{aws_account_id}:role/eks-node",
-        subnets=list(subnets.values()),
+        subnets=list(subnets.values()), launchTemplate={"id": template, "version": "1"},
     )
-    image = EKS_NODE_AMI
     ids: list[str] = []
     for n, (itype, capacity, zone) in enumerate(nodes):
         kwargs: dict[str, Any] = {

@@ -340,6 +340,9 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         # no SES sender: the weekly report is written to the mailbox folder (.spothive/mailbox)
         "SPOTHIVE_REPORT_SENDER": "",
         "SPOTHIVE_CONSOLE_URL": api_base_url,
+        # how long a wave waits for Ready replacements and for drains (the agent reports both)
+        "SPOTHIVE_EXECUTION_READY_TIMEOUT_SECONDS": "900",
+        "SPOTHIVE_EXECUTION_DRAIN_TIMEOUT_SECONDS": "900",
     }
     # Only here, not on AWS: the emulator's endpoint, issuer and keys, and the offline advisor feed.
     local_only = {

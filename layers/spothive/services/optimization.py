@@ -21,12 +21,13 @@ from spothive.domain.agent_link import agent_health
 from spothive.domain.audit import AuditEntry
 from spothive.domain.decisions import Action, RiskView, SpotReplacement, resolve_conflicts
 from spothive.domain.errors import NotFound, ServiceUnavailable, SpotHiveError
+from spothive.domain.execution import kept_node_spot_moves, snapshot_fingerprint
 from spothive.domain.jobs import Job, JobStatus
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
-from spothive.domain.spend import price_nodes, spot_moves, total
+from spothive.domain.spend import MAX_SAFE_BUCKET, price_nodes, spot_moves, total
 from spothive.ports.agents import ActionWake, AgentActions, Heartbeats
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
@@ -34,11 +35,13 @@ from spothive.ports.jobs import JobsRepo
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.risk import RiskModel
 from spothive.ports.safety import SafeModeFlag
+from spothive.services.execution import ExecutionSteps
 from spothive.services.hive_mind import HiveMind
 from spothive.services.model_routing import MODEL_TAG, ModelRouter
 from spothive.services.optimization_risk import score_pools
 from spothive.services.plan_codec import empty_plan, plan_from_dict
 from spothive.services.plan_inputs import ClusterPolicies
+from spothive.services.safe_mode import SafeModeService
 
 LOG = logging.getLogger(__name__)
 
@@ -101,7 +104,11 @@ class OptimizationSteps:
         policies: ClusterPolicies | None = None,
         wake: ActionWake | None = None,
         router: ModelRouter | None = None,
+        executor: ExecutionSteps | None = None,
+        safe_modes: SafeModeService | None = None,
     ) -> None:
+        self._executor = executor
+        self._safe_modes = safe_modes
         self._wake = wake
         self._router = router
         self._policies = policies
@@ -138,9 +145,21 @@ class OptimizationSteps:
             else:
                 policy = carried_policy(snapshot)
             plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
-            detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": []}
-            before, after = plan.cost_before_per_hour, plan.cost_after_per_hour
-            targets = sorted({str(a.get("node")) for a in plan.actions})
+            removed = [str(a.get("node")) for a in plan.actions if a.get("type") == "remove_node"]
+
+            def advisor_ok(itype: str) -> bool:
+                entry = catalog.advisor.get(itype)
+                return entry is None or entry.bucket <= MAX_SAFE_BUCKET
+
+            kept = kept_node_spot_moves(snapshot, removed, catalog.price, advisor_ok)
+            spot_kept: list[dict[str, Any]] = [
+                {"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
+                 "saving_per_hour": m.saving_per_hour, "reason": m.reason} for m in kept]
+            detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": spot_kept,
+                                        "fingerprint": snapshot_fingerprint(snapshot)}
+            before = plan.cost_before_per_hour
+            after = round(plan.cost_after_per_hour - sum(m.saving_per_hour for m in kept), 6)
+            targets = sorted({str(a.get("node")) for a in plan.actions} | {m.instance_id for m in kept})
         else:
             running = [s.instance for s in self._inventory.list_instances(ids.org_id, ids.cluster_id)
                        if s.instance.state == "running"]
@@ -209,6 +228,8 @@ class OptimizationSteps:
             return "dry_run requested"
         if self._global_safe_mode:
             return "SAFE_MODE setting"
+        if self._safe_modes is not None:  # global, tenant and cluster levels
+            return self._safe_modes.effective(job.org_id, job.cluster_id).reason()
         try:
             return "SAFE_MODE flag" if self._safe_mode.is_on() else None
         except ServiceUnavailable as exc:
@@ -235,6 +256,10 @@ class OptimizationSteps:
             self._jobs.update(ids.org_id, ids.job_id, data={"execution": {"mode": "dry_run", "safe_mode": why}})
             return {"mode": "dry_run", "safe_mode": why, "recorded": len(approved), "new_records": len(seqs)}
         self._require_agent(ids.org_id, ids.cluster_id)
+        if self._executor is not None:  # CORE-EXEC: waves of cordon, pre-spin, Ready, drain, terminate
+            if job.data.get("approved_from") and (job.data.get("execution") or {}).get("replans") is None:
+                self._jobs.update(ids.org_id, ids.job_id, data={"execution": {"replans": 1}})  # approved: never re-plan
+            return self._executor.prepare(ids.org_id, ids.cluster_id, ids.job_id, approved)
         snapshot = self._snapshots.latest(ids.org_id, ids.cluster_id) if self._snapshots is not None else None
         queued = agent_actions_for(ids.job_id, approved, self._clock.now(), node_names_by_instance(snapshot))
         enqueued = self._actions.enqueue(ids.org_id, ids.cluster_id, ids.job_id, queued)

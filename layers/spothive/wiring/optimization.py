@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from spothive import settings
+from spothive.adapters.aws.capacity import StepFunctionsCallbacks, StsCapacityCloud
 from spothive.adapters.aws.step_functions import StepFunctionsStarter
+from spothive.adapters.cache.safe_mode import RedisSafeModeSwitches
 from spothive.adapters.dynamo.jobs_repo import DynamoJobsRepo
 from spothive.adapters.solver.highs import HighsSolver
+from spothive.services.execution import ExecutionSteps, ExecutionTimeouts
+from spothive.services.execution_access import ClusterAccess
+from spothive.services.execution_callbacks import ExecutionCallbacks
 from spothive.services.metrics import MetricsService
 from spothive.services.namespace_costs import NamespaceCostService
 from spothive.services.optimization import OptimizationSteps
 from spothive.services.optimization_jobs import OptimizationJobs
+from spothive.services.safe_mode import SafeModeService
 from spothive.services.utilization import RightSizing
-from spothive.settings import WorkflowSettings
-from spothive.wiring import agents, configuration, inventory, kernel, lab, pricing, risk
+from spothive.settings import ExecutionSettings, WorkflowSettings
+from spothive.wiring import accounts, agents, configuration, inventory, kernel, lab, pricing, risk
 from spothive.wiring.registry import component
 
 
@@ -45,7 +51,8 @@ def jobs() -> DynamoJobsRepo:
 def optimization_jobs() -> OptimizationJobs:
     """Starting and reading optimization jobs."""
     arn = settings.load(WorkflowSettings).optimization_state_machine_arn
-    return OptimizationJobs(jobs(), inventory.repo(), StepFunctionsStarter(arn, kernel.core().region), kernel.clock())
+    return OptimizationJobs(jobs(), inventory.repo(), StepFunctionsStarter(arn, kernel.core().region), kernel.clock(),
+                            snapshots=inventory.snapshots())
 
 
 @component
@@ -55,5 +62,37 @@ def steps() -> OptimizationSteps:
         jobs(), inventory.repo(), pricing.catalogs(), inventory.snapshots(), risk.LazyRiskModel(risk.risk_model),
         risk.hive_mind(), agents.heartbeats(), agents.actions(), kernel.safe_mode(), kernel.clock(),
         global_safe_mode=kernel.global_safe_mode(), solver=HighsSolver(), policies=configuration.cluster_policies(),
-        wake=agents.wake(), router=lab.model_router(),
+        wake=agents.wake(), router=lab.model_router(), executor=execution(), safe_modes=safe_modes(),
+    )
+
+
+@component
+def safe_modes() -> SafeModeService:
+    """SAFE_MODE at the global, tenant and cluster levels (audited changes)."""
+    return SafeModeService(RedisSafeModeSwitches(kernel.cache()), kernel.ledger(), forced=kernel.global_safe_mode())
+
+
+@component
+def execution_callbacks() -> ExecutionCallbacks:
+    """Resumes the workflow's waits from the agent's results (Step Functions task tokens)."""
+    return ExecutionCallbacks(jobs(), agents.actions(), StepFunctionsCallbacks(kernel.core().region))
+
+
+@component
+def cluster_access() -> ClusterAccess:
+    """A cluster's customer account, node group and disruption budget."""
+    return ClusterAccess(inventory.repo(), accounts.tenancy(), StsCapacityCloud(kernel.core().region),
+                         configuration.policy_repo())
+
+
+@component
+def execution() -> ExecutionSteps:
+    """CORE-EXEC: the wave steps (cordon, pre-spin, wait Ready, drain, terminate, roll back, verify)."""
+    access = cluster_access()
+    config = settings.load(ExecutionSettings)
+    return ExecutionSteps(
+        jobs(), inventory.snapshots(), agents.actions(), safe_modes(), access.gateway, pricing.catalogs(),
+        kernel.clock(), wake=agents.wake(), budget_for=access.budget,
+        timeouts=ExecutionTimeouts(config.execution_ready_timeout_seconds, config.execution_drain_timeout_seconds),
+        callbacks=execution_callbacks(),
     )

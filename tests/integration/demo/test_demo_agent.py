@@ -25,6 +25,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield running
 
 
+@pytest.mark.timeout(900)  # the demo now carries its plan out: six waves of boot, Ready and drain
 def test_the_agent_turns_verify_green_and_its_snapshot_drives_the_projection(stack: LocalStack) -> None:
     lines: list[str] = []
     # When the demo connects its cluster (no snapshot is uploaded by hand on this path)
@@ -37,7 +38,8 @@ def test_the_agent_turns_verify_green_and_its_snapshot_drives_the_projection(sta
     assert seen["verify"]["status"] == "green"
     assert "Heartbeat: verify is green" in text
     # And the snapshot the hub keeps is the agent's: 20 moto nodes, the demo workloads, its PDBs
-    stored = inventory.snapshots().latest(org_id, cluster_id)
+    stored = seen["snapshot"]  # as the agent first reported it (the execution below changes the cluster)
+    assert inventory.snapshots().latest(org_id, cluster_id)["agent_version"]
     assert stored["agent_version"] and stored["schema_version"] == 2
     assert len(stored["nodes"]) == 20
     assert {n["instance_type"] for n in stored["nodes"]} >= {"m5.xlarge", "c6g.xlarge", "g4dn.xlarge"}
@@ -52,6 +54,20 @@ def test_the_agent_turns_verify_green_and_its_snapshot_drives_the_projection(sta
     assert usage["source"] == "metrics-server" and len(usage["pods"]) >= 40
     # And the install command printed is the checkout's chart with the token in a Secret
     assert "agent/chart" in text and "api.existingSecret=spothive-agent-token" in text
+    # And Optimize Now ran for real with SAFE_MODE off: instances replaced in moto, pods Running on the
+    # new nodes, the KPI lower by the realized saving, every step in a ledger whose chain is intact
+    executed = result["execution"]
+    job = executed["job"]
+    assert job["status"] == "succeeded" and job["dry_run"] is False
+    assert "SAFE_MODE for the cluster: off" in text
+    launched = [x for w in job["progress"]["waves"] for x in w["launched"]]
+    assert launched and all(x["capacity_type"] in ("spot", "on-demand") for x in launched)
+    assert executed["pods"]["pending"] == 0 and executed["pods"]["on_new"] > 0
+    realized = job["progress"]["realized"]["saving_per_month"]
+    drop = executed["kpi_before"]["monthly_spend"] - executed["kpi_after"]["monthly_spend"]
+    assert realized > 0 and abs(drop - realized) < 0.05 * realized
+    assert any(line.startswith("Replaced ") and "Spot" in line for line in job["progress"]["activity"])
+    assert result["ledger"]["ok"] is True
 
 
 def test_an_action_queued_by_the_hub_is_carried_out_once_by_the_agent_and_its_result_kept(stack: LocalStack) -> None:

@@ -136,7 +136,7 @@ def clusters(stack: LocalStack, world: World) -> None:
     ok(client.get(f"/api/clusters/{cid}/verify", headers=headers))
     ok(client.put(f"/api/clusters/{cid}/snapshot", headers=headers, json=snapshot()))
     # from the snapshot's plan actions are approved; without an agent the execution fails through compensate
-    assert _optimize(stack, client, world, {}) == "FAILED"
+    assert _optimize(stack, client, world, {"dry_run": False}) == "FAILED"
     ok(client.get("/api/metrics/kpi", headers=headers))
     ok(client.get(f"/api/metrics/projection?cluster_id={cid}", headers=headers))
     agent = {"Authorization": f"Bearer {world.agent_token}"}
@@ -144,6 +144,13 @@ def clusters(stack: LocalStack, world: World) -> None:
     ok(client.put("/api/agent/snapshot", headers=agent, json=snapshot()))
     assert _optimize(stack, client, world, {"dry_run": True}) == "SUCCEEDED"
     ok(client.get("/api/activity/live", headers=headers))
+    # the wave steps outside an execution: what is next for a job, and its verification record
+    job_id = ok(client.post(f"/api/clusters/{cid}/optimize", headers=headers, json={}), 202)["job_id"]
+    ids = {"org_id": world.tenant.org_id, "cluster_id": cid, "job_id": job_id}
+    stack.invoke("opt-wave", {**ids, "step": "next"})
+    stack.invoke("opt-wave", {**ids, "step": "verify"})
+    ok(client.get("/api/safe-mode", headers=headers))
+    ok(client.put(f"/api/clusters/{cid}/safe-mode", headers=headers, json={"on": False}))
 
 
 def _optimize(stack: LocalStack, client: TestClient, world: World, body: dict[str, Any]) -> str:

@@ -19,6 +19,10 @@ pytestmark = pytest.mark.integration
 
 #: Declared grants no scenario can reach in the emulator, with the reason.
 UNREACHED = {
+    **{("api-clusters", a): "an agent's result resumes a wave's task token only while an execution waits "
+       "(tests/integration/workflows/test_execution_flow.py)" for a in ("states:SendTaskSuccess", "states:SendTaskFailure")},
+    ("opt-wave", "sts:AssumeRole"): "the customer role is assumed only while a wave launches or terminates "
+    "(tests/integration/workflows/test_execution_flow.py)",
     ("api-auth", "cognito-idp:AdminDeleteUser"): "only when sign-up's records transaction fails after the "
     "directory user was created (the rollback removes it again)",
     ("worker-prices", "pricing:GetProducts"): "moto has no Pricing API: the local stack prices from the snapshot",
@@ -45,6 +49,11 @@ UNREACHED_TABLES = {
     **{(name, "agent-actions"): "reached only with a connected agent (its channel's routes, and an execution "
        "that queues for it); the agent channel's own tests cover both" for name in ("api-clusters", "opt-execute")},
 }
+_WAVES = ("reached only while a wave runs against a connected agent and a customer account; "
+          "tests/integration/workflows/test_execution_flow.py runs whole waves")
+UNREACHED_TABLES |= {("opt-wave", t): _WAVES for t in ("agent-actions", "clusters", "accounts", "cluster-policies")}
+UNREACHED_TABLES |= {("opt-execute", "cluster-policies"): "read only when an execution prepares its waves "
+                     "(a connected agent and SAFE_MODE off)"}
 #: Declared object prefixes a scenario may legitimately not reach, with the reason.
 UNREACHED_OBJECTS = {
     ("api-clusters", "usage/"): "written only by a connected agent's usage reports (the agent channel's tests)",

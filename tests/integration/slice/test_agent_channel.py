@@ -53,7 +53,8 @@ def test_queued_actions_are_polled_oldest_first_and_an_acknowledged_one_is_never
     early = client.post(f"/api/agent/actions/{first[0]}/result", headers=headers, json=_result(first[0]))
     assert early.status_code == 409
     ack = client.post(f"/api/agent/actions/{first[0]}/ack", headers=headers, json={})
-    assert (ack.status_code, ack.json()) == (200, {"action_id": first[0], "state": "acknowledged", "execute": True})
+    assert (ack.status_code, ack.json()) == (200, {"action_id": first[0], "state": "acknowledged", "execute": True,
+                                               "safe_mode": False})
     # a second replica, a restarted agent or a replayed request: 409, do not execute
     again = client.post(f"/api/agent/actions/{first[0]}/ack", headers=headers, json={})
     assert again.status_code == 409

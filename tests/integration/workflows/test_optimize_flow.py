@@ -57,7 +57,7 @@ def test_dry_run_records_one_audit_record_per_approved_action_and_changes_nothin
 
 
 def test_without_an_agent_execution_fails_through_compensate(stack, client, linked, cache):
-    _, described, job = optimize(stack, client, linked)
+    _, described, job = optimize(stack, client, linked, {"dry_run": False})
 
     assert described["status"] == "FAILED"
     assert described["error"] == "OptimizationFailed"
@@ -71,8 +71,10 @@ def test_without_an_agent_execution_fails_through_compensate(stack, client, link
     assert wired().agent_actions.stored(linked.tenant.org_id, linked.cluster_id) == []
 
 
-def test_with_a_fresh_heartbeat_actions_are_enqueued_once_even_when_execute_runs_twice(stack, client, linked, cache):
+def test_a_retried_execute_prepares_the_same_waves_and_queues_nothing_itself(stack, client, linked, cache):
+    # Given a connected agent and a Spot-only plan (no snapshot: its nodes cannot be tied to instances)
     cache.set(f"agent:heartbeat:{linked.tenant.org_id}:{linked.cluster_id}", datetime.now(UTC).isoformat(), ex=120)
+    cache.set("SAFE_MODE", "FALSE")
     calls = []
 
     def execute_twice(event, context):  # type: ignore[no-untyped-def]
@@ -81,21 +83,21 @@ def test_with_a_fresh_heartbeat_actions_are_enqueued_once_even_when_execute_runs
         calls.append(optimization_steps.execute(event, context))
         return optimization_steps.execute(event, context)
 
-    with stack.registry.override({"opt-execute": execute_twice}):
-        _, described, job = optimize(stack, client, linked)
+    try:
+        with stack.registry.override({"opt-execute": execute_twice}):
+            _, described, job = optimize(stack, client, linked, {"dry_run": False})
+    finally:
+        cache.delete("SAFE_MODE")
 
+    # Then both runs planned alike, every action is skipped with its reason, and nothing reached the agent
     assert described["status"] == "SUCCEEDED"
     second = json.loads(described["output"])["execution"]
-    assert (calls[0]["enqueued"], calls[0]["new"]) == (2, 2)
-    assert (second["enqueued"], second["new"]) == (2, 0)
-    stored = wired().agent_actions.stored(linked.tenant.org_id, linked.cluster_id)
-    assert sorted(a.action_id for a in stored) == [f"{job['job_id']}.0", f"{job['job_id']}.1"]
-    assert {(a.action["type"], a.action["params"]["node"]) for a in stored} == {
-        ("cordon", node) for node in linked.node_ids[:2]}
-    assert {a.state.value for a in stored} == {"queued"}
-    assert cache.llen(f"agent:actions:wake:{linked.tenant.org_id}:{linked.cluster_id}") == 1
+    assert calls[0] == second == {"mode": "nothing", "waves": 0, "per_wave": 1, "skipped": 2,
+                                  "planned_saving_per_hour": 0.0}
+    reasons = {a["reason"] for a in job["decisions"]["skipped_actions"]}
+    assert reasons == {f"{n} is not in the latest snapshot with an instance id" for n in linked.node_ids[:2]}
+    assert wired().agent_actions.stored(linked.tenant.org_id, linked.cluster_id) == []
     assert job["status"] == "succeeded"
-    assert job["decisions"]["execution"]["mode"] == "agent"
 
 
 def test_a_hive_mind_flag_on_the_target_pool_blocks_that_action(stack, client, linked, cache):

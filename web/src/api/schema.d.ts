@@ -84,30 +84,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/auth/me/settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get Settings
-         * @description The caller's settings.
-         */
-        get: operations["get_settings_api_auth_me_settings_get"];
-        /**
-         * Put Settings
-         * @description Change the caller's settings (``{"weekly_report": false}`` opts out of the e-mail).
-         */
-        put: operations["put_settings_api_auth_me_settings_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/connect/link": {
         parameters: {
             query?: never;
@@ -188,26 +164,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/connect/stream": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Discovery Page
-         * @description Discovery progress after ``cursor``: regions scanned, clusters and instances found, per account.
-         */
-        get: operations["discovery_page_api_connect_stream_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/client/clusters": {
         parameters: {
             query?: never;
@@ -220,26 +176,6 @@ export interface paths {
          * @description Every cluster discovered in the caller's accounts.
          */
         get: operations["list_clusters_api_client_clusters_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/clusters/discover": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Discover
-         * @description The EKS clusters live in one of the caller's accounts, per scanned region (another org's account is 404).
-         */
-        get: operations["discover_api_clusters_discover_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -368,28 +304,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/metrics/cost-by-namespace": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Cost By Namespace
-         * @description Each namespace's monthly share of the cluster's nodes by its pods' requests, and the idle remainder.
-         *
-         *     ``basis`` is ``snapshot`` (the agent's latest report) or ``none`` while no agent has reported pods.
-         */
-        get: operations["cost_by_namespace_api_metrics_cost_by_namespace_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/agent/heartbeat": {
         parameters: {
             query?: never;
@@ -401,7 +315,8 @@ export interface paths {
         put?: never;
         /**
          * Heartbeat
-         * @description The agent is alive (verify is green for 60 s); the answer carries the hub's SAFE_MODE.
+         * @description The agent is alive (verify is green for 60 s); the answer carries the cluster's effective SAFE_MODE
+         *     (global, tenant or cluster level on; an unreadable level counts as on).
          */
         post: operations["heartbeat_api_agent_heartbeat_post"];
         delete?: never;
@@ -502,6 +417,7 @@ export interface paths {
         /**
          * Acknowledge
          * @description The first acknowledgement gets ``execute: true``; any later one is a 409 and must not execute.
+         *     ``safe_mode`` is the cluster's effective flag: under it the agent refuses disruptive actions.
          */
         post: operations["acknowledge_api_agent_actions__action_id__ack_post"];
         delete?: never;
@@ -563,7 +479,8 @@ export interface paths {
         put?: never;
         /**
          * Optimize
-         * @description Start the optimization workflow for one of the caller's clusters (``dry_run`` only records).
+         * @description Start the optimization workflow for one of the caller's clusters: a preview (``dry_run``, the
+         *     default) records what it would do; ``dry_run: false`` carries the plan out.
          */
         post: operations["optimize_api_clusters__cluster_id__optimize_post"];
         delete?: never;
@@ -592,7 +509,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/instances/{instance_id}/rightsizing": {
+    "/api/clusters/{cluster_id}/jobs/{job_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve
+         * @description Carry out a finished preview (a new job); 409 if the cluster's snapshot changed since the preview.
+         */
+        post: operations["approve_api_clusters__cluster_id__jobs__job_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safe-mode": {
         parameters: {
             query?: never;
             header?: never;
@@ -600,12 +537,39 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Rightsizing
-         * @description Same family smaller, or a cheaper family of the same architecture, with the monthly saving and
-         *     confidence (another org's instance is 404).
+         * Get Tenant
+         * @description The caller's tenant-level and the global SAFE_MODE.
          */
-        get: operations["rightsizing_api_instances__instance_id__rightsizing_get"];
-        put?: never;
+        get: operations["get_tenant_api_safe_mode_get"];
+        /**
+         * Put Tenant
+         * @description Turn the tenant's SAFE_MODE on or off (audited).
+         */
+        put: operations["put_tenant_api_safe_mode_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster_id}/safe-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Cluster
+         * @description The cluster's effective SAFE_MODE (global, tenant and cluster levels).
+         */
+        get: operations["get_cluster_api_clusters__cluster_id__safe_mode_get"];
+        /**
+         * Put Cluster
+         * @description Turn one cluster's SAFE_MODE on or off (audited); another org's cluster is 404.
+         */
+        put: operations["put_cluster_api_clusters__cluster_id__safe_mode_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -905,26 +869,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/hibernation/targets": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Targets
-         * @description Clusters and stand-alone instance groups (tag ``spothive:schedule=<name>``) that can be scheduled.
-         */
-        get: operations["list_targets_api_hibernation_targets_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/hibernation/{cluster_id}": {
         parameters: {
             query?: never;
@@ -1125,28 +1069,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/lab/live-switch": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Live Switch
-         * @description Start the live switch of an org's On-Demand instance: stop, move its data volumes to a Spot copy carrying
-         *     its network, profile, key, user data and tags, health-check it, roll back on failure.
-         */
-        post: operations["live_switch_api_lab_live_switch_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/lab/experiments/{experiment_id}": {
+    "/api/admin/safe-mode": {
         parameters: {
             query?: never;
             header?: never;
@@ -1154,172 +1077,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Experiment
-         * @description One experiment: status and ``telemetry`` (``steps`` of ``{step, started_at, duration_ms, result}``,
-         *     ``price_before``, ``price_after``).
+         * Get Global
+         * @description The global SAFE_MODE (and the admin's own tenant level).
          */
-        get: operations["experiment_api_lab_experiments__experiment_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/lab/parallel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
+        get: operations["get_global_api_admin_safe_mode_get"];
         /**
-         * Parallel
-         * @description Configure an A/B test: each instance tagged ``spothive:model=<its model>`` and scored only by it.
+         * Put Global
+         * @description Turn the global SAFE_MODE on or off for every tenant (audited in the platform ledger).
          */
-        post: operations["parallel_api_lab_parallel_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/lab/parallel/{test_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Parallel Results
-         * @description Per model: its predictions, the interruptions observed on its instance, and calibration.
-         */
-        get: operations["parallel_results_api_lab_parallel__test_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/impersonate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Impersonate
-         * @description Issue a token for ``client_id`` (403 for the platform's own org), recorded in both ledgers.
-         */
-        post: operations["impersonate_api_admin_impersonate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/impersonate/{token_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Revoke
-         * @description Revoke a live token at once (the deny-list), recorded in both ledgers; 404 when none is live.
-         */
-        delete: operations["revoke_api_admin_impersonate__token_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/clients": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Clients
-         * @description Client orgs in name order (a Query of the orgs' ``by_listing`` index, never a Scan).
-         */
-        get: operations["list_clients_api_admin_clients_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/health/workers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Workers
-         * @description Last run, last success, the last hour's failures and the backlog of every worker and state machine.
-         */
-        get: operations["workers_api_admin_health_workers_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/logs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Logs Page
-         * @description Log records after ``cursor``, oldest first (the platform keeps the newest 10 000).
-         */
-        get: operations["logs_page_api_admin_logs_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/lab/stream/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Lab Page
-         * @description Steps after ``cursor`` in order, then the status when it changed; ``done`` once the experiment ended.
-         */
-        get: operations["lab_page_api_lab_stream__id__get"];
-        put?: never;
+        put: operations["put_global_api_admin_safe_mode_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1381,6 +1147,11 @@ export interface components {
             state: string;
             /** Execute */
             execute: boolean;
+            /**
+             * Safe Mode
+             * @default true
+             */
+            safe_mode: boolean;
         };
         /** ActionsPage */
         ActionsPage: {
@@ -1406,18 +1177,6 @@ export interface components {
         ActivityFeed: {
             /** Events */
             events: components["schemas"]["ActivityEvent"][];
-        };
-        /**
-         * AgentLight
-         * @description The agent's heartbeat light: ``green`` under 60 s, ``red``, or ``unknown`` with the cache down.
-         */
-        AgentLight: {
-            /** Status */
-            status: string;
-            /** Last Seen */
-            last_seen: string | null;
-            /** Seconds Since */
-            seconds_since: number | null;
         };
         /** AgentStatus */
         AgentStatus: {
@@ -1561,73 +1320,7 @@ export interface components {
             actions: {
                 [key: string]: unknown;
             }[];
-            /**
-             * Rightsizing
-             * @description nodes a cheaper EC2 type fits, from 14 days of CloudWatch CPU
-             */
-            rightsizing?: components["schemas"]["Rightsizing"][];
         };
-        /** Client */
-        Client: {
-            /** Client Id */
-            client_id: string;
-            /** Name */
-            name: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            status: components["schemas"]["ClientStatus"];
-            /** Accounts */
-            accounts: components["schemas"]["ClientAccount"][];
-            /** Clusters */
-            clusters: components["schemas"]["ClientAgent"][];
-            /** Agents Online */
-            agents_online: number;
-            /** Running Instances */
-            running_instances: number;
-            /** Monthly Spend */
-            monthly_spend: number;
-            /** Realized Monthly Savings */
-            realized_monthly_savings: number;
-        };
-        /** ClientAccount */
-        ClientAccount: {
-            /** Account Id */
-            account_id: string;
-            /** Status */
-            status: string;
-            /** Aws Account Id */
-            aws_account_id: string | null;
-            /** Last Scan At */
-            last_scan_at: string | null;
-        };
-        /** ClientAgent */
-        ClientAgent: {
-            /** Cluster Id */
-            cluster_id: string;
-            /** Name */
-            name: string;
-            /** Status */
-            status: string;
-            /** Last Heartbeat */
-            last_heartbeat: string | null;
-        };
-        /** ClientList */
-        ClientList: {
-            /** Clients */
-            clients: components["schemas"]["Client"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /**
-         * ClientStatus
-         * @description Where a client stands: an account discovered (active), none linked yet (pending), or every linked
-         *     account failing (failed).
-         * @enum {string}
-         */
-        ClientStatus: "active" | "pending" | "failed";
         /** ClusterList */
         ClusterList: {
             /** Clusters */
@@ -1669,39 +1362,11 @@ export interface components {
              * Format: date-time
              */
             last_seen: string;
-            agent?: components["schemas"]["AgentLight"] | null;
-        };
-        /** ClusterTarget */
-        ClusterTarget: {
-            /** Cluster Id */
-            cluster_id: string;
-            /** Name */
-            name: string;
-            /** Account Id */
-            account_id: string;
-            /** Region */
-            region: string;
-            /** Nodegroups */
-            nodegroups: string[];
         };
         /** ConnectRequest */
         ConnectRequest: {
             /** Cluster Id */
             cluster_id: string;
-        };
-        /** DiscoverResponse */
-        DiscoverResponse: {
-            /** Account Id */
-            account_id: string;
-            /** Regions */
-            regions: string[];
-            /**
-             * Cached
-             * @description served from the one-minute cache of this org and account
-             */
-            cached: boolean;
-            /** Clusters */
-            clusters: components["schemas"]["LiveCluster"][];
         };
         /** ExclusionsBody */
         ExclusionsBody: {
@@ -1754,41 +1419,6 @@ export interface components {
             /** Model Id */
             model_id: string;
         };
-        /** GrantResponse */
-        GrantResponse: {
-            /** Token Id */
-            token_id: string;
-            /** Client Id */
-            client_id: string;
-            /** Admin User Id */
-            admin_user_id: string;
-            /** Admin Email */
-            admin_email: string;
-            /** Reason */
-            reason: string;
-            /** Issued At */
-            issued_at: string;
-            /** Expires At */
-            expires_at: string;
-        };
-        /** HealthStatus */
-        HealthStatus: {
-            status: components["schemas"]["Light"];
-            /** Safe Mode */
-            safe_mode: boolean;
-            /**
-             * Thresholds
-             * @default {
-             *       "yellow_at": 100,
-             *       "red_above": 500
-             *     }
-             */
-            thresholds: {
-                [key: string]: number;
-            };
-            /** Workers */
-            workers: components["schemas"]["WorkerStatus"][];
-        };
         /** HeartbeatResponse */
         HeartbeatResponse: {
             /** Cluster Id */
@@ -1812,58 +1442,6 @@ export interface components {
              * @description Shown once; SpotHive keeps only its SHA-256
              */
             token: string;
-        };
-        /** ImpersonateRequest */
-        ImpersonateRequest: {
-            /**
-             * Client Id
-             * @description the client org's id
-             */
-            client_id: string;
-            /**
-             * Reason
-             * @description why; shown to the client
-             */
-            reason: string;
-            /**
-             * Minutes
-             * @description lifetime, at most an hour
-             * @default 15
-             */
-            minutes: number;
-        };
-        /** ImpersonateResponse */
-        ImpersonateResponse: {
-            /**
-             * Temp Jwt
-             * @description send it as X-SpotHive-Impersonation beside your own bearer token
-             */
-            temp_jwt: string;
-            /**
-             * Header
-             * @default X-SpotHive-Impersonation
-             */
-            header: string;
-            grant: components["schemas"]["GrantResponse"];
-        };
-        /** InstanceGroupTarget */
-        InstanceGroupTarget: {
-            /**
-             * Cluster Id
-             * @description the group's id (g-…), used as cluster_id in the schedule routes
-             */
-            cluster_id: string;
-            /**
-             * Schedule
-             * @description the value of the instances' spothive:schedule tag
-             */
-            schedule: string;
-            /** Account Id */
-            account_id: string;
-            /** Regions */
-            regions: string[];
-            /** Instance Ids */
-            instance_ids: string[];
         };
         /** JobResponse */
         JobResponse: {
@@ -1893,6 +1471,10 @@ export interface components {
             error: string | null;
             /** Decisions */
             decisions: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: {
                 [key: string]: unknown;
             };
             /** Audit Seqs */
@@ -1947,12 +1529,6 @@ export interface components {
              */
             hours_per_month: number;
         };
-        /**
-         * Light
-         * @description A backlog's traffic light.
-         * @enum {string}
-         */
-        Light: "green" | "yellow" | "red";
         /** LinkResponse */
         LinkResponse: {
             /** Account Id */
@@ -1965,54 +1541,6 @@ export interface components {
             template_url: string;
             /** Role Name */
             role_name: string;
-        };
-        /** LiveCluster */
-        LiveCluster: {
-            /** Cluster Id */
-            cluster_id: string;
-            /** Name */
-            name: string;
-            /** Region */
-            region: string;
-            /** Arn */
-            arn: string;
-            /** Version */
-            version: string;
-            /** Status */
-            status: string;
-            /** Nodegroups */
-            nodegroups: string[];
-            /**
-             * Node Count
-             * @description Σ desired size of its managed node groups, read live
-             */
-            node_count: number;
-            /**
-             * State
-             * @description managed: stored and its agent is connected; known: stored, no agent; new: not yet stored
-             * @enum {string}
-             */
-            state: "managed" | "known" | "new";
-        };
-        /**
-         * LiveSwitchRequest
-         * @description Which org's instance to move to Spot; ``model_id`` labels the experiment with the model it tests.
-         */
-        LiveSwitchRequest: {
-            /** Org Id */
-            org_id: string;
-            /**
-             * Instance Id
-             * @description an EC2 instance id
-             */
-            instance_id: string;
-            /** Model Id */
-            model_id?: string | null;
-            /**
-             * Dry Run
-             * @default false
-             */
-            dry_run: boolean;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -2027,41 +1555,11 @@ export interface components {
          * @enum {string}
          */
         ModelStatus: "uploaded" | "validating" | "candidate" | "rejected" | "production" | "retired";
-        /** NamespaceCostsResponse */
-        NamespaceCostsResponse: {
-            /** Cluster Id */
-            cluster_id: string;
-            /** Basis */
-            basis: string;
-            /** Namespaces */
-            namespaces: components["schemas"]["NamespaceLine"][];
-            /** Idle Monthly */
-            idle_monthly: number;
-            /** Total Monthly */
-            total_monthly: number;
-            /** Unpriced Nodes */
-            unpriced_nodes: number;
-        };
-        /** NamespaceLine */
-        NamespaceLine: {
-            /** Namespace */
-            namespace: string;
-            /** Monthly */
-            monthly: number;
-            /** Share */
-            share: number;
-            /** Cpu M */
-            cpu_m: number;
-            /** Memory Mib */
-            memory_mib: number;
-            /** Pods */
-            pods: number;
-        };
         /** OptimizeRequest */
         OptimizeRequest: {
             /**
              * Dry Run
-             * @default false
+             * @default true
              */
             dry_run: boolean;
         };
@@ -2071,28 +1569,6 @@ export interface components {
             cluster_id: string;
             /** Duration Minutes */
             duration_minutes: number;
-        };
-        /**
-         * ParallelRequest
-         * @description Two instances of one org, each routed to its own registry model.
-         */
-        ParallelRequest: {
-            /** Org Id */
-            org_id: string;
-            /**
-             * Instance A
-             * @description an EC2 instance id
-             */
-            instance_a: string;
-            /** Model A */
-            model_a: string;
-            /**
-             * Instance B
-             * @description an EC2 instance id
-             */
-            instance_b: string;
-            /** Model B */
-            model_b: string;
         };
         /** PolicyResponse */
         PolicyResponse: {
@@ -2137,44 +1613,34 @@ export interface components {
             /** Recorded */
             recorded: boolean;
         };
-        /** Rightsizing */
-        Rightsizing: {
-            /** Instance Id */
-            instance_id: string;
-            /** Current */
-            current: string;
-            /**
-             * Target
-             * @description the type to run instead; null: keep the current one
-             */
-            target: string | null;
-            /** P95 Cpu Percent */
-            p95_cpu_percent: number | null;
-            /** Needed Vcpu */
-            needed_vcpu: number | null;
-            /** Hourly Before */
-            hourly_before: number | null;
-            /** Hourly After */
-            hourly_after: number | null;
-            /**
-             * Monthly Saving
-             * @description USD a month (730 h) at On-Demand prices
-             */
-            monthly_saving: number;
-            /**
-             * Confidence
-             * @description share of the 14-day window covered by CloudWatch samples (0-1)
-             */
-            confidence: number;
-            /** Confident */
-            confident: boolean;
-            /** Reason */
-            reason: string;
-        };
         /** RollbackRequest */
         RollbackRequest: {
             /** Model Id */
             model_id?: string | null;
+        };
+        /** SafeModeChange */
+        SafeModeChange: {
+            /** On */
+            on: boolean;
+            /** Reason */
+            reason?: string | null;
+        };
+        /** SafeModeResponse */
+        SafeModeResponse: {
+            /**
+             * On
+             * @description the effective flag: any level on (or unreadable) means on
+             */
+            on: boolean;
+            /**
+             * Levels
+             * @description each level's switch; null: never set (off)
+             */
+            levels: {
+                [key: string]: boolean | null;
+            };
+            /** Reasons */
+            reasons: string[];
         };
         /** ScheduleBody */
         ScheduleBody: {
@@ -2198,16 +1664,6 @@ export interface components {
              * @default true
              */
             enabled: boolean;
-            /**
-             * Target
-             * @description how the target sleeps: a cluster's EKS managed node groups (the default) or its self-managed Auto Scaling groups; an instance group (g-… id) always stops its instances (ec2). Omitted: the stored kind is kept
-             */
-            target?: ("eks-nodegroup" | "asg" | "ec2") | null;
-            /**
-             * Hibernate
-             * @description ec2 only: hibernate instead of stop the instances whose HibernationOptions are configured (the others are stopped). Omitted: the stored value is kept
-             */
-            hibernate?: boolean | null;
         };
         /** ScheduleResponse */
         ScheduleResponse: {
@@ -2227,10 +1683,6 @@ export interface components {
             override_until: string | null;
             /** Version */
             version: number;
-            /** Target */
-            target: string;
-            /** Hibernate */
-            hibernate: boolean;
             /** Awake Now */
             awake_now: boolean;
             /** Desired State */
@@ -2261,51 +1713,6 @@ export interface components {
             /** Password */
             password: string;
         };
-        /**
-         * StreamMessageBody
-         * @description One message (the same JSON on the socket and in a page).
-         */
-        StreamMessageBody: {
-            /**
-             * Stream
-             * @description discovery:<org>, logs:platform or lab:<experiment id>
-             */
-            stream: string;
-            /**
-             * Cursor
-             * @description hand back to receive only what follows this message
-             */
-            cursor: string;
-            /**
-             * Type
-             * @description scan.started, scan.region, scan.finished, scan.failed, log, step or status
-             */
-            type: string;
-            /**
-             * At
-             * @description ISO 8601 UTC, milliseconds
-             */
-            at: string;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
-        };
-        /**
-         * StreamPage
-         * @description The polling fallback: messages after ``cursor``, and the cursor to ask from next.
-         */
-        StreamPage: {
-            /** Messages */
-            messages: components["schemas"]["StreamMessageBody"][];
-            /** Cursor */
-            cursor: string;
-            /**
-             * Done
-             * @description true when the stream has ended (a finished experiment)
-             */
-            done: boolean;
-        };
         /** SuccessResponse */
         SuccessResponse: {
             /**
@@ -2313,13 +1720,6 @@ export interface components {
              * @default true
              */
             success: boolean;
-        };
-        /** TargetList */
-        TargetList: {
-            /** Clusters */
-            clusters: components["schemas"]["ClusterTarget"][];
-            /** Instance Groups */
-            instance_groups: components["schemas"]["InstanceGroupTarget"][];
         };
         /** TemplateBindingBody */
         TemplateBindingBody: {
@@ -2489,17 +1889,6 @@ export interface components {
             /** Redirect Path */
             redirect_path: string;
         };
-        /**
-         * UserSettings
-         * @description What a user may set for themselves.
-         */
-        UserSettings: {
-            /**
-             * Weekly Report
-             * @description receive the weekly report e-mail (WORK-RPT-01)
-             */
-            weekly_report: boolean;
-        };
         /** ValidateBody */
         ValidateBody: {
             /** Families */
@@ -2536,28 +1925,6 @@ export interface components {
             records: number;
             /** Breaks */
             breaks: components["schemas"]["ChainBreakOut"][];
-        };
-        /** WorkerStatus */
-        WorkerStatus: {
-            /** Name */
-            name: string;
-            /** Component Id */
-            component_id: string;
-            /** Kind */
-            kind: string;
-            /** Last Run */
-            last_run: string | null;
-            /** Last Success */
-            last_success: string | null;
-            /** Runs Last Hour */
-            runs_last_hour: number;
-            /** Failures Last Hour */
-            failures_last_hour: number;
-            /** Backlog */
-            backlog: number;
-            /** Backlog Kind */
-            backlog_kind: string;
-            status: components["schemas"]["Light"];
         };
         /**
          * ErrorDetail
@@ -2852,122 +2219,6 @@ export interface operations {
             };
         };
     };
-    get_settings_api_auth_me_settings_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserSettings"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    put_settings_api_auth_me_settings_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UserSettings"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserSettings"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     link_api_connect_link_post: {
         parameters: {
             query?: never;
@@ -3185,76 +2436,6 @@ export interface operations {
             };
         };
     };
-    discovery_page_api_connect_stream_get: {
-        parameters: {
-            query?: {
-                /** @description only this account's scans */
-                account_id?: string | null;
-                /** @description the cursor of the last message received */
-                cursor?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StreamPage"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     list_clusters_api_client_clusters_get: {
         parameters: {
             query?: never;
@@ -3275,73 +2456,6 @@ export interface operations {
             };
             /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    discover_api_clusters_discover_get: {
-        parameters: {
-            query: {
-                account_id: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DiscoverResponse"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3775,73 +2889,6 @@ export interface operations {
             };
         };
     };
-    cost_by_namespace_api_metrics_cost_by_namespace_get: {
-        parameters: {
-            query: {
-                cluster_id: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NamespaceCostsResponse"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     heartbeat_api_agent_heartbeat_post: {
         parameters: {
             query?: never;
@@ -3883,15 +2930,6 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3962,15 +3000,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
             503: {
                 headers: {
@@ -4027,15 +3056,6 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4106,15 +3126,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
             503: {
                 headers: {
@@ -4161,15 +3172,6 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4248,15 +3250,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
             503: {
                 headers: {
@@ -4327,15 +3320,6 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4549,24 +3533,25 @@ export interface operations {
             };
         };
     };
-    rightsizing_api_instances__instance_id__rightsizing_get: {
+    approve_api_clusters__cluster_id__jobs__job_id__approve_post: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                instance_id: string;
+                cluster_id: string;
+                job_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Rightsizing"];
+                    "application/json": components["schemas"]["JobStarted"];
                 };
             };
             /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
@@ -4580,6 +3565,278 @@ export interface operations {
             };
             /** @description Absent, or owned by another organisation (the two are indistinguishable). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_tenant_api_safe_mode_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SafeModeResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_tenant_api_safe_mode_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SafeModeChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SafeModeResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cluster_api_clusters__cluster_id__safe_mode_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SafeModeResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_cluster_api_clusters__cluster_id__safe_mode_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SafeModeChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SafeModeResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5882,53 +5139,6 @@ export interface operations {
             };
         };
     };
-    list_targets_api_hibernation_targets_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TargetList"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     get_schedule_api_hibernation__cluster_id__get: {
         parameters: {
             query?: never;
@@ -6635,7 +5845,63 @@ export interface operations {
             };
         };
     };
-    live_switch_api_lab_live_switch_post: {
+    get_global_api_admin_safe_mode_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SafeModeResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_global_api_admin_safe_mode_put: {
         parameters: {
             query?: never;
             header?: never;
@@ -6644,19 +5910,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LiveSwitchRequest"];
+                "application/json": components["schemas"]["SafeModeChange"];
             };
         };
         responses: {
             /** @description Successful Response */
-            202: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SafeModeResponse"];
                 };
             };
             /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
@@ -6670,15 +5934,6 @@ export interface operations {
             };
             /** @description The token is valid but lacks the role this operation needs. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6688,702 +5943,6 @@ export interface operations {
             };
             /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    experiment_api_lab_experiments__experiment_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                experiment_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    parallel_api_lab_parallel_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ParallelRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    parallel_results_api_lab_parallel__test_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                test_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    impersonate_api_admin_impersonate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ImpersonateRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ImpersonateResponse"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    revoke_api_admin_impersonate__token_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GrantResponse"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_clients_api_admin_clients_get: {
-        parameters: {
-            query?: {
-                /** @description name starts with (any case) */
-                name?: string | null;
-                /** @description only clients in this status */
-                status?: components["schemas"]["ClientStatus"] | null;
-                limit?: number;
-                /** @description next_cursor of the previous page */
-                cursor?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ClientList"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    workers_api_admin_health_workers_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HealthStatus"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    logs_page_api_admin_logs_get: {
-        parameters: {
-            query?: {
-                /** @description only records of this component_id (e.g. WORK-DISC-01) */
-                component_id?: string | null;
-                /** @description the cursor of the last message received */
-                cursor?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StreamPage"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    lab_page_api_lab_stream__id__get: {
-        parameters: {
-            query?: {
-                /** @description the cursor of the last message received */
-                cursor?: string | null;
-            };
-            header?: never;
-            path: {
-                /** @description the experiment id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StreamPage"];
-                };
-            };
-            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
@@ -10,18 +11,21 @@ from pydantic import BaseModel
 
 from spothive.api.deps import Limiter
 from spothive.api.snapshots import KnownTypes, SizeCapped, checked_body, checked_snapshot
-from spothive.domain.errors import Forbidden, SpotHiveError, Unauthorized
+from spothive.domain.errors import Forbidden, Unauthorized
 from spothive.domain.rate_limits import AGENT, AGENT_ADDRESS
-from spothive.ports.safety import SafeModeFlag
 from spothive.services.agent_actions import AgentChannel
 from spothive.services.agents import AgentService
+from spothive.services.execution_callbacks import ExecutionCallbacks
+from spothive.services.safe_mode import SafeModeService
 from spothive.wiring import agents as agents_wiring
-from spothive.wiring import kernel as kernel_wiring
+from spothive.wiring import optimization as optimization_wiring
 
+LOG = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 Agents = Annotated[AgentService, Depends(agents_wiring.agents)]
 Channel = Annotated[AgentChannel, Depends(agents_wiring.channel)]
-SafeMode = Annotated[SafeModeFlag, Depends(kernel_wiring.safe_mode)]
+SafeModes = Annotated[SafeModeService, Depends(optimization_wiring.safe_modes)]
+Callbacks = Annotated[ExecutionCallbacks, Depends(optimization_wiring.execution_callbacks)]
 ActionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", description="the action's id")]
 _bearer = HTTPBearer(auto_error=False, description="Per-cluster agent token")
 
@@ -83,6 +87,7 @@ class AckResponse(BaseModel):
     action_id: str
     state: str
     execute: bool
+    safe_mode: bool = True
 
 
 class ResultResponse(BaseModel):
@@ -91,15 +96,12 @@ class ResultResponse(BaseModel):
 
 
 @router.post("/heartbeat", response_model=HeartbeatResponse, response_model_exclude_none=True)
-def heartbeat(cluster: Cluster, agents: Agents, safe_mode: SafeMode) -> HeartbeatResponse:
-    """The agent is alive (verify is green for 60 s); the answer carries the hub's SAFE_MODE."""
+def heartbeat(cluster: Cluster, agents: Agents, safe_modes: SafeModes) -> HeartbeatResponse:
+    """The agent is alive (verify is green for 60 s); the answer carries the cluster's effective SAFE_MODE
+    (global, tenant or cluster level on; an unreadable level counts as on)."""
     org_id, cluster_id = cluster
     agents.beat(org_id, cluster_id)
-    try:
-        on: bool | None = safe_mode.is_on()
-    except SpotHiveError:  # the cache down: say nothing rather than a guess
-        on = None
-    return HeartbeatResponse(cluster_id=cluster_id, safe_mode=on)
+    return HeartbeatResponse(cluster_id=cluster_id, safe_mode=safe_modes.effective(org_id, cluster_id).on)
 
 
 @router.put("/snapshot", response_model=HeartbeatResponse, response_model_exclude_none=True)
@@ -141,19 +143,26 @@ def actions(cluster: Cluster, channel: Channel,
 
 
 @router.post("/actions/{action_id}/ack", response_model=AckResponse)
-def acknowledge(action_id: ActionId, cluster: Cluster, channel: Channel) -> AckResponse:
-    """The first acknowledgement gets ``execute: true``; any later one is a 409 and must not execute."""
+def acknowledge(action_id: ActionId, cluster: Cluster, channel: Channel, safe_modes: SafeModes) -> AckResponse:
+    """The first acknowledgement gets ``execute: true``; any later one is a 409 and must not execute.
+    ``safe_mode`` is the cluster's effective flag: under it the agent refuses disruptive actions."""
     org_id, cluster_id = cluster
     outcome = channel.acknowledge(org_id, cluster_id, action_id)
-    return AckResponse(action_id=action_id, state=outcome.state.value, execute=outcome.execute)
+    return AckResponse(action_id=action_id, state=outcome.state.value, execute=outcome.execute,
+                       safe_mode=safe_modes.effective(org_id, cluster_id).on)
 
 
 @router.post("/actions/{action_id}/result", response_model=ResultResponse)
 def result(action_id: ActionId, cluster: Cluster, channel: Channel, body: Annotated[Any, Body()],
+           callbacks: Callbacks,
            idempotency_key: Annotated[str | None, Header(description="result-{id}")] = None) -> ResultResponse:
     """The action's outcome; the first result is kept, a replay answers ``recorded: false``.
 
     Idempotency is by action id (a conditional write), so ``Idempotency-Key`` is informative only."""
     org_id, cluster_id = cluster
     outcome = channel.record_result(org_id, cluster_id, action_id, checked_body(body, "agent-result"))
+    try:  # resume the workflow's wait once every action it waits for is final (the wait times out otherwise)
+        callbacks.action_finished(org_id, action_id)
+    except Exception as exc:  # the result is kept either way; a lost resume ends in the wait's timeout
+        LOG.warning("could not resume the wait of %s: %s", action_id, exc)
     return ResultResponse(action_id=action_id, recorded=outcome.recorded)

@@ -19,7 +19,8 @@ Jobs = Annotated[OptimizationJobs, Depends(optimization.optimization_jobs)]
 class OptimizeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dry_run: StrictBool = False
+    #: Preview by default: the full plan, savings and approved/blocked/skipped actions, nothing changed.
+    dry_run: StrictBool = True
 
 
 class JobStarted(BaseModel):
@@ -39,6 +40,7 @@ class JobResponse(BaseModel):
     execution_arn: str | None
     error: str | None
     decisions: dict[str, Any]
+    progress: dict[str, Any]
     audit_seqs: list[int]
 
 
@@ -47,8 +49,9 @@ def optimize(
     cluster_id: str, principal: CurrentPrincipal, optimization_jobs: Jobs,
     body: Annotated[OptimizeRequest | None, Body()] = None,
 ) -> JobStarted:
-    """Start the optimization workflow for one of the caller's clusters (``dry_run`` only records)."""
-    job = optimization_jobs.start(principal, cluster_id, dry_run=body.dry_run if body else False)
+    """Start the optimization workflow for one of the caller's clusters: a preview (``dry_run``, the
+    default) records what it would do; ``dry_run: false`` carries the plan out."""
+    job = optimization_jobs.start(principal, cluster_id, dry_run=body.dry_run if body else True)
     return JobStarted(job_id=job.job_id, execution_arn=job.execution_arn, status=job.status)
 
 
@@ -60,5 +63,12 @@ def get_job(cluster_id: str, job_id: str, principal: CurrentPrincipal, optimizat
     return JobResponse(
         job_id=job.job_id, cluster_id=job.cluster_id, status=job.status, actor=job.actor, dry_run=job.dry_run,
         created_at=job.created_at, updated_at=job.updated_at, execution_arn=job.execution_arn, error=job.error,
-        decisions=view.summary(), audit_seqs=list(job.audit_seqs),
+        decisions=view.summary(), progress=view.progress(), audit_seqs=list(job.audit_seqs),
     )
+
+
+@router.post("/api/clusters/{cluster_id}/jobs/{job_id}/approve", response_model=JobStarted, status_code=202)
+def approve(cluster_id: str, job_id: str, principal: CurrentPrincipal, optimization_jobs: Jobs) -> JobStarted:
+    """Carry out a finished preview (a new job); 409 if the cluster's snapshot changed since the preview."""
+    job = optimization_jobs.approve(principal, cluster_id, job_id)
+    return JobStarted(job_id=job.job_id, execution_arn=job.execution_arn, status=job.status)

@@ -84,6 +84,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/me/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settings
+         * @description The caller's settings.
+         */
+        get: operations["get_settings_api_auth_me_settings_get"];
+        /**
+         * Put Settings
+         * @description Change the caller's settings (``{"weekly_report": false}`` opts out of the e-mail).
+         */
+        put: operations["put_settings_api_auth_me_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/connect/link": {
         parameters: {
             query?: never;
@@ -164,6 +188,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/connect/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discovery Page
+         * @description Discovery progress after ``cursor``: regions scanned, clusters and instances found, per account.
+         */
+        get: operations["discovery_page_api_connect_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/client/clusters": {
         parameters: {
             query?: never;
@@ -176,6 +220,26 @@ export interface paths {
          * @description Every cluster discovered in the caller's accounts.
          */
         get: operations["list_clusters_api_client_clusters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discover
+         * @description The EKS clusters live in one of the caller's accounts, per scanned region (another org's account is 404).
+         */
+        get: operations["discover_api_clusters_discover_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -296,6 +360,28 @@ export interface paths {
          * @description Unoptimized vs optimized monthly spend of one cluster (the planner when pods are known).
          */
         get: operations["projection_api_metrics_projection_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/metrics/cost-by-namespace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cost By Namespace
+         * @description Each namespace's monthly share of the cluster's nodes by its pods' requests, and the idle remainder.
+         *
+         *     ``basis`` is ``snapshot`` (the agent's latest report) or ``none`` while no agent has reported pods.
+         */
+        get: operations["cost_by_namespace_api_metrics_cost_by_namespace_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -523,6 +609,27 @@ export interface paths {
          * @description Carry out a finished preview (a new job); 409 if the cluster's snapshot changed since the preview.
          */
         post: operations["approve_api_clusters__cluster_id__jobs__job_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instances/{instance_id}/rightsizing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rightsizing
+         * @description Same family smaller, or a cheaper family of the same architecture, with the monthly saving and
+         *     confidence (another org's instance is 404).
+         */
+        get: operations["rightsizing_api_instances__instance_id__rightsizing_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -869,6 +976,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hibernation/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Targets
+         * @description Clusters and stand-alone instance groups (tag ``spothive:schedule=<name>``) that can be scheduled.
+         */
+        get: operations["list_targets_api_hibernation_targets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/hibernation/{cluster_id}": {
         parameters: {
             query?: never;
@@ -1069,6 +1196,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lab/live-switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Live Switch
+         * @description Start the live switch of an org's On-Demand instance: stop, move its data volumes to a Spot copy carrying
+         *     its network, profile, key, user data and tags, health-check it, roll back on failure.
+         */
+        post: operations["live_switch_api_lab_live_switch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lab/experiments/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Experiment
+         * @description One experiment: status and ``telemetry`` (``steps`` of ``{step, started_at, duration_ms, result}``,
+         *     ``price_before``, ``price_after``).
+         */
+        get: operations["experiment_api_lab_experiments__experiment_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lab/parallel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Parallel
+         * @description Configure an A/B test: each instance tagged ``spothive:model=<its model>`` and scored only by it.
+         */
+        post: operations["parallel_api_lab_parallel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lab/parallel/{test_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Parallel Results
+         * @description Per model: its predictions, the interruptions observed on its instance, and calibration.
+         */
+        get: operations["parallel_results_api_lab_parallel__test_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/impersonate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Impersonate
+         * @description Issue a token for ``client_id`` (403 for the platform's own org), recorded in both ledgers.
+         */
+        post: operations["impersonate_api_admin_impersonate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/impersonate/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke
+         * @description Revoke a live token at once (the deny-list), recorded in both ledgers; 404 when none is live.
+         */
+        delete: operations["revoke_api_admin_impersonate__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Clients
+         * @description Client orgs in name order (a Query of the orgs' ``by_listing`` index, never a Scan).
+         */
+        get: operations["list_clients_api_admin_clients_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/health/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workers
+         * @description Last run, last success, the last hour's failures and the backlog of every worker and state machine.
+         */
+        get: operations["workers_api_admin_health_workers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Logs Page
+         * @description Log records after ``cursor``, oldest first (the platform keeps the newest 10 000).
+         */
+        get: operations["logs_page_api_admin_logs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lab/stream/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lab Page
+         * @description Steps after ``cursor`` in order, then the status when it changed; ``done`` once the experiment ended.
+         */
+        get: operations["lab_page_api_lab_stream__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/safe-mode": {
         parameters: {
             query?: never;
@@ -1177,6 +1506,18 @@ export interface components {
         ActivityFeed: {
             /** Events */
             events: components["schemas"]["ActivityEvent"][];
+        };
+        /**
+         * AgentLight
+         * @description The agent's heartbeat light: ``green`` under 60 s, ``red``, or ``unknown`` with the cache down.
+         */
+        AgentLight: {
+            /** Status */
+            status: string;
+            /** Last Seen */
+            last_seen: string | null;
+            /** Seconds Since */
+            seconds_since: number | null;
         };
         /** AgentStatus */
         AgentStatus: {
@@ -1320,7 +1661,73 @@ export interface components {
             actions: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Rightsizing
+             * @description nodes a cheaper EC2 type fits, from 14 days of CloudWatch CPU
+             */
+            rightsizing?: components["schemas"]["Rightsizing"][];
         };
+        /** Client */
+        Client: {
+            /** Client Id */
+            client_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            status: components["schemas"]["ClientStatus"];
+            /** Accounts */
+            accounts: components["schemas"]["ClientAccount"][];
+            /** Clusters */
+            clusters: components["schemas"]["ClientAgent"][];
+            /** Agents Online */
+            agents_online: number;
+            /** Running Instances */
+            running_instances: number;
+            /** Monthly Spend */
+            monthly_spend: number;
+            /** Realized Monthly Savings */
+            realized_monthly_savings: number;
+        };
+        /** ClientAccount */
+        ClientAccount: {
+            /** Account Id */
+            account_id: string;
+            /** Status */
+            status: string;
+            /** Aws Account Id */
+            aws_account_id: string | null;
+            /** Last Scan At */
+            last_scan_at: string | null;
+        };
+        /** ClientAgent */
+        ClientAgent: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Last Heartbeat */
+            last_heartbeat: string | null;
+        };
+        /** ClientList */
+        ClientList: {
+            /** Clients */
+            clients: components["schemas"]["Client"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * ClientStatus
+         * @description Where a client stands: an account discovered (active), none linked yet (pending), or every linked
+         *     account failing (failed).
+         * @enum {string}
+         */
+        ClientStatus: "active" | "pending" | "failed";
         /** ClusterList */
         ClusterList: {
             /** Clusters */
@@ -1362,11 +1769,39 @@ export interface components {
              * Format: date-time
              */
             last_seen: string;
+            agent?: components["schemas"]["AgentLight"] | null;
+        };
+        /** ClusterTarget */
+        ClusterTarget: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Name */
+            name: string;
+            /** Account Id */
+            account_id: string;
+            /** Region */
+            region: string;
+            /** Nodegroups */
+            nodegroups: string[];
         };
         /** ConnectRequest */
         ConnectRequest: {
             /** Cluster Id */
             cluster_id: string;
+        };
+        /** DiscoverResponse */
+        DiscoverResponse: {
+            /** Account Id */
+            account_id: string;
+            /** Regions */
+            regions: string[];
+            /**
+             * Cached
+             * @description served from the one-minute cache of this org and account
+             */
+            cached: boolean;
+            /** Clusters */
+            clusters: components["schemas"]["LiveCluster"][];
         };
         /** ExclusionsBody */
         ExclusionsBody: {
@@ -1419,6 +1854,41 @@ export interface components {
             /** Model Id */
             model_id: string;
         };
+        /** GrantResponse */
+        GrantResponse: {
+            /** Token Id */
+            token_id: string;
+            /** Client Id */
+            client_id: string;
+            /** Admin User Id */
+            admin_user_id: string;
+            /** Admin Email */
+            admin_email: string;
+            /** Reason */
+            reason: string;
+            /** Issued At */
+            issued_at: string;
+            /** Expires At */
+            expires_at: string;
+        };
+        /** HealthStatus */
+        HealthStatus: {
+            status: components["schemas"]["Light"];
+            /** Safe Mode */
+            safe_mode: boolean;
+            /**
+             * Thresholds
+             * @default {
+             *       "yellow_at": 100,
+             *       "red_above": 500
+             *     }
+             */
+            thresholds: {
+                [key: string]: number;
+            };
+            /** Workers */
+            workers: components["schemas"]["WorkerStatus"][];
+        };
         /** HeartbeatResponse */
         HeartbeatResponse: {
             /** Cluster Id */
@@ -1442,6 +1912,58 @@ export interface components {
              * @description Shown once; SpotHive keeps only its SHA-256
              */
             token: string;
+        };
+        /** ImpersonateRequest */
+        ImpersonateRequest: {
+            /**
+             * Client Id
+             * @description the client org's id
+             */
+            client_id: string;
+            /**
+             * Reason
+             * @description why; shown to the client
+             */
+            reason: string;
+            /**
+             * Minutes
+             * @description lifetime, at most an hour
+             * @default 15
+             */
+            minutes: number;
+        };
+        /** ImpersonateResponse */
+        ImpersonateResponse: {
+            /**
+             * Temp Jwt
+             * @description send it as X-SpotHive-Impersonation beside your own bearer token
+             */
+            temp_jwt: string;
+            /**
+             * Header
+             * @default X-SpotHive-Impersonation
+             */
+            header: string;
+            grant: components["schemas"]["GrantResponse"];
+        };
+        /** InstanceGroupTarget */
+        InstanceGroupTarget: {
+            /**
+             * Cluster Id
+             * @description the group's id (g-…), used as cluster_id in the schedule routes
+             */
+            cluster_id: string;
+            /**
+             * Schedule
+             * @description the value of the instances' spothive:schedule tag
+             */
+            schedule: string;
+            /** Account Id */
+            account_id: string;
+            /** Regions */
+            regions: string[];
+            /** Instance Ids */
+            instance_ids: string[];
         };
         /** JobResponse */
         JobResponse: {
@@ -1529,6 +2051,12 @@ export interface components {
              */
             hours_per_month: number;
         };
+        /**
+         * Light
+         * @description A backlog's traffic light.
+         * @enum {string}
+         */
+        Light: "green" | "yellow" | "red";
         /** LinkResponse */
         LinkResponse: {
             /** Account Id */
@@ -1541,6 +2069,54 @@ export interface components {
             template_url: string;
             /** Role Name */
             role_name: string;
+        };
+        /** LiveCluster */
+        LiveCluster: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Name */
+            name: string;
+            /** Region */
+            region: string;
+            /** Arn */
+            arn: string;
+            /** Version */
+            version: string;
+            /** Status */
+            status: string;
+            /** Nodegroups */
+            nodegroups: string[];
+            /**
+             * Node Count
+             * @description Σ desired size of its managed node groups, read live
+             */
+            node_count: number;
+            /**
+             * State
+             * @description managed: stored and its agent is connected; known: stored, no agent; new: not yet stored
+             * @enum {string}
+             */
+            state: "managed" | "known" | "new";
+        };
+        /**
+         * LiveSwitchRequest
+         * @description Which org's instance to move to Spot; ``model_id`` labels the experiment with the model it tests.
+         */
+        LiveSwitchRequest: {
+            /** Org Id */
+            org_id: string;
+            /**
+             * Instance Id
+             * @description an EC2 instance id
+             */
+            instance_id: string;
+            /** Model Id */
+            model_id?: string | null;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1555,6 +2131,36 @@ export interface components {
          * @enum {string}
          */
         ModelStatus: "uploaded" | "validating" | "candidate" | "rejected" | "production" | "retired";
+        /** NamespaceCostsResponse */
+        NamespaceCostsResponse: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Basis */
+            basis: string;
+            /** Namespaces */
+            namespaces: components["schemas"]["NamespaceLine"][];
+            /** Idle Monthly */
+            idle_monthly: number;
+            /** Total Monthly */
+            total_monthly: number;
+            /** Unpriced Nodes */
+            unpriced_nodes: number;
+        };
+        /** NamespaceLine */
+        NamespaceLine: {
+            /** Namespace */
+            namespace: string;
+            /** Monthly */
+            monthly: number;
+            /** Share */
+            share: number;
+            /** Cpu M */
+            cpu_m: number;
+            /** Memory Mib */
+            memory_mib: number;
+            /** Pods */
+            pods: number;
+        };
         /** OptimizeRequest */
         OptimizeRequest: {
             /**
@@ -1569,6 +2175,28 @@ export interface components {
             cluster_id: string;
             /** Duration Minutes */
             duration_minutes: number;
+        };
+        /**
+         * ParallelRequest
+         * @description Two instances of one org, each routed to its own registry model.
+         */
+        ParallelRequest: {
+            /** Org Id */
+            org_id: string;
+            /**
+             * Instance A
+             * @description an EC2 instance id
+             */
+            instance_a: string;
+            /** Model A */
+            model_a: string;
+            /**
+             * Instance B
+             * @description an EC2 instance id
+             */
+            instance_b: string;
+            /** Model B */
+            model_b: string;
         };
         /** PolicyResponse */
         PolicyResponse: {
@@ -1612,6 +2240,40 @@ export interface components {
             action_id: string;
             /** Recorded */
             recorded: boolean;
+        };
+        /** Rightsizing */
+        Rightsizing: {
+            /** Instance Id */
+            instance_id: string;
+            /** Current */
+            current: string;
+            /**
+             * Target
+             * @description the type to run instead; null: keep the current one
+             */
+            target: string | null;
+            /** P95 Cpu Percent */
+            p95_cpu_percent: number | null;
+            /** Needed Vcpu */
+            needed_vcpu: number | null;
+            /** Hourly Before */
+            hourly_before: number | null;
+            /** Hourly After */
+            hourly_after: number | null;
+            /**
+             * Monthly Saving
+             * @description USD a month (730 h) at On-Demand prices
+             */
+            monthly_saving: number;
+            /**
+             * Confidence
+             * @description share of the 14-day window covered by CloudWatch samples (0-1)
+             */
+            confidence: number;
+            /** Confident */
+            confident: boolean;
+            /** Reason */
+            reason: string;
         };
         /** RollbackRequest */
         RollbackRequest: {
@@ -1664,6 +2326,16 @@ export interface components {
              * @default true
              */
             enabled: boolean;
+            /**
+             * Target
+             * @description how the target sleeps: a cluster's EKS managed node groups (the default) or its self-managed Auto Scaling groups; an instance group (g-… id) always stops its instances (ec2). Omitted: the stored kind is kept
+             */
+            target?: ("eks-nodegroup" | "asg" | "ec2") | null;
+            /**
+             * Hibernate
+             * @description ec2 only: hibernate instead of stop the instances whose HibernationOptions are configured (the others are stopped). Omitted: the stored value is kept
+             */
+            hibernate?: boolean | null;
         };
         /** ScheduleResponse */
         ScheduleResponse: {
@@ -1683,6 +2355,10 @@ export interface components {
             override_until: string | null;
             /** Version */
             version: number;
+            /** Target */
+            target: string;
+            /** Hibernate */
+            hibernate: boolean;
             /** Awake Now */
             awake_now: boolean;
             /** Desired State */
@@ -1713,6 +2389,51 @@ export interface components {
             /** Password */
             password: string;
         };
+        /**
+         * StreamMessageBody
+         * @description One message (the same JSON on the socket and in a page).
+         */
+        StreamMessageBody: {
+            /**
+             * Stream
+             * @description discovery:<org>, logs:platform or lab:<experiment id>
+             */
+            stream: string;
+            /**
+             * Cursor
+             * @description hand back to receive only what follows this message
+             */
+            cursor: string;
+            /**
+             * Type
+             * @description scan.started, scan.region, scan.finished, scan.failed, log, step or status
+             */
+            type: string;
+            /**
+             * At
+             * @description ISO 8601 UTC, milliseconds
+             */
+            at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * StreamPage
+         * @description The polling fallback: messages after ``cursor``, and the cursor to ask from next.
+         */
+        StreamPage: {
+            /** Messages */
+            messages: components["schemas"]["StreamMessageBody"][];
+            /** Cursor */
+            cursor: string;
+            /**
+             * Done
+             * @description true when the stream has ended (a finished experiment)
+             */
+            done: boolean;
+        };
         /** SuccessResponse */
         SuccessResponse: {
             /**
@@ -1720,6 +2441,13 @@ export interface components {
              * @default true
              */
             success: boolean;
+        };
+        /** TargetList */
+        TargetList: {
+            /** Clusters */
+            clusters: components["schemas"]["ClusterTarget"][];
+            /** Instance Groups */
+            instance_groups: components["schemas"]["InstanceGroupTarget"][];
         };
         /** TemplateBindingBody */
         TemplateBindingBody: {
@@ -1889,6 +2617,17 @@ export interface components {
             /** Redirect Path */
             redirect_path: string;
         };
+        /**
+         * UserSettings
+         * @description What a user may set for themselves.
+         */
+        UserSettings: {
+            /**
+             * Weekly Report
+             * @description receive the weekly report e-mail (WORK-RPT-01)
+             */
+            weekly_report: boolean;
+        };
         /** ValidateBody */
         ValidateBody: {
             /** Families */
@@ -1925,6 +2664,28 @@ export interface components {
             records: number;
             /** Breaks */
             breaks: components["schemas"]["ChainBreakOut"][];
+        };
+        /** WorkerStatus */
+        WorkerStatus: {
+            /** Name */
+            name: string;
+            /** Component Id */
+            component_id: string;
+            /** Kind */
+            kind: string;
+            /** Last Run */
+            last_run: string | null;
+            /** Last Success */
+            last_success: string | null;
+            /** Runs Last Hour */
+            runs_last_hour: number;
+            /** Failures Last Hour */
+            failures_last_hour: number;
+            /** Backlog */
+            backlog: number;
+            /** Backlog Kind */
+            backlog_kind: string;
+            status: components["schemas"]["Light"];
         };
         /**
          * ErrorDetail
@@ -2219,6 +2980,122 @@ export interface operations {
             };
         };
     };
+    get_settings_api_auth_me_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSettings"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_settings_api_auth_me_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSettings"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSettings"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     link_api_connect_link_post: {
         parameters: {
             query?: never;
@@ -2436,6 +3313,76 @@ export interface operations {
             };
         };
     };
+    discovery_page_api_connect_stream_get: {
+        parameters: {
+            query?: {
+                /** @description only this account's scans */
+                account_id?: string | null;
+                /** @description the cursor of the last message received */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamPage"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_clusters_api_client_clusters_get: {
         parameters: {
             query?: never;
@@ -2456,6 +3403,73 @@ export interface operations {
             };
             /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discover_api_clusters_discover_get: {
+        parameters: {
+            query: {
+                account_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoverResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2889,6 +3903,73 @@ export interface operations {
             };
         };
     };
+    cost_by_namespace_api_metrics_cost_by_namespace_get: {
+        parameters: {
+            query: {
+                cluster_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceCostsResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     heartbeat_api_agent_heartbeat_post: {
         parameters: {
             query?: never;
@@ -2930,6 +4011,15 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3000,6 +4090,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
             503: {
                 headers: {
@@ -3056,6 +4155,15 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3126,6 +4234,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
             503: {
                 headers: {
@@ -3172,6 +4289,15 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3250,6 +4376,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
             503: {
                 headers: {
@@ -3320,6 +4455,15 @@ export interface operations {
             };
             /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3574,6 +4718,73 @@ export interface operations {
             };
             /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rightsizing_api_instances__instance_id__rightsizing_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rightsizing"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5139,6 +6350,53 @@ export interface operations {
             };
         };
     };
+    list_targets_api_hibernation_targets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetList"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_schedule_api_hibernation__cluster_id__get: {
         parameters: {
             query?: never;
@@ -5809,6 +7067,791 @@ export interface operations {
             };
             /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    live_switch_api_lab_live_switch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveSwitchRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    experiment_api_lab_experiments__experiment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    parallel_api_lab_parallel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParallelRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    parallel_results_api_lab_parallel__test_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                test_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    impersonate_api_admin_impersonate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImpersonateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpersonateResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_api_admin_impersonate__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_clients_api_admin_clients_get: {
+        parameters: {
+            query?: {
+                /** @description name starts with (any case) */
+                name?: string | null;
+                /** @description only clients in this status */
+                status?: components["schemas"]["ClientStatus"] | null;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientList"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workers_api_admin_health_workers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthStatus"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logs_page_api_admin_logs_get: {
+        parameters: {
+            query?: {
+                /** @description only records of this component_id (e.g. WORK-DISC-01) */
+                component_id?: string | null;
+                /** @description the cursor of the last message received */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamPage"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    lab_page_api_lab_stream__id__get: {
+        parameters: {
+            query?: {
+                /** @description the cursor of the last message received */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description the experiment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamPage"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

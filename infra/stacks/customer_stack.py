@@ -32,6 +32,9 @@ READ_ACTIONS = (
     "ec2:DescribeSpotPriceHistory", "ec2:DescribeVolumes", "ec2:DescribeInstanceStatus",
     "eks:ListClusters", "eks:DescribeCluster", "eks:ListNodegroups", "eks:DescribeNodegroup",
     "autoscaling:DescribeAutoScalingGroups",
+    # the executor launches from the node group's launch template into its subnets, and terminates a group
+    # member through its group
+    "ec2:DescribeLaunchTemplates", "ec2:DescribeSubnets", "autoscaling:DescribeAutoScalingInstances",
     # utilization of stand-alone instances and agentless node groups (right-sizing)
     "cloudwatch:GetMetricData",
 )
@@ -45,7 +48,9 @@ VOLUME_ACTIONS = ("ec2:DetachVolume", "ec2:AttachVolume")
 USER_DATA_ACTIONS = ("ec2:DescribeInstanceAttribute",)
 ASG_ACTIONS = ("autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
                # hibernation holds a sleeping group at zero against scheduled actions and alarms
-               "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses")
+               "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses",
+               # the executor removes a drained group member and the group's desired capacity with it
+               "autoscaling:TerminateInstanceInAutoScalingGroup")
 #: Hibernation stops and starts stand-alone instances on a schedule (tag ``spothive:schedule``).
 SCHEDULE_ACTIONS = ("ec2:StopInstances", "ec2:StartInstances")
 SCHEDULED = {"Null": {"aws:ResourceTag/spothive:schedule": "false"}}
@@ -156,7 +161,7 @@ class CustomerStack(Stack):
         partition, account = "<AWS::Partition>", "<AWS::AccountId>"
         launch = [f"Resource::arn:{partition}:ec2:*:{account}:{kind}/*" for kind in (
             "instance", "network-interface", "volume", "key-pair", "launch-template", "security-group",
-            "spot-instances-request", "subnet")]
+            "spot-instances-request", "subnet", "fleet")]
         launch += [f"Resource::arn:{partition}:ec2:*::{kind}/*" for kind in ("image", "snapshot")]
         acknowledge(self.role, "AwsSolutions-IAM5", *launch,
                     reason="Resource IDs are unknown in advance; every write is bound to this account and "
@@ -189,9 +194,13 @@ class CustomerStack(Stack):
             statement(sid="LaunchManagedOnly", actions=["ec2:RunInstances"], resources=tagged_launch,
                       conditions={"StringEquals": {f"aws:RequestTag/{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE}}),
             statement(sid="LaunchInputs", actions=["ec2:RunInstances"], resources=launch_inputs),
+            # the executor's replacements: an EC2 Fleet "instant" request, whose instances are launched by
+            # the RunInstances statements above (so still tagged spothive:managed=true)
+            statement(sid="LaunchFleet", actions=["ec2:CreateFleet"],
+                      resources=[_ec2("fleet/*"), *launch_inputs, *tagged_launch]),
             statement(sid="TagOnLaunch", actions=["ec2:CreateTags"],
                       resources=[*tagged_launch, _ec2("network-interface/*"), _ec2("spot-instances-request/*")],
-                      conditions={"StringEquals": {"ec2:CreateAction": "RunInstances"}}),
+                      conditions={"StringEquals": {"ec2:CreateAction": ["RunInstances", "CreateFleet"]}}),
             # A/B tests of risk models route by this one tag: only it may be set on existing instances
             statement(sid="ModelRoutingTag", actions=["ec2:CreateTags"], resources=[_ec2("instance/*")],
                       conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [MODEL_TAG_KEY]}}),

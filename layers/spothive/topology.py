@@ -399,7 +399,7 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # hot prices and agent heartbeats are in Redis
         needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET", "SPOTHIVE_REPORT_SENDER", "SPOTHIVE_CONSOLE_URL"),
         iam=(Grant(("ses:SendEmail",), Target.EMAIL_IDENTITY, reason="the report is sent from the hub's identity"),),
-        timeout_s=300,
+        timeout_s=300, async_invoked=True, reserved_concurrency=1,  # one weekly run
     ),
     FunctionSpec(
         "model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",
@@ -507,6 +507,8 @@ STREAM_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "stream-logs", "stream_logs.handler", "Live streams: every function's logs into the platform log",
         services=(f"{_STREAMS}.log",), tables=_tables(stream_connections=R),
         needs_redis=True, settings=_PUSH_SETTINGS, iam=(_PUSH,), timeout_s=30,
+        # CloudWatch Logs invokes it asynchronously with batches of every function's log events
+        async_invoked=True, reserved_concurrency=5,
     ),
 )
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_logs_destinations as log_destinations
@@ -31,7 +32,8 @@ FORWARDER = "stream-logs"
 class Streams(Construct):
     """The WebSocket API, its stage, its route functions and the log forwarder."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, shared: FunctionShared) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, shared: FunctionShared,
+                 logs_key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
         self.functions: dict[str, lambda_.Function] = {
             spec.name: build_function(self, spec, shared) for spec in topology.STREAM_FUNCTIONS
@@ -49,7 +51,7 @@ class Streams(Construct):
             self, "Stage", web_socket_api=self.api, stage_name=STAGE, auto_deploy=True,
             throttle=apigwv2.ThrottleSettings(rate_limit=RATE, burst_limit=BURST),
         )
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR)
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR, encryption_key=logs_key)
         cfn_stage = self.stage.node.default_child
         cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(  # type: ignore[union-attr]
             destination_arn=access_logs.log_group_arn,

@@ -64,7 +64,7 @@ class HubStack(Stack):
             redis_security_group=cache.client_security_group,
             keys=keys,
         )
-        streams = Streams(self, "Streams", shared=compute.shared)
+        streams = Streams(self, "Streams", shared=compute.shared, logs_key=keys.logs)
         functions: dict[str, lambda_.Function] = {
             **compute.functions, **model.build_functions(compute.shared), **streams.functions}
         streams.subscribe_logs(functions)

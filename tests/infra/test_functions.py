@@ -185,9 +185,10 @@ def test_api_functions_use_snapstart_behind_the_live_alias(synth):
 def test_only_listed_functions_assume_customer_roles_and_only_spothive_access_roles(synth):
     assuming = {s.name for s in topology.ALL_FUNCTIONS if any(g.target is Target.CUSTOMER_ROLE for g in s.iam)}
     # api-clusters lists an account's clusters live (GET /api/clusters/discover); api-admin: the lab tags an
-    # A/B test's instances with their routing tag through the customer role
+    # A/B test's instances with their routing tag through the customer role; opt-wave launches, scales and
+    # terminates the executor's capacity there
     assert assuming == {"api-connect", "api-clusters", "worker-discovery", "worker-hibernation", "switch-step",
-                        "api-admin"}
+                        "api-admin", "opt-wave"}
     for spec in topology.ALL_FUNCTIONS:
         assumes = [s for s in _statements(synth, spec.name) if "sts:AssumeRole" in _actions(s)]
         if spec.name in assuming:

@@ -10,7 +10,7 @@ import { useClusters } from "../clusters";
 import { CopyButton } from "../components/CopyButton";
 import { Empty, ErrorNote, Loading } from "../components/States";
 import { pollWithBackoff } from "../lib/backoff";
-import { heartbeatLight, when } from "../lib/format";
+import { heartbeatLight, usd, when } from "../lib/format";
 
 type Cluster = Schemas["ClusterResponse"];
 type Job = Schemas["JobResponse"];
@@ -114,6 +114,7 @@ function JobView({ job }: { job: Job }) {
           </ul>
         </>
       ) : null}
+      <Progress progress={job.progress} />
       {job.audit_seqs.length ? (
         <p className="muted">
           Audited as record(s) {job.audit_seqs.join(", ")} — <Link to="/audit">open the audit log</Link>
@@ -123,22 +124,59 @@ function JobView({ job }: { job: Job }) {
   );
 }
 
+// The executor's progress: each wave's stage, then one activity line per move and the realized saving.
+function Progress({ progress }: { progress: Job["progress"] }) {
+  const p = progress as {
+    waves?: Record<string, { stage?: string }>;
+    moves?: { line: string }[];
+    realized_per_hour?: number;
+  };
+  const waves = Object.entries(p.waves ?? {});
+  if (!waves.length && !p.moves?.length) return null;
+  return (
+    <section aria-label="Execution progress">
+      <h4>Execution</h4>
+      {waves.length ? (
+        <ol className="waves">
+          {waves.map(([index, w]) => (
+            <li key={index}>
+              Wave {Number(index) + 1}: <span className="pill">{w.stage ?? "queued"}</span>
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      {p.moves?.length ? (
+        <ul data-testid="activity-lines">
+          {p.moves.map((m, i) => (
+            <li key={i}>{m.line}</li>
+          ))}
+        </ul>
+      ) : null}
+      {p.realized_per_hour ? <p className="good">Realized: {usd(p.realized_per_hour * 730)} a month</p> : null}
+    </section>
+  );
+}
+
 function OptimizePanel({ cluster }: { cluster: Cluster }) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const run = async (dryRun: boolean) => {
+  // a preview first; approving carries out exactly that preview (409 if the cluster changed since)
+  const run = async (approve: Job | null) => {
     setBusy(true);
     setError(null);
     try {
-      const started = await call(api.POST("/api/clusters/{cluster_id}/optimize", { params: { path: { cluster_id: cluster.cluster_id } }, body: { dry_run: dryRun } }));
+      const path = { cluster_id: cluster.cluster_id };
+      const started = approve
+        ? await call(api.POST("/api/clusters/{cluster_id}/jobs/{job_id}/approve", { params: { path: { ...path, job_id: approve.job_id } } }))
+        : await call(api.POST("/api/clusters/{cluster_id}/optimize", { params: { path }, body: { dry_run: true } }));
       await pollWithBackoff(
         async () => {
           const current = await call(api.GET("/api/clusters/{cluster_id}/jobs/{job_id}", { params: { path: { cluster_id: cluster.cluster_id, job_id: started.job_id } } }));
           setJob(current);
           return { done: DONE.has(current.status), value: current };
         },
-        { baseMs: 400, maxMs: 4000, maxAttempts: 40 },
+        { baseMs: 400, maxMs: 4000, maxAttempts: approve ? 400 : 40 },
       );
     } catch (err) {
       setError(err);
@@ -150,12 +188,12 @@ function OptimizePanel({ cluster }: { cluster: Cluster }) {
   return (
     <div>
       <div className="buttons">
-        <button type="button" onClick={() => void run(true)} disabled={busy}>
+        <button type="button" onClick={() => void run(null)} disabled={busy}>
           {busy && (!job || job.dry_run) ? "Previewing…" : "Optimize now"}
         </button>
         {previewDone ? (
-          <button type="button" className="danger" onClick={() => void run(false)} disabled={busy}>
-            Approve and run
+          <button type="button" className="danger" onClick={() => void run(job)} disabled={busy}>
+            Approve this preview
           </button>
         ) : null}
       </div>

@@ -82,6 +82,21 @@ def validate_aggressiveness(value: int) -> int:
     return value
 
 
+MODES = ("off", "recommend", "auto")
+MAX_BUDGET_NODES = 100
+
+
+def validate_automation(mode: str, max_nodes: int, max_percent: int) -> DisruptionBudget:
+    """The automation mode and the disruption budget (nodes and % of the cluster at once); the bad one is named."""
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}", field="mode")
+    if not 1 <= max_nodes <= MAX_BUDGET_NODES:
+        raise InvalidInput(f"max_nodes must be 1 to {MAX_BUDGET_NODES}", field="max_nodes")
+    if not 1 <= max_percent <= 100:
+        raise InvalidInput("max_percent must be 1 to 100", field="max_percent")
+    return DisruptionBudget(max_nodes, max_percent)
+
+
 def normalize_namespaces(namespaces: Iterable[str]) -> tuple[str, ...]:
     """Sorted, de-duplicated DNS-1123 labels, always including ``kube-system``; the bad one is named."""
     seen: set[str] = {ALWAYS_EXCLUDED}

@@ -16,6 +16,7 @@ from spothive.domain.policies import (
     next_version,
     normalize_namespaces,
     validate_aggressiveness,
+    validate_automation,
 )
 from spothive.domain.templates import Strategy
 from spothive.ports.clock import Clock
@@ -58,6 +59,14 @@ class PolicyService:
 
     def set_fallback(self, principal: Principal, cluster_id: str, expected_version: int, enabled: bool) -> PolicyDocument:
         return self._change(principal, cluster_id, expected_version, "fallback", fallback_enabled=enabled)
+
+    def set_automation(
+        self, principal: Principal, cluster_id: str, expected_version: int, mode: str, max_nodes: int,
+        max_percent: int,
+    ) -> PolicyDocument:
+        """``off`` / ``recommend`` / ``auto`` and how many nodes the executor may disrupt at once."""
+        budget = validate_automation(mode, max_nodes, max_percent)
+        return self._change(principal, cluster_id, expected_version, "automation", mode=mode, disruption_budget=budget)
 
     def set_exclusions(
         self, principal: Principal, cluster_id: str, expected_version: int, namespaces: Sequence[str]

@@ -856,6 +856,26 @@ export interface paths {
         patch: operations["patch_fallback_api_policies_fallback_patch"];
         trace?: never;
     };
+    "/api/policies/automation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Patch Automation
+         * @description Automation mode and disruption budget: the executor's waves retire at most this many nodes at once.
+         */
+        patch: operations["patch_automation_api_policies_automation_patch"];
+        trace?: never;
+    };
     "/api/policies/exclusions": {
         parameters: {
             query?: never;
@@ -1600,6 +1620,34 @@ export interface components {
             /** Expires In */
             expires_in: number;
         };
+        /** AutomationBody */
+        AutomationBody: {
+            /** Cluster Id */
+            cluster_id: string;
+            /**
+             * Expected Version
+             * @description Optimistic concurrency: name the version the change is based on, as `expected_version` in the body or an `If-Match` header carrying the ETag of a GET (`"3"`); the body wins when both are given. Neither is a 422 naming `expected_version`; a version that is not the current one is a 409 naming `expected_version`. A successful change answers the new version in the body and the ETag.
+             */
+            expected_version?: number | null;
+            /**
+             * Mode
+             * @description off: never plans; recommend: previews only; auto: executes within the budget
+             * @enum {string}
+             */
+            mode: "off" | "recommend" | "auto";
+            /**
+             * Max Nodes
+             * @description nodes the executor may disrupt at once
+             * @default 3
+             */
+            max_nodes: number;
+            /**
+             * Max Percent
+             * @description share of the cluster's nodes at once
+             * @default 20
+             */
+            max_percent: number;
+        };
         /** BinpackBody */
         BinpackBody: {
             /** Cluster Id */
@@ -2222,6 +2270,12 @@ export interface components {
             };
             /** Template Id */
             template_id: string | null;
+            /** Automation */
+            automation: {
+                [key: string]: string | {
+                    [key: string]: number;
+                };
+            };
             /** Updated At */
             updated_at: string | null;
             /** Updated By */
@@ -5808,6 +5862,87 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["FallbackBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyResponse"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_automation_api_policies_automation_patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optimistic concurrency: name the version the change is based on, as `expected_version` in the body or an `If-Match` header carrying the ETag of a GET (`"3"`); the body wins when both are given. Neither is a 422 naming `expected_version`; a version that is not the current one is a 409 naming `expected_version`. A successful change answers the new version in the body and the ETag. */
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutomationBody"];
             };
         };
         responses: {

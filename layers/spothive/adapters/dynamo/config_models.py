@@ -57,6 +57,9 @@ class PolicyModel(Model):
     template_id = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
+    mode = UnicodeAttribute(default="recommend")
+    max_disrupted_nodes = NumberAttribute(default=3)
+    max_disrupted_percent = NumberAttribute(default=20)
 
 
 models.register(PolicyModel, schema.CLUSTER_POLICIES)

@@ -16,6 +16,7 @@ from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.config_models import PolicyModel, TemplateModel
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict
+from spothive.domain.execution import DisruptionBudget
 from spothive.domain.policies import PolicyDocument
 from spothive.domain.templates import Strategy
 
@@ -59,7 +60,8 @@ def to_item(doc: PolicyDocument) -> PolicyModel:
         doc.org_id, doc.cluster_id, version=doc.version, karpenter_enabled=doc.karpenter_enabled,
         karpenter_strategy=doc.karpenter_strategy.value, binpack_aggressiveness=doc.binpack_aggressiveness,
         fallback_enabled=doc.fallback_enabled, excluded_namespaces=list(doc.excluded_namespaces),
-        template_id=doc.template_id, updated_at=doc.updated_at, updated_by=doc.updated_by,
+        template_id=doc.template_id, updated_at=doc.updated_at, updated_by=doc.updated_by, mode=doc.mode,
+        max_disrupted_nodes=doc.disruption_budget.max_nodes, max_disrupted_percent=doc.disruption_budget.max_percent,
     )
 
 
@@ -70,5 +72,6 @@ def to_document(item: PolicyModel) -> PolicyDocument:
         karpenter_enabled=bool(item.karpenter_enabled), karpenter_strategy=Strategy(item.karpenter_strategy),
         binpack_aggressiveness=int(item.binpack_aggressiveness), fallback_enabled=bool(item.fallback_enabled),
         excluded_namespaces=tuple(item.excluded_namespaces or ()), template_id=item.template_id,
-        updated_at=item.updated_at, updated_by=item.updated_by,
+        updated_at=item.updated_at, updated_by=item.updated_by, mode=str(item.mode or "recommend"),
+        disruption_budget=DisruptionBudget(int(item.max_disrupted_nodes or 3), int(item.max_disrupted_percent or 20)),
     )

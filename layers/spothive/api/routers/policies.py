@@ -52,6 +52,13 @@ class ExclusionsBody(Versioned):
     namespaces: list[str] = Field(max_length=100)
 
 
+class AutomationBody(Versioned):
+    mode: Literal["off", "recommend", "auto"] = Field(
+        description="off: never plans; recommend: previews only; auto: executes within the budget")
+    max_nodes: int = Field(default=3, ge=1, le=100, description="nodes the executor may disrupt at once")
+    max_percent: int = Field(default=20, ge=1, le=100, description="share of the cluster's nodes at once")
+
+
 class TemplateBindingBody(Versioned):
     template_id: str | None = Field(default=None, min_length=1, max_length=64, description="null unbinds")
 
@@ -64,6 +71,7 @@ class PolicyResponse(BaseModel):
     fallback: dict[str, bool]
     exclusions: dict[str, list[str]]
     template_id: str | None
+    automation: dict[str, str | dict[str, int]]
     updated_at: datetime | None
     updated_by: str | None
 
@@ -116,6 +124,16 @@ def patch_fallback(
 ) -> PolicyResponse:
     """Fall back to On-Demand when Spot capacity is unavailable (or not)."""
     doc = policies.set_fallback(principal, body.cluster_id, _expected(body, if_match), body.enabled)
+    return _respond(doc, response)
+
+
+@router.patch("/automation", response_model=PolicyResponse)
+def patch_automation(
+    body: AutomationBody, principal: CurrentPrincipal, policies: Policies, response: Response, if_match: IfMatch = None
+) -> PolicyResponse:
+    """Automation mode and disruption budget: the executor's waves retire at most this many nodes at once."""
+    doc = policies.set_automation(principal, body.cluster_id, _expected(body, if_match), body.mode, body.max_nodes,
+                                  body.max_percent)
     return _respond(doc, response)
 
 

@@ -1,6 +1,6 @@
 // OptimizationPolicies: client-pol-toggle-reuse-dep-click-karpenter (toggle + strategy),
 // client-pol-slider-reuse-dep-drag-binpack (20–80 %), client-pol-check-reuse-dep-click-fallback,
-// client-pol-list-reuse-dep-type-exclude (namespace chips). Every save names the version it was based on;
+// client-pol-list-reuse-dep-type-exclude (namespace chips), automation mode and disruption budget. Every save names the version it was based on;
 // a stale edit comes back 409 (field expected_version) and is shown as a conflict with a reload.
 import { useEffect, useState } from "react";
 import { ApiError, api, call, type Schemas } from "../api/client";
@@ -12,6 +12,7 @@ import { useAsync } from "../lib/useAsync";
 
 type Policy = Schemas["PolicyResponse"];
 type Strategy = "cost" | "balanced" | "stability";
+type Mode = "off" | "recommend" | "auto";
 
 export function isConflict(error: unknown): boolean {
   return error instanceof ApiError && error.status === 409 && error.field === "expected_version";
@@ -19,7 +20,10 @@ export function isConflict(error: unknown): boolean {
 
 function PolicyEditor({ clusterId }: { clusterId: string }) {
   const policy = useAsync(() => call(api.GET("/api/policies/{cluster_id}", { params: { path: { cluster_id: clusterId } } })), [clusterId]);
-  const [draft, setDraft] = useState<{ karpenter: boolean; strategy: Strategy; binpack: number; fallback: boolean; namespaces: string[] } | null>(null);
+  const [draft, setDraft] = useState<{
+    karpenter: boolean; strategy: Strategy; binpack: number; fallback: boolean; namespaces: string[];
+    mode: Mode; maxNodes: number; maxPercent: number;
+  } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -33,6 +37,9 @@ function PolicyEditor({ clusterId }: { clusterId: string }) {
       binpack: Number(p.binpack.aggressiveness ?? 50),
       fallback: Boolean(p.fallback.enabled),
       namespaces: (p.exclusions.namespaces as string[]) ?? ["kube-system"],
+      mode: ((p.automation?.mode as Mode) ?? "recommend"),
+      maxNodes: Number((p.automation?.disruption_budget as { max_nodes?: number } | undefined)?.max_nodes ?? 3),
+      maxPercent: Number((p.automation?.disruption_budget as { max_percent?: number } | undefined)?.max_percent ?? 20),
     });
   }, [policy.data]);
 
@@ -122,6 +129,28 @@ function PolicyEditor({ clusterId }: { clusterId: string }) {
         </label>
         <button type="button" disabled={busy} onClick={() => void save("Fallback", (v) => call(api.PATCH("/api/policies/fallback", { body: { ...base, expected_version: v, enabled: draft.fallback } })))}>
           Save fallback
+        </button>
+      </section>
+
+      <section className="card" aria-labelledby="auto">
+        <h2 id="auto">Automation and disruption budget</h2>
+        <label>
+          Mode{" "}
+          <select value={draft.mode} onChange={(e) => setDraft({ ...draft, mode: e.target.value as Mode })}>
+            <option value="off">off: never plan</option>
+            <option value="recommend">recommend: previews only</option>
+            <option value="auto">auto: carry out within the budget</option>
+          </select>
+        </label>
+        <label>
+          At most{" "}
+          <input type="number" min={1} max={100} value={draft.maxNodes} aria-label="nodes disrupted at once"
+            onChange={(e) => setDraft({ ...draft, maxNodes: Number(e.target.value) })} /> nodes and{" "}
+          <input type="number" min={1} max={100} value={draft.maxPercent} aria-label="percent of nodes disrupted at once"
+            onChange={(e) => setDraft({ ...draft, maxPercent: Number(e.target.value) })} /> % of the cluster at once
+        </label>
+        <button type="button" disabled={busy} onClick={() => void save("Automation", (v) => call(api.PATCH("/api/policies/automation", { body: { ...base, expected_version: v, mode: draft.mode, max_nodes: draft.maxNodes, max_percent: draft.maxPercent } })))}>
+          Save automation
         </button>
       </section>
 

@@ -394,7 +394,9 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         services=(f"{_SVC}weekly_report.WeeklyReports",),
         # orgs with an active account (by_status), their users (by_org); the dashboard's spend and projection
         # (inventory, snapshots, the cluster's policy); the week's ledger and the jobs it names
-        tables=_tables(**_PLAN_POLICY, accounts=R, orgs=R, users=R, clusters=R, instances=R, audit_logs=R, jobs=R),
+        # the projection it quotes includes EC2 right-sizing, read from the utilization histograms
+        tables=_tables(**_PLAN_POLICY, accounts=R, orgs=R, users=R, clusters=R, instances=R, audit_logs=R, jobs=R,
+                       utilization=R),
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
         # hot prices and agent heartbeats are in Redis
         needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET", "SPOTHIVE_REPORT_SENDER", "SPOTHIVE_CONSOLE_URL"),

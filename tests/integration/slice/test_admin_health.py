@@ -28,7 +28,7 @@ def test_the_report_shows_each_worker_and_state_machine_and_safe_mode(hub: dict[
     counters.record("worker-discovery", now - timedelta(minutes=10), ok=True)
     counters.record("worker-discovery", now - timedelta(minutes=5), ok=False)
     counters.record("worker-hibernation", now - timedelta(hours=2), ok=True)
-    admin.run_telemetry.set_override(LocalRunTelemetry(counters, {}, REGION, os.environ["AWS_ENDPOINT_URL"]))
+    admin.run_telemetry.set_override(LocalRunTelemetry(counters, {}, {}, REGION, os.environ["AWS_ENDPOINT_URL"]))
     kernel.cache().set(SAFE_MODE_KEY, "TRUE")
     try:
         client = api()

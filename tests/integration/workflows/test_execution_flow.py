@@ -83,6 +83,7 @@ def preview(stack, client, c: Cluster) -> dict[str, Any]:  # type: ignore[no-unt
 
 
 def approve_and_run(stack, client, c: Cluster, agent: AgentDouble, job_id: str):  # type: ignore[no-untyped-def]
+    agent.beat()  # a connected agent has called in before anyone approves
     started = client.post(f"/api/clusters/{c.cluster_id}/jobs/{job_id}/approve", headers=c.tenant.headers)
     assert started.status_code == 202, started.text
     described = agent.run_until(stack, started.json()["execution_arn"])

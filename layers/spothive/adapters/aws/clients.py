@@ -18,8 +18,11 @@ def endpoint_url() -> str | None:
 
 
 def client(
-    service: str, region: str, session: boto3.Session | None = None, config: Config = RETRIES, **kwargs: Any
+    service: str, region: str, session: boto3.Session | None = None, config: Config = RETRIES,
+    endpoint: str | None = None, **kwargs: Any,
 ) -> Any:
-    """A client for ``service`` in ``region`` with SpotHive's retry policy (or ``config``)."""
+    """A client for ``service`` in ``region`` with SpotHive's retry policy (or ``config``), from a session of
+    its own (never boto3's process-wide default), at ``endpoint`` or the configured emulator."""
     factory = session or boto3.session.Session()
-    return factory.client(service, region_name=region, config=config, endpoint_url=endpoint_url(), **kwargs)
+    return factory.client(service, region_name=region, config=config, endpoint_url=endpoint or endpoint_url(),
+                          **kwargs)

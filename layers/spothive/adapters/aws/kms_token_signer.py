@@ -11,12 +11,12 @@ import json
 import threading
 from typing import Any
 
-import boto3
 import jwt
 from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from jwt.utils import base64url_encode
 
+from spothive.adapters.aws.clients import client
 from spothive.domain.errors import ServiceUnavailable, Unauthorized
 
 ALGORITHM = "RSASSA_PKCS1_V1_5_SHA_256"
@@ -27,7 +27,7 @@ class KmsTokenSigner:
 
     def __init__(self, key_id: str, region: str, endpoint_url: str | None = None, leeway_seconds: int = 5) -> None:
         self._key_id = key_id
-        self._kms = boto3.client("kms", region_name=region, endpoint_url=endpoint_url)
+        self._kms = client("kms", region, endpoint=endpoint_url)
         self._leeway = leeway_seconds
         self._public: Any = None
         self._lock = threading.Lock()

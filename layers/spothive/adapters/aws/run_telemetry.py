@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
-
+from spothive.adapters.aws.clients import client
 from spothive.adapters.memory.run_counters import RunCounters
 from spothive.domain.worker_health import RunStats
 
@@ -25,8 +24,8 @@ class _StepFunctionRuns:
                  endpoint_url: str | None) -> None:
         self._arns = state_machine_arns
         self._dead_letters = dead_letter_urls
-        self._sfn = boto3.client("stepfunctions", region_name=region, endpoint_url=endpoint_url)
-        self._sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
+        self._sfn = client("stepfunctions", region, endpoint=endpoint_url)
+        self._sqs = client("sqs", region, endpoint=endpoint_url)
 
     def failed_events(self, function: str) -> int:
         """Messages waiting in ``function``'s dead-letter queue (0 for a function without one)."""
@@ -71,7 +70,7 @@ class AwsRunTelemetry(_StepFunctionRuns):
                  dead_letter_urls: dict[str, str], region: str, endpoint_url: str | None = None) -> None:
         super().__init__(state_machine_arns, dead_letter_urls, region, endpoint_url)
         self._names = function_names
-        self._cloudwatch = boto3.client("cloudwatch", region_name=region, endpoint_url=endpoint_url)
+        self._cloudwatch = client("cloudwatch", region, endpoint=endpoint_url)
 
     def function_runs(self, function: str, now: datetime) -> RunStats:
         """Per-minute sums of Invocations and Errors over :data:`LOOKBACK`, newest first."""

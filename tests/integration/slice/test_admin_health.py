@@ -39,7 +39,7 @@ def test_the_report_shows_each_worker_and_state_machine_and_safe_mode(hub: dict[
     assert response.status_code == 200, response.text
     body = response.json()
     rows = {w["name"]: w for w in body["workers"]}
-    assert set(rows) == {"worker-discovery", "worker-prices", "worker-advisor", "worker-hibernation",
+    assert set(rows) == {"worker-discovery", "worker-prices", "worker-advisor", "worker-hibernation", "worker-report",
                          "optimization", "live-switch"}
     discovery = rows["worker-discovery"]
     assert discovery["component_id"] == "WORK-DISC-01"

@@ -29,6 +29,7 @@ VALID = {
     "enabled": True, "aggressiveness": 50, "namespaces": ["shop"], "schedule_matrix": [1] * 168,
     "timezone": "Europe/Berlin", "duration_minutes": 30, "role_arn": "arn:aws:iam::111122223333:role/SpotHiveAccess",
     "name": "stolen", "families": ["m5"], "architectures": ["amd64"], "strategy": "balanced",
+    "on": False, "mode": "auto", "reason": "cross-tenant walk", "minutes": 5, "dry_run": True,
 }
 #: A valid body for operations whose body is a free-form document (the cluster snapshot).
 FREE_FORM_BODY = {"cluster": "x", "region": "us-east-1", "nodes": [], "pods": [], "pdbs": []}
@@ -86,7 +87,9 @@ def world(hub: dict[str, str]) -> dict[str, Any]:
         a.account_id, "us-east-1", instance_id, "m5.large", "us-east-1a", "on-demand", "running", None, None)],
         datetime.now(UTC))
     ids = {"cluster_id": cluster_id, "instance_id": instance_id, "template_id": template.json()["template_id"], "account_id": a.account_id,
-           "id": head, "job_id": "job-of-a", "model_id": "model-of-a"}
+           "id": head, "job_id": "job-of-a", "model_id": "model-of-a", "org_id": a.org_id, "client_id": a.org_id,
+           "token_id": "token-of-a", "test_id": "test-of-a", "experiment_id": "exp-of-a",
+           "instance_a": instance_id, "instance_b": instance_id, "model_a": "model-of-a", "model_b": "model-of-b"}
     return {"client": client, "a": a, "b": b, "ids": ids}
 
 

@@ -142,7 +142,8 @@ class ArmObserver:
 
 
 def _followed(at: str, interruptions: list[str]) -> bool:
-    start = datetime.fromisoformat(at)
+    # EventBridge stamps a Spot warning to the second: one in the prediction's own second follows it
+    start = datetime.fromisoformat(at).replace(microsecond=0)
     return any(start <= datetime.fromisoformat(i) <= start + OUTCOME_WINDOW for i in interruptions)
 
 

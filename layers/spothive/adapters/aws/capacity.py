@@ -14,10 +14,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from spothive.adapters.aws.clients import client
+from spothive.adapters.aws.clients import assumed_session, client, dependency_failed
 from spothive.domain.errors import DependencyFailed, InvalidInput
 from spothive.domain.execution import LAUNCH_TAG, LaunchAttempt
 from spothive.ports.execution import GroupContext, Launched
@@ -35,8 +34,7 @@ class CapacityUnavailable(DependencyFailed):
 
 
 def _failed(action: str, exc: ClientError) -> DependencyFailed:
-    error = exc.response.get("Error", {})
-    return DependencyFailed(f"{action} failed: {error.get('Code')}: {error.get('Message')}")
+    return dependency_failed(action, exc)  # type: ignore[no-any-return]
 
 
 class StsCapacityCloud:
@@ -46,16 +44,7 @@ class StsCapacityCloud:
         self._sts: Any = client("sts", region)
 
     def open(self, role_arn: str, external_id: str, region: str) -> Ec2CapacityGateway:
-        kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "spothive-executor", "DurationSeconds": 900}
-        if external_id:
-            kwargs["ExternalId"] = external_id
-        try:
-            creds = self._sts.assume_role(**kwargs)["Credentials"]
-        except ClientError as exc:
-            raise _failed(f"assuming {role_arn}", exc) from exc
-        session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
-                                        aws_secret_access_key=creds["SecretAccessKey"],
-                                        aws_session_token=creds["SessionToken"])
+        session = assumed_session(self._sts, role_arn, external_id, "spothive-executor")
         return Ec2CapacityGateway(client("ec2", region, session), client("autoscaling", region, session),
                                   client("eks", region, session))
 

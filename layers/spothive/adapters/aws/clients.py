@@ -26,3 +26,26 @@ def client(
     factory = session or boto3.session.Session()
     return factory.client(service, region_name=region, config=config, endpoint_url=endpoint or endpoint_url(),
                           **kwargs)
+
+
+def dependency_failed(action: str, exc: Any) -> Any:
+    """``DependencyFailed`` naming ``action`` and the AWS error code and message of a ``ClientError``."""
+    from spothive.domain.errors import DependencyFailed
+
+    error = exc.response.get("Error", {})
+    return DependencyFailed(f"{action} failed: {error.get('Code')}: {error.get('Message')}")
+
+
+def assumed_session(sts: Any, role_arn: str, external_id: str, session_name: str) -> boto3.Session:
+    """A 15-minute session in the customer role (with its External ID when one is set)."""
+    from botocore.exceptions import ClientError
+
+    kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name, "DurationSeconds": 900}
+    if external_id:
+        kwargs["ExternalId"] = external_id
+    try:
+        creds = sts.assume_role(**kwargs)["Credentials"]
+    except ClientError as exc:
+        raise dependency_failed(f"assuming {role_arn}", exc) from exc
+    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                                 aws_session_token=creds["SessionToken"])

@@ -6,10 +6,9 @@ import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from spothive.adapters.aws.clients import client
+from spothive.adapters.aws.clients import assumed_session, client, dependency_failed
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.switch import DataVolume, InstanceFacts
 
@@ -18,8 +17,7 @@ _HEALTH_ORDER = ("ok", "not-applicable", "initializing", "insufficient-data", "i
 
 
 def _failed(action: str, exc: ClientError) -> DependencyFailed:
-    error = exc.response.get("Error", {})
-    return DependencyFailed(f"{action} failed: {error.get('Code')}: {error.get('Message')}")
+    return dependency_failed(action, exc)  # type: ignore[no-any-return]
 
 
 class StsSwitchCloud:
@@ -29,17 +27,7 @@ class StsSwitchCloud:
         self._sts: Any = client("sts", region)
 
     def open(self, role_arn: str, external_id: str, region: str) -> Ec2SwitchGateway:
-        kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "spothive-live-switch",
-                                  "DurationSeconds": 900}
-        if external_id:
-            kwargs["ExternalId"] = external_id
-        try:
-            creds = self._sts.assume_role(**kwargs)["Credentials"]
-        except ClientError as exc:
-            raise _failed(f"assuming {role_arn}", exc) from exc
-        session = boto3.session.Session(
-            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"])
+        session = assumed_session(self._sts, role_arn, external_id, "spothive-live-switch")
         return Ec2SwitchGateway(client("ec2", region, session))
 
 

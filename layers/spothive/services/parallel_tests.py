@@ -102,9 +102,12 @@ class ParallelTests:
         if test is None or test["kind"] != "ab-test":
             raise NotFound(f"no A/B test {test_id}", field="test_id")
         since = test["created_at"]
+        # EventBridge stamps a Spot warning to the second: one in the test's own second belongs to it
+        window_start = _iso(datetime.fromisoformat(since).replace(microsecond=0))
         models = []
         for arm in test["telemetry"]["arms"]:
-            records = [r for r in self._lab.by_model(arm["model_id"], since) if r["instance_id"] == arm["instance_id"]]
+            records = [r for r in self._lab.by_model(arm["model_id"], window_start)
+                       if r["instance_id"] == arm["instance_id"]]
             predictions = [r["telemetry"] for r in records if r["kind"] == "prediction"]
             interruptions = [r["created_at"] for r in records if r["kind"] == "interruption"]
             pairs = [(float(p["interruption_probability"]), _followed(p["at"], interruptions)) for p in predictions]

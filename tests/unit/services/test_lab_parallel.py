@@ -139,6 +139,22 @@ def test_results_count_interruptions_per_model_and_calibrate_the_predictions(wor
                                                                          "mean_predicted": 0.4, "observed_rate": 1.0}]}
 
 
+def test_a_warning_stamped_in_the_tests_own_second_counts(world, models):
+    # Given a test configured 700 ms into a second
+    world.clock.advance(timedelta(milliseconds=700))
+    tests, _ = lab(world, models)
+    test_id = tests.configure("admin:root", ORG, A, "mdl-a", B, "mdl-b")["test_id"]
+
+    # When EventBridge stamps B's warning to the same second (its start, before the test's own millisecond)
+    assert ArmObserver(world.lab, world.clock).observe(B, world.clock.now().replace(microsecond=0),
+                                                       "EC2 Spot Instance Interruption Warning") is True
+
+    # Then the results count it for B
+    by_model = {m["model_id"]: m for m in tests.results(test_id)["models"]}
+    assert (by_model["mdl-a"]["observed_interruptions"], by_model["mdl-b"]["observed_interruptions"]) == (0, 1)
+    assert by_model["mdl-b"]["calibration"]["observed_rate"] == 1.0
+
+
 @pytest.mark.parametrize(("args", "field"), [
     ((A, "mdl-a", A, "mdl-b"), "instance_b"),
     ((A, "mdl-a", B, "mdl-a"), "model_b"),

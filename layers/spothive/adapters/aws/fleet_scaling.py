@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from spothive.adapters.aws.clients import client
+from spothive.adapters.aws.clients import Session, client
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.hibernation import NodegroupSize
 from spothive.domain.hibernation_targets import MANAGED_NODEGROUP_TAG, SCHEDULE_TAG, AsgState, ScheduledInstance
@@ -27,7 +26,7 @@ def _failed(what: str, exc: ClientError) -> DependencyFailed:
 class FleetScalingMixin:
     """``FleetScaler``'s Auto Scaling and EC2 calls on an assumed session (``self._session``)."""
 
-    _session: boto3.Session
+    _session: Session
 
     def cluster_asgs(self, region: str, cluster_name: str) -> dict[str, AsgState]:
         """Groups tagged ``kubernetes.io/cluster/<name>`` (self-managed nodes), EKS-managed ones left out."""

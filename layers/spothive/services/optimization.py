@@ -253,7 +253,9 @@ class OptimizationSteps:
                 seq = self._jobs.audit_once(ids.org_id, ids.job_id, f"dry_run:{index}", entry)
                 if seq is not None:
                     seqs.append(seq)
-            self._jobs.update(ids.org_id, ids.job_id, data={"execution": {"mode": "dry_run", "safe_mode": why}})
+            # merged: after a re-plan the job's earlier waves stay on record
+            execution = {**(job.data.get("execution") or {}), "mode": "dry_run", "safe_mode": why}
+            self._jobs.update(ids.org_id, ids.job_id, data={"execution": execution})
             return {"mode": "dry_run", "safe_mode": why, "recorded": len(approved), "new_records": len(seqs)}
         self._require_agent(ids.org_id, ids.cluster_id)
         if self._executor is not None:  # CORE-EXEC: waves of cordon, pre-spin, Ready, drain, terminate

@@ -42,15 +42,13 @@ from spothive.ports.execution import CapacityGateway
 from spothive.ports.inventory import SnapshotStore
 from spothive.ports.jobs import JobsRepo
 from spothive.ports.pricing import CatalogSource
+from spothive.services import execution_replan as replan
 from spothive.services.execution_callbacks import ExecutionCallbacks
+from spothive.services.execution_replan import MAX_WAVE_REPLANS, SETTLED
 from spothive.services.safe_mode import SafeModeService
 
 LOG = logging.getLogger(__name__)
 ACTOR = "system:executor"
-#: Re-plans a job may make when a wave goes stale; a cluster changing faster than that is left alone.
-MAX_WAVE_REPLANS = 2
-#: Wave stages after which a late duplicate of an earlier step must do nothing.
-_SETTLED = ("terminated", "rolled_back", "superseded")
 
 
 class SafeModeOn(SpotHiveError):
@@ -210,8 +208,8 @@ class ExecutionSteps:
         wave = self._wave(job, index)
         done = ((self._progress(job).get("waves") or {}).get(str(index)) or {})
         if done.get("stage") == "superseded":  # a retried step after the re-plan was recorded: same answer
-            return {"replan": True, "reason": done.get("reason"), "replans": len(self._replans(job))}
-        if done.get("stage") in _SETTLED:  # a late duplicate of a finished wave's step: nothing twice
+            return {"replan": True, "reason": done.get("reason"), "replans": len(replan.history(job))}
+        if done.get("stage") in SETTLED:  # a late duplicate of a finished wave's step: nothing twice
             return {"cordoned": [], "launched": [x["node"] for x in done.get("launched") or []],
                     "already": done["stage"]}
         snapshot = self._snapshots.latest(org_id, cluster_id)
@@ -246,35 +244,14 @@ class ExecutionSteps:
         self._save_wave(self._job(org_id, job_id), index, stage="launched", launched=launched)
         return {"cordoned": [r.node for r in wave.retire], "launched": [x["node"] for x in launched]}
 
-    @staticmethod
-    def _replans(job: Job) -> list[dict[str, Any]]:
-        return list((job.data.get("execution") or {}).get("wave_replans") or [])
-
     def _replan(self, job: Job, cluster_id: str, index: int, reason: str) -> dict[str, Any]:
-        """Supersede the stale wave and every later one and ask the state machine to plan again; past
-        :data:`MAX_WAVE_REPLANS` raise ``StalePlan`` (the wave rolls back, nothing of it was done)."""
-        history = self._replans(job)
-        if len(history) >= MAX_WAVE_REPLANS:
-            raise StalePlan(f"{reason}; stopped after {len(history)} re-plan(s), nothing of this wave was changed",
-                            field="snapshot")
-        progress = self._progress(job)
-        stages = dict(progress.get("waves") or {})
-        waves = (job.data.get("execution") or {}).get("waves") or []
-        superseded = [int(w["index"]) for w in waves
-                      if (stages.get(str(w["index"])) or {}).get("stage") not in _SETTLED]
-        for n in superseded:
-            stages[str(n)] = {**(stages.get(str(n)) or {}), "stage": "superseded", "reason": reason}
-        entry = {"number": len(history) + 1, "wave": index, "reason": reason, "superseded": superseded,
-                 "at": _iso(self._clock.now())}
-        history.append(entry)
-        progress["waves"], progress["replans"] = stages, history
-        execution = {**(job.data.get("execution") or {}), "wave_replans": history, "replan_pending": True}
-        self._jobs.update(job.org_id, job.job_id, data={"execution": execution, "progress": progress})
-        self._jobs.audit_once(job.org_id, job.job_id, f"replan:{entry['number']}", AuditEntry(
-            ACTOR, "execution.replanned", "cluster", cluster_id, after={"job_id": job.job_id, **entry},
-            reason=f"{reason}; planning again on the fresh snapshot (re-plan {entry['number']} of "
-                   f"at most {MAX_WAVE_REPLANS})"))
-        return {"replan": True, "reason": reason, "replans": entry["number"], "superseded": superseded}
+        """Supersede the stale wave (and later ones) and ask for a re-plan; past the bound ``StalePlan``
+        (the wave rolls back: nothing of it was done)."""
+        asked = replan.supersede(self._jobs, job, cluster_id, index, reason, self._clock.now(), ACTOR)
+        if asked is None:
+            raise StalePlan(f"{reason}; stopped after {MAX_WAVE_REPLANS} re-plan(s), nothing of this wave was "
+                            "changed", field="snapshot")
+        return asked
 
     # ---- waits (task tokens) -----------------------------------------------------------------------
     def await_ready(self, org_id: str, cluster_id: str, job_id: str, index: int, token: str) -> dict[str, Any]:

@@ -14,18 +14,13 @@ import pytest
 from spothive.adapters.aws.capacity import StsCapacityCloud
 from spothive.services.execution_access import ClusterAccess
 from spothive.wiring import accounts, configuration, inventory, kernel, optimization
+from tests.integration.workflows import test_execution_flow as flow
 from tests.integration.workflows.agent_double import AgentDouble
-from tests.integration.workflows.test_execution_flow import (  # noqa: F401 - fixtures
-    Cluster,
-    approve_and_run,
-    cluster,
-    ledger,
-    preview,
-    safe_mode_off,
-    snapshot_of,
-)
+from tests.integration.workflows.test_execution_flow import Cluster, approve_and_run, ledger, preview, snapshot_of
 
 pytestmark = pytest.mark.integration
+#: The execution flow's fixtures: a linked cluster of three idle nodes with a token, SAFE_MODE off.
+cluster, safe_mode_off = flow.cluster, flow.safe_mode_off
 
 _TERMINATES = ("TerminateInstances", "TerminateInstanceInAutoScalingGroup")
 

@@ -211,7 +211,7 @@ class ExecutionSteps:
             return {"replan": True, "reason": done.get("reason"), "replans": len(replan.history(job))}
         if done.get("stage") in SETTLED:  # a late duplicate of a finished wave's step: nothing twice
             return {"cordoned": [], "launched": [x["node"] for x in done.get("launched") or []],
-                    "already": done["stage"]}
+                    "already": done["stage"], "replan": False}
         snapshot = self._snapshots.latest(org_id, cluster_id)
         stale = stale_reason(wave, snapshot)
         if stale:
@@ -242,7 +242,7 @@ class ExecutionSteps:
                     ACTOR, "execution.launched", "instance", got.instance_id, after={"job_id": job_id, **entry},
                     reason=f"wave {index}: {got.capacity_type} {got.instance_type} in {got.zone} ({got.attempt})"))
         self._save_wave(self._job(org_id, job_id), index, stage="launched", launched=launched)
-        return {"cordoned": [r.node for r in wave.retire], "launched": [x["node"] for x in launched]}
+        return {"cordoned": [r.node for r in wave.retire], "launched": [x["node"] for x in launched], "replan": False}
 
     def _replan(self, job: Job, cluster_id: str, index: int, reason: str) -> dict[str, Any]:
         """Supersede the stale wave (and later ones) and ask for a re-plan; past the bound ``StalePlan``

@@ -199,7 +199,8 @@ def test_a_wave_gone_stale_mid_job_plans_again_and_finishes(
     launched = {x["instance_id"] for w in waves for x in w["launched"]}
     retired = {t["instance_id"] for w in waves for t in w["terminated"] if not t.get("added")}
     assert set(after) - set(before) == launched and all(after[i] == "running" for i in launched - retired)
-    assert {i for i in before if after[i] != "running"} == retired | {changed["gone"]}
+    # (a re-plan may also retire a node wave 0 launched: it is then one of the job's own moves)
+    assert {i for i, state in after.items() if state != "running"} == retired | {changed["gone"]}
     assert cloud.count(*_TERMINATES) == len(retired)
     assert_nothing_left_cordoned(agent, cluster)
     assert client.get("/api/audit/verify", headers=cluster.tenant.headers).json()["ok"] is True

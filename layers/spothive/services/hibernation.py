@@ -21,6 +21,7 @@ from spothive.ports.safety import SafeModeFlag
 from spothive.ports.scaling import FleetScaler, ScalingAccess
 from spothive.ports.tenancy import TenancyRepo
 from spothive.services import hibernation_fleet as fleet
+from spothive.services.safe_mode import SafeModeService
 
 logger = logging.getLogger(__name__)
 RESOURCE = "hibernation_schedule"
@@ -162,13 +163,15 @@ class HibernationWorker:
     A transition is first recorded (desired state, the node group sizes to restore, audit record) with a
     condition on the previous state, so overlapping runs act once; then the node groups are scaled and
     the outcome stored. A failed or interrupted scaling is retried on the next tick. With SAFE_MODE on,
-    the transition is audited as a dry run and AWS is not called.
+    the transition is audited as a dry run and AWS is not called. Given ``safe_modes`` the global, tenant
+    and cluster levels are read per schedule (any level on, or unreadable, counts); else the global flag.
     """
 
     def __init__(
         self, repo: HibernationRepo, inventory: InventoryRepo, tenancy: TenancyRepo, cloud: ScalingAccess,
-        safe_mode: SafeModeFlag, clock: Clock,
+        safe_mode: SafeModeFlag, clock: Clock, *, safe_modes: SafeModeService | None = None,
     ) -> None:
+        self._safe_modes = safe_modes
         self._repo = repo
         self._inventory = inventory
         self._tenancy = tenancy
@@ -178,13 +181,16 @@ class HibernationWorker:
 
     def tick(self) -> TickSummary:
         """One pass over every enabled schedule; one cluster's failure never stops the others."""
-        now, safe = self._clock.now(), self._safe_mode.is_on()
+        now = self._clock.now()
+        global_on = self._safe_modes is None and self._safe_mode.is_on()
         summary = TickSummary()
         for record in self._repo.enabled():
             summary.evaluated += 1
             key = f"{record.org_id}/{record.cluster_id}"
             try:
-                outcome = self.reconcile(record, now, safe)
+                why = None if self._safe_modes is None else (
+                    self._safe_modes.effective(record.org_id, record.cluster_id).reason())
+                outcome = self.reconcile(record, now, global_on or why is not None, why)
             except Exception as exc:  # recorded and retried next tick
                 logger.exception("hibernation of %s failed", key)
                 summary.failures.append(f"{key}: {exc}")
@@ -197,8 +203,9 @@ class HibernationWorker:
                     summary.failures.append(key)
         return summary
 
-    def reconcile(self, record: HibernationRecord, now: datetime, safe: bool) -> str | None:
-        """Act on one schedule; the applied outcome when something was done, ``None`` when in step."""
+    def reconcile(self, record: HibernationRecord, now: datetime, safe: bool, why: str | None = None) -> str | None:
+        """Act on one schedule (``why``: which SAFE_MODE level made it a dry run); the applied outcome when
+        something was done, ``None`` when in step."""
         desired = hib.AWAKE if hib.awake_at(
             record.matrix, record.timezone, now, record.prewarm, record.override_until) else hib.ASLEEP
         previous = record.desired_state or hib.AWAKE  # a target is running when its schedule is first saved
@@ -212,7 +219,7 @@ class HibernationWorker:
             scaler = None if safe else self._scaler(target)
             if desired == hib.ASLEEP and scaler is not None:
                 saved = fleet.capture(scaler, target)
-            entry = _transition_entry(record, target, desired, saved, safe, now)
+            entry = _transition_entry(record, target, desired, saved, safe, now, why)
             record = self._record(record, desired, DRY_RUN if safe else PENDING, saved, now, entry)
             if safe:
                 return DRY_RUN
@@ -265,7 +272,7 @@ def _verb(state: str) -> str:
 
 def _transition_entry(
     record: HibernationRecord, target: fleet.FleetTarget, desired: str, saved: SavedCapacity, safe: bool,
-    now: datetime,
+    now: datetime, why: str | None = None,
 ) -> AuditEntry:
     doc = saved.as_doc()
     after: dict[str, object] = {
@@ -278,7 +285,8 @@ def _transition_entry(
         after.update(asgs=doc["groups"], suspended_processes=doc["suspended_processes"])
     else:
         after.update(instances=doc["instances"], hibernate=record.hibernate)
-    reason = "SAFE_MODE is on: logged only, no AWS call" if safe else (
+    on = f"SAFE_MODE is on ({why})" if why else "SAFE_MODE is on"
+    reason = f"{on}: logged only, no AWS call" if safe else (
         "manual wake override" if record.override_until and record.override_until > now else "weekly schedule")
     before = {"state": record.desired_state or hib.AWAKE}
     return AuditEntry(SYSTEM_ACTOR, f"hibernation.{_verb(desired)}", RESOURCE, record.cluster_id, before, after,

@@ -60,5 +60,7 @@ def hibernation() -> HibernationService:
 @component
 def hibernation_worker() -> HibernationWorker:
     """The 1-minute worker that sleeps and wakes node groups."""
+    from spothive.wiring import optimization  # SAFE_MODE levels are composed there (it imports configuration)
+
     return HibernationWorker(hibernation_repo(), inventory.repo(), accounts.tenancy(), accounts.cloud(),
-                             kernel.safe_mode(), kernel.clock())
+                             kernel.safe_mode(), kernel.clock(), safe_modes=optimization.safe_modes())

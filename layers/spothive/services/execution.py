@@ -246,7 +246,12 @@ class ExecutionSteps:
 
     def _replan(self, job: Job, cluster_id: str, index: int, reason: str) -> dict[str, Any]:
         """Supersede the stale wave (and later ones) and ask for a re-plan; past the bound ``StalePlan``
-        (the wave rolls back: nothing of it was done)."""
+        (the wave rolls back: nothing of it was done). A job carrying out an approved preview never re-plans:
+        a person approved those actions, so it does them or stops, and a new preview is theirs to approve."""
+        if job.data.get("approved_from"):
+            raise StalePlan(f"{reason}; this job carries out the approved preview {job.data['approved_from']} and "
+                            "does only what was approved: nothing of this wave was changed; optimize again for "
+                            "a fresh preview", field="snapshot")
         asked = replan.supersede(self._jobs, job, cluster_id, index, reason, self._clock.now(), ACTOR)
         if asked is None:
             raise StalePlan(f"{reason}; stopped after {MAX_WAVE_REPLANS} re-plan(s), nothing of this wave was "

@@ -153,8 +153,7 @@ def test_the_same_execution_input_run_again_does_nothing_twice(
 
 def test_a_wave_gone_stale_mid_job_plans_again_and_finishes(
         stack, client, cluster, cache, safe_mode_off, cloud) -> None:  # type: ignore[no-untyped-def]
-    # Given an approved plan of several waves
-    planned = preview(stack, client, cluster)
+    # Given a job started to execute at once (as automation starts them; an approved preview never re-plans)
     before = states(cluster)
     changed: dict[str, str] = {}
 
@@ -180,7 +179,13 @@ def test_a_wave_gone_stale_mid_job_plans_again_and_finishes(
 
     agent = AgentDouble(client, cluster.token, cluster.cluster_id, cache, interrupt_next_wave)
     # When the job runs and wave 1 is found stale before it starts
-    described, job = approve_and_run(stack, client, cluster, agent, planned["job_id"])
+    agent.beat()
+    started = client.post(f"/api/clusters/{cluster.cluster_id}/optimize", headers=cluster.tenant.headers,
+                          json={"dry_run": False})
+    assert started.status_code == 202, started.text
+    described = agent.run_until(stack, started.json()["execution_arn"])
+    job = client.get(f"/api/clusters/{cluster.cluster_id}/jobs/{started.json()['job_id']}",
+                     headers=cluster.tenant.headers).json()
     # Then the job re-planned on the fresh snapshot instead of failing, and says so
     assert described["status"] == "SUCCEEDED", described
     assert job["status"] == "succeeded"

@@ -263,3 +263,23 @@ def test_a_stale_wave_plans_again_at_most_twice_then_stops_safely(world) -> None
             steps.cordon_and_launch(ORG, CLUSTER, JOB, index)
     assert ledger(world).count("execution.replanned") == MAX_WAVE_REPLANS
     assert gateway.launch_calls == ["job-1.0.0"] and gateway.terminate_calls == ["i-0"]
+
+
+def test_a_stale_wave_of_an_approved_preview_stops_instead_of_planning_anew(world) -> None:
+    # Given a job carrying out an approved preview, its first wave done
+    world.jobs.update(ORG, JOB, data={"approved_from": "job-preview"})
+    gateway, actions = Gateway("i-0", "i-1", "i-2"), Actions()
+    steps = executor(world, gateway, actions)
+    planned(world, snapshot("ip-0", "ip-1", "ip-2"))
+    steps.prepare(ORG, CLUSTER, JOB, [ADD, removal("ip-0"), removal("ip-1")])
+    up_to_terminate(steps, actions, 0)
+    steps.terminate(ORG, CLUSTER, JOB, 0)
+    # When ip-1 disappears before its wave starts
+    planned(world, snapshot("ip-2", "ip-i-new1"))
+    queued = len(actions.issued)
+    # Then the wave stops (the state machine rolls it back) without a re-plan: nobody approved a new plan
+    with pytest.raises(StalePlan, match="does only what was approved"):
+        steps.cordon_and_launch(ORG, CLUSTER, JOB, 1)
+    assert len(actions.issued) == queued and gateway.launch_calls == ["job-1.0.0"]
+    assert ledger(world).count("execution.replanned") == 0
+    assert "replans" not in job(world).data.get("progress", {})

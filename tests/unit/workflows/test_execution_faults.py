@@ -130,6 +130,17 @@ def ledger(world: Fakes, prefix: str = "execution.") -> list[str]:
     return [r.action for r in world.ledger.records(ORG) if r.action.startswith(prefix)]
 
 
+def first_of_two_waves_done(world: Fakes) -> tuple[ExecutionSteps, Gateway, Actions]:
+    """Two waves of one node each (ip-0, then ip-1) and the first carried out to its terminate."""
+    gateway, actions = Gateway("i-0", "i-1", "i-2"), Actions()
+    steps = executor(world, gateway, actions)
+    planned(world, snapshot("ip-0", "ip-1", "ip-2"))
+    steps.prepare(ORG, CLUSTER, JOB, [ADD, removal("ip-0"), removal("ip-1")])
+    up_to_terminate(steps, actions, 0)
+    steps.terminate(ORG, CLUSTER, JOB, 0)
+    return steps, gateway, actions
+
+
 def job(world: Fakes) -> Job:
     found = world.jobs.get(ORG, JOB)
     assert found is not None
@@ -225,12 +236,7 @@ def test_a_re_run_of_a_job_whose_wave_rolled_back_does_not_resume_it(world) -> N
 
 def test_a_stale_wave_plans_again_at_most_twice_then_stops_safely(world) -> None:
     # Given two waves (one node each) and the first carried out
-    gateway, actions = Gateway("i-0", "i-1", "i-2"), Actions()
-    steps = executor(world, gateway, actions)
-    planned(world, snapshot("ip-0", "ip-1", "ip-2"))
-    steps.prepare(ORG, CLUSTER, JOB, [ADD, removal("ip-0"), removal("ip-1")])
-    up_to_terminate(steps, actions, 0)
-    steps.terminate(ORG, CLUSTER, JOB, 0)
+    steps, gateway, actions = first_of_two_waves_done(world)
     # When ip-1 disappears (a Spot interruption) before its wave starts
     planned(world, snapshot("ip-2", "ip-i-new1"))
     queued = len(actions.issued)
@@ -268,12 +274,7 @@ def test_a_stale_wave_plans_again_at_most_twice_then_stops_safely(world) -> None
 def test_a_stale_wave_of_an_approved_preview_stops_instead_of_planning_anew(world) -> None:
     # Given a job carrying out an approved preview, its first wave done
     world.jobs.update(ORG, JOB, data={"approved_from": "job-preview"})
-    gateway, actions = Gateway("i-0", "i-1", "i-2"), Actions()
-    steps = executor(world, gateway, actions)
-    planned(world, snapshot("ip-0", "ip-1", "ip-2"))
-    steps.prepare(ORG, CLUSTER, JOB, [ADD, removal("ip-0"), removal("ip-1")])
-    up_to_terminate(steps, actions, 0)
-    steps.terminate(ORG, CLUSTER, JOB, 0)
+    steps, gateway, actions = first_of_two_waves_done(world)
     # When ip-1 disappears before its wave starts
     planned(world, snapshot("ip-2", "ip-i-new1"))
     queued = len(actions.issued)

@@ -247,7 +247,9 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables=_tables(**_CALLER, accounts=W, audit_logs=A),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_HUB_ACCOUNT_ID", "SPOTHIVE_CUSTOMER_TEMPLATE_URL",
-                  "SPOTHIVE_CUSTOMER_ROLE_NAME", "SPOTHIVE_DISCOVERY_FUNCTION_NAME"),
+                  "SPOTHIVE_CUSTOMER_ROLE_NAME", "SPOTHIVE_DISCOVERY_FUNCTION_NAME",
+                  # the permission probe runs in the first scanned region
+                  "SPOTHIVE_SCAN_REGIONS"),
         iam=(_ASSUME, Grant(("lambda:InvokeFunction",), Target.FUNCTION, "worker-discovery",
                             reason="a verified account is scanned at once, asynchronously"), _VERIFY_IMPERSONATION),
         routes=("/api/connect",), reserved_concurrency=5,  # linking is rare (a few calls per account)
@@ -269,7 +271,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, A), BucketUse(Bucket.DATA, _USAGE, A)),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_DATA_BUCKET", "SPOTHIVE_API_BASE_URL",
-                  "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"),
+                  "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN",
+                  "SPOTHIVE_SCAN_REGIONS"),  # discover lists the account's clusters in the scanned regions
         iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"), _ASSUME,
              _VERIFY_IMPERSONATION,
              Grant(("states:SendTaskSuccess", "states:SendTaskFailure"), Target.STATE_MACHINE, "optimization",
@@ -348,7 +351,8 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # (Redis) and to the sockets that follow it
         tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A, utilization=W,
                        stream_connections=R),
-        needs_redis=True, settings=_PUSH_SETTINGS, iam=(_ASSUME, _PUSH), memory_mb=1024, timeout_s=300,
+        needs_redis=True, settings=(*_PUSH_SETTINGS, "SPOTHIVE_SCAN_REGIONS"),
+        iam=(_ASSUME, _PUSH), memory_mb=1024, timeout_s=300,
         # the 5-minute schedule plus one scan per newly verified account (api-connect, InvocationType=Event)
         async_invoked=True, reserved_concurrency=5,
     ),

@@ -378,8 +378,10 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "worker-hibernation", "worker_hibernation.handler", "Sleep and wake clusters (WORK-HIB-01)",
         services=(f"{_SVC}hibernation.HibernationWorker",),
         # enabled schedules by shard, the cluster (or an instance group's tagged instances) and its account
-        # (role), then the audited state change
-        tables=_tables(hibernation_schedules=W, clusters=R, instances=R, accounts=R, audit_logs=A),
+        # (role), then the audited state change; a Karpenter cluster's transition is an action queued for its
+        # agent (conditional put, withdraw) whose result later ticks read (by_action); the agent's long-poll is
+        # woken through Redis
+        tables=_tables(hibernation_schedules=W, clusters=R, instances=R, accounts=R, audit_logs=A, agent_actions=W),
         # one run a minute; a second concurrent run would only contend for the same schedules
         needs_redis=True, iam=(_ASSUME,), timeout_s=60, async_invoked=True, reserved_concurrency=1,
     ),

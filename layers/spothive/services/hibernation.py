@@ -61,7 +61,7 @@ class HibernationService:
     ) -> HibernationStatus:
         """Store (or replace) the weekly matrix and time zone; ``None`` keeps a stored setting (or its default).
 
-        ``target`` picks how a cluster sleeps (``eks-nodegroup`` or ``asg``); an instance group (``g-…``)
+        ``target`` picks how a cluster sleeps (``eks-nodegroup``, ``asg`` or ``karpenter``); an instance group (``g-…``)
         always sleeps as ``ec2``. The kind cannot change while the target sleeps: what a wake restores was
         captured by the kind that slept it.
         """
@@ -158,7 +158,8 @@ class TickSummary:
 
 
 class HibernationWorker:
-    """Each minute: for every enabled schedule decide awake/asleep now and scale node groups on a change.
+    """Each minute: for every enabled schedule decide awake/asleep now and scale node groups on a change
+    (a Karpenter cluster's change is an agent action instead: ``hibernation_karpenter``).
 
     A transition is first recorded (desired state, the node group sizes to restore, audit record) with a
     condition on the previous state, so overlapping runs act once; then the node groups are scaled and

@@ -42,7 +42,9 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables=_tables(**_CALLER, accounts=W, audit_logs=A),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_HUB_ACCOUNT_ID", "SPOTHIVE_CUSTOMER_TEMPLATE_URL",
-                  "SPOTHIVE_CUSTOMER_ROLE_NAME", "SPOTHIVE_DISCOVERY_FUNCTION_NAME"),
+                  "SPOTHIVE_CUSTOMER_ROLE_NAME", "SPOTHIVE_DISCOVERY_FUNCTION_NAME",
+                  # the permission probe runs in the first scanned region
+                  "SPOTHIVE_SCAN_REGIONS"),
         iam=(_ASSUME, Grant(("lambda:InvokeFunction",), Target.FUNCTION, "worker-discovery",
                             reason="a verified account is scanned at once, asynchronously"), _VERIFY_IMPERSONATION),
         routes=("/api/connect",), reserved_concurrency=5,  # linking is rare (a few calls per account)
@@ -64,7 +66,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, A), BucketUse(Bucket.DATA, _USAGE, A)),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_DATA_BUCKET", "SPOTHIVE_API_BASE_URL",
-                  "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"),
+                  "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN",
+                  "SPOTHIVE_SCAN_REGIONS"),  # discover lists the account's clusters in the scanned regions
         iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"), _ASSUME,
              _VERIFY_IMPERSONATION,
              Grant(("states:SendTaskSuccess", "states:SendTaskFailure"), Target.STATE_MACHINE, "optimization",

@@ -26,7 +26,8 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # (Redis) and to the sockets that follow it
         tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A, utilization=W,
                        stream_connections=R),
-        needs_redis=True, settings=_PUSH_SETTINGS, iam=(_ASSUME, _PUSH), memory_mb=1024, timeout_s=300,
+        needs_redis=True, settings=(*_PUSH_SETTINGS, "SPOTHIVE_SCAN_REGIONS"),
+        iam=(_ASSUME, _PUSH), memory_mb=1024, timeout_s=300,
         # the 5-minute schedule plus one scan per newly verified account (api-connect, InvocationType=Event)
         async_invoked=True, reserved_concurrency=5,
     ),
@@ -52,8 +53,10 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "worker-hibernation", "worker_hibernation.handler", "Sleep and wake clusters (WORK-HIB-01)",
         services=(f"{_SVC}hibernation.HibernationWorker",),
         # enabled schedules by shard, the cluster (or an instance group's tagged instances) and its account
-        # (role), then the audited state change
-        tables=_tables(hibernation_schedules=W, clusters=R, instances=R, accounts=R, audit_logs=A),
+        # (role), then the audited state change; a Karpenter cluster's transition is an action queued for its
+        # agent (conditional put, withdraw) whose result later ticks read (by_action); the agent's long-poll is
+        # woken through Redis
+        tables=_tables(hibernation_schedules=W, clusters=R, instances=R, accounts=R, audit_logs=A, agent_actions=W),
         # one run a minute; a second concurrent run would only contend for the same schedules
         needs_redis=True, iam=(_ASSUME,), timeout_s=60, async_invoked=True, reserved_concurrency=1,
     ),

@@ -167,3 +167,25 @@ def test_an_unreadable_safe_mode_level_makes_hibernation_a_dry_run(service, worl
 
     assert levels.tick().transitions == ["org-1/c-1:dry_run"]
     assert scaling.assumed == [] and scaling.scaler.calls == []
+
+
+def test_a_capture_refused_before_any_write_is_recorded_with_its_reason_and_recaptured_next_tick(service, world):
+    # Given the cluster's only self-managed group lacks the tag the customer role requires
+    from spothive.domain.hibernation_targets import AsgState
+
+    scaler = ScriptedScaler(asgs={"nodes": AsgState(NodegroupSize(1, 4, 2), role_may_scale=False)})
+    scaling = ScriptedScaling(scaler)
+    service.save_schedule(ALICE, "c-1", ASLEEP_ALWAYS, "UTC", target="asg")
+    failed = worker(world, scaling).tick()
+    stored = world.hibernation.get("org-1", "c-1")
+    assert failed.failures == ["org-1/c-1"] and scaler.writes == []
+    assert (stored.desired_state, stored.applied_state) == ("asleep", "failed")
+    assert "lack the tag spothive:managed=true" in stored.last_error
+    # When the customer tags it, the next tick captures the group afresh and sleeps it
+    scaler.asgs["nodes"] = AsgState(NodegroupSize(1, 4, 2))
+    slept = worker(world, scaling).tick()
+    stored = world.hibernation.get("org-1", "c-1")
+    assert slept.transitions == ["org-1/c-1:asleep"]
+    assert (stored.applied_state, stored.saved_sizes, stored.last_error) == ("asleep", {"nodes": NodegroupSize(1, 4, 2)},
+                                                                             None)
+    assert scaler.asgs["nodes"].size == NodegroupSize(0, 0, 0)

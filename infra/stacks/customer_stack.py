@@ -201,8 +201,9 @@ class CustomerStack(Stack):
             statement(sid="TagOnLaunch", actions=["ec2:CreateTags"],
                       resources=[*tagged_launch, _ec2("network-interface/*"), _ec2("spot-instances-request/*")],
                       conditions={"StringEquals": {"ec2:CreateAction": ["RunInstances", "CreateFleet"]}}),
-            # A/B tests of risk models route by this one tag: only it may be set on existing instances
-            statement(sid="ModelRoutingTag", actions=["ec2:CreateTags"], resources=[_ec2("instance/*")],
+            # A/B tests of risk models route by this one tag: only it may be set on existing instances, and
+            # removed again when the test ends
+            statement(sid="ModelRoutingTag", actions=["ec2:CreateTags", "ec2:DeleteTags"], resources=[_ec2("instance/*")],
                       conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [MODEL_TAG_KEY]}}),
             # the live switch gives the Spot replacement the original's user data (read at launch, never
             # stored): only of instances SpotHive may stop anyway, not account-wide

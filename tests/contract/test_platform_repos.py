@@ -77,9 +77,29 @@ def test_an_experiment_round_trips_and_is_overwritten_whole(lab):
 
     assert lab.get("exp-1") == {
         "experiment_id": "exp-1", "model_id": "none", "created_at": NOW.isoformat(), "kind": "live-switch",
-        "status": "done", "instance_id": "i-1", "spot_instance_id": "i-2",
+        "status": "done", "instance_id": "i-1", "spot_instance_id": "i-2", "org_id": None,
         "telemetry": {"steps": ["prepare", "verify"]}}
     assert lab.get("exp-2") is None
+
+
+def test_an_experiment_keeps_its_org_and_a_conditional_save_needs_the_expected_status(lab):
+    # Given a running experiment of org-a
+    lab.save("ab-1", {"created_at": NOW.isoformat(), "status": "running", "kind": "ab-test", "org_id": "org-a"})
+
+    # When one caller moves it from running to stopped, and a second tries the same
+    lab.save("ab-1", {"created_at": NOW.isoformat(), "status": "stopped", "kind": "ab-test", "org_id": "org-a"},
+             expect_status="running")
+    with pytest.raises(Conflict) as lost:
+        lab.save("ab-1", {"created_at": NOW.isoformat(), "status": "stopped", "kind": "ab-test",
+                          "org_id": "org-a", "telemetry": {"second": True}}, expect_status="running")
+
+    # Then the first write stands, with its org, and the second changed nothing
+    assert lost.value.field == "status"
+    stored = lab.get("ab-1")
+    assert (stored["status"], stored["org_id"], stored["telemetry"]) == ("stopped", "org-a", {})
+    with pytest.raises(Conflict):  # and an absent record is never created by a conditional save
+        lab.save("ab-2", {"created_at": NOW.isoformat(), "status": "stopped"}, expect_status="running")
+    assert lab.get("ab-2") is None
 
 
 def model(model_id: str, version: str, status: ModelStatus = ModelStatus.CANDIDATE) -> ModelRecord:

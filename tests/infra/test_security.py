@@ -46,7 +46,7 @@ def test_customer_role_trusts_the_hub_only_with_the_external_id(synth):
 def test_customer_writes_are_tag_conditioned(synth):
     writes = {"ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:DetachVolume",
               "ec2:AttachVolume", "autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
-              "eks:UpdateNodegroupConfig", "ec2:CreateTags", "ec2:CreateSnapshot"}
+              "eks:UpdateNodegroupConfig", "ec2:CreateTags", "ec2:CreateSnapshot", "ec2:DeleteTags"}
     found = set()
     for _, statement in _policy_statements(synth.customer):
         actions = set(_as_list(statement["Action"]))

@@ -51,3 +51,22 @@ class WorkerHealth:
     def light(self) -> Light:
         """The traffic light of the backlog."""
         return traffic_light(self.backlog)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionBacklog:
+    """Agent actions not yet finished: ``queued`` (no agent took them) and ``in_flight`` (acknowledged,
+    no result yet), as the enqueue, acknowledge, result and withdraw paths count them."""
+
+    queued: int = 0
+    in_flight: int = 0
+
+    @property
+    def pending(self) -> int:
+        """Every unfinished action; a counter below zero (an action queued before counting began) reads 0."""
+        return max(0, self.queued) + max(0, self.in_flight)
+
+    @property
+    def light(self) -> Light:
+        """The traffic light of :attr:`pending`."""
+        return traffic_light(self.pending)

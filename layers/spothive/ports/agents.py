@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from spothive.domain.agent_actions import AckOutcome, ResultOutcome, StoredAction
 from spothive.domain.agent_link import Enqueued, Withdrawn
 from spothive.domain.audit import AuditEntry
+from spothive.domain.worker_health import ActionBacklog
 
 
 class Heartbeats(Protocol):
@@ -57,6 +58,18 @@ class AgentActions(Protocol):
     def record_result(self, org_id: str, cluster_id: str, action_id: str, result: Mapping[str, Any],
                       at: datetime) -> ResultOutcome | None:
         """Keep the first result of an acknowledged action (conditional write); ``None`` when absent."""
+        ...
+
+
+class ActionBacklogCounts(Protocol):
+    """Counts of unfinished agent actions kept by the queue's own state changes (no Scan to read them)."""
+
+    def backlog(self) -> ActionBacklog:
+        """Every cluster's together (one read)."""
+        ...
+
+    def cluster_backlog(self, org_id: str, cluster_id: str) -> ActionBacklog:
+        """One cluster's (one read)."""
         ...
 
 

@@ -52,6 +52,10 @@ class SwitchGateway(Protocol):
         """Set ``tags`` on the instance (the A/B test's ``spothive:model`` routing tag)."""
         ...
 
+    def untag(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        """Remove each of ``tags`` from the instance where it still has that value (an A/B test's end)."""
+        ...
+
 
 class SwitchCloud(Protocol):
     """Opens a :class:`SwitchGateway` in a customer account through its role."""
@@ -62,8 +66,9 @@ class SwitchCloud(Protocol):
 class LabRepo(Protocol):
     """The ``lab-experiments`` table."""
 
-    def save(self, experiment_id: str, item: Mapping[str, Any]) -> None:
-        """Write (or overwrite) one experiment's record."""
+    def save(self, experiment_id: str, item: Mapping[str, Any], *, expect_status: str | None = None) -> None:
+        """Write (or overwrite) one experiment's record; with ``expect_status``, only over a record in that
+        status (``Conflict`` otherwise: two callers racing to end one test, one wins)."""
         ...
 
     def get(self, experiment_id: str) -> dict[str, Any] | None: ...

@@ -51,3 +51,11 @@ class ProgressPublisher(Protocol):
     def discovery(self, org_id: str, type_: str, data: Mapping[str, Any]) -> None:
         """One discovery progress event of ``org_id`` (``data`` names the ``account_id``)."""
         ...
+
+
+class LabPublisher(Protocol):
+    """Where the live switch hands each saved experiment record (the lab stream's followers)."""
+
+    def lab_saved(self, record: Mapping[str, Any], since: str) -> str:
+        """Send followers the messages of ``record`` after the cursor ``since``; the cursor after them."""
+        ...

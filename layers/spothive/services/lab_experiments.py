@@ -2,7 +2,8 @@
 
 The instance must be one SpotHive discovered for the org, in a linked account (its role and External ID
 are what the state machine acts through), and on On-Demand; the experiment record exists before the state
-machine starts, so ``GET /api/lab/experiments/{id}`` answers at once and then follows each step.
+machine starts, so ``GET /api/lab/experiments/{id}`` answers at once and then follows each step. The record
+names its ``org_id``: that org's users may read it too, no other org's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import InvalidInput, NotFound
+from spothive.domain.identity import Principal
 from spothive.domain.inventory import DiscoveredInstance
 from spothive.domain.tenancy import Account, AccountStatus
 from spothive.ports.audit import AuditLedger
@@ -66,7 +68,7 @@ class LabExperiments:
         experiment_id = f"exp-{uuid.uuid4().hex[:16]}"
         created = _iso(self._clock.now())
         self._lab.save(experiment_id, {
-            "experiment_id": experiment_id, "kind": "live-switch", "status": "starting",
+            "experiment_id": experiment_id, "kind": "live-switch", "status": "starting", "org_id": org_id,
             "model_id": model_id or "none", "created_at": created, "instance_id": instance_id,
             "telemetry": {"steps": [], "price_before": None, "price_after": None, "started_at": created,
                           "org_id": org_id, "requested_by": actor},
@@ -85,12 +87,21 @@ class LabExperiments:
         return {"experiment_id": experiment_id, "execution_arn": execution, "status": "starting",
                 "instance_id": instance_id, "org_id": org_id}
 
-    def experiment(self, experiment_id: str) -> dict[str, Any]:
-        """One experiment record with its telemetry; ``NotFound`` when there is none."""
+    def experiment(self, experiment_id: str, principal: Principal | None = None) -> dict[str, Any]:
+        """One experiment record with its telemetry; ``NotFound`` when there is none or it is not the caller's
+        (a super admin reads any, a tenant its own org's: another org's looks absent)."""
         found = self._lab.get(experiment_id)
-        if found is None:
+        if found is None or not readable_by(found, principal):
             raise NotFound(f"no experiment {experiment_id}", field="experiment_id")
         return found
+
+
+def readable_by(record: Mapping[str, Any], principal: Principal | None) -> bool:
+    """Whether ``principal`` may read the experiment: a super admin any, a tenant one naming its org."""
+    if principal is None or principal.is_admin:
+        return True
+    owner = str(record.get("org_id") or "")
+    return bool(owner) and owner == principal.org_id
 
 
 def _iso(at: datetime) -> str:

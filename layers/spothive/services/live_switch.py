@@ -10,8 +10,9 @@ old device names), ``verify`` (polled health check: running on Spot, every data 
 status checks ``ok``), and on failure ``rollback`` then ``check_rollback`` (polled: the replacement's volumes
 detached and the replacement terminated, the volumes back on the original, the original started). ``record``
 writes the outcome. Every step appends ``{"step", "started_at", "duration_ms", "result"}`` to
-``telemetry["steps"]`` and saves the experiment, so it can be watched while it runs. Under SAFE_MODE every
-step is a recorded dry run that changes nothing.
+``telemetry["steps"]`` and saves the experiment, so it can be watched while it runs; each save is then
+handed to the :class:`~spothive.ports.streams.LabPublisher` (on AWS: pushed to the sockets following the
+experiment), best effort. Under SAFE_MODE every step is a recorded dry run that changes nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from spothive.ports.clock import Clock
 from spothive.ports.lab import LabRepo, SwitchCloud, SwitchGateway
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.safety import SafeModeFlag
+from spothive.ports.streams import LabPublisher
 from spothive.services.optimization import error_summary
 from spothive.services.safe_mode import SafeModeService
 
@@ -54,8 +56,10 @@ class LiveSwitch:
     """Use cases behind ``live_switch_steps.handler``."""
 
     def __init__(self, cloud: SwitchCloud, lab: LabRepo, catalogs: CatalogSource, safe_mode: SafeModeFlag,
-                 clock: Clock, *, global_safe_mode: bool = False, safe_modes: SafeModeService | None = None) -> None:
+                 clock: Clock, *, global_safe_mode: bool = False, safe_modes: SafeModeService | None = None,
+                 publisher: LabPublisher | None = None) -> None:
         self._safe_modes = safe_modes
+        self._publisher = publisher
         self._cloud = cloud
         self._lab = lab
         self._catalogs = catalogs
@@ -281,7 +285,7 @@ class LiveSwitch:
         telemetry.setdefault("price_after", None)
         item = {
             "experiment_id": state["experiment_id"], "kind": "live-switch", "status": status,
-            "model_id": str(state.get("model_id") or "none"), "created_at": state.get("created_at")
+            "org_id": state.get("org_id") or None, "model_id": str(state.get("model_id") or "none"), "created_at": state.get("created_at")
             or telemetry["started_at"], "instance_id": state["instance_id"],
             "spot_instance_id": state.get("spot_instance_id"),
             "telemetry": {**telemetry, "steps": state.get("log", []), "dry_run": state.get("dry_run"),
@@ -289,6 +293,17 @@ class LiveSwitch:
                           "rollback_error": state.get("rollback_error")},
         }
         self._lab.save(state["experiment_id"], item)
+        self._publish(state, item)
+
+    def _publish(self, state: State, item: Mapping[str, Any]) -> None:
+        """Hand the saved record to the stream with the cursor its followers were last sent (kept in the
+        state, so a retried step re-sends rather than skips); a stream that fails never fails a step."""
+        if self._publisher is None:
+            return
+        try:
+            state["stream_cursor"] = self._publisher.lab_saved(item, state.get("stream_cursor") or "0:starting")
+        except Exception:  # the record is the truth; a follower catches up with a poll
+            LOG.warning("lab stream publish failed for %s", state["experiment_id"], exc_info=True)
 
     def _record(self, state: State) -> State:
         """Telemetry (steps, prices, outcome) into ``lab-experiments``; the state says the outcome."""

@@ -4,7 +4,9 @@ Configuring one tags each instance ``spothive:model=<its model>`` in the custome
 inventory copy, so routing needs no wait for the next discovery), records the test, and scores both
 instances once through the tag router. Interruption warnings for an instance under test are recorded
 against its model (``ArmObserver``, from the Spot-events worker); results set each model's predictions beside the interruptions that
-followed them (calibration).
+followed them (calibration). Stopping one (``POST /api/lab/parallel/{id}/stop``) removes the routing tags it
+set, in the account and in the inventory copy, and marks the arms and the test ``stopped``: interruptions
+after that no longer count.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from spothive.domain.audit import AuditEntry
 from spothive.domain.calibration import calibration
-from spothive.domain.errors import InvalidInput, NotFound
+from spothive.domain.errors import Conflict, DependencyFailed, InvalidInput, NotFound
 from spothive.domain.model_registry import ModelStatus
 from spothive.domain.risk_signals import parse_signal
 from spothive.ports.audit import AuditLedger
@@ -82,32 +84,85 @@ class ParallelTests:
             routed = replace(instance, tags={**instance.tags, MODEL_TAG: model_id})
             self._inventory.upsert_instances(org_id, [routed], now)
             self._lab.save(_arm_key(instance.instance_id), {
-                "kind": "ab-arm", "status": "running", "model_id": model_id, "created_at": _iso(now),
+                "kind": "ab-arm", "status": "running", "model_id": model_id, "created_at": _iso(now), "org_id": org_id,
                 "instance_id": instance.instance_id, "telemetry": {"test_id": test_id, "arm": arm, "org_id": org_id}})
             tagged.append(routed)
         described = [{"arm": arm, "instance_id": i.instance_id, "model_id": m, "instance_type": i.instance_type,
                       "zone": i.zone} for arm, i, _, m in arms]
         self._lab.save(test_id, {
             "kind": "ab-test", "status": "running", "model_id": model_a, "created_at": _iso(now),
-            "instance_id": instance_a, "telemetry": {"org_id": org_id, "arms": described, "requested_by": actor,
+            "org_id": org_id, "instance_id": instance_a, "telemetry": {"org_id": org_id, "arms": described, "requested_by": actor,
                                                      "started_at": _iso(now)}})
         if self._ledger is not None:  # the tenant's chain: two of its instances were tagged
             self._ledger.write(org_id, AuditEntry(actor, "lab.ab_test.configured", "ab-test", test_id,
                                                   after={"arms": described}))
         return {"test_id": test_id, "arms": described, "predictions": self._router.score(org_id, tagged)}
 
-    def results(self, test_id: str) -> dict[str, Any]:
-        """Per model: its predictions, the interruptions observed on its instance, and calibration."""
+    def stop(self, actor: str, test_id: str) -> dict[str, Any]:
+        """End a running test: untag both instances (account and inventory copy), mark arms and test stopped."""
+        test = self._test(test_id)
+        if test["status"] != "running":
+            raise Conflict(f"A/B test {test_id} is already {test['status']}", field="test_id")
+        telemetry = test["telemetry"]
+        org_id = str(telemetry["org_id"])
+        now = self._clock.now()
+        stopped = {"stopped_by": actor, "stopped_at": _iso(now)}
+        untagged = [self._untag(org_id, arm, now) for arm in telemetry["arms"]]
+        for arm in telemetry["arms"]:
+            key = _arm_key(arm["instance_id"])
+            record = self._lab.get(key)
+            # an instance a newer test took over keeps that test's arm
+            if record is not None and record["telemetry"].get("test_id") == test_id:
+                self._lab.save(key, {**record, "status": "stopped", "telemetry": {**record["telemetry"], **stopped}})
+        # only over the running record: of two stops racing, one wins and the other is a 409
+        self._lab.save(test_id, {**test, "status": "stopped", "telemetry": {**telemetry, **stopped}},
+                       expect_status="running")
+        if self._ledger is not None:  # the tenant's chain: its two instances lose the routing tag
+            self._ledger.write(org_id, AuditEntry(actor, "lab.ab_test.stopped", "ab-test", test_id,
+                                                  before={"status": "running"},
+                                                  after={"status": "stopped", "untagged": untagged}))
+        return {"test_id": test_id, "status": "stopped", **stopped, "untagged": untagged}
+
+    def _untag(self, org_id: str, arm: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """Remove this arm's routing tag where it still names the arm's model; what was done."""
+        instance_id, model_id = str(arm["instance_id"]), str(arm["model_id"])
+        found = next((s.instance for s in self._inventory.list_instances(org_id)
+                      if s.instance.instance_id == instance_id), None)
+        if found is None:  # gone from the inventory (terminated): nothing left to route
+            return {"instance_id": instance_id, "account": "instance no longer discovered", "inventory": False}
+        account = self._tenancy.get_account(org_id, found.account_id)
+        done = "untagged"
+        if account is None or not account.role_arn:
+            done = "skipped: account no longer linked"
+        else:
+            try:
+                gateway = self._cloud.open(account.role_arn, account.external_id or "", found.region)
+                gateway.untag(instance_id, {MODEL_TAG: model_id})
+            except DependencyFailed as exc:  # the inventory copy still stops routing; the tag is reported left
+                done = f"failed: {exc.message}"
+        routed = found.tags.get(MODEL_TAG) == model_id
+        if routed:
+            self._inventory.upsert_instances(org_id, [replace(found, tags={
+                k: v for k, v in found.tags.items() if k != MODEL_TAG})], now)
+        return {"instance_id": instance_id, "account": done, "inventory": routed}
+
+    def _test(self, test_id: str) -> dict[str, Any]:
         test = self._lab.get(test_id)
         if test is None or test["kind"] != "ab-test":
             raise NotFound(f"no A/B test {test_id}", field="test_id")
+        return test
+
+    def results(self, test_id: str) -> dict[str, Any]:
+        """Per model: its predictions, the interruptions observed on its instance, and calibration."""
+        test = self._test(test_id)
         since = test["created_at"]
         # EventBridge stamps a Spot warning to the second: one in the test's own second belongs to it
         window_start = _iso(datetime.fromisoformat(since).replace(microsecond=0))
+        until = test["telemetry"].get("stopped_at")
         models = []
         for arm in test["telemetry"]["arms"]:
             records = [r for r in self._lab.by_model(arm["model_id"], window_start)
-                       if r["instance_id"] == arm["instance_id"]]
+                       if r["instance_id"] == arm["instance_id"] and (until is None or r["created_at"] <= until)]
             predictions = [r["telemetry"] for r in records if r["kind"] == "prediction"]
             interruptions = [r["created_at"] for r in records if r["kind"] == "interruption"]
             pairs = [(float(p["interruption_probability"]), _followed(p["at"], interruptions)) for p in predictions]
@@ -116,7 +171,8 @@ class ParallelTests:
                 for p in predictions],
                 "observed_interruptions": len(interruptions), "interruptions": interruptions,
                 "calibration": calibration(pairs).as_dict()})
-        return {"test_id": test_id, "status": test["status"], "created_at": since, "models": models}
+        return {"test_id": test_id, "status": test["status"], "created_at": since, "stopped_at": until,
+                "stopped_by": test["telemetry"].get("stopped_by"), "models": models}
 
 
 class ArmObserver:

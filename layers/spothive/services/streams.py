@@ -128,6 +128,20 @@ class StreamService:
         """One structured log record into the platform log."""
         return self.publish(LOGS_CHANNEL, "log", record, max_len=LOG_RETENTION)
 
+    def lab_saved(self, record: Mapping[str, Any], since: str) -> str:
+        """``LabPublisher``: push an experiment's messages after ``since`` to the sockets following it (AWS);
+        the cursor after them. Locally sockets read the record themselves, so nothing is pushed."""
+        page = lab_messages(record, since)
+        if self._connections is None or self._pusher is None or not page.messages:
+            return page.cursor
+        for follower in self._connections.following(str(record["experiment_id"])):
+            connection_id = str(follower["connection_id"])
+            for message in page.messages:
+                if not self._pusher.push(connection_id, message.as_dict()):
+                    self._connections.remove(connection_id)
+                    break
+        return page.cursor
+
     def _fan_out(self, channel: str, entry_id: str, type_: str, at: str, data: Mapping[str, Any]) -> None:
         assert self._connections is not None and self._pusher is not None
         for follower in self._connections.following(channel):

@@ -1,13 +1,16 @@
-"""``GET /api/admin/health/workers``: every scheduled worker and state machine, and global SAFE_MODE."""
+"""``GET /api/admin/health/workers``: every scheduled worker and state machine, global SAFE_MODE, the agents'
+unfinished actions (kept counts, one read) and the hive mind's tuned flag TTLs with their evidence."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from spothive.domain.errors import Forbidden
+from spothive.domain.flag_ttl import FlagTtl
 from spothive.domain.identity import Principal
-from spothive.domain.worker_health import Light, WorkerHealth
+from spothive.domain.worker_health import ActionBacklog, Light, WorkerHealth
+from spothive.ports.agents import ActionBacklogCounts
 from spothive.ports.clock import Clock
 from spothive.ports.safety import SafeModeFlag
 from spothive.ports.worker_health import RunTelemetry
@@ -24,23 +27,29 @@ class Watched:
 
 @dataclass(frozen=True, slots=True)
 class HealthReport:
-    """The rows, the worst light among them, and whether global SAFE_MODE is on."""
+    """The rows, the agents' action backlog, the hive mind's flag TTLs, and whether global SAFE_MODE is on."""
 
     workers: list[WorkerHealth]
     safe_mode: bool
+    agent_actions: ActionBacklog | None = None
+    hive_mind: list[FlagTtl] = field(default_factory=list)
 
     @property
     def status(self) -> Light:
-        """The worst traffic light of any row."""
+        """The worst traffic light of any row and of the agents' backlog."""
         order = [Light.GREEN, Light.YELLOW, Light.RED]
-        return max((w.light for w in self.workers), key=order.index, default=Light.GREEN)
+        lights = [w.light for w in self.workers] + ([self.agent_actions.light] if self.agent_actions else [])
+        return max(lights, key=order.index, default=Light.GREEN)
 
 
 class WorkerHealthService:
     """Reads each watched worker's runs and backlog through :class:`RunTelemetry`."""
 
     def __init__(self, telemetry: RunTelemetry, safe_mode: SafeModeFlag, clock: Clock,
-                 watched: Sequence[Watched]) -> None:
+                 watched: Sequence[Watched], *, backlog: ActionBacklogCounts | None = None,
+                 flag_ttls: Callable[[], Sequence[FlagTtl]] | None = None) -> None:
+        self._backlog = backlog
+        self._flag_ttls = flag_ttls
         self._telemetry = telemetry
         self._safe_mode = safe_mode
         self._clock = clock
@@ -61,4 +70,6 @@ class WorkerHealthService:
                 stats = self._telemetry.function_runs(w.name, now)
                 rows.append(WorkerHealth(w.name, w.component_id, w.kind, stats, self._telemetry.failed_events(w.name),
                                          "failed-events"))
-        return HealthReport(rows, self._safe_mode.is_on())
+        return HealthReport(rows, self._safe_mode.is_on(),
+                            self._backlog.backlog() if self._backlog is not None else None,
+                            list(self._flag_ttls()) if self._flag_ttls is not None else [])

@@ -112,9 +112,10 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # list queries orgs by_listing, then each client's accounts, clusters and instances; the lab checks
         # an instance is the org's and its account linked, records experiments and A/B predictions, and puts
         # the routing tag on the inventory copy of an A/B test's instances (and, through the customer role,
-        # on the instances); the lab stream reads experiments
+        # on the instances); the lab stream reads experiments; worker health reads the agents' action
+        # backlog counter (one GetItem on agent-actions) and the hive mind's interruption history (Redis)
         tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, accounts=R, clusters=R, instances=W,
-                       ml_models=W, audit_logs=A, lab_experiments=W),
+                       ml_models=W, audit_logs=A, lab_experiments=W, agent_actions=R),
         buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS",

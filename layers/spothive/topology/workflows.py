@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spothive.topology._shared import _ASSUME, _MODELS, _PLAN_POLICY, _SNAPSHOTS, _SVC
+from spothive.topology._shared import _ASSUME, _MODELS, _PLAN_POLICY, _PUSH, _PUSH_SETTINGS, _SNAPSHOTS, _SVC
 from spothive.topology.specs import A, Bucket, BucketUse, FunctionSpec, Layer, R, StateMachineSpec, W, _tables
 
 _STEPS = f"{_SVC}optimization.OptimizationSteps"
@@ -68,9 +68,11 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "switch-step", "live_switch_steps.handler", "Live-switch experiment steps",
-        services=(f"{_SVC}live_switch.LiveSwitch",),
-        # the experiment item is put after every step; SAFE_MODE is read from Redis
-        tables=_tables(lab_experiments=W), needs_redis=True, iam=(_ASSUME,), timeout_s=120,
+        services=(f"{_SVC}live_switch.LiveSwitch", f"{_SVC}streams.StreamService.lab_saved"),
+        # the experiment item is put after every step; SAFE_MODE is read from Redis; each step is pushed to
+        # the sockets following the experiment's lab stream
+        tables=_tables(lab_experiments=W, stream_connections=R), needs_redis=True, settings=_PUSH_SETTINGS,
+        iam=(_ASSUME, _PUSH), timeout_s=120,
         reserved_concurrency=2,  # platform admins run one experiment at a time
     ),
 )

@@ -10,7 +10,7 @@ from spothive.ports.worker_health import RunTelemetry
 from spothive.services.admin_clients import AdminClients
 from spothive.services.worker_health import Watched, WorkerHealthService
 from spothive.settings import HealthSettings
-from spothive.wiring import accounts, agents, inventory, kernel, pricing
+from spothive.wiring import accounts, agents, inventory, kernel, pricing, risk
 from spothive.wiring.registry import component
 
 #: Every scheduled worker, then every state machine.
@@ -39,5 +39,7 @@ def run_telemetry() -> RunTelemetry:
 
 @component
 def worker_health() -> WorkerHealthService:
-    """The workers' and state machines' health, and global SAFE_MODE."""
-    return WorkerHealthService(run_telemetry(), kernel.safe_mode(), kernel.clock(), WATCHED)
+    """The workers' and state machines' health, global SAFE_MODE, the agents' action backlog and the hive
+    mind's flag TTLs."""
+    return WorkerHealthService(run_telemetry(), kernel.safe_mode(), kernel.clock(), WATCHED,
+                               backlog=agents.actions(), flag_ttls=risk.hive_mind().flag_ttls)

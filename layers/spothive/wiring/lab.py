@@ -55,12 +55,17 @@ def lab_repo() -> DynamoLabRepo:
 
 @component
 def live_switch() -> LiveSwitch:
-    """The live-switch experiment's steps."""
-    from spothive.wiring import optimization  # SAFE_MODE levels are composed there (it imports lab)
+    """The live-switch experiment's steps; with a WebSocket stage (AWS) each step is pushed to the sockets
+    following the experiment."""
+    from spothive.wiring import (
+        optimization,  # SAFE_MODE levels are composed there (it imports lab)
+        streams,  # streams wires accounts, which the lab does not otherwise need
+    )
 
+    publisher = streams.streams() if streams.stream_settings().websocket_endpoint else None
     return LiveSwitch(StsSwitchCloud(kernel.core().region), lab_repo(), pricing.catalogs(),
                       kernel.safe_mode(), kernel.clock(), global_safe_mode=kernel.global_safe_mode(),
-                      safe_modes=optimization.safe_modes())
+                      safe_modes=optimization.safe_modes(), publisher=publisher)
 
 
 @component

@@ -242,6 +242,7 @@ def admin(stack: LocalStack, world: World) -> None:
         "org_id": org, "instance_a": world.instance_ids[0], "model_a": models[0]["model_id"],
         "instance_b": world.instance_ids[1], "model_b": candidate["model_id"]}), 201)
     ok(client.get(f"/api/lab/parallel/{test['test_id']}", headers=headers))
+    ok(client.post(f"/api/lab/parallel/{test['test_id']}/stop", headers=headers))
     impersonate(headers, world)
 
 
@@ -291,11 +292,13 @@ def streams(stack: LocalStack, world: World) -> None:
     batch pushed to the sockets that follow them."""
     from spothive import settings
     from spothive.wiring import accounts
+    from spothive.wiring import lab as lab_wiring
     from spothive.wiring import streams as streams_wiring
 
     def rebuild() -> None:
         settings.clear()
-        for made in (streams_wiring.stream_settings, streams_wiring.streams, accounts.discovery):
+        for made in (streams_wiring.stream_settings, streams_wiring.streams, accounts.discovery,
+                     lab_wiring.live_switch):
             made.forget()
 
     os.environ["SPOTHIVE_WEBSOCKET_ENDPOINT"] = stack.endpoint_url
@@ -312,6 +315,10 @@ def streams(stack: LocalStack, world: World) -> None:
         polled = stack.invoke("ws-default", _socket_event(lab_socket, body=json.dumps({"action": "poll"})))
         assert polled["statusCode"] == 200 and json.loads(polled["body"])["sent"] >= 1, polled
         stack.fire_schedule("discovery")  # progress is pushed to the tenant's socket
+        # the experiment runs again (a dry run): switch-step pushes each step to the lab socket
+        payload = {"experiment_id": world.experiment_id, "instance_id": world.instance_ids[1],
+                   "role_arn": world.role_arn, "region": "us-east-1", "poll_seconds": 0, "dry_run": True}
+        stack.wait_execution(stack.start_execution("live-switch", payload, name=f"{world.experiment_id}-pushed"))
         logs_socket = f"conn-{uuid.uuid4().hex[:8]}"
         opened = stack.invoke("ws-connect", _socket_event(
             logs_socket, queryStringParameters={"stream": "logs", "token": world.admin_token}))

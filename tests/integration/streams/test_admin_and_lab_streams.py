@@ -139,3 +139,29 @@ def test_lab_stream_is_checked_per_tenant(admin: dict[str, Any]) -> None:
     assert refused.value.code == 4404
     assert client.get("/api/lab/stream/nope", headers=admin["headers"]).status_code == 404
     assert client.get(f"/api/lab/stream/{experiment_id}").status_code == 401
+
+
+def test_a_tenant_follows_its_own_orgs_experiment_over_the_socket(admin: dict[str, Any]) -> None:
+    client = admin["client"]
+    kernel.core()
+    owner, other = signup(client), signup(client)
+    repo, experiment_id = DynamoLabRepo(), f"exp-{uuid.uuid4().hex[:8]}"
+    # Given an experiment on the owner's org, finished after one step
+    repo.save(experiment_id, {**_experiment(experiment_id, "dry_run", [_step("prepare", 1, 40)]),
+                              "org_id": owner.org_id})
+
+    # Then the owner's socket gets the step and the outcome and closes normally
+    with client.websocket_connect(f"/api/lab/stream/{experiment_id}",
+                                  subprotocols=_protocols(owner.token)) as socket:
+        got = [socket.receive_json() for _ in range(2)]
+        assert [(m["type"], m["data"].get("step") or m["data"].get("status")) for m in got] == [
+            ("step", "prepare"), ("status", "dry_run")]
+        with pytest.raises(WebSocketDisconnect) as ended:
+            socket.receive_json()
+        assert ended.value.code == 1000
+    # And another org is refused as if the experiment did not exist
+    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
+            f"/api/lab/stream/{experiment_id}", subprotocols=_protocols(other.token)) as socket:
+        socket.receive_json()
+    assert refused.value.code == 4404
+    assert client.get(f"/api/lab/stream/{experiment_id}", headers=other.headers).status_code == 404

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from spothive.api.app import create_app
 from spothive.domain.inventory import DiscoveredInstance
+from spothive.wiring import lab
 from tests.integration.config.helpers import add_cluster
 from tests.integration.slice.helpers import Tenant, signup
 from tests.support.wired import wired
@@ -63,7 +64,8 @@ def test_the_walk_covers_every_resource_route() -> None:
     walked = {f"{m.upper()} {p}" for m, p in OPERATIONS}
     assert {"GET /api/clusters/{cluster_id}", "PATCH /api/policies/template", "POST /api/hibernation/schedule",
             "DELETE /api/templates/{template_id}", "GET /api/audit/{id}", "POST /api/connect/verify",
-            "GET /api/metrics/projection"} <= walked
+            "GET /api/metrics/projection", "POST /api/lab/parallel/{test_id}/stop",
+            "GET /api/lab/experiments/{experiment_id}", "GET /api/lab/stream/{id}"} <= walked
     assert len(walked) >= 25
 
 
@@ -86,6 +88,11 @@ def world(hub: dict[str, str]) -> dict[str, Any]:
     wired().inventory.upsert_instances(a.org_id, [DiscoveredInstance(
         a.account_id, "us-east-1", instance_id, "m5.large", "us-east-1a", "on-demand", "running", None, None)],
         datetime.now(UTC))
+    # a live switch of A's: A's users may read it, B's must not
+    lab.lab_repo().save("exp-of-a", {"created_at": datetime.now(UTC).isoformat(), "status": "running",
+                                     "kind": "live-switch", "org_id": a.org_id, "instance_id": "i-0a0a0a0a0a0a0a0a0",
+                                     "telemetry": {"steps": [{"step": "prepare", "started_at": "x",
+                                                              "duration_ms": 1, "result": "ok"}]}})
     ids = {"cluster_id": cluster_id, "instance_id": instance_id, "template_id": template.json()["template_id"], "account_id": a.account_id,
            "id": head, "job_id": "job-of-a", "model_id": "model-of-a", "org_id": a.org_id, "client_id": a.org_id,
            "token_id": "token-of-a", "test_id": "test-of-a", "experiment_id": "exp-of-a",
@@ -145,3 +152,11 @@ def test_another_tenants_ids_are_not_found_and_change_nothing(world: dict[str, A
     assert response.status_code in allowed, response.text
     assert response.json()["error"]["code"] in ("not_found", "forbidden")
     assert _a_view(client, a, ids) == before
+
+
+def test_a_tenants_own_experiment_is_readable_by_it_and_by_no_other_tenant(world: dict[str, Any]) -> None:
+    client, a, b = world["client"], world["a"], world["b"]
+    for path in ("/api/lab/experiments/exp-of-a", "/api/lab/stream/exp-of-a"):
+        assert client.get(path, headers=a.headers).status_code == 200, path
+        refused = client.get(path, headers=b.headers)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (404, "not_found"), path

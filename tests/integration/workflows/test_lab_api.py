@@ -1,6 +1,7 @@
 """``/api/lab`` end to end on the embedded stack: a super admin starts the live switch of a linked tenant's
-instance and reads its telemetry; an A/B test tags two instances and routes each one's predictions to its
-model; every endpoint refuses a missing token (401), a tenant (403) and a bad body (422 naming the field)."""
+instance and reads its telemetry (so may the tenant, no other org); an A/B test tags two instances and
+routes each one's predictions to its model, and stopping it removes the tags; every admin endpoint refuses a
+missing token (401), a tenant (403) and a bad body (422 naming the field)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def test_live_switch_and_experiment_refuse_no_token_a_tenant_and_bad_bodies(clie
     assert client.post("/api/lab/live-switch", json=body).status_code == 401
     assert client.post("/api/lab/live-switch", headers=linked.tenant.headers, json=body).status_code == 403
     assert client.get("/api/lab/experiments/exp-x").status_code == 401
-    assert client.get("/api/lab/experiments/exp-x", headers=linked.tenant.headers).status_code == 403
+    # a tenant may read its own org's experiments: one it has no such record of is absent
+    assert client.get("/api/lab/experiments/exp-x", headers=linked.tenant.headers).status_code == 404
     missing = client.get("/api/lab/experiments/exp-nope", headers=admin)
     assert missing.status_code == 404 and missing.json()["error"]["field"] == "experiment_id"
     other = signup(client, "Other")
@@ -166,3 +168,76 @@ def test_parallel_refuses_no_token_a_tenant_and_bad_bodies(client, linked, admin
         response = client.post("/api/lab/parallel", headers=admin, json=bad)
         assert response.status_code == 422, (bad, response.text)
         assert response.json()["error"]["field"] == field, bad
+
+
+def test_stopping_an_ab_test_untags_both_instances_and_later_interruptions_no_longer_count(client, linked, admin,
+                                                                                           stack):
+    model_a, model_b = register(f"a-{uuid.uuid4().hex[:4]}"), register(f"b-{uuid.uuid4().hex[:4]}")
+    instance_a, instance_b = linked.node_ids[0], linked.node_ids[1]
+    test_id = client.post("/api/lab/parallel", headers=admin, json={
+        "org_id": linked.tenant.org_id, "instance_a": instance_a, "model_a": model_a,
+        "instance_b": instance_b, "model_b": model_b}).json()["test_id"]
+
+    # When a super admin stops it
+    stopped = client.post(f"/api/lab/parallel/{test_id}/stop", headers=admin)
+
+    # Then both routing tags are gone from the customer's instances and from the inventory copy
+    assert stopped.status_code == 200, stopped.text
+    body = stopped.json()
+    assert (body["status"], body["stopped_by"].startswith("user:")) == ("stopped", True)
+    assert body["untagged"] == [{"instance_id": i, "account": "untagged", "inventory": True}
+                                for i in (instance_a, instance_b)]
+    ec2 = customer_session(aws_account(linked)).client("ec2", region_name="us-east-1")
+    for instance_id in (instance_a, instance_b):
+        raw = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+        assert "spothive:model" not in {t["Key"]: t["Value"] for t in raw.get("Tags", [])}
+    from spothive.wiring import inventory
+
+    tags = {s.instance.instance_id: s.instance.tags for s in inventory.repo().list_instances(linked.tenant.org_id)}
+    assert "spothive:model" not in tags[instance_a] and "spothive:model" not in tags[instance_b]
+    # And the tenant's own audit trail says who stopped it
+    trail = client.get("/api/audit", headers=linked.tenant.headers,
+                       params={"action": "lab.ab_test.stopped", "resource_id": test_id}).json()["logs"]
+    assert len(trail) == 1 and trail[0]["actor"] == body["stopped_by"]
+
+    # When B's instance is interrupted after the stop
+    stack.emit_spot_event(instance_b)
+
+    # Then it is not counted, and a second stop is a conflict
+    results = client.get(f"/api/lab/parallel/{test_id}", headers=admin).json()
+    assert results["status"] == "stopped" and results["stopped_at"] == body["stopped_at"]
+    assert [m["observed_interruptions"] for m in results["models"]] == [0, 0]
+    again = client.post(f"/api/lab/parallel/{test_id}/stop", headers=admin)
+    assert (again.status_code, again.json()["error"]["field"]) == (409, "test_id")
+
+
+def test_stop_refuses_no_token_a_tenant_an_unknown_test_and_a_bad_id(client, linked, admin):
+    assert client.post("/api/lab/parallel/ab-x/stop").status_code == 401
+    assert client.post("/api/lab/parallel/ab-x/stop", headers=linked.tenant.headers).status_code == 403
+    missing = client.post("/api/lab/parallel/ab-nope/stop", headers=admin)
+    assert (missing.status_code, missing.json()["error"]["field"]) == (404, "test_id")
+    bad = client.post("/api/lab/parallel/bad id!/stop", headers=admin)
+    assert (bad.status_code, bad.json()["error"]["field"]) == (422, "test_id")
+
+
+def test_a_tenant_follows_its_own_orgs_experiment_and_never_another_orgs(client, linked, admin, fast_polls):
+    # Given a super admin ran a dry-run switch of the tenant's instance
+    started = client.post("/api/lab/live-switch", headers=admin, json={
+        "org_id": linked.tenant.org_id, "instance_id": linked.node_ids[0], "dry_run": True}).json()
+    experiment_id = started["experiment_id"]
+    assert wait_for(client, admin, experiment_id)["status"] == "dry_run"
+
+    # Then the tenant reads the experiment and its stream; the record names its org
+    own = client.get(f"/api/lab/experiments/{experiment_id}", headers=linked.tenant.headers)
+    assert own.status_code == 200 and own.json()["org_id"] == linked.tenant.org_id
+    page = client.get(f"/api/lab/stream/{experiment_id}", headers=linked.tenant.headers).json()
+    assert page["done"] is True and page["messages"][-1]["data"]["status"] == "dry_run"
+    assert page["messages"][0]["data"]["step"] == "prepare"
+    # And another org sees neither (as if it did not exist), nor does anyone without a token
+    other = signup(client, "Other")
+    for path in (f"/api/lab/experiments/{experiment_id}", f"/api/lab/stream/{experiment_id}"):
+        hidden = client.get(path, headers=other.headers)
+        assert hidden.status_code == 404, path
+        assert client.get(path).status_code == 401
+    assert client.get("/api/lab/experiments/bad id!", headers=linked.tenant.headers).json()["error"][
+        "field"] == "experiment_id"

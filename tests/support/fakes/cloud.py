@@ -259,3 +259,10 @@ class ScriptedEc2:
         facts = self.instances.get(instance_id)
         if facts is not None:
             self.instances[instance_id] = replace(facts, tags=tuple(sorted({**dict(facts.tags), **tags}.items())))
+
+    def untag(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        self.calls.append(("untag", f"{instance_id}:{','.join(f'{k}={v}' for k, v in sorted(tags.items()))}"))
+        facts = self.instances.get(instance_id)
+        if facts is not None:  # like DeleteTags with a Value: only a tag that still has that value goes
+            kept = {k: v for k, v in dict(facts.tags).items() if tags.get(k) != v}
+            self.instances[instance_id] = replace(facts, tags=tuple(sorted(kept.items())))

@@ -75,11 +75,13 @@ class MemoryLabRepo:
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
 
-    def save(self, experiment_id: str, item: Mapping[str, Any]) -> None:
+    def save(self, experiment_id: str, item: Mapping[str, Any], *, expect_status: str | None = None) -> None:
+        if expect_status is not None and (self.items.get(experiment_id) or {}).get("status") != expect_status:
+            raise Conflict(f"experiment {experiment_id} is no longer {expect_status}", field="status")
         stored = {"experiment_id": experiment_id, "model_id": str(item.get("model_id") or "none"),
                   "created_at": str(item["created_at"]), "kind": str(item.get("kind", "live-switch")),
                   "status": str(item["status"]), "instance_id": item.get("instance_id"),
-                  "spot_instance_id": item.get("spot_instance_id"),
+                  "spot_instance_id": item.get("spot_instance_id"), "org_id": item.get("org_id") or None,
                   "telemetry": copy.deepcopy(dict(item.get("telemetry", {})))}
         self.items[experiment_id] = stored
 

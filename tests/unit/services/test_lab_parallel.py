@@ -248,3 +248,101 @@ def test_the_optimization_risk_step_scores_tagged_instances_by_their_model_alone
     assert [(r["instance_id"], r["model_id"]) for r in routed] == [(B, "mdl-b")]
     assert models["mdl-b"].seen == [("us-east-1b", "c5.2xlarge")] and models["mdl-a"].seen == []
     assert [i["model_id"] for i in world.lab.items.values() if i["kind"] == "prediction"] == ["mdl-b"]
+
+
+def test_stopping_a_test_removes_its_routing_tags_and_later_interruptions_no_longer_count(world, models):
+    tests, ec2 = lab(world, models)
+    test_id = tests.configure("admin:root", ORG, A, "mdl-a", B, "mdl-b")["test_id"]
+    observer = ArmObserver(world.lab, world.clock)
+    world.clock.advance(timedelta(hours=1))
+    assert observer.observe(B, world.clock.now(), "EC2 Spot Instance Interruption Warning") is True
+    world.clock.advance(timedelta(hours=1))
+    ec2.calls.clear()
+
+    # When a super admin stops it
+    stopped = tests.stop("admin:root", test_id)
+
+    # Then both tags are removed where they still name the test's models, in the account and the inventory copy
+    assert ec2.calls == [("untag", f"{A}:{MODEL_TAG}=mdl-a"), ("untag", f"{B}:{MODEL_TAG}=mdl-b")]
+    assert {s.instance.instance_id: s.instance.tags for s in world.inventory.list_instances(ORG)} == {A: {}, B: {}}
+    stamp = world.clock.now().isoformat(timespec="milliseconds")
+    assert stopped == {"test_id": test_id, "status": "stopped", "stopped_by": "admin:root", "stopped_at": stamp,
+                       "untagged": [{"instance_id": A, "account": "untagged", "inventory": True},
+                                    {"instance_id": B, "account": "untagged", "inventory": True}]}
+    # And the test and both arms are stopped, with who and when
+    test = world.lab.get(test_id)
+    assert (test["status"], test["telemetry"]["stopped_by"], test["telemetry"]["stopped_at"]) == (
+        "stopped", "admin:root", stamp)
+    arms = [world.lab.get(f"ab-instance#{i}") for i in (A, B)]
+    assert [(a["status"], a["telemetry"]["stopped_at"]) for a in arms] == [("stopped", stamp)] * 2
+    # And the tenant's chain records it after the configuration
+    assert [r.action for r in world.ledger.chains[ORG]] == ["lab.ab_test.configured", "lab.ab_test.stopped"]
+    assert world.ledger.chains[ORG][-1].after["untagged"] == stopped["untagged"]
+
+    # When B is interrupted again after the stop
+    world.clock.advance(timedelta(minutes=5))
+    assert observer.observe(B, world.clock.now(), "EC2 Spot Instance Interruption Warning") is False
+
+    # Then the results still count only the interruption seen while it ran
+    results = tests.results(test_id)
+    by_model = {m["model_id"]: m for m in results["models"]}
+    assert (results["status"], results["stopped_at"], results["stopped_by"]) == ("stopped", stamp, "admin:root")
+    assert (by_model["mdl-a"]["observed_interruptions"], by_model["mdl-b"]["observed_interruptions"]) == (0, 1)
+
+
+def test_stopping_twice_is_a_conflict_and_an_unknown_test_is_not_found(world, models):
+    from spothive.domain.errors import Conflict
+
+    tests, ec2 = lab(world, models)
+    test_id = tests.configure("admin:root", ORG, A, "mdl-a", B, "mdl-b")["test_id"]
+    tests.stop("admin:root", test_id)
+    ec2.calls.clear()
+
+    with pytest.raises(Conflict) as again:
+        tests.stop("admin:other", test_id)
+    assert again.value.field == "test_id" and ec2.calls == []
+    assert [r.action for r in world.ledger.chains[ORG]] == ["lab.ab_test.configured", "lab.ab_test.stopped"]
+    with pytest.raises(NotFound) as unknown:
+        tests.stop("admin:root", "ab-nope")
+    assert unknown.value.field == "test_id"
+    # an arm record is not a test
+    with pytest.raises(NotFound):
+        tests.stop("admin:root", f"ab-instance#{A}")
+
+
+def test_stopping_leaves_a_tag_another_model_took_and_reports_an_unlinked_account(world, models):
+    tests, ec2 = lab(world, models)
+    test_id = tests.configure("admin:root", ORG, A, "mdl-a", B, "mdl-b")["test_id"]
+    # Given A was retagged for another model meanwhile, and the account was unlinked
+    world.inventory.upsert_instances(ORG, [instance(A, "m5.xlarge", "us-east-1a", tags={MODEL_TAG: "mdl-z"}),
+                                           instance(B, "c5.2xlarge", "us-east-1b", tags={MODEL_TAG: "mdl-b"})],
+                                     world.now)
+    account = world.tenancy.accounts[(ORG, "acct-1")]
+    world.tenancy.accounts[(ORG, "acct-1")] = replace(account, role_arn=None)
+    ec2.calls.clear()
+
+    stopped = tests.stop("admin:root", test_id)
+
+    # Then nothing is called in the account, A keeps the other model's tag, B's copy stops routing
+    assert ec2.calls == []
+    assert stopped["untagged"] == [
+        {"instance_id": A, "account": "skipped: account no longer linked", "inventory": False},
+        {"instance_id": B, "account": "skipped: account no longer linked", "inventory": True}]
+    tags = {s.instance.instance_id: s.instance.tags for s in world.inventory.list_instances(ORG)}
+    assert tags == {A: {MODEL_TAG: "mdl-z"}, B: {}}
+    assert world.lab.get(test_id)["status"] == "stopped"
+
+
+def test_an_experiment_is_read_by_super_admins_and_its_own_org_only(world):
+    from spothive.domain.tenancy import Role
+    from tests.unit.services.helpers import principal
+
+    experiments, _ = start(world)
+    started = experiments.start_live_switch("admin:root", ORG, A)
+    admin, own, other = principal("platform", "u-0", Role.SUPER_ADMIN), principal(ORG), principal("org-2", "u-2")
+
+    assert experiments.experiment(started["experiment_id"], admin)["org_id"] == ORG
+    assert experiments.experiment(started["experiment_id"], own)["instance_id"] == A
+    with pytest.raises(NotFound) as hidden:
+        experiments.experiment(started["experiment_id"], other)
+    assert hidden.value.field == "experiment_id"

@@ -1247,7 +1247,7 @@ export interface paths {
         /**
          * Experiment
          * @description One experiment: status and ``telemetry`` (``steps`` of ``{step, started_at, duration_ms, result}``,
-         *     ``price_before``, ``price_after``).
+         *     ``price_before``, ``price_after``). Super admins read any; a tenant only its own org's (404 otherwise).
          */
         get: operations["experiment_api_lab_experiments__experiment_id__get"];
         put?: never;
@@ -1292,6 +1292,28 @@ export interface paths {
         get: operations["parallel_results_api_lab_parallel__test_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lab/parallel/{test_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Parallel Stop
+         * @description End a running A/B test: its ``spothive:model`` tags are removed (customer account and inventory copy),
+         *     its arms and the test are ``stopped`` (who and when), and later interruptions no longer count; 409 when
+         *     it is stopped already.
+         */
+        post: operations["parallel_stop_api_lab_parallel__test_id__stop_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1367,7 +1389,8 @@ export interface paths {
         };
         /**
          * Workers
-         * @description Last run, last success, the last hour's failures and the backlog of every worker and state machine.
+         * @description Last run, last success, the last hour's failures and the backlog of every worker and state machine;
+         *     the agents' unfinished actions; each family's hive-mind flag TTL with its evidence.
          */
         get: operations["workers_api_admin_health_workers_get"];
         put?: never;
@@ -1526,6 +1549,19 @@ export interface components {
         ActivityFeed: {
             /** Events */
             events: components["schemas"]["ActivityEvent"][];
+        };
+        /**
+         * AgentActionsBacklog
+         * @description Agent actions not yet finished across every cluster: ``pending`` = ``queued`` + ``in_flight``.
+         */
+        AgentActionsBacklog: {
+            /** Pending */
+            pending: number;
+            /** Queued */
+            queued: number;
+            /** In Flight */
+            in_flight: number;
+            status: components["schemas"]["Light"];
         };
         /**
          * AgentLight
@@ -1897,6 +1933,26 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /**
+         * FlagTtlStatus
+         * @description One instance family's hive-mind flag TTL and the interruption waves it was tuned from.
+         */
+        FlagTtlStatus: {
+            /** Family */
+            family: string;
+            /** Ttl Seconds */
+            ttl_seconds: number;
+            /** Basis */
+            basis: string;
+            /** Events */
+            events: number;
+            /** Waves */
+            waves: number;
+            /** P75 Wave Minutes */
+            p75_wave_minutes: number | null;
+            /** Evidence */
+            evidence: string;
+        };
         /** GraduateRequest */
         GraduateRequest: {
             /** Model Id */
@@ -1936,6 +1992,12 @@ export interface components {
             };
             /** Workers */
             workers: components["schemas"]["WorkerStatus"][];
+            agent_actions?: components["schemas"]["AgentActionsBacklog"] | null;
+            /**
+             * Hive Mind
+             * @default []
+             */
+            hive_mind: components["schemas"]["FlagTtlStatus"][];
         };
         /** HeartbeatResponse */
         HeartbeatResponse: {
@@ -7372,15 +7434,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The token is valid but lacks the role this operation needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description Absent, or owned by another organisation (the two are indistinguishable). */
             404: {
                 headers: {
@@ -7550,6 +7603,93 @@ export interface operations {
             };
             /** @description Absent, or owned by another organisation (the two are indistinguishable). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    parallel_stop_api_lab_parallel__test_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                test_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -180,3 +180,10 @@ class Ec2SwitchGateway:
             self._ec2.create_tags(Resources=[instance_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
         except ClientError as exc:
             raise _failed(f"tagging {instance_id}", exc) from exc
+
+    def untag(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        # DeleteTags with a Value removes the tag only while it still has that value
+        try:
+            self._ec2.delete_tags(Resources=[instance_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+        except ClientError as exc:
+            raise _failed(f"untagging {instance_id}", exc) from exc

@@ -3,27 +3,30 @@
 Every state change is a conditional write, so two acknowledgements (two replicas, a restarted agent, a
 replayed request) cannot both win and a result is kept once. ``queued_cluster`` is set only while the
 action is queued: the sparse ``by_queued`` index is the long-poll's oldest-first list of open actions.
+Each state change also moves the backlog counters in the same transaction (``action_backlog``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from spothive.adapters.dynamo import models, schema
+from spothive.adapters.dynamo import action_backlog, models, schema
 from spothive.domain.agent_actions import FINAL_STATES, AckOutcome, ActionState, ResultOutcome, StoredAction
 from spothive.domain.agent_link import Enqueued, Withdrawn
+from spothive.domain.worker_health import ActionBacklog
 
 #: How long an action stays readable after it was queued.
 RETENTION = timedelta(days=30)
-_CONDITION_FAILED = "ConditionalCheckFailedException"
+_CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 class _ByQueued(GlobalSecondaryIndex[Any]):
@@ -93,28 +96,21 @@ class DynamoAgentActions:
                 body=json.dumps(action, sort_keys=True, default=str), created_at=now, queued_cluster=key,
                 queued_at=f"{now.isoformat()}#{aid}", expires_at=now + RETENTION,
             )
-            try:
-                item.save(condition=AgentActionModel.action_id.does_not_exist())
+            if self._counted(org_id, cluster_id, lambda txn, item=item: txn.save(
+                    item, condition=AgentActionModel.action_id.does_not_exist()), queued=1):
                 new += 1
-            except PutError as exc:
-                if exc.cause_response_code != _CONDITION_FAILED:
-                    raise
         return Enqueued(tuple(str(a["id"]) for a in actions), new)
 
     def withdraw(self, org_id: str, cluster_id: str, action_ids: Sequence[str]) -> Withdrawn:
         key, gone, taken = cluster_key(org_id, cluster_id), [], []
         for aid in action_ids:
-            try:
-                AgentActionModel(key, aid).update(
+            if self._counted(org_id, cluster_id, lambda txn, aid=aid: txn.update(
+                    AgentActionModel(key, aid),
                     actions=[AgentActionModel.state.set(ActionState.WITHDRAWN.value),
                              AgentActionModel.queued_cluster.remove()],
-                    condition=AgentActionModel.state == ActionState.QUEUED.value,
-                )
+                    condition=AgentActionModel.state == ActionState.QUEUED.value), queued=-1):
                 gone.append(aid)
                 continue
-            except UpdateError as exc:
-                if exc.cause_response_code != _CONDITION_FAILED:
-                    raise
             item = self._get(key, aid)
             if item is not None and item.state == ActionState.WITHDRAWN.value:
                 gone.append(aid)
@@ -128,22 +124,43 @@ class DynamoAgentActions:
         return [_stored(i) for i in items if i.state == ActionState.QUEUED.value][:limit]
 
     def find(self, action_id: str) -> StoredAction | None:
-        for item in AgentActionModel.by_action.query(action_id, limit=1):
-            return _stored(item)
+        for item in AgentActionModel.by_action.query(action_id, limit=2):
+            if item.cluster_key != action_backlog.BACKLOG_PARTITION:  # never a counter
+                return _stored(item)
         return None
+
+    def backlog(self) -> ActionBacklog:
+        """``ActionBacklogCounts``: every cluster's unfinished actions (one GetItem)."""
+        return action_backlog.read(action_backlog.TOTAL)
+
+    def cluster_backlog(self, org_id: str, cluster_id: str) -> ActionBacklog:
+        """``ActionBacklogCounts``: one cluster's unfinished actions (one GetItem)."""
+        return action_backlog.read(action_backlog.counter_key(org_id, cluster_id))
+
+    @staticmethod
+    def _counted(org_id: str, cluster_id: str, change: Callable[[TransactWrite], Any], *, queued: int = 0,
+                 in_flight: int = 0) -> bool:
+        """Run one conditional state change with its counter moves in one transaction; False when its
+        condition failed (nothing written, nothing counted)."""
+        try:
+            with TransactWrite(connection=action_backlog.connection()) as txn:
+                change(txn)
+                action_backlog.count(txn, org_id, cluster_id, queued=queued, in_flight=in_flight)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+            if reasons and reasons[0] == _CONDITION_FAILED:
+                return False
+            raise
+        return True
 
     def acknowledge(self, org_id: str, cluster_id: str, action_id: str, at: datetime) -> AckOutcome | None:
         key = cluster_key(org_id, cluster_id)
-        try:
-            AgentActionModel(key, action_id).update(
+        if self._counted(org_id, cluster_id, lambda txn: txn.update(
+                AgentActionModel(key, action_id),
                 actions=[AgentActionModel.state.set(ActionState.ACKNOWLEDGED.value),
                          AgentActionModel.acknowledged_at.set(at), AgentActionModel.queued_cluster.remove()],
-                condition=AgentActionModel.state == ActionState.QUEUED.value,
-            )
+                condition=AgentActionModel.state == ActionState.QUEUED.value), queued=-1, in_flight=1):
             return AckOutcome(True, ActionState.ACKNOWLEDGED)
-        except UpdateError as exc:
-            if exc.cause_response_code != _CONDITION_FAILED:
-                raise
         item = self._get(key, action_id)
         return None if item is None else AckOutcome(False, ActionState(item.state))
 
@@ -152,16 +169,12 @@ class DynamoAgentActions:
         key = cluster_key(org_id, cluster_id)
         status = ActionState(str(result.get("status", ActionState.FAILED.value)))
         final = status if status in FINAL_STATES else ActionState.FAILED
-        try:
-            AgentActionModel(key, action_id).update(
+        if self._counted(org_id, cluster_id, lambda txn: txn.update(
+                AgentActionModel(key, action_id),
                 actions=[AgentActionModel.state.set(final.value), AgentActionModel.result_at.set(at),
                          AgentActionModel.result.set(json.dumps(result, sort_keys=True, default=str))],
-                condition=AgentActionModel.state == ActionState.ACKNOWLEDGED.value,
-            )
+                condition=AgentActionModel.state == ActionState.ACKNOWLEDGED.value), in_flight=-1):
             return ResultOutcome(True, final)
-        except UpdateError as exc:
-            if exc.cause_response_code != _CONDITION_FAILED:
-                raise
         item = self._get(key, action_id)
         return None if item is None else ResultOutcome(False, ActionState(item.state))
 

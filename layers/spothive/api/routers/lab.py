@@ -1,5 +1,6 @@
 """``/api/lab`` (super admins): promote a candidate risk model (hot swap) and roll back, start a live switch
-and read its telemetry, configure A/B tests of two models and compare them."""
+and read its telemetry, configure A/B tests of two models, compare them and stop them. A tenant's users may
+read their own org's experiments (another org's is a 404)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from spothive.api.deps import AdminPrincipal
+from spothive.api.deps import AdminPrincipal, CurrentPrincipal
 from spothive.services.lab_experiments import LabExperiments
 from spothive.services.model_lab import ModelLab, Promotion
 from spothive.services.parallel_tests import ParallelTests
@@ -87,10 +88,10 @@ def live_switch(body: LiveSwitchRequest, principal: AdminPrincipal, experiments:
 
 @router.get("/experiments/{experiment_id}")
 def experiment(experiment_id: Annotated[str, Path(min_length=1, max_length=80, pattern=_ID)],
-               principal: AdminPrincipal, experiments: Experiments) -> dict[str, Any]:
+               principal: CurrentPrincipal, experiments: Experiments) -> dict[str, Any]:
     """One experiment: status and ``telemetry`` (``steps`` of ``{step, started_at, duration_ms, result}``,
-    ``price_before``, ``price_after``)."""
-    return experiments.experiment(experiment_id)
+    ``price_before``, ``price_after``). Super admins read any; a tenant only its own org's (404 otherwise)."""
+    return experiments.experiment(experiment_id, principal)
 
 
 @router.post("/parallel", status_code=201)
@@ -105,3 +106,12 @@ def parallel_results(test_id: Annotated[str, Path(min_length=1, max_length=80, p
                      principal: AdminPrincipal, tests: Parallel) -> dict[str, Any]:
     """Per model: its predictions, the interruptions observed on its instance, and calibration."""
     return tests.results(test_id)
+
+
+@router.post("/parallel/{test_id}/stop")
+def parallel_stop(test_id: Annotated[str, Path(min_length=1, max_length=80, pattern=_ID)],
+                  principal: AdminPrincipal, tests: Parallel) -> dict[str, Any]:
+    """End a running A/B test: its ``spothive:model`` tags are removed (customer account and inventory copy),
+    its arms and the test are ``stopped`` (who and when), and later interruptions no longer count; 409 when
+    it is stopped already."""
+    return tests.stop(principal.actor, test_id)

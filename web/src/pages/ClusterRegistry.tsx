@@ -3,11 +3,13 @@
 // client-cluster-button-reuse-dep-click-opt (Optimize Now: a dry-run preview with every approved and
 // blocked action and its reason, then approve → a real run, with the job's progress).
 // client-cluster-button-unique-indep-click-add: clusters are added by discovery of the linked accounts.
+// Each cluster's SAFE_MODE switch (safety rule 1: the cluster level, with the global and tenant levels shown).
 import { Fragment, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, call, type Schemas } from "../api/client";
 import { useClusters } from "../clusters";
 import { CopyButton } from "../components/CopyButton";
+import { SafeModeSwitch } from "../components/SafeModeSwitch";
 import { Empty, ErrorNote, Loading } from "../components/States";
 import { pollWithBackoff } from "../lib/backoff";
 import { heartbeatLight, usd, when } from "../lib/format";
@@ -276,6 +278,10 @@ export default function ClusterRegistry() {
                         <section aria-label="Optimize">
                           <h3>Optimize</h3>
                           <OptimizePanel cluster={c} />
+                        </section>
+                        <section className="span-2" aria-label={`SAFE_MODE of ${c.name}`}>
+                          <h3>SAFE_MODE</h3>
+                          <SafeModeSwitch level="cluster" clusterId={c.cluster_id} subject={c.name} />
                         </section>
                       </div>
                     </td>

@@ -81,7 +81,7 @@ export function SafeModeSwitch({ level, clusterId, subject, compact = false }: P
     e.preventDefault();
     void apply(false);
   };
-  const who = setter.data ? setterText(setter.data, when) : null;
+  const who = setter.data ? setterText(setter.data, when, me) : null;
   const reasonError = fieldError(error, "reason");
 
   return (

@@ -24,6 +24,7 @@ describe("SAFE_MODE levels", () => {
     expect(setterText({ actor: "ops@acme.example", timestamp: "x", reason: "cluster SAFE_MODE turned on", after: { on: true } }, fmt)).toBe("turned on by ops@acme.example, 2 Dec");
     expect(setterText({ actor: "ops@acme.example", timestamp: "x", reason: "freeze for the launch", after: { on: false } }, fmt)).toBe("turned off by ops@acme.example, 2 Dec — freeze for the launch");
     expect(setterText(null)).toBeNull();
+    expect(setterText({ actor: "user:u-7", timestamp: "x", after: { on: true } }, fmt, { user_id: "u-7", email: "ops@acme.example" })).toBe("turned on by you (ops@acme.example), 2 Dec");
   });
 });
 

@@ -50,10 +50,16 @@ export interface SetterRecord {
 }
 
 /** "turned on by ops@acme.example, 2 Dec 2026, 10:04 — reason" from the newest safe_mode.set record. */
-export function setterText(record: SetterRecord | null | undefined, format: (iso: string) => string = (iso) => new Date(iso).toLocaleString()): string | null {
+export function setterText(
+  record: SetterRecord | null | undefined,
+  format: (iso: string) => string = (iso) => new Date(iso).toLocaleString(),
+  me?: { user_id: string; email: string } | null,
+): string | null {
   if (!record) return null;
+  // the ledger names users by id; the signed-in user reads their own e-mail
+  const actor = me && record.actor === `user:${me.user_id}` ? `you (${me.email})` : record.actor;
   const on = (record.after as { on?: unknown } | null | undefined)?.on;
   const verb = on === true ? "turned on" : on === false ? "turned off" : "set";
   const reason = record.reason && !/^\w+ SAFE_MODE turned (on|off)$/.test(record.reason) ? ` — ${record.reason}` : "";
-  return `${verb} by ${record.actor}, ${format(record.timestamp)}${reason}`;
+  return `${verb} by ${actor}, ${format(record.timestamp)}${reason}`;
 }

@@ -116,6 +116,7 @@ function JobView({ job }: { job: Job }) {
           </ul>
         </>
       ) : null}
+      <ExecutionNote execution={d.execution} dryRun={job.dry_run} />
       <Progress progress={job.progress} />
       {job.audit_seqs.length ? (
         <p className="muted">
@@ -124,6 +125,23 @@ function JobView({ job }: { job: Job }) {
       ) : null}
     </div>
   );
+}
+
+// How an approved run was carried out: a recorded dry run under SAFE_MODE, or handed to the agent.
+function ExecutionNote({ execution, dryRun }: { execution: unknown; dryRun: boolean }) {
+  if (dryRun || !execution || typeof execution !== "object") return null;
+  const e = execution as { mode?: string; safe_mode?: string; enqueued?: number };
+  if (e.mode === "dry_run") {
+    return (
+      <p className="warning" data-testid="execution-mode">
+        SAFE_MODE is on ({e.safe_mode ?? "SAFE_MODE"}): every approved action was recorded as a dry run; nothing changed.
+      </p>
+    );
+  }
+  if (e.mode === "agent") {
+    return <p data-testid="execution-mode">Handed to the cluster's agent{typeof e.enqueued === "number" ? `: ${e.enqueued} action(s)` : ""}.</p>;
+  }
+  return null;
 }
 
 // The executor's progress: each wave's stage, then one activity line per move and the realized saving.

@@ -17,11 +17,14 @@ export default function Settings() {
     setBusy(true);
     setError(null);
     setNote(null);
+    const before = settings.data;
+    settings.setData({ weekly_report: weekly }); // the box follows the click at once; an error puts it back
     try {
       const saved = await call(api.PUT("/api/auth/me/settings", { body: { weekly_report: weekly } }));
       settings.setData(saved);
       setNote(saved.weekly_report ? "You will receive the weekly report." : "You will no longer receive the weekly report.");
     } catch (err) {
+      if (before) settings.setData(before);
       setError(err);
     } finally {
       setBusy(false);

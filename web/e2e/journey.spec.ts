@@ -334,7 +334,8 @@ test("the Lab: a live switch dry run followed step by step; the A/B form names a
 
 test("the API docs render from local assets", async () => {
   await page.goto("/api/docs");
-  await expect(page.getByRole("heading", { name: /SpotHive API/ })).toBeVisible();
+  // Swagger UI lays out the whole document before its heading shows: slow on a loaded machine
+  await expect(page.getByRole("heading", { name: /SpotHive API/ })).toBeVisible({ timeout: 60000 });
   await expect(page.getByText("/api/auth/signup").first()).toBeVisible();
   await shot("17-api-docs", false); // Swagger UI's own page
 });

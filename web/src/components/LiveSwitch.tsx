@@ -96,7 +96,7 @@ export function SwitchTelemetry({ view, transport }: { view: SwitchView; transpo
             </dd>
           </>
         ) : null}
-        <dt>Time so far</dt>
+        <dt>{final ? "Total time" : "Time so far"}</dt>
         <dd>{duration(totalMs(view.steps))}</dd>
       </dl>
       {view.error ? <p className="field-error">Error: {view.error}</p> : null}

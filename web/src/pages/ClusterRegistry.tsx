@@ -289,6 +289,11 @@ export default function ClusterRegistry() {
                   <tr className="panel-row">
                     <td colSpan={8}>
                       <div className="grid-2">
+                        <section className="span-2" aria-label={`SAFE_MODE of ${c.name}`}>
+                          <h3>SAFE_MODE</h3>
+                          {/* above Optimize: seen before anything is approved */}
+                          <SafeModeSwitch level="cluster" clusterId={c.cluster_id} subject={c.name} />
+                        </section>
                         <section aria-label="Connect the agent">
                           <h3>Agent</h3>
                           <ConnectPanel cluster={c} />
@@ -296,10 +301,6 @@ export default function ClusterRegistry() {
                         <section aria-label="Optimize">
                           <h3>Optimize</h3>
                           <OptimizePanel cluster={c} />
-                        </section>
-                        <section className="span-2" aria-label={`SAFE_MODE of ${c.name}`}>
-                          <h3>SAFE_MODE</h3>
-                          <SafeModeSwitch level="cluster" clusterId={c.cluster_id} subject={c.name} />
                         </section>
                       </div>
                     </td>

@@ -122,7 +122,7 @@ export function SafeModeSwitch({ level, clusterId, subject, compact = false }: P
         <p className="muted small-text">Held on by the {s.heldBy.map((l) => LEVEL_LABEL[l].toLowerCase()).join(" and ")} level.</p>
       ) : null}
       {view.reasons.length && !compact ? <p className="muted small-text">Why: {view.reasons.join("; ")}</p> : null}
-      {!s.own && !confirming ? (
+      {!s.own && !confirming && !compact ? (
         <div className="field safe-reason">
           <label htmlFor={`${id}-reason-on`}>Reason (optional, kept in the audit log)</label>
           <input id={`${id}-reason-on`} value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} aria-invalid={reasonError ? true : undefined} />

@@ -7,6 +7,10 @@ describe("SAFE_MODE levels", () => {
     expect(s).toEqual({ own: false, effective: true, heldBy: ["tenant"] });
   });
 
+  it("the global switch is held by nothing else", () => {
+    expect(summarize({ on: true, levels: { global: false, tenant: true }, reasons: [] }, "global").heldBy).toEqual([]);
+  });
+
   it("never set counts as off", () => {
     expect(summarize({ on: false, levels: { global: null, tenant: null }, reasons: [] }, "tenant")).toEqual({ own: false, effective: false, heldBy: [] });
   });

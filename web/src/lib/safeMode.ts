@@ -10,9 +10,11 @@ export interface SafeModeView {
 
 export const LEVEL_LABEL: Record<SafeModeLevel, string> = { global: "Global", tenant: "Organization", cluster: "Cluster" };
 
-/** The levels a screen shows, in order: a cluster's three, the tenant's and the admin's two. */
+/** The levels a screen shows, in order: a cluster's three, a tenant's two, the global one alone (the
+ * admin's own org level means nothing to other tenants). */
 export function shownLevels(level: SafeModeLevel): SafeModeLevel[] {
-  return level === "cluster" ? ["global", "tenant", "cluster"] : ["global", "tenant"];
+  if (level === "cluster") return ["global", "tenant", "cluster"];
+  return level === "tenant" ? ["global", "tenant"] : ["global"];
 }
 
 export interface SafeModeSummary {

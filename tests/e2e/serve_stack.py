@@ -8,6 +8,7 @@ verifies through the console itself; this only creates the customer's AWS side, 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -25,6 +26,8 @@ ADMIN = {"email": "owner@spothive.example", "password": "Owner-Password-2026!"}
 
 def main() -> int:
     """Start, seed, announce, serve until told to stop."""
+    # the live switch's polled steps wait 1 s, not 5: the Lab's dry run in the journey ends in seconds
+    os.environ.setdefault("SPOTHIVE_LIVE_SWITCH_POLL_SECONDS", "1")
     data_dir = Path(tempfile.mkdtemp(prefix="spothive-e2e-"))
     config = LocalConfig(api_port=0, moto_port=0, redis_port=0, data_dir=data_dir, ticker=False, access_log=False)
     stack = LocalStack(config)

@@ -1,6 +1,8 @@
 // The customer journey in a real Chromium against the real local stack (moto, Redis, the API, the workers):
 // sign up → link → verify → the demo cluster and its spend → hibernation painted and read back through the API →
 // a policy change (and its stale-edit conflict) → an audit diff → an export whose checksum is recomputed here.
+// Also: the scan followed over the discovery stream, cluster SAFE_MODE around approving a preview, the weekly
+// report opt-out, right-sizing, and the Lab's live switch (a dry run) and A/B form for a super admin.
 // Every screen is written to test-results/screens/ as a PNG.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -26,6 +28,12 @@ test.describe.configure({ mode: "serial" });
 
 let page: Page;
 let clusterId = "";
+let orgId = "";
+
+/** The demo cluster's nodes as the stack seeded them (instance ids are the nodes' provider ids). */
+function seededNodes(): { provider_id: string; capacity_type: string; instance_type: string }[] {
+  return (JSON.parse(readFileSync(stack.snapshot_file, "utf-8")) as { nodes: { provider_id: string; capacity_type: string; instance_type: string }[] }).nodes;
+}
 
 /** Screenshot the screen, and check it against WCAG 2 A/AA with axe (labels, contrast, roles, keyboard). */
 async function shot(name: string, a11y = true) {
@@ -85,6 +93,8 @@ test("link and verify the account, watch the scan finish", async () => {
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page.getByRole("progressbar")).toHaveAttribute("aria-valuetext", "Scan complete", { timeout: 90000 });
   await expect(page.getByText(/Found 1 cluster/)).toBeVisible();
+  // the bar followed the discovery stream (WebSocket), not the polling fallback
+  await expect(page.getByTestId("scan-transport")).toHaveText("followed live over the discovery stream");
   await shot("04-onboarding-scanned");
 });
 
@@ -99,6 +109,9 @@ test("the dashboard shows the demo cluster and its spend", async ({ request }) =
   await expect(page.getByTestId("projection-figures")).toContainText("estimated");
   const clusters = await apiCall(request, "GET", "/api/client/clusters");
   clusterId = clusters.clusters[0].cluster_id;
+  orgId = (await apiCall(request, "GET", "/api/auth/me")).org_id;
+  // the organization's SAFE_MODE sits in the header, off until someone turns it on
+  await expect(page.getByTestId("safe-mode-tenant").getByTestId("safe-mode-effective")).toHaveText(/Effective: off/);
   expect(clusters.clusters[0].nodes).toBe(20);
   await shot("05-dashboard");
   // a small laptop: the layout reflows, nothing scrolls sideways
@@ -123,6 +136,34 @@ test("the cluster registry: heartbeat, Helm command, Optimize Now preview", asyn
   await expect(page.locator(".job .pill")).toHaveText("succeeded", { timeout: 90000 });
   await expect(page.getByText(/\d+ action\(s\) SpotHive would take/)).toBeVisible();
   await shot("06-clusters");
+});
+
+test("cluster SAFE_MODE on, approve the preview and watch the run; SAFE_MODE off only after a confirm", async ({ request }) => {
+  const safe = page.getByTestId("safe-mode-cluster");
+  const toggle = safe.getByRole("switch", { name: "SAFE_MODE for acme-prod" });
+  await expect(toggle).toHaveAttribute("aria-checked", "false");
+  await safe.getByLabel(/Reason/).fill("journey: approve without touching the cluster");
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-checked", "true");
+  await expect(safe.getByTestId("safe-mode-effective")).toHaveText(/Effective: on/);
+  await expect(safe.getByTestId("safe-mode-setter")).toContainText(`turned on by you (${EMAIL})`);
+  await expect(safe.getByTestId("safe-mode-setter")).toContainText("journey: approve without touching the cluster");
+  // approving carries out exactly the preview: under SAFE_MODE every action is a recorded dry run
+  await page.getByRole("button", { name: "Approve this preview" }).click();
+  await expect(page.getByText(/Job .* \(approved run\)/)).toBeVisible();
+  await expect(page.locator(".job .pill")).toHaveText("succeeded", { timeout: 90000 });
+  await expect(page.getByTestId("execution-mode")).toContainText("recorded as a dry run");
+  await shot("06b-clusters-approved");
+  // turning it off asks first; keeping it on changes nothing
+  await toggle.click();
+  await expect(safe.getByRole("alertdialog")).toContainText("Turn SAFE_MODE off for acme-prod?");
+  await safe.getByRole("button", { name: "Keep it on" }).click();
+  await expect(toggle).toHaveAttribute("aria-checked", "true");
+  await toggle.click();
+  await safe.getByRole("button", { name: "Turn SAFE_MODE off" }).click();
+  await expect(toggle).toHaveAttribute("aria-checked", "false");
+  const stored = await apiCall(request, "GET", `/api/clusters/${clusterId}/safe-mode`);
+  expect([stored.on, stored.levels.cluster]).toEqual([false, false]);
 });
 
 test("paint a hibernation schedule by drag and keyboard, read it back through the API", async ({ request }) => {
@@ -218,6 +259,33 @@ test("open an audit diff, export the ledger and recompute its checksum", async (
   await shot("13-audit");
 });
 
+test("opt out of the weekly report, read it back through the API", async ({ request }) => {
+  await page.getByRole("link", { name: "Settings" }).click();
+  const weekly = page.getByRole("checkbox", { name: "Send me the weekly report" });
+  await expect(weekly).toBeChecked();
+  await weekly.uncheck();
+  await expect(page.getByRole("status").filter({ hasText: "no longer receive the weekly report" })).toBeVisible();
+  expect((await apiCall(request, "GET", "/api/auth/me/settings")).weekly_report).toBe(false);
+  await shot("14a-settings");
+});
+
+test("right-sizing: the cluster's nodes, a lookup of a real instance, and a bad id named beside its field", async () => {
+  await page.getByRole("link", { name: "Right-sizing" }).click();
+  await expect(page.getByRole("heading", { name: "Cluster nodes · acme-prod" })).toBeVisible();
+  await expect(page.getByText(/No right-sizing for acme-prod now|node\(s\) fit a cheaper type/)).toBeVisible();
+  await page.getByLabel("Instance id").fill("web-1");
+  await page.getByRole("button", { name: "Recommend" }).click();
+  await expect(page.locator("#instance-id-err")).toContainText("looks like i-");
+  const node = seededNodes()[0];
+  await page.getByLabel("Instance id").fill(node.provider_id);
+  await page.getByRole("button", { name: "Recommend" }).click();
+  const result = page.getByTestId("rightsizing-result");
+  await expect(result).toContainText(node.provider_id);
+  await expect(result).toContainText(node.instance_type);
+  await expect(result).toContainText(/of 14 days sampled/);
+  await shot("14b-rightsizing");
+});
+
 test("the admin screens for a super admin", async () => {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
@@ -245,9 +313,29 @@ test("the admin screens for a super admin", async () => {
   await shot("16-lab");
 });
 
+test("the Lab: a live switch dry run followed step by step; the A/B form names a bad field", async () => {
+  const node = seededNodes().find((n) => n.capacity_type === "on-demand")!;
+  const live = page.getByRole("form", { name: "Start a live switch" });
+  await live.getByLabel("Client org id").fill(orgId);
+  await live.getByLabel("On-Demand instance").fill(node.provider_id);
+  await expect(live.getByRole("checkbox", { name: /Dry run/ })).toBeChecked();
+  await live.getByRole("button", { name: "Start a dry run" }).click();
+  const telemetry = page.getByTestId("live-switch-telemetry");
+  await expect(telemetry.getByTestId("experiment-status")).toHaveText(/dry run: nothing changed|failed|rolled back/, { timeout: 90000 });
+  await expect(telemetry.getByRole("table", { name: "Live switch steps" })).toContainText("prepare");
+  await shot("16b-lab-live-switch");
+  // the A/B form: two arms on the same instance are refused before anything is sent
+  const ab = page.getByRole("form", { name: "Configure an A/B test" });
+  await ab.getByLabel("Instance A").fill(node.provider_id);
+  await ab.getByLabel("Instance B").fill(node.provider_id);
+  await expect(ab.getByText("The two arms need two instances.")).toBeVisible();
+  await expect(ab.getByRole("button", { name: "Start the A/B test" })).toBeDisabled();
+});
+
 test("the API docs render from local assets", async () => {
   await page.goto("/api/docs");
-  await expect(page.getByRole("heading", { name: /SpotHive API/ })).toBeVisible();
+  // Swagger UI lays out the whole document before its heading shows: slow on a loaded machine
+  await expect(page.getByRole("heading", { name: /SpotHive API/ })).toBeVisible({ timeout: 60000 });
   await expect(page.getByText("/api/auth/signup").first()).toBeVisible();
   await shot("17-api-docs", false); // Swagger UI's own page
 });

@@ -19,6 +19,8 @@ const AuditLogs = lazy(() => import("./pages/AuditLogs"));
 const AdminDashboard = lazy(() => import("./pages/AdminDashboard"));
 const SystemHealth = lazy(() => import("./pages/SystemHealth"));
 const TheLab = lazy(() => import("./pages/TheLab"));
+const Rightsizing = lazy(() => import("./pages/Rightsizing"));
+const Settings = lazy(() => import("./pages/Settings"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useAuth();
@@ -33,8 +35,10 @@ const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: "/templates", label: "Node templates" },
   { to: "/policies", label: "Policies" },
   { to: "/hibernation", label: "Hibernation" },
+  { to: "/rightsizing", label: "Right-sizing" },
   { to: "/audit", label: "Audit log" },
   { to: "/onboarding", label: "AWS accounts" },
+  { to: "/settings", label: "Settings" },
   { to: "/admin", label: "Admin", admin: true },
   { to: "/admin/health", label: "System health", admin: true },
   { to: "/admin/lab", label: "The Lab", admin: true },
@@ -108,6 +112,8 @@ export function App() {
       <Route path="/policies" element={<Private><OptimizationPolicies /></Private>} />
       <Route path="/hibernation" element={<Private><Hibernation /></Private>} />
       <Route path="/audit" element={<Private><AuditLogs /></Private>} />
+      <Route path="/rightsizing" element={<Private><Rightsizing /></Private>} />
+      <Route path="/settings" element={<Private><Settings /></Private>} />
       <Route path="/admin" element={<Private><AdminDashboard /></Private>} />
       <Route path="/admin/health" element={<Private><SystemHealth /></Private>} />
       <Route path="/admin/lab" element={<Private><TheLab /></Private>} />

@@ -114,11 +114,18 @@ const auth: Middleware = {
 
 export const api = createClient<paths>({ baseUrl: "" });
 api.use(auth);
+let apiBase = "";
 
 /** Point the client at the API named by the runtime config (empty: same origin). */
 export function configureBaseUrl(baseUrl: string): void {
-  Object.assign(api, createClient<paths>({ baseUrl: baseUrl.replace(/\/$/, "") }));
+  apiBase = baseUrl.replace(/\/$/, "");
+  Object.assign(api, createClient<paths>({ baseUrl: apiBase }));
   api.use(auth);
+}
+
+/** The API's base URL from the runtime config ("" when it is this origin); the live streams need it. */
+export function apiBaseUrl(): string {
+  return apiBase;
 }
 
 /** Unwrap an openapi-fetch result: the data, or throw the API's error. */

@@ -1,7 +1,8 @@
 // ClientSetup: client-set-button-reuse-dep-click-link (link an AWS account: External ID, quick-create link),
 // client-onboard-button-reuse-dep-click-verify (verify the role), client-onboard-bar-reuse-indep-view-scan
-// (scan progress: polling GET /api/connect/accounts with backoff until the discovery stream exists).
-import { useEffect, useState, type FormEvent } from "react";
+// (scan progress from the discovery stream, WebSocket /api/connect/stream: regions scanned and finds as they
+// happen; when the socket fails or falls silent, polling GET /api/connect/accounts with backoff takes over).
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { api, call, type Schemas } from "../api/client";
 import { useAuth } from "../auth";
@@ -10,26 +11,46 @@ import { CopyButton } from "../components/CopyButton";
 import { Empty, ErrorNote, fieldError, Loading } from "../components/States";
 import { pollWithBackoff } from "../lib/backoff";
 import { when } from "../lib/format";
+import { applyScanMessage, initialScan, scanFraction, scanLabel, type ScanState } from "../lib/scan";
+import { openStream } from "../lib/stream";
 import { useAsync } from "../lib/useAsync";
 
 type Link_ = Schemas["LinkResponse"];
 type Account = Schemas["AccountResponse"];
 
 const STEP: Record<string, number> = { pending: 1, scanning: 2, active: 3, failed: 3 };
+const TERMINAL = new Set(["active", "failed"]);
+/** A socket that says nothing for this long is treated as failed: polling takes over. */
+export const STREAM_SILENCE_MS = 20000;
 
-export function ScanProgress({ account }: { account: Account }) {
-  const step = STEP[account.status] ?? 0;
-  const label = { pending: "Waiting for the role", scanning: "Scanning EC2 and EKS…", active: "Scan complete", failed: "Scan failed" }[account.status] ?? account.status;
+export function ScanProgress({ account, live, transport }: { account: Account; live?: ScanState | null; transport?: "stream" | "polling" }) {
+  const ended = TERMINAL.has(account.status);
+  const useLive = !!live && !ended && live.phase !== "waiting";
+  const fraction = useLive ? scanFraction(live) : (STEP[account.status] ?? 0) / 3;
+  const label = useLive
+    ? scanLabel(live)
+    : ({ pending: "Waiting for the role", scanning: "Scanning EC2 and EKS…", active: "Scan complete", failed: "Scan failed" }[account.status] ?? account.status);
+  const percent = Math.round(fraction * 100);
   return (
     <div className="scan">
-      <div className="progress" role="progressbar" aria-label={`Scan of ${account.aws_account_id ?? account.account_id}`} aria-valuemin={0} aria-valuemax={3} aria-valuenow={step} aria-valuetext={label}>
-        <div className={`progress-fill ${account.status}`} style={{ width: `${(step / 3) * 100}%` }} />
+      <div className="progress" role="progressbar" aria-label={`Scan of ${account.aws_account_id ?? account.account_id}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={label}>
+        <div className={`progress-fill ${account.status}`} style={{ width: `${percent}%` }} />
       </div>
-      <p className={account.status === "failed" ? "field-error" : "muted"}>
+      <p className={account.status === "failed" ? "field-error" : "muted"} aria-live="polite">
         {label}
         {account.message ? ` — ${account.message}` : ""}
         {account.last_scan_at ? ` (last scan ${when(account.last_scan_at)})` : ""}
       </p>
+      {live && live.phase !== "waiting" ? (
+        <p className="muted" data-testid="scan-finds">
+          {live.clustersFound} cluster(s) and {live.instancesFound} instance(s) found so far
+        </p>
+      ) : null}
+      {transport ? (
+        <p className="badge" data-testid="scan-transport">
+          {transport === "stream" ? "followed live over the discovery stream" : "followed by polling (the stream was unavailable)"}
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -71,29 +92,91 @@ export default function ClientSetup() {
     }
   };
 
+  const [live, setLive] = useState<ScanState | null>(null);
+  const [transport, setTransport] = useState<"stream" | "polling" | undefined>(undefined);
+  const finishing = useRef(false);
+  const scanId = scanning?.account_id;
+  const scanEnded = !!scanning && TERMINAL.has(scanning.status);
+
   useEffect(() => {
-    if (!scanning || scanning.status === "active" || scanning.status === "failed") return;
+    if (!scanning || scanEnded) return;
+    const accountId = scanning.account_id;
     const abort = new AbortController();
-    void pollWithBackoff(
-      async () => {
-        const list = await call(api.GET("/api/connect/accounts"));
-        const mine = list.find((a) => a.account_id === scanning.account_id) ?? scanning;
-        if (!abort.signal.aborted) setScanning(mine);
-        return { done: mine.status === "active" || mine.status === "failed", value: mine };
-      },
-      { signal: abort.signal, baseMs: 500, maxMs: 5000 },
-    )
-      .then(() => {
+    let silence: ReturnType<typeof setTimeout> | undefined;
+    let stream: { close: () => void } | null = null;
+    finishing.current = false;
+    setLive(initialScan);
+
+    const settle = (mine: Account) => {
+      if (abort.signal.aborted) return;
+      setScanning(mine);
+      if (TERMINAL.has(mine.status)) {
         accounts.reload();
         clusters.reload();
         void refreshMe();
-      })
-      .catch((err: unknown) => {
-        if (!abort.signal.aborted) setError(err);
-      });
-    return () => abort.abort();
+      }
+    };
+    const mineOf = async () => (await call(api.GET("/api/connect/accounts"))).find((a) => a.account_id === accountId) ?? scanning;
+    const poll = () => {
+      if (abort.signal.aborted) return;
+      stream?.close();
+      clearTimeout(silence);
+      setTransport("polling");
+      void pollWithBackoff(
+        async () => {
+          const mine = await mineOf();
+          if (!abort.signal.aborted) setScanning(mine);
+          return { done: TERMINAL.has(mine.status), value: mine };
+        },
+        { signal: abort.signal, baseMs: 500, maxMs: 5000 },
+      )
+        .then(settle)
+        .catch((err: unknown) => {
+          if (!abort.signal.aborted) setError(err);
+        });
+    };
+    const watch = () => {
+      clearTimeout(silence);
+      silence = setTimeout(poll, STREAM_SILENCE_MS);
+    };
+    setTransport("stream");
+    stream = openStream("/api/connect/stream", { account_id: accountId }, {
+      onMessage(message) {
+        watch();
+        setLive((state) => applyScanMessage(state ?? initialScan, message, accountId));
+        if ((message.type === "scan.finished" || message.type === "scan.failed") && message.data.account_id === accountId && !finishing.current) {
+          // the record is saved before the message is sent; an older scan's end replayed from the stream
+          // finds the account still scanning, and the stream goes on
+          finishing.current = true;
+          mineOf().then(
+            (mine) => {
+              finishing.current = false;
+              if (TERMINAL.has(mine.status)) {
+                stream?.close();
+                clearTimeout(silence);
+                settle(mine);
+              }
+            },
+            () => {
+              finishing.current = false;
+              poll();
+            },
+          );
+        }
+      },
+      onClose() {
+        // a refusal (4401…), a dropped connection or the server closing before the scan ended: poll instead
+        poll();
+      },
+    });
+    watch();
+    return () => {
+      abort.abort();
+      clearTimeout(silence);
+      stream?.close();
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [scanning?.account_id, scanning?.status === "active" || scanning?.status === "failed"]);
+  }, [scanId, scanEnded]);
 
   const linked = (accounts.data ?? []).filter((a) => a.aws_account_id);
 
@@ -153,7 +236,7 @@ export default function ClientSetup() {
 
       <section className="card" aria-labelledby="step3">
         <h2 id="step3">3. Scan</h2>
-        {scanning ? <ScanProgress account={scanning} /> : <p className="muted">The first scan starts when the role is verified.</p>}
+        {scanning ? <ScanProgress account={scanning} live={live} transport={transport} /> : <p className="muted">The first scan starts when the role is verified.</p>}
         {scanning?.status === "active" ? (
           <p>
             Found {clusters.clusters?.length ?? 0} cluster(s). <Link to="/dashboard">See your spend and savings →</Link>

@@ -3,11 +3,13 @@
 // client-cluster-button-reuse-dep-click-opt (Optimize Now: a dry-run preview with every approved and
 // blocked action and its reason, then approve → a real run, with the job's progress).
 // client-cluster-button-unique-indep-click-add: clusters are added by discovery of the linked accounts.
+// Each cluster's SAFE_MODE switch (safety rule 1: the cluster level, with the global and tenant levels shown).
 import { Fragment, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, call, type Schemas } from "../api/client";
 import { useClusters } from "../clusters";
 import { CopyButton } from "../components/CopyButton";
+import { SafeModeSwitch } from "../components/SafeModeSwitch";
 import { Empty, ErrorNote, Loading } from "../components/States";
 import { pollWithBackoff } from "../lib/backoff";
 import { heartbeatLight, usd, when } from "../lib/format";
@@ -114,6 +116,7 @@ function JobView({ job }: { job: Job }) {
           </ul>
         </>
       ) : null}
+      <ExecutionNote execution={d.execution} dryRun={job.dry_run} />
       <Progress progress={job.progress} />
       {job.audit_seqs.length ? (
         <p className="muted">
@@ -122,6 +125,23 @@ function JobView({ job }: { job: Job }) {
       ) : null}
     </div>
   );
+}
+
+// How an approved run was carried out: a recorded dry run under SAFE_MODE, or handed to the agent.
+function ExecutionNote({ execution, dryRun }: { execution: unknown; dryRun: boolean }) {
+  if (dryRun || !execution || typeof execution !== "object") return null;
+  const e = execution as { mode?: string; safe_mode?: string; enqueued?: number };
+  if (e.mode === "dry_run") {
+    return (
+      <p className="warning" data-testid="execution-mode">
+        SAFE_MODE is on ({e.safe_mode ?? "SAFE_MODE"}): every approved action was recorded as a dry run; nothing changed.
+      </p>
+    );
+  }
+  if (e.mode === "agent") {
+    return <p data-testid="execution-mode">Handed to the cluster's agent{typeof e.enqueued === "number" ? `: ${e.enqueued} action(s)` : ""}.</p>;
+  }
+  return null;
 }
 
 // The executor's progress: each wave's stage, then one activity line per move and the realized saving.
@@ -269,6 +289,11 @@ export default function ClusterRegistry() {
                   <tr className="panel-row">
                     <td colSpan={8}>
                       <div className="grid-2">
+                        <section className="span-2" aria-label={`SAFE_MODE of ${c.name}`}>
+                          <h3>SAFE_MODE</h3>
+                          {/* above Optimize: seen before anything is approved */}
+                          <SafeModeSwitch level="cluster" clusterId={c.cluster_id} subject={c.name} />
+                        </section>
                         <section aria-label="Connect the agent">
                           <h3>Agent</h3>
                           <ConnectPanel cluster={c} />

@@ -1,10 +1,12 @@
 // Dashboard: client-home-kpi-reuse-indep-view-spend (monthly spend KPI), client-home-chart-unique-indep-view-proj
 // (savings projection), client-home-feed-unique-indep-view-live (activity feed); composition from the cluster list.
+// The organization's SAFE_MODE switch (safety rule 1: the tenant level) sits in the header.
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Link } from "react-router-dom";
 import { api, call } from "../api/client";
 import { ClusterPicker, useClusters } from "../clusters";
 import { ActivityFeed } from "../components/ActivityFeed";
+import { SafeModeSwitch } from "../components/SafeModeSwitch";
 import { Empty, ErrorNote, Loading } from "../components/States";
 import { usd } from "../lib/format";
 import { cumulativeSeries, families } from "../lib/projection";
@@ -131,6 +133,9 @@ export default function Dashboard() {
         <h1>Dashboard</h1>
         <ClusterPicker />
       </div>
+      <section className="card" aria-label="SAFE_MODE of your organization">
+        <SafeModeSwitch level="tenant" subject="your organization" compact />
+      </section>
       <Kpis />
       {loading ? <Loading /> : error ? <ErrorNote error={error} onRetry={reload} /> : !clusters?.length ? (
         <Empty title="No clusters found yet">

@@ -1,6 +1,8 @@
 // SystemHealth (super admin): admin-health-traffic-unique-indep-view-workers. The API's liveness
-// (GET /api/health) and every worker and state machine (GET /api/admin/health/workers).
+// (GET /api/health) and every worker and state machine (GET /api/admin/health/workers). The global SAFE_MODE
+// switch (GET/PUT /api/admin/safe-mode: every tenant's mutating actions become logged dry runs).
 import { api, call } from "../api/client";
+import { SafeModeSwitch } from "../components/SafeModeSwitch";
 import { Empty, ErrorNote, Loading } from "../components/States";
 import { lightClass } from "../lib/admin";
 import { useAsync } from "../lib/useAsync";
@@ -18,6 +20,10 @@ export default function SystemHealth() {
             <span className={`light ${health.data?.status === "ok" ? "green" : "red"}`} role="img" aria-label={`API ${health.data?.status}`} /> API {String(health.data?.status)}
           </p>
         )}
+      </section>
+      <section className="card" aria-labelledby="global-safe">
+        <h2 id="global-safe">Global SAFE_MODE</h2>
+        <SafeModeSwitch level="global" subject="every tenant" />
       </section>
       <section className="card" aria-labelledby="workers">
         <h2 id="workers">Workers</h2>

@@ -1,11 +1,13 @@
 // TheLab (super admin): upload a LightGBM model (POST /api/admin/models/upload), admin-lab-button-reuse-dep-click-grad
-// (POST /api/lab/graduate) and rollback (POST /api/lab/rollback). The live switch (admin-lab-form-reuse-dep-submit-live),
-// A/B config (admin-lab-form-reuse-dep-config-parallel) and comparison chart (admin-lab-chart-unique-indep-view-abtest)
-// wait for their endpoints.
+// (POST /api/lab/graduate) and rollback (POST /api/lab/rollback), the live switch (admin-lab-form-reuse-dep-submit-live,
+// components/LiveSwitch), the A/B config (admin-lab-form-reuse-dep-config-parallel) and its comparison
+// (admin-lab-chart-unique-indep-view-abtest, components/AbTest).
 import { useState, type FormEvent } from "react";
 import { api, call } from "../api/client";
+import { AbTestPanel } from "../components/AbTest";
+import { LiveSwitchPanel } from "../components/LiveSwitch";
 import { ModelTable, useModels } from "../components/ModelTable";
-import { Empty, ErrorNote } from "../components/States";
+import { ErrorNote } from "../components/States";
 
 export default function TheLab() {
   const models = useModels();
@@ -78,8 +80,13 @@ export default function TheLab() {
         />
       </section>
       <section className="card" aria-labelledby="live">
-        <h2 id="live">Live switch and A/B tests</h2>
-        <Empty title="Not available yet">POST /api/lab/live-switch, /api/lab/parallel and the lab stream are not in the API yet.</Empty>
+        <h2 id="live">Live switch</h2>
+        <p className="muted">Stop an On-Demand instance, move its volumes to a Spot copy with its network, profile, key, user data and tags, health-check it, roll back on failure.</p>
+        <LiveSwitchPanel models={models} />
+      </section>
+      <section className="card" aria-labelledby="abtest">
+        <h2 id="abtest">A/B test</h2>
+        <AbTestPanel models={models} />
       </section>
     </div>
   );

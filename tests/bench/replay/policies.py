@@ -25,6 +25,8 @@ from spothive.domain.risk_signals import FlagLevel, PoolSignal, SignalKind
 from spothive.ports.risk import RiskModel
 from spothive.services.hive_mind import HiveMind
 from spothive.services.optimization_risk import score_pools
+from spothive.services.pool_choice import PoolChoice
+from spothive.adapters.memory.pool_watch import MemoryPoolWatchStore
 from spothive_agent.clock import FakeClock
 from spothive_agent.inventory import Inventory
 
@@ -149,8 +151,10 @@ class SpotHiveLoop:
 
     def __init__(self, catalog: Catalog, clock: FakeClock, hive: HiveMind, model: RiskModel,
                  every: timedelta = timedelta(hours=1), max_draining: int = 3,
-                 min_saving_per_pod: float = 0.5) -> None:
+                 min_saving_per_pod: float = 0.5, pool_choice: bool = True) -> None:
         self.catalog, self.clock, self.hive, self.model, self.every = catalog, clock, hive, model, every
+        self.choice = PoolChoice(model, hive, clock, MemoryPoolWatchStore()) if pool_choice else None
+        self.risk_moves = 0
         self.policy = policy_from_dict(BASE_POLICY)
         self.executor = SafeExecutor(max_draining=max_draining)
         self.pools = spot_pools(catalog)
@@ -188,18 +192,30 @@ class SpotHiveLoop:
         """detect → risk → decide → hand the approved groups to the executor."""
         self._view = self._view or AgentView(cluster, self.clock)
         snap = self._view.snapshot()
-        scored = score_pools(self.pools, self.catalog, self.model, self.hive, now)
-        flagged = frozenset(scored["flagged"])
-        policy = replace(self.policy, pool_risk=dict(scored["probabilities"]), flagged_pools=flagged)
-        plan = plan_consolidation(snapshot_from_dict(snap), self.catalog, policy)
-        decided = resolve_conflicts(plan, risk=RiskView(scored["probabilities"], flagged))
+        if self.choice is not None:  # the product's pipeline: hive-ranked pools, risk moves, hysteresis
+            chosen = self.choice.plan("replay", "replay", snap, self.catalog, self.policy, remember=True)
+            plan, probabilities = chosen.plan, dict(chosen.view.probabilities)
+            flagged = frozenset(f.key for f in chosen.view.danger())
+        else:  # the loop as it was before the pool choice: flags only keep new capacity out
+            scored = score_pools(self.pools, self.catalog, self.model, self.hive, now)
+            flagged = frozenset(scored["flagged"])
+            probabilities = dict(scored["probabilities"])
+            policy = replace(self.policy, pool_risk=probabilities, flagged_pools=flagged)
+            plan = plan_consolidation(snapshot_from_dict(snap), self.catalog, policy)
+        decided = resolve_conflicts(plan, risk=RiskView(probabilities, flagged))
         self.plans += 1
         if decided.groups is None:
             return
         self.blocked_groups += len(decided.groups.blocked)
         approved = []
-        for g in sorted(decided.groups.approved, key=lambda g: -g.saving_per_hour):
+        # risk moves first and whatever they cost (stability over savings); savings largest first
+        order = sorted(decided.groups.approved, key=lambda g: (not g.evidence.get("risk_move"), -g.saving_per_hour))
+        for g in order:
             moved = int(g.evidence.get("pods_moved", 0))
+            if g.evidence.get("risk_move"):
+                self.risk_moves += 1
+                approved.append(g)
+                continue
             self.group_log.append((g.saving_per_hour, moved))
             if g.saving_per_hour < self.min_saving_per_pod * max(moved, 1):
                 self.small_groups += 1

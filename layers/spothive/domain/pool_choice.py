@@ -65,7 +65,10 @@ def choice_reason(node: PlanNode, view: PoolView, left: str | None = None) -> st
     why: list[str] = []
     left_flag = next((f for f in danger if pool_key(f.zone, f.instance_type) == left), None)
     if left_flag is not None and left_flag.instance_type != node.instance_type:
-        kind = "On-Demand fallback" if node.capacity_type != "spot" else "another family"
+        if node.capacity_type != "spot":
+            kind = "On-Demand fallback"
+        else:
+            kind = "another family" if family(left_flag.instance_type) != family(node.instance_type) else "another size"
         why.append(f"{kind}: {flag_phrase(left_flag, view, same_type=False)}")
     why += [flag_phrase(f, view) for f in same_type]
     why += [flag_phrase(f, view, same_type=False) for f in same_family if f is not left_flag][:2]

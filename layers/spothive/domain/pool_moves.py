@@ -75,7 +75,7 @@ def _plan_without(
     moved: dict[str, str] = {}
     pods: list[Pod] = []
     for p in snapshot.pods:
-        if p.node not in going:
+        if p.node is None or p.node not in going:
             pods.append(p)
             continue
         if p.is_daemonset:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from spothive.adapters.memory.pool_watch import MemoryPoolWatchStore
 from spothive.domain.catalog import Catalog
 from spothive.domain.decisions import RiskView, resolve_conflicts
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
@@ -26,7 +27,6 @@ from spothive.ports.risk import RiskModel
 from spothive.services.hive_mind import HiveMind
 from spothive.services.optimization_risk import score_pools
 from spothive.services.pool_choice import PoolChoice
-from spothive.adapters.memory.pool_watch import MemoryPoolWatchStore
 from spothive_agent.clock import FakeClock
 from spothive_agent.inventory import Inventory
 

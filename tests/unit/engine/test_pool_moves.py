@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from spothive.domain.action_groups import action_groups, decide_groups
-from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
+from spothive.domain.packing.model import PlanNode, policy_from_dict, snapshot_from_dict
 from spothive.domain.plan_validation import validate_plan
 from spothive.domain.pool_choice import PoolView, choice_reason, explain_choices
 from spothive.domain.pool_moves import flagged_spot_nodes, plan_with_risk_moves
-from spothive.domain.packing.model import PlanNode
 from spothive.domain.risk_signals import FlagLevel, PoolFlag
 from tests.unit.engine.helpers import node, pod, tiny_catalog
 

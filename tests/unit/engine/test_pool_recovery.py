@@ -11,7 +11,7 @@ LIMIT = 0.2
 
 
 def test_defaults_are_an_hour_and_half_the_limit() -> None:
-    assert HOLD == timedelta(minutes=60) and RETURN_RATIO == 0.5
+    assert timedelta(minutes=60) == HOLD and RETURN_RATIO == 0.5
 
 
 def test_unsafe_reason_names_the_flag_or_the_limit_and_none_when_safe() -> None:

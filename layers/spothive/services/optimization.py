@@ -27,6 +27,7 @@ from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
+from spothive.domain.pricing import is_flagged
 from spothive.domain.spend import MAX_SAFE_BUCKET, price_nodes, spot_moves, total
 from spothive.ports.agents import ActionWake, AgentActions, Heartbeats
 from spothive.ports.clock import Clock
@@ -160,7 +161,13 @@ class OptimizationSteps:
                 entry = catalog.advisor.get(itype)
                 return entry is None or entry.bucket <= MAX_SAFE_BUCKET
 
-            kept = kept_node_spot_moves(snapshot, removed, catalog.price, advisor_ok)
+            def price(itype: str, capacity: str, zone: str) -> float | None:
+                # a kept node never moves into a pool the choice keeps out (flagged, or held after a fallback)
+                if capacity == "spot" and chosen is not None and is_flagged(chosen.policy.flagged_pools, zone, itype):
+                    return None
+                return catalog.price(itype, capacity, zone)
+
+            kept = kept_node_spot_moves(snapshot, removed, price, advisor_ok)
             spot_kept: list[dict[str, Any]] = [
                 {"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
                  "saving_per_hour": m.saving_per_hour, "reason": m.reason} for m in kept]

@@ -135,3 +135,44 @@ def test_projection_and_detect_share_the_pool_choice_and_only_detect_remembers()
     remove = next(a for a in approved if a["type"] == "remove_node")
     assert remove["evidence"]["risk_move"] is True and "leaves its pool" in remove["reason"]
     assert decided["groups"]["approved"] == 1
+
+
+def test_a_kept_on_demand_node_is_not_moved_to_spot_in_a_pool_the_choice_keeps_out() -> None:
+    from spothive.domain.inventory import StoredCluster
+    from spothive.services.optimization import OptimizationSteps, StepInput
+    from spothive.services.risk_heuristic import FallbackRiskModel
+    from tests.support.fakes import (
+        Fakes,
+        FixedCatalogs,
+        MemoryAgentActions,
+        MemoryHeartbeats,
+        MemoryJobsRepo,
+        MemoryLedger,
+        SafeMode,
+    )
+    from tests.unit.workflows.test_optimization_steps import job
+
+    def detect_spot(flags: dict[str, PoolFlag]) -> list[dict[str, object]]:
+        world, clock = Fakes(), FixedClock(NOW)
+        world.inventory.add_cluster(StoredCluster("org-1", "c-1", "acct-1", "prod", "us-east-1", "arn:c", "1.29",
+                                                  "ACTIVE", (), 1, NOW, NOW))
+        # a busy On-Demand m5.large the plan keeps (Spot m5.large in us-east-1c costs 0.038 against 0.096)
+        world.snapshots.save("org-1", "c-1", {
+            "nodes": [{"name": "n-1", "instance_type": "m5.large", "capacity_type": "on-demand",
+                       "zone": "us-east-1c", "labels": {"spothive.io/instance-id": "i-0123456789abcdef0"}}],
+            "pods": [{"namespace": "app", "name": "db", "node": "n-1", "cpu_m": 1500, "memory_mib": 6000}]})
+        hive = HiveMind(MemorySignals(flags), clock)
+        jobs = MemoryJobsRepo(MemoryLedger(clock), clock)
+        jobs.jobs[("org-1", "job-1")] = job()
+        steps = OptimizationSteps(
+            jobs, world.inventory, FixedCatalogs(), world.snapshots, FallbackRiskModel(None), hive,
+            MemoryHeartbeats(clock), MemoryAgentActions(), SafeMode(False), clock,
+            pools=PoolChoice(HeuristicRiskModel(), hive, clock, MemoryPoolWatchStore()))
+        steps.detect(StepInput("org-1", "c-1", "job-1"))
+        return list(jobs.get("org-1", "job-1").data["detect"]["spot"])
+
+    # Given no flag, the kept node moves to Spot in its zone
+    assert [(s["node"], s["zone"]) for s in detect_spot({})] == [("i-0123456789abcdef0", "us-east-1c")]
+    # When its Spot pool is flagged, Then no replacement is proposed into it (On-Demand is the fallback)
+    flag = PoolFlag("us-east-1c", "m5.large", FlagLevel.DANGER, 2, NOW.isoformat())
+    assert detect_spot({flag.key: flag}) == []

@@ -155,6 +155,7 @@ class SpotHiveLoop:
         self.catalog, self.clock, self.hive, self.model, self.every = catalog, clock, hive, model, every
         self.choice = PoolChoice(model, hive, clock, MemoryPoolWatchStore()) if pool_choice else None
         self.risk_moves = 0
+        self.risk_pods = 0  # pods the risk moves submitted would evict
         self.policy = policy_from_dict(BASE_POLICY)
         self.executor = SafeExecutor(max_draining=max_draining)
         self.pools = spot_pools(catalog)
@@ -214,6 +215,7 @@ class SpotHiveLoop:
             moved = int(g.evidence.get("pods_moved", 0))
             if g.evidence.get("risk_move"):
                 self.risk_moves += 1
+                self.risk_pods += moved
                 approved.append(g)
                 continue
             self.group_log.append((g.saving_per_hour, moved))

@@ -6,8 +6,9 @@ workload pods are planned as if pending (keeping the architecture they run on), 
 room on kept nodes or on new capacity from the pools it may still use (flagged and held pools are not
 offered: another zone, another family, then On-Demand when the policy's fallback allows). The node is then
 drained and removed in the same atomic group as that capacity, so nothing leaves before its replacement is
-Ready. A node whose pods cannot all be placed stays (moving it would leave pods Pending); a node running
-do-not-disrupt, excluded-namespace or system-critical pods stays. Such a move may cost more than it saves:
+Ready. A node whose pods cannot all be placed stays (moving it would leave pods Pending); so does a node
+running do-not-disrupt, excluded-namespace or system-critical pods, and one whose pods a PodDisruptionBudget
+does not let move in this plan (risk moves spend the budgets first; the rest of the plan gets what is left). Such a move may cost more than it saves:
 it is a risk move (stability over savings), and its reason and evidence say so. Pure: stdlib only.
 """
 
@@ -54,6 +55,16 @@ def plan_with_risk_moves(
             stays[name] = "stays: it runs do-not-disrupt, excluded-namespace or system-critical pods"
         else:
             going[name] = why
+    budget = _pdb_budget(snapshot)
+    used: dict[tuple[str, str], int] = {}
+    for name in [n.name for n in snapshot.nodes if n.name in going]:  # PDBs first: a drain never breaks one
+        counts = _pdb_use(snapshot, {name}, budget)
+        if any(used.get(k, 0) + c > budget[k] for k, c in counts.items()):
+            stays[name] = "stays: a PodDisruptionBudget allows no more of its pods to move in this plan"
+            going.pop(name)
+            continue
+        for k, c in counts.items():
+            used[k] = used.get(k, 0) + c
     for _ in range(len(going) + 1):
         if not going:
             return plan_consolidation(snapshot, catalog, policy, solver), stays
@@ -78,16 +89,41 @@ def _plan_without(
         if p.node is None or p.node not in going:
             pods.append(p)
             continue
-        if p.is_daemonset:
-            continue  # it leaves with its node; a new node runs its own copy
+        if p.is_daemonset:  # it leaves with its node, but its requests still size every node's overhead
+            pods.append(replace(p, node=None))
+            continue
         node = nodes[p.node]
         arch = node.labels.get(ARCH_LABEL) or _arch(catalog, node.instance_type)
         selector = dict(p.node_selector) if ARCH_LABEL in p.node_selector or arch is None else \
             {**p.node_selector, ARCH_LABEL: arch}
         moved[p.key] = node.name
         pods.append(replace(p, node=None, node_selector=selector))
-    reduced = replace(snapshot, nodes=tuple(n for n in snapshot.nodes if n.name not in going), pods=tuple(pods))
+    # the risk moves spend their pods' disruption budgets: the rest of the plan gets what is left
+    used = _pdb_use(snapshot, set(going), _pdb_budget(snapshot))
+    pdbs = tuple(replace(b, max_unavailable=max(0, b.max_unavailable - used.get((b.namespace, b.selector_owner), 0)))
+                 for b in snapshot.pdbs)
+    reduced = replace(snapshot, nodes=tuple(n for n in snapshot.nodes if n.name not in going), pods=tuple(pods),
+                      pdbs=pdbs)
     return plan_consolidation(reduced, catalog, policy, solver), moved
+
+
+def _pdb_budget(snapshot: Snapshot) -> dict[tuple[str, str], int]:
+    """Pods of each ``(namespace, owner)`` PDB that may move in one plan (the tightest PDB of the key)."""
+    budget: dict[tuple[str, str], int] = {}
+    for b in snapshot.pdbs:
+        key = (b.namespace, b.selector_owner)
+        budget[key] = max(0, min(budget.get(key, b.max_unavailable), b.max_unavailable))
+    return budget
+
+
+def _pdb_use(snapshot: Snapshot, names: set[str], budget: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    """Pods under a PDB that draining ``names`` moves, per PDB key."""
+    counts: dict[tuple[str, str], int] = {}
+    for p in snapshot.pods:
+        key = (p.namespace, p.owner)
+        if p.node in names and not p.is_daemonset and p.owner and key in budget:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _arch(catalog: Catalog, instance_type: str) -> str | None:

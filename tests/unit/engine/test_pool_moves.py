@@ -96,3 +96,14 @@ def test_explain_choices_rewrites_add_node_reasons_and_records_the_pool_replaced
         "spothive-new-0001: m5.large Spot in z-a: another size: m5.xlarge in z-a flagged by 3 interruption "
         "reports in the last 30 min (last 4 min ago)"]
     assert adds[0].evidence["replaces_pool"] == "z-a:m5.xlarge" and adds[0].evidence["pool"] == "z-a:m5.large"
+
+
+def test_risk_moves_spend_pdb_budgets_first_and_a_node_past_the_budget_stays() -> None:
+    # Given one pod of "a" on each flagged node and a PDB letting one pod of "a" move at a time
+    doc = {**DOC, "pdbs": [{"namespace": "app", "name": "a", "selector_owner": "a", "max_unavailable": 1}]}
+    snap = snapshot_from_dict(doc)
+    plan, stays = plan_with_risk_moves(snap, tiny_catalog(), _policy(), {"s1": "f", "s2": "f"})
+    # Then s1 moves, s2 stays until a later plan, and the plan keeps the PDB
+    assert stays == {"s2": "stays: a PodDisruptionBudget allows no more of its pods to move in this plan"}
+    assert [a["node"] for a in plan.actions if a["type"] == "remove_node"] == ["s1"]
+    assert validate_plan(snap, tiny_catalog(), plan.to_dict(), _policy()) == []

@@ -26,6 +26,8 @@ from spothive.domain.pricing import is_flagged
 
 #: Key a risk move's ``drain_node`` and ``remove_node`` actions carry (why the node leaves).
 RISK_KEY = "risk"
+#: Why a node waits for the next plan: the risk moves before it spent its pods' disruption budget.
+PDB_DEFERRED = "stays: a PodDisruptionBudget allows no more of its pods to move in this plan"
 
 
 def flagged_spot_nodes(snapshot: Snapshot, flagged: Collection[str]) -> list[str]:
@@ -60,7 +62,7 @@ def plan_with_risk_moves(
     for name in [n.name for n in snapshot.nodes if n.name in going]:  # PDBs first: a drain never breaks one
         counts = _pdb_use(snapshot, {name}, budget)
         if any(used.get(k, 0) + c > budget[k] for k, c in counts.items()):
-            stays[name] = "stays: a PodDisruptionBudget allows no more of its pods to move in this plan"
+            stays[name] = PDB_DEFERRED
             going.pop(name)
             continue
         for k, c in counts.items():

@@ -28,7 +28,7 @@ from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot, snapshot_from_dict
 from spothive.domain.packing.problem import BURSTABLE_PREFIXES
 from spothive.domain.pool_choice import PoolView, explain_choices, flag_phrase
-from spothive.domain.pool_moves import plan_with_risk_moves
+from spothive.domain.pool_moves import PDB_DEFERRED, plan_with_risk_moves
 from spothive.domain.pool_recovery import HOLD, RETURN_RATIO, Standing, observe, settle, unsafe_reason
 from spothive.domain.pricing import is_flagged, pool_key
 from spothive.domain.risk_signals import FlagLevel, PoolFlag
@@ -53,6 +53,12 @@ class ChosenPlan:
     degraded: bool = False
     reason: str | None = None
 
+    @property
+    def deferred(self) -> list[str]:
+        """Nodes still in a flagged pool only because a PDB let no more pods move in this plan: plan again
+        once this plan's moves are done."""
+        return sorted(n for n, why in self.stays.items() if why == PDB_DEFERRED)
+
     def summary(self) -> dict[str, Any]:
         """JSON form stored with the detected plan."""
         return {
@@ -60,6 +66,7 @@ class ChosenPlan:
             "held": {s.pool: s.reason for s in self.standings if s.held},
             "returned": {s.pool: s.reason for s in self.standings if not s.held},
             "stays": dict(self.stays),
+            "deferred": self.deferred,
             "risk_moves": sum(1 for a in self.plan.actions if a.get("type") == "remove_node" and a.get("risk")),
             "degraded": self.degraded,
             "reason": self.reason,

@@ -156,6 +156,8 @@ class SpotHiveLoop:
         self.choice = PoolChoice(model, hive, clock, MemoryPoolWatchStore()) if pool_choice else None
         self.risk_moves = 0
         self.risk_pods = 0  # pods the risk moves submitted would evict
+        self.risk_replans = 0  # plans run early because a PDB deferred a risk move
+        self._deferred = False
         self.policy = policy_from_dict(BASE_POLICY)
         self.executor = SafeExecutor(max_draining=max_draining)
         self.pools = spot_pools(catalog)
@@ -181,11 +183,13 @@ class SpotHiveLoop:
         """Advance the executor; plan when it is idle and the hour (or a new flag) has come."""
         self.executor.step(cluster, now)
         due = self._next is None or now >= self._next
-        if not self.executor.idle or not (due or self._flag_news):
+        if not self.executor.idle or not (due or self._flag_news or self._deferred):
             return
         if self._flag_news and not due:
             self.flag_replans += 1
-        self._flag_news = False
+        elif self._deferred and not due:
+            self.risk_replans += 1
+        self._flag_news = self._deferred = False
         self._next = now + self.every
         self.plan(cluster, now)
 
@@ -196,6 +200,7 @@ class SpotHiveLoop:
         if self.choice is not None:  # the product's pipeline: hive-ranked pools, risk moves, hysteresis
             chosen = self.choice.plan("replay", "replay", snap, self.catalog, self.policy, remember=True)
             plan, probabilities = chosen.plan, dict(chosen.view.probabilities)
+            self._deferred = bool(chosen.deferred)  # PDB-limited risk moves go on once these are done
             flagged = frozenset(f.key for f in chosen.view.danger())
         else:  # the loop as it was before the pool choice: flags only keep new capacity out
             scored = score_pools(self.pools, self.catalog, self.model, self.hive, now)

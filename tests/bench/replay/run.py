@@ -126,7 +126,7 @@ def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float 
         clock.advance(60)
         cluster.tick()
     summary = cluster.ledger.summary(clock.now())
-    counters = ("plans", "blocked_groups", "small_groups", "flag_replans", "risk_moves", "risk_pods")
+    counters = ("plans", "blocked_groups", "small_groups", "flag_replans", "risk_moves", "risk_pods", "risk_replans")
     extra = {k: int(getattr(policy, k)) for k in counters if hasattr(policy, k)}
     if isinstance(policy, SpotHiveLoop):
         extra.update(groups_done=policy.executor.done, groups_aborted=policy.executor.aborted)

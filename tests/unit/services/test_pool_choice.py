@@ -176,3 +176,16 @@ def test_a_kept_on_demand_node_is_not_moved_to_spot_in_a_pool_the_choice_keeps_o
     # When its Spot pool is flagged, Then no replacement is proposed into it (On-Demand is the fallback)
     flag = PoolFlag("us-east-1c", "m5.large", FlagLevel.DANGER, 2, NOW.isoformat())
     assert detect_spot({flag.key: flag}) == []
+
+
+def test_a_risk_move_a_pdb_defers_is_reported_for_the_next_plan() -> None:
+    # Given two Spot nodes in the flagged pool, one pod of "a" on each, and a PDB letting one move at a time
+    doc = {"nodes": [node("s1", capacity="spot"), node("s2", capacity="spot")],
+           "pods": [pod("a1", "s1", cpu=1500, owner="a"), pod("a2", "s2", cpu=1500, owner="a")],
+           "pdbs": [{"namespace": "app", "name": "a", "selector_owner": "a", "max_unavailable": 1}]}
+    clock = FixedClock(NOW)
+    chosen = _choice(MemorySignals({FLAG.key: FLAG}), clock, MemoryPoolWatchStore()).plan(
+        "org", "c1", doc, tiny_catalog(), POLICY)
+    # Then s1 moves now and s2 is deferred to the next plan, in the stored summary too
+    assert [a["node"] for a in chosen.plan.actions if a["type"] == "remove_node"] == ["s1"]
+    assert chosen.deferred == ["s2"] and chosen.summary()["deferred"] == ["s2"]

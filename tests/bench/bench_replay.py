@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 for extra in (ROOT, ROOT / "layers", ROOT / "agent", ROOT / "models"):
     sys.path.insert(0, str(extra))
 
-from tests.bench.replay.run import ABLATION, POLICIES, Outcome, replay, risk_model  # noqa: E402
+from tests.bench.replay.run import ABLATION, BEFORE, POLICIES, Outcome, replay, risk_model  # noqa: E402
 from tests.bench.replay.trace import trace_cluster  # noqa: E402
 from tests.bench.workloads import real_catalog, shared_data_dir  # noqa: E402
 
 LABELS = {"none": "no optimization", "cost-only": "cost-only hourly", "karpenter": "Karpenter-like",
-          "spothive": "SpotHive", ABLATION: "SpotHive, no hive"}
+          BEFORE: "SpotHive before", "spothive": "SpotHive", ABLATION: "SpotHive, no hive"}
 
 
 def _row(o: Outcome, none: Outcome, cost_only: Outcome | None) -> str:
@@ -99,6 +99,20 @@ def main(argv: list[str] | None = None) -> int:
         ("SpotHive disrupts fewer pods than the Karpenter-like pass", sh_disrupted < ka_disrupted,
          f"{sh_disrupted} vs {ka_disrupted}"),
     ]
+    be = out[BEFORE].summary
+    print(f"\nSpotHive before → after the risk-aware pool choice (same seed {args.seed})")
+    for label, b, a in (
+        ("$ spent", f"{be.dollars:.2f}", f"{sh.dollars:.2f}"),
+        ("% of cost-only savings", f"{(out['none'].summary.dollars - be.dollars) / ceiling:.1%}" if ceiling > 0
+         else "-", f"{share:.1%}"),
+        ("pending pod-min (optimizer)", f"{be.pending_minutes['optimizer']:.0f}", f"{sh.pending_minutes['optimizer']:.0f}"),
+        ("pending pod-min (interruption)", f"{be.pending_minutes['interruption']:.0f}",
+         f"{sh.pending_minutes['interruption']:.0f}"),
+        ("pods evicted + forced", f"{be.evictions + be.forced_deletions}", f"{sh_disrupted}"),
+        ("nodes lost to interruptions", f"{be.nodes_removed['interruption']}", f"{sh.nodes_removed['interruption']}"),
+        ("PDB violations", f"{be.pdb_violations}", f"{sh.pdb_violations}"),
+    ):
+        print(f"  {label:<32} {b:>10} → {a:>10}")
     print("\ntargets")
     for text, ok, figure in targets:
         print(f"  [{'met' if ok else 'MISSED'}] {text}: {figure}")

@@ -75,6 +75,7 @@ def action_groups(plan: Plan) -> list[ActionGroup]:
             float(a.get("price_per_hour", 0)) for a in added
         )
         moved = sum(len(a.get("pods", [])) for a in acts if a.get("type") in ("drain_node", "move_pods"))
+        risky = sorted({str(a["risk"]["pool"]) for a in acts if isinstance(a.get("risk"), Mapping)})
         reason = (
             f"remove {len(removed)} node(s) and add {len(added)} to take their {moved} pods: "
             f"saves ${saving:.4f}/h"
@@ -83,11 +84,16 @@ def action_groups(plan: Plan) -> list[ActionGroup]:
             if added and not moved
             else f"move {moved} pods onto {len(added)} new node(s) so other nodes can go"
         )
-        evidence = {
+        evidence: dict[str, Any] = {
             "removed": [str(a["node"]) for a in removed],
             "added": [str(a["node"]) for a in added],
             "pods_moved": moved,
         }
+        if risky:  # leaving a flagged pool is worth a cost: stability over savings
+            evidence |= {"risk_move": True, "pools_left": risky}
+            cost = f"costs ${-saving:.4f}/h more" if saving < 0 else f"saves ${saving:.4f}/h"
+            reason = (f"risk move: {len(removed)} node(s) leave flagged Spot pool(s) {', '.join(risky)}, "
+                      f"{moved} pods onto {len(added)} new node(s); {cost} (stability over savings)")
         groups.append(ActionGroup(f"g{k:03d}", tuple(acts), saving, reason, evidence))
     return groups
 
@@ -128,12 +134,13 @@ def decide_groups(
     max_removals: int | None = None,
 ) -> GroupDecision:
     """Block every group naming a blocked node (with that node's reason); skip groups that would exceed the
-    disruption budget (``max_removals`` nodes removed per run, largest saving first); approve the rest."""
+    disruption budget (``max_removals`` nodes removed per run; risk moves first, then largest saving first:
+    leaving a flagged pool counts within the budget and comes before any saving); approve the rest."""
     approved: list[ActionGroup] = []
     blocked: list[tuple[ActionGroup, str]] = []
     skipped: list[tuple[ActionGroup, str]] = []
     removals = 0
-    for g in sorted(groups, key=lambda g: (-g.saving_per_hour, g.id)):
+    for g in sorted(groups, key=lambda g: (not g.evidence.get("risk_move", False), -g.saving_per_hour, g.id)):
         hit = sorted(g.nodes & blocked_nodes.keys())
         if hit:
             blocked.append((g, blocked_nodes[hit[0]]))

@@ -90,6 +90,11 @@ class HiveMind:
         self._ttl = ttl_seconds
         self._window = window_seconds
 
+    @property
+    def window_seconds(self) -> int:
+        """The sliding window a flag's interruption count covers."""
+        return self._window
+
     def ingest(self, event: Mapping[str, Any]) -> IngestResult:
         """Parse (``InvalidInput`` naming the field), resolve the pool, flag it; the cache down raises."""
         now = self._clock.now()

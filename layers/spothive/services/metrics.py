@@ -17,6 +17,7 @@ from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nod
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.pricing import CatalogSource
 from spothive.services.plan_inputs import ClusterPolicies
+from spothive.services.pool_choice import PoolChoice
 from spothive.services.utilization import RightSizing
 
 
@@ -67,7 +68,9 @@ class MetricsService:
         solver: MilpSolver | None = None,
         policies: ClusterPolicies | None = None,
         rightsizing: RightSizing | None = None,
+        pools: PoolChoice | None = None,
     ) -> None:
+        self._pools = pools
         self._rightsizing = rightsizing
         self._policies = policies
         self._inventory = inventory
@@ -121,9 +124,11 @@ class MetricsService:
         catalog = self._catalogs.catalog()
         snapshot = self._snapshots.latest(org_id, cluster_id)
         if snapshot is not None:
-            plan = plan_consolidation(
-                snapshot_from_dict(snapshot), catalog, self._policy(org_id, cluster_id, snapshot), solver=self._solver
-            )
+            policy = self._policy(org_id, cluster_id, snapshot)
+            if self._pools is not None:  # the pools the optimizer would choose (it remembers; this only reads)
+                plan = self._pools.plan(org_id, cluster_id, snapshot, catalog, policy, self._solver).plan
+            else:
+                plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
             return ClusterProjection(
                 cluster_id,
                 Spend(round(plan.cost_before_per_hour, 6), 0),

@@ -27,6 +27,7 @@ from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
+from spothive.domain.pricing import is_flagged
 from spothive.domain.spend import MAX_SAFE_BUCKET, price_nodes, spot_moves, total
 from spothive.ports.agents import ActionWake, AgentActions, Heartbeats
 from spothive.ports.clock import Clock
@@ -41,6 +42,7 @@ from spothive.services.model_routing import MODEL_TAG, ModelRouter
 from spothive.services.optimization_risk import score_pools
 from spothive.services.plan_codec import empty_plan, plan_from_dict
 from spothive.services.plan_inputs import ClusterPolicies
+from spothive.services.pool_choice import PoolChoice
 from spothive.services.safe_mode import SafeModeService
 
 LOG = logging.getLogger(__name__)
@@ -106,7 +108,9 @@ class OptimizationSteps:
         router: ModelRouter | None = None,
         executor: ExecutionSteps | None = None,
         safe_modes: SafeModeService | None = None,
+        pools: PoolChoice | None = None,
     ) -> None:
+        self._pools = pools
         self._executor = executor
         self._safe_modes = safe_modes
         self._wake = wake
@@ -144,19 +148,33 @@ class OptimizationSteps:
                 policy = self._policies.for_cluster(ids.org_id, ids.cluster_id, snapshot)
             else:
                 policy = carried_policy(snapshot)
-            plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
+            chosen = None
+            if self._pools is not None:  # the same pool choice as the projection; only detect remembers it
+                chosen = self._pools.plan(ids.org_id, ids.cluster_id, snapshot, catalog, policy, self._solver,
+                                          remember=True)
+                plan = chosen.plan
+            else:
+                plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
             removed = [str(a.get("node")) for a in plan.actions if a.get("type") == "remove_node"]
 
             def advisor_ok(itype: str) -> bool:
                 entry = catalog.advisor.get(itype)
                 return entry is None or entry.bucket <= MAX_SAFE_BUCKET
 
-            kept = kept_node_spot_moves(snapshot, removed, catalog.price, advisor_ok)
+            def price(itype: str, capacity: str, zone: str) -> float | None:
+                # a kept node never moves into a pool the choice keeps out (flagged, or held after a fallback)
+                if capacity == "spot" and chosen is not None and is_flagged(chosen.policy.flagged_pools, zone, itype):
+                    return None
+                return catalog.price(itype, capacity, zone)
+
+            kept = kept_node_spot_moves(snapshot, removed, price, advisor_ok)
             spot_kept: list[dict[str, Any]] = [
                 {"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
                  "saving_per_hour": m.saving_per_hour, "reason": m.reason} for m in kept]
             detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": spot_kept,
                                         "fingerprint": snapshot_fingerprint(snapshot)}
+            if chosen is not None:
+                detected["pools"] = chosen.summary()
             before = plan.cost_before_per_hour
             after = round(plan.cost_after_per_hour - sum(m.saving_per_hour for m in kept), 6)
             targets = sorted({str(a.get("node")) for a in plan.actions} | {m.instance_id for m in kept})

@@ -39,8 +39,8 @@ def risk_input(catalog: Catalog, zone: str, instance_type: str, now: datetime) -
 def score_pools(
     pools: Sequence[tuple[str, str]], catalog: Catalog, model: RiskModel, hive: HiveMind, now: datetime
 ) -> dict[str, Any]:
-    """``{"probabilities": {zone:type: p}, "flagged": [RISK:…], "flags": {key: level}, "degraded", "reason",
-    "model"}``. DANGER flags block a pool; WARN flags floor its probability. A model failure falls back to
+    """``{"probabilities": {zone:type: p}, "flagged": [RISK:…], "flags": {key: level}, "flag_details": {key:
+    PoolFlag.as_dict()}, "degraded", "reason", "model"}``. DANGER flags block a pool; WARN flags floor its probability. A model failure falls back to
     the advisor bucket, the cache down to the model alone; both say so."""
     reasons: list[str] = []
     probabilities: dict[str, float] = {}
@@ -64,13 +64,15 @@ def score_pools(
         reasons.append(lookup.reason)
     flagged: list[str] = []
     levels: dict[str, str] = {}
+    details: dict[str, dict[str, Any]] = {}
     for key, flag in lookup.flags.items():
         levels[key] = flag.level.value
+        details[key] = flag.as_dict()
         if flag.level is FlagLevel.DANGER:
             flagged.append(key)
         else:
             pk = pool_key(flag.zone, flag.instance_type)
             probabilities[pk] = max(probabilities.get(pk, 0.0), WARN_PROBABILITY_FLOOR)
-    return {"probabilities": probabilities, "flagged": sorted(flagged), "flags": levels,
+    return {"probabilities": probabilities, "flagged": sorted(flagged), "flags": levels, "flag_details": details,
             "degraded": lookup.degraded or bool(reasons), "reason": "; ".join(reasons) or None,
             "model": getattr(model, "version", "unknown")}

@@ -26,7 +26,8 @@ from spothive.wiring.registry import component
 def metrics() -> MetricsService:
     """KPIs and the savings projection."""
     return MetricsService(inventory.repo(), pricing.catalogs(), inventory.snapshots(), solver=HighsSolver(),
-                          policies=configuration.cluster_policies(), rightsizing=rightsizing())
+                          policies=configuration.cluster_policies(), rightsizing=rightsizing(),
+                          pools=risk.pool_choice())
 
 
 @component
@@ -63,6 +64,7 @@ def steps() -> OptimizationSteps:
         risk.hive_mind(), agents.heartbeats(), agents.actions(), kernel.safe_mode(), kernel.clock(),
         global_safe_mode=kernel.global_safe_mode(), solver=HighsSolver(), policies=configuration.cluster_policies(),
         wake=agents.wake(), router=lab.model_router(), executor=execution(), safe_modes=safe_modes(),
+        pools=risk.pool_choice(),
     )
 
 

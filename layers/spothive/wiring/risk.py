@@ -13,6 +13,7 @@ from spothive.adapters.aws.model_loader import S3ModelLoader
 from spothive.adapters.aws.model_store import S3ModelStore
 from spothive.adapters.cache.interruption_history import RedisInterruptionHistory
 from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
+from spothive.adapters.cache.pool_watch import RedisPoolWatchStore
 from spothive.adapters.cache.risk_tracker import RedisRiskTracker
 from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
@@ -25,7 +26,8 @@ from spothive.services.advisor_ingest import AdvisorIngest
 from spothive.services.hive_mind import HiveMind
 from spothive.services.market_recorder import MarketRecorder
 from spothive.services.model_lab import RiskModelHolder
-from spothive.services.risk_heuristic import FallbackRiskModel
+from spothive.services.pool_choice import PoolChoice
+from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
 from spothive.settings import AdvisorSettings, HiveSettings, MarketSettings, ModelSettings
 from spothive.wiring import kernel
 from spothive.wiring.registry import component
@@ -41,6 +43,13 @@ def hive_mind() -> HiveMind:
     return HiveMind(RedisRiskTracker(kernel.cache()), kernel.clock(), locator=DynamoInstanceLocator(),
                     ttl_seconds=s.risk_flag_ttl_seconds, window_seconds=s.risk_window_seconds,
                     history=RedisInterruptionHistory(kernel.cache()))
+
+
+@component
+def pool_choice() -> PoolChoice:
+    """The pool choice every plan goes through: the Advisor-bucket heuristic (no LightGBM in the API
+    functions, and the projection must match the preview) with the hive mind's flags and held pools."""
+    return PoolChoice(HeuristicRiskModel(), hive_mind(), kernel.clock(), RedisPoolWatchStore(kernel.cache()))
 
 
 @component

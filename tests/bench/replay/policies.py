@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from spothive.adapters.memory.pool_watch import MemoryPoolWatchStore
 from spothive.domain.catalog import Catalog
 from spothive.domain.decisions import RiskView, resolve_conflicts
 from spothive.domain.packing.model import policy_from_dict, snapshot_from_dict
@@ -25,6 +26,7 @@ from spothive.domain.risk_signals import FlagLevel, PoolSignal, SignalKind
 from spothive.ports.risk import RiskModel
 from spothive.services.hive_mind import HiveMind
 from spothive.services.optimization_risk import score_pools
+from spothive.services.pool_choice import PoolChoice
 from spothive_agent.clock import FakeClock
 from spothive_agent.inventory import Inventory
 
@@ -149,8 +151,13 @@ class SpotHiveLoop:
 
     def __init__(self, catalog: Catalog, clock: FakeClock, hive: HiveMind, model: RiskModel,
                  every: timedelta = timedelta(hours=1), max_draining: int = 3,
-                 min_saving_per_pod: float = 0.5) -> None:
+                 min_saving_per_pod: float = 0.5, pool_choice: bool = True) -> None:
         self.catalog, self.clock, self.hive, self.model, self.every = catalog, clock, hive, model, every
+        self.choice = PoolChoice(model, hive, clock, MemoryPoolWatchStore()) if pool_choice else None
+        self.risk_moves = 0
+        self.risk_pods = 0  # pods the risk moves submitted would evict
+        self.risk_replans = 0  # plans run early because a PDB deferred a risk move
+        self._deferred = False
         self.policy = policy_from_dict(BASE_POLICY)
         self.executor = SafeExecutor(max_draining=max_draining)
         self.pools = spot_pools(catalog)
@@ -176,11 +183,13 @@ class SpotHiveLoop:
         """Advance the executor; plan when it is idle and the hour (or a new flag) has come."""
         self.executor.step(cluster, now)
         due = self._next is None or now >= self._next
-        if not self.executor.idle or not (due or self._flag_news):
+        if not self.executor.idle or not (due or self._flag_news or self._deferred):
             return
         if self._flag_news and not due:
             self.flag_replans += 1
-        self._flag_news = False
+        elif self._deferred and not due:
+            self.risk_replans += 1
+        self._flag_news = self._deferred = False
         self._next = now + self.every
         self.plan(cluster, now)
 
@@ -188,18 +197,32 @@ class SpotHiveLoop:
         """detect → risk → decide → hand the approved groups to the executor."""
         self._view = self._view or AgentView(cluster, self.clock)
         snap = self._view.snapshot()
-        scored = score_pools(self.pools, self.catalog, self.model, self.hive, now)
-        flagged = frozenset(scored["flagged"])
-        policy = replace(self.policy, pool_risk=dict(scored["probabilities"]), flagged_pools=flagged)
-        plan = plan_consolidation(snapshot_from_dict(snap), self.catalog, policy)
-        decided = resolve_conflicts(plan, risk=RiskView(scored["probabilities"], flagged))
+        if self.choice is not None:  # the product's pipeline: hive-ranked pools, risk moves, hysteresis
+            chosen = self.choice.plan("replay", "replay", snap, self.catalog, self.policy, remember=True)
+            plan, probabilities = chosen.plan, dict(chosen.view.probabilities)
+            self._deferred = bool(chosen.deferred)  # PDB-limited risk moves go on once these are done
+            flagged = frozenset(f.key for f in chosen.view.danger())
+        else:  # the loop as it was before the pool choice: flags only keep new capacity out
+            scored = score_pools(self.pools, self.catalog, self.model, self.hive, now)
+            flagged = frozenset(scored["flagged"])
+            probabilities = dict(scored["probabilities"])
+            policy = replace(self.policy, pool_risk=probabilities, flagged_pools=flagged)
+            plan = plan_consolidation(snapshot_from_dict(snap), self.catalog, policy)
+        decided = resolve_conflicts(plan, risk=RiskView(probabilities, flagged))
         self.plans += 1
         if decided.groups is None:
             return
         self.blocked_groups += len(decided.groups.blocked)
         approved = []
-        for g in sorted(decided.groups.approved, key=lambda g: -g.saving_per_hour):
+        # risk moves first and whatever they cost (stability over savings); savings largest first
+        order = sorted(decided.groups.approved, key=lambda g: (not g.evidence.get("risk_move"), -g.saving_per_hour))
+        for g in order:
             moved = int(g.evidence.get("pods_moved", 0))
+            if g.evidence.get("risk_move"):
+                self.risk_moves += 1
+                self.risk_pods += moved
+                approved.append(g)
+                continue
             self.group_log.append((g.saving_per_hour, moved))
             if g.saving_per_hour < self.min_saving_per_pod * max(moved, 1):
                 self.small_groups += 1

@@ -24,7 +24,9 @@ from .sim import ReplayCluster
 from .trace import TraceCluster, seed
 from .week import START, replicas_at
 
-POLICIES = ("none", "cost-only", "karpenter", "spothive")
+#: SpotHive's loop before the risk-aware pool choice (flags only kept new capacity out): the baseline beside.
+BEFORE = "spothive-before"
+POLICIES = ("none", "cost-only", "karpenter", BEFORE, "spothive")
 #: SpotHive's loop with a hive mind nobody reports to: what the cross-tenant flags are worth.
 ABLATION = "spothive-no-hive"
 
@@ -86,8 +88,9 @@ def make_policy(name: str, catalog: Catalog, clock: FakeClock, signals: Expiring
         return CostOnly(catalog, clock)
     if name == "karpenter":
         return KarpenterLike(catalog, clock)
-    if name in ("spothive", ABLATION):
-        return SpotHiveLoop(catalog, clock, HiveMind(signals, clock), model or HeuristicRiskModel())
+    if name in ("spothive", ABLATION, BEFORE):
+        return SpotHiveLoop(catalog, clock, HiveMind(signals, clock), model or HeuristicRiskModel(),
+                            pool_choice=name != BEFORE)
     raise ValueError(f"unknown policy {name!r}")
 
 
@@ -123,7 +126,7 @@ def replay(policy_name: str, trace: TraceCluster, catalog: Catalog, days: float 
         clock.advance(60)
         cluster.tick()
     summary = cluster.ledger.summary(clock.now())
-    counters = ("plans", "blocked_groups", "small_groups", "flag_replans")
+    counters = ("plans", "blocked_groups", "small_groups", "flag_replans", "risk_moves", "risk_pods", "risk_replans")
     extra = {k: int(getattr(policy, k)) for k in counters if hasattr(policy, k)}
     if isinstance(policy, SpotHiveLoop):
         extra.update(groups_done=policy.executor.done, groups_aborted=policy.executor.aborted)

@@ -35,7 +35,8 @@ def test_every_schedule_fires_at_start_then_on_its_cadence():
     ticker.tick(T0 + timedelta(minutes=5))
     after_five = sorted(c[0] for c in calls)
 
-    assert first == ["worker-discovery", "worker-prices", "worker-advisor", "worker-hibernation", "worker-report"]
+    assert first == ["worker-discovery", "worker-prices", "worker-advisor", "worker-hibernation", "worker-report",
+                     "worker-optimize"]
     assert after_one == ["worker-hibernation"]
     assert mid_minute == []
     assert after_five == ["worker-discovery", "worker-hibernation", "worker-prices"]

@@ -109,7 +109,7 @@ class Economics:
         """Why ``threshold`` holds this back (``None``: it runs)."""
         days = self.payback_days
         if days is None or days > threshold.payback_days:
-            return f"does not pay back within the policy's {threshold.payback_days} days"
+            return f"does not pay back within the policy's {_days(threshold.payback_days)}"
         if self.saving_per_month < threshold.min_monthly_saving_usd:
             return f"saves less than the policy's ${threshold.min_monthly_saving_usd:,.2f}/month"
         return None

@@ -222,10 +222,11 @@ class Start:
 
 
 def decide_start(mode: str, recent: list[RecentJob], fingerprint: str, now: datetime,
-                 safe_mode: str | None = None) -> Start:
+                 safe_mode: str | None = None, policy_changed_at: datetime | None = None) -> Start:
     """``off`` → nothing; ``recommend`` → a preview; ``auto`` → an execution, or a preview while SAFE_MODE is
     on (``safe_mode`` says why it is). Never while a job runs for the cluster, and never again for a
-    snapshot a job of the same kind covered within :data:`FRESH_FOR`."""
+    snapshot a job of the same kind covered within :data:`FRESH_FOR` since the policy last changed (a
+    changed policy can change the plan)."""
     if mode == "off":
         return Start(False, True, "mode off: automation never plans this cluster")
     if mode not in ("recommend", "auto"):
@@ -242,7 +243,8 @@ def decide_start(mode: str, recent: list[RecentJob], fingerprint: str, now: date
         why = "mode auto: carrying out what pays back, within the disruption budget"
     kind = "preview" if dry_run else "execution"
     for job in recent:
-        if job.succeeded and job.dry_run == dry_run and job.fingerprint == fingerprint \
+        current = policy_changed_at is None or job.created_at >= policy_changed_at
+        if job.succeeded and job.dry_run == dry_run and job.fingerprint == fingerprint and current \
                 and now - job.created_at < FRESH_FOR:
             return Start(False, dry_run, f"{kind} {job.job_id} of the same snapshot is fresh "
                                          f"(less than {FRESH_FOR.total_seconds() / 3600:.0f} h old)")

@@ -90,7 +90,7 @@ class AutomationWorker:
         recent = [_recent(j) for j in self._jobs.recent(org_id, cluster_id, RECENT_JOBS)]
         fingerprint = snapshot_fingerprint(self._snapshots.latest(org_id, cluster_id))
         safe = self._safe_modes.effective(org_id, cluster_id).reason() if policy.mode == "auto" else None
-        decision = decide_start(policy.mode, recent, fingerprint, self._clock.now(), safe)
+        decision = decide_start(policy.mode, recent, fingerprint, self._clock.now(), safe, policy.updated_at)
         if not decision.start:
             return ClusterOutcome(org_id, cluster_id, policy.mode, False, decision.dry_run, decision.reason)
         automation: dict[str, Any] = {

@@ -135,6 +135,13 @@ def test_each_mode_starts_the_job_it_promises(mode, recent, safe_mode, expected)
     assert (decision.start, decision.dry_run, decision.reason) == expected
 
 
+def test_a_preview_made_before_the_policy_changed_is_not_fresh() -> None:
+    recent = [_job("job-p", age=timedelta(hours=2))]
+    changed = decide_start("recommend", recent, SNAP, NOW, policy_changed_at=NOW - timedelta(hours=1))
+    unchanged = decide_start("recommend", recent, SNAP, NOW, policy_changed_at=NOW - timedelta(hours=3))
+    assert (changed.start, unchanged.start) == (True, False)
+
+
 @pytest.mark.parametrize(("days", "saving", "field"), [
     (0, 5.0, "payback_days"), (91, 5.0, "payback_days"), (7, -1.0, "min_monthly_saving_usd"),
     (7, float("nan"), "min_monthly_saving_usd"), (7, 100_001.0, "min_monthly_saving_usd"),

@@ -80,7 +80,7 @@ def test_a_failing_handler_is_recorded_and_the_ticker_carries_on():
     failed = [r for r in runs if not r.ok]
     assert [(r.function, r.error) for r in failed] == [("worker-prices", "RuntimeError: price feed down")] * 2
     assert {r.function for r in runs if r.ok} == {"worker-discovery", "worker-advisor", "worker-hibernation",
-                                                 "worker-report"}
+                                                 "worker-report", "worker-optimize"}
     assert len(ticker.history) == len(runs)
 
 

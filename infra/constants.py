@@ -24,6 +24,9 @@ CTX_TABLE_PREFIX = "spothive:tablePrefix"
 CTX_ALLOWED_ORIGINS = "spothive:allowedOrigins"
 CTX_CUSTOMER_TEMPLATE_URL = "spothive:customerTemplateUrl"
 CTX_ALARM_EMAIL = "spothive:alarmEmail"
+#: The regions discovery scans in every linked account (comma-separated; ``SPOTHIVE_SCAN_REGIONS``).
+CTX_SCAN_REGIONS = "spothive:scanRegions"
+DEFAULT_SCAN_REGIONS = "us-east-1"
 
 DEFAULT_TABLE_PREFIX = "spothive"
 CUSTOMER_ROLE_NAME = "SpotHiveAccess"

@@ -1,6 +1,6 @@
 """Carrying out the hub's actions: validate, refuse what is unsafe, act (or log in dry-run), report.
 
-Disruptive actions (cordon, drain, apply_karpenter) are refused in safe mode. An action id is executed at
+Disruptive actions (cordon, drain, apply_karpenter, a hibernate_karpenter sleep) are refused in safe mode. An action id is executed at
 most once per agent process (the hub's ack guards across replicas and restarts)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from spothive_agent.clock import Clock, parse_time, rfc3339
 from spothive_agent.drain import drain
 from spothive_agent.inventory import Inventory
+from spothive_agent.karpenter_hibernation import hibernate
 from spothive_agent.kube import KubeError, KubePort, NotFound
 from spothive_agent.metrics import AgentMetrics
 from spothive_agent.nodes_ops import cordon, uncordon
@@ -92,7 +93,7 @@ class Executor:
         not_after = parse_time(action.get("not_after"))
         if not_after is not None and self._clock.now() > not_after:
             return out.finish("refused", f"expired: not_after {action['not_after']} has passed")
-        if kind in DISRUPTIVE:
+        if kind in DISRUPTIVE or (kind == "hibernate_karpenter" and params.get("mode") == "sleep"):
             reason = self._safe_mode()
             if reason:
                 return out.finish("refused", f"safe mode: {reason}; no new disruptive actions")
@@ -126,6 +127,10 @@ class Executor:
             return self._wait_ready(params, out)
         if kind == "apply_karpenter":
             return self._apply_karpenter(params, out)
+        if kind == "hibernate_karpenter":
+            if not self._karpenter:
+                return out.finish("refused", "Karpenter actions are off in this agent (karpenter.enabled=false)")
+            return hibernate(self._port, self._inventory, self._refresh, out, params)
         return self._annotate(params, out)
 
     def _wait_ready(self, params: Obj, out: Outcome) -> Obj:

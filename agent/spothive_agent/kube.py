@@ -12,6 +12,8 @@ from typing import Any, Literal, Protocol
 Obj = dict[str, Any]
 Kind = Literal["nodes", "pods", "pdbs", "pvs", "events"]
 KINDS: tuple[Kind, ...] = ("nodes", "pods", "pdbs", "pvs", "events")
+#: Karpenter's cluster-scoped objects the agent reads and changes (hibernation).
+KarpenterKind = Literal["nodepools", "nodeclaims"]
 
 
 class KubeError(Exception):
@@ -121,4 +123,16 @@ class KubePort(Protocol):
 
     def apply(self, obj: Obj, field_manager: str) -> Obj:
         """Server-side apply of a cluster-scoped custom object (Karpenter NodePool / EC2NodeClass)."""
+        ...
+
+    def list_karpenter(self, kind: KarpenterKind) -> list[Obj]:
+        """Every Karpenter NodePool or NodeClaim (``karpenter.sh/v1``)."""
+        ...
+
+    def patch_karpenter(self, kind: KarpenterKind, name: str, patch: Obj) -> Obj:
+        """JSON merge patch of one; ``Conflict`` when ``metadata.resourceVersion`` in the patch is stale."""
+        ...
+
+    def delete_karpenter(self, kind: KarpenterKind, name: str) -> None:
+        """Delete one (Karpenter's finalizer then drains and terminates a NodeClaim's node); ``NotFound`` if gone."""
         ...

@@ -17,13 +17,26 @@ from lightkube.resources.core_v1 import Event, Node, PersistentVolume, Pod
 from lightkube.resources.policy_v1 import PodDisruptionBudget
 from lightkube.types import PatchType
 
-from spothive_agent.kube import ApiCounters, Conflict, Eviction, Gone, Kind, KubeError, Listing, NotFound, Obj
+from spothive_agent.kube import (
+    ApiCounters,
+    Conflict,
+    Eviction,
+    Gone,
+    KarpenterKind,
+    Kind,
+    KubeError,
+    Listing,
+    NotFound,
+    Obj,
+)
 
 NodeMetrics = create_global_resource("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes")
 PodMetrics = create_namespaced_resource("metrics.k8s.io", "v1beta1", "PodMetrics", "pods")
 NodePool = create_global_resource("karpenter.sh", "v1", "NodePool", "nodepools")
 EC2NodeClass = create_global_resource("karpenter.k8s.aws", "v1", "EC2NodeClass", "ec2nodeclasses")
+NodeClaim = create_global_resource("karpenter.sh", "v1", "NodeClaim", "nodeclaims")
 CUSTOM = {("karpenter.sh/v1", "NodePool"): NodePool, ("karpenter.k8s.aws/v1", "EC2NodeClass"): EC2NodeClass}
+KARPENTER: dict[str, Any] = {"nodepools": NodePool, "nodeclaims": NodeClaim}
 RESOURCES: dict[str, Any] = {"nodes": Node, "pods": Pod, "pdbs": PodDisruptionBudget, "pvs": PersistentVolume,
                              "events": Event}
 NAMESPACED = {"pods", "pdbs", "events"}
@@ -198,3 +211,18 @@ class LightkubePort:
         applied: Obj = self._call(self._client.apply, res.from_dict(obj), field_manager=field_manager,
                                   force=True).to_dict()
         return applied
+
+    def list_karpenter(self, kind: KarpenterKind) -> list[Obj]:
+        """Every NodePool or NodeClaim."""
+        found: list[Obj] = self._call(lambda: [o.to_dict() for o in self._client.list(KARPENTER[kind])])
+        return found
+
+    def patch_karpenter(self, kind: KarpenterKind, name: str, patch: Obj) -> Obj:
+        """JSON merge patch of a NodePool or NodeClaim."""
+        patched: Obj = self._call(self._client.patch, KARPENTER[kind], name, patch,
+                                  patch_type=PatchType.MERGE).to_dict()
+        return patched
+
+    def delete_karpenter(self, kind: KarpenterKind, name: str) -> None:
+        """Delete a NodePool or NodeClaim (its finalizer keeps it until Karpenter has drained the node)."""
+        self._call(self._client.delete, KARPENTER[kind], name)

@@ -11,7 +11,9 @@ from constructs import Construct
 from infra.access import Resources, grant_all
 from infra.constants import (
     API_VALIDATOR_TIMEOUT_S,
+    CTX_SCAN_REGIONS,
     CUSTOMER_ROLE_NAME,
+    DEFAULT_SCAN_REGIONS,
     PRICE_SOURCE,
 )
 from infra.constructs.api import Api
@@ -111,6 +113,7 @@ class HubStack(Stack):
             "SPOTHIVE_HUB_ACCOUNT_ID": Aws.ACCOUNT_ID,
             "SPOTHIVE_CUSTOMER_TEMPLATE_URL": customer_template_url,
             "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
+            "SPOTHIVE_SCAN_REGIONS": self.node.try_get_context(CTX_SCAN_REGIONS) or DEFAULT_SCAN_REGIONS,
             "SPOTHIVE_DATA_BUCKET": storage.bucket.bucket_name,
             "SPOTHIVE_EXPORTS_BUCKET": storage.bucket.bucket_name,
             "SPOTHIVE_MODEL_BUCKET": model.artifacts.bucket_name,

@@ -132,6 +132,20 @@ def test_schedules_save_on_version_and_keep_the_workers_state(repos):
     assert stored.saved_sizes == sizes and stored.state_changed_at == NOW
 
 
+def test_a_karpenter_transition_keeps_its_limits_action_and_error_across_a_user_save(repos):
+    h = repos.hibernation
+    h.save(schedule(1), 0, entry("hibernation.save"))
+    limits = {"spothive-general": {"cpu": "100", "memory": "400Gi", "nvidia.com/gpu": 4}, "spothive-batch": {}}
+    h.record_state(h.get("org-1", "c-1"), "asleep", "failed", {}, NOW, entry("hibernation.sleep.failed"),
+                   limits=limits, action_id="hib-abc-sleep-1", error="agent: failed: 500")
+    h.save(replace(schedule(2), timezone="UTC"), 1, entry("hibernation.save"))
+    stored = h.get("org-1", "c-1")
+    assert (stored.saved_limits, stored.action_id, stored.last_error) == (limits, "hib-abc-sleep-1", "agent: failed: 500")
+    # And a later success clears the error
+    h.record_state(stored, "asleep", "asleep", {}, NOW, None, limits=limits, action_id="hib-abc-sleep-2")
+    assert (h.get("org-1", "c-1").last_error, h.get("org-1", "c-1").action_id) == (None, "hib-abc-sleep-2")
+
+
 def test_only_enabled_schedules_are_listed(repos):
     h = repos.hibernation
     h.save(schedule(1, cluster_id="c-1"), 0, entry("hibernation.save"))

@@ -3,7 +3,8 @@
 Semantics that matter to SpotHive: pending pods are bound to nodes that fit (see ``scheduler``); cordoned
 nodes get no pods; evictions honour PodDisruptionBudgets (429 when no disruption is allowed) and the
 evicted pod's controller makes a replacement; DaemonSets run one pod per node; new nodes turn Ready after
-a boot delay; the clock is injected and nothing moves until ``tick``."""
+a boot delay; deleted Karpenter NodeClaims drain and go as Karpenter's termination controller does
+(``simulator.karpenter``); the clock is injected and nothing moves until ``tick``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from spothive_agent.kube import Conflict, Eviction, Kind, Listing, NotFound
 from spothive_agent.podinfo import is_finished, is_ready, owner, pod_key, pv_claim, pv_zones, pvc_names, requests
 from spothive_agent.selectors import label_selector_matches
 from spothive_agent.simulator import builders
+from spothive_agent.simulator.karpenter import KarpenterApis
 from spothive_agent.simulator.scheduler import pick_node, rooms
 from spothive_agent.simulator.seed import NodeSpec
 from spothive_agent.simulator.side_apis import SideApis
@@ -26,7 +28,7 @@ from spothive_agent.simulator.store import Store
 from spothive_agent.simulator.workloads import Workloads, pdb_status
 
 Obj = dict[str, Any]
-STORE_KINDS = ("nodes", "pods", "pdbs", "pvs", "events", "leases", "nodepools", "ec2nodeclasses")
+STORE_KINDS = ("nodes", "pods", "pdbs", "pvs", "events", "leases", "nodepools", "ec2nodeclasses", "nodeclaims")
 
 
 def merge_patch(target: Obj, patch: Obj) -> Obj:
@@ -41,7 +43,7 @@ def merge_patch(target: Obj, patch: Obj) -> Obj:
     return target
 
 
-class SimCluster(SideApis):
+class SimCluster(SideApis, KarpenterApis):
     """The simulated cluster. Thread-safe; every read returns a copy."""
 
     def __init__(self, clock: Clock | None = None, boot_delay_s: float = 60.0, pod_start_s: float = 0.0,
@@ -176,6 +178,7 @@ class SimCluster(SideApis):
                     self._set_ready(pod, now)
                     self.store.put("pods", key, pod)
                     self._after_pod_change(pod["metadata"]["namespace"])
+            self.terminate_claims()
             self._schedule()
 
     # ---- internals -----------------------------------------------------------------------------

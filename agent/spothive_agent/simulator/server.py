@@ -2,7 +2,8 @@
 
 Served: list/watch of nodes, pods, PDBs, PersistentVolumes and Events; node and pod merge patches; the
 eviction subresource (201/429/404); Leases (get/create/replace with 409 conflicts); Events; metrics.k8s.io
-node and pod metrics; server-side apply of Karpenter NodePools and EC2NodeClasses."""
+node and pod metrics; server-side apply of Karpenter NodePools and EC2NodeClasses; NodePool and NodeClaim
+lists, merge patches and deletes (a deleted NodeClaim drains as Karpenter's termination controller does)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,15 @@ LISTS = {
     "/apis/policy/v1/poddisruptionbudgets": ("pdbs", "PodDisruptionBudgetList", "policy/v1"),
     "/apis/karpenter.sh/v1/nodepools": ("nodepools", "NodePoolList", "karpenter.sh/v1"),
     "/apis/karpenter.k8s.aws/v1/ec2nodeclasses": ("ec2nodeclasses", "EC2NodeClassList", "karpenter.k8s.aws/v1"),
+    "/apis/karpenter.sh/v1/nodeclaims": ("nodeclaims", "NodeClaimList", "karpenter.sh/v1"),
 }
 NODE = re.compile(r"^/api/v1/nodes/([^/]+)$")
 POD = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)$")
 EVICTION = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)/eviction$")
 EVENTS = re.compile(r"^/api/v1/namespaces/([^/]+)/events$")
 LEASES = re.compile(r"^/apis/coordination\.k8s\.io/v1/namespaces/([^/]+)/leases(?:/([^/]+))?$")
-CUSTOM = re.compile(r"^/apis/(karpenter\.sh|karpenter\.k8s\.aws)/v1/(nodepools|ec2nodeclasses)/([^/]+)$")
+CUSTOM = re.compile(r"^/apis/(karpenter\.sh|karpenter\.k8s\.aws)/v1/(nodepools|ec2nodeclasses|nodeclaims)/([^/]+)$")
+MERGE_PATCH = "application/merge-patch+json"
 
 
 def status_body(code: int, message: str, reason: str, details: Obj | None = None) -> Obj:
@@ -154,6 +157,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._dispatch("PATCH")
 
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
     # ---- routes --------------------------------------------------------------------------------
     def _route(self, method: str, path: str, query: dict[str, str], label: str) -> None:
         cluster = self.sim.cluster
@@ -187,9 +193,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(201, event, label)
         elif m := LEASES.match(path):
             self._lease(method, m[1], m[2], label)
+        elif (m := CUSTOM.match(path)) and method == "PATCH" and self.headers.get("Content-Type") == MERGE_PATCH:
+            self._send(200, cluster.patch_karpenter(m[2], m[3], self._body()), label)
         elif (m := CUSTOM.match(path)) and method == "PATCH":
             body = self._body()
             self._send(200, cluster.apply(body, query.get("fieldManager", "unknown")), label)
+        elif (m := CUSTOM.match(path)) and method == "GET":
+            found = [o for o in cluster.list_karpenter(m[2]) if o["metadata"]["name"] == m[3]]
+            if not found:
+                raise NotFound(404, f'{m[2]}.{m[1]} "{m[3]}" not found', "NotFound")
+            self._send(200, found[0], label)
+        elif (m := CUSTOM.match(path)) and method == "DELETE":
+            self._body()
+            cluster.delete_karpenter(m[2], m[3])
+            self._send(200, status_body(200, f"{m[2]} {m[3]} deleted", "Deleted"), label)
         else:
             raise NotFound(404, f"the server could not find the requested resource ({method} {path})", "NotFound")
 

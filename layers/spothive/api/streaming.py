@@ -15,8 +15,9 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import WebSocket, WebSocketDisconnect
+from fastapi import Depends, Query, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -37,6 +38,10 @@ from spothive.wiring import streams as streams_wiring
 LOG = logging.getLogger(__name__)
 SUBPROTOCOL = "spothive.v1"
 _BEARER = "bearer."
+
+#: What every stream route depends on: the stream service, and where a polling client resumes.
+Streams = Annotated[StreamService, Depends(streams_wiring.streams)]
+CURSOR = Query(default=None, max_length=64, description="the cursor of the last message received")
 
 
 class StreamMessageBody(BaseModel):

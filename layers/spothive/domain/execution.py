@@ -131,10 +131,11 @@ def node_instances(snapshot: Mapping[str, Any] | None) -> dict[str, Mapping[str,
 
 
 def plan_waves(job_id: str, approved: Sequence[Mapping[str, Any]], snapshot: Mapping[str, Any] | None,
-               budget: DisruptionBudget) -> WavePlan:
-    """Group a job's approved actions into waves of at most ``budget.per_wave`` retirements.
+               budget: DisruptionBudget, *, first_index: int = 0) -> WavePlan:
+    """Group a job's approved actions into waves of at most ``budget.per_wave`` retirements, numbered from
+    ``first_index`` (a re-plan continues after the job's earlier waves, so ids and slots never repeat).
 
-    ``add_node`` → a launch in wave 0; ``remove_node`` (with its ``drain_node``) → a retirement;
+    ``add_node`` → a launch in the first wave; ``remove_node`` (with its ``drain_node``) → a retirement;
     ``replace_with_spot`` → a Spot launch and a retirement in the same wave; ``move_pods`` needs no step
     of its own (the drains move the pods). A node the snapshot cannot tie to an instance is skipped."""
     nodes = node_instances(snapshot)
@@ -179,10 +180,11 @@ def plan_waves(job_id: str, approved: Sequence[Mapping[str, Any]], snapshot: Map
     waves: list[Wave] = []
     chunks = [retire[i:i + per_wave] for i in range(0, len(retire), per_wave)] or ([[]] if adds else [])
     saving = 0.0
-    for index, chunk in enumerate(chunks):
+    for number, chunk in enumerate(chunks):
+        index = first_index + number
         launches: list[Launch] = []
         reasons: list[str] = []
-        if index == 0:
+        if number == 0:
             for n, (d, why) in enumerate(adds):
                 price = float(d.get("price_per_hour") or 0.0)
                 launches.append(Launch(f"{job_id}.{index}.{n}", str(d["instance_type"]),

@@ -172,6 +172,9 @@ class HibernationRecord:
     hibernate: bool = False  # stand-alone EC2: hibernate (not just stop) instances configured for it
     saved_processes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ASG → processes SpotHive suspended
     saved_instances: tuple[str, ...] = ()  # "region/instance-id" SpotHive stopped
+    saved_limits: dict[str, dict[str, str | int | float]] = field(default_factory=dict)  # Karpenter NodePool → spec.limits
+    action_id: str | None = None  # the agent action a Karpenter transition waits for
+    last_error: str | None = None  # why the last transition failed (cleared when one succeeds)
 
     def to_doc(self) -> dict[str, Any]:
         """The settings a user controls, for the audit ledger."""

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from spothive.domain.errors import InvalidInput
 from spothive.domain.hibernation import NodegroupSize
+from spothive.domain.hibernation_karpenter import Quantity
 
 #: The tag that puts a stand-alone instance on a named schedule.
 SCHEDULE_TAG = "spothive:schedule"
@@ -25,6 +26,14 @@ FIGHTING_PROCESSES: tuple[str, ...] = ("AlarmNotification", "AZRebalance", "Sche
 #: A tag on the Auto Scaling groups EKS creates for its managed node groups; those are scaled through
 #: EKS (kind ``eks-nodegroup``), never behind its back.
 MANAGED_NODEGROUP_TAG = "eks:nodegroup-name"
+#: The customer role scales only Auto Scaling groups tagged ``spothive:managed=true`` or carrying
+#: ``eks:cluster-name`` (infra/stacks/customer_stack.py). A self-managed group tagged only
+#: ``kubernetes.io/cluster/<name>`` is refused: IAM matches a tag key exactly, and that key embeds the
+#: cluster's name, which a one-per-account role template cannot know; widening the condition to every
+#: group would let SpotHive resize groups the customer never opted in. So such a group is named in a
+#: clear error before anything is changed, and the customer tags it ``spothive:managed=true``.
+MANAGED_TAG, MANAGED_TAG_VALUE = "spothive:managed", "true"
+EKS_CLUSTER_TAG = "eks:cluster-name"
 GROUP_PREFIX = "g-"
 
 
@@ -34,9 +43,10 @@ class TargetKind(StrEnum):
     NODEGROUP = "eks-nodegroup"
     ASG = "asg"
     EC2 = "ec2"
+    KARPENTER = "karpenter"  # the agent zeroes the NodePools' limits and deletes their NodeClaims
 
 
-CLUSTER_KINDS = (TargetKind.NODEGROUP, TargetKind.ASG)
+CLUSTER_KINDS = (TargetKind.NODEGROUP, TargetKind.ASG, TargetKind.KARPENTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,7 @@ class AsgState:
 
     size: NodegroupSize
     suspended: tuple[str, ...] = ()
+    role_may_scale: bool = True  # carries a tag the customer role's write condition accepts
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +75,11 @@ class SavedCapacity:
     groups: Mapping[str, NodegroupSize] = field(default_factory=dict)  # node group or ASG → size before
     suspended: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # ASG → processes SpotHive suspended
     instances: tuple[str, ...] = ()  # "region/instance-id" SpotHive stopped
+    limits: Mapping[str, Mapping[str, Quantity]] = field(default_factory=dict)  # NodePool → its spec.limits before
+
+    def is_empty(self) -> bool:
+        """Nothing was captured (or the capture never ran)."""
+        return not (self.groups or self.suspended or self.instances or self.limits)
 
     def as_doc(self) -> dict[str, object]:
         """The audit form."""
@@ -72,6 +88,7 @@ class SavedCapacity:
                        for n, s in sorted(self.groups.items())},
             "suspended_processes": {n: list(p) for n, p in sorted(self.suspended.items()) if p},
             "instances": list(self.instances),
+            "nodepool_limits": {n: dict(sorted(v.items())) for n, v in sorted(self.limits.items())},
         }
 
 
@@ -98,8 +115,8 @@ def target_kind(value: str, target_id: str) -> TargetKind:
         raise InvalidInput(f"target must be one of {', '.join(k.value for k in TargetKind)}, got {value!r}",
                            field="target") from None
     if is_group_id(target_id) != (kind is TargetKind.EC2):
-        raise InvalidInput("target ec2 is for instance groups (g-… ids); clusters use eks-nodegroup or asg",
-                           field="target")
+        raise InvalidInput("target ec2 is for instance groups (g-… ids); clusters use eks-nodegroup, asg or "
+                           "karpenter", field="target")
     return kind
 
 
@@ -134,3 +151,18 @@ def processes_to_suspend(already: Iterable[str]) -> tuple[str, ...]:
     """The fighting processes not already suspended: only these are resumed on wake."""
     done = set(already)
     return tuple(p for p in FIGHTING_PROCESSES if p not in done)
+
+
+def role_may_scale(tags: Mapping[str, str]) -> bool:
+    """Whether the customer role may write to an Auto Scaling group with these tags (see ``MANAGED_TAG``)."""
+    return tags.get(MANAGED_TAG) == MANAGED_TAG_VALUE or EKS_CLUSTER_TAG in tags
+
+
+def unscalable_groups_error(cluster_name: str, names: Iterable[str]) -> InvalidInput:
+    """The refusal of a sleep whose Auto Scaling groups the customer role may not resize, naming the tag."""
+    listed = ", ".join(sorted(names))
+    return InvalidInput(
+        f"cluster {cluster_name}: Auto Scaling group(s) {listed} lack the tag {MANAGED_TAG}={MANAGED_TAG_VALUE} "
+        f"(or {EKS_CLUSTER_TAG}) that the SpotHiveAccess role requires to resize them; tag them "
+        f"{MANAGED_TAG}={MANAGED_TAG_VALUE} and the next run hibernates the cluster (nothing was changed)",
+        field="target")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,6 +325,8 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         # the local API serves the very template the CDK customer stack synthesizes
         "SPOTHIVE_CUSTOMER_TEMPLATE_URL": f"{api_base_url}/api/connect/template",
         "SPOTHIVE_CUSTOMER_ROLE_NAME": CUSTOMER_ROLE_NAME,
+        # discovery scans the local region unless the caller's environment names others
+        "SPOTHIVE_SCAN_REGIONS": os.environ.get("SPOTHIVE_SCAN_REGIONS") or region,
         "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": result.state_machines["optimization"],
         "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": result.state_machines["live-switch"],
         "SPOTHIVE_DISCOVERY_FUNCTION_NAME": "worker-discovery",

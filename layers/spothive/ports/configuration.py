@@ -76,9 +76,12 @@ class HibernationRepo(Protocol):
     def record_state(
         self, record: HibernationRecord, desired: str, applied: str, sizes: dict[str, NodegroupSize],
         at: datetime, entry: AuditEntry | None, *, processes: dict[str, tuple[str, ...]] | None = None,
-        instances: tuple[str, ...] = (),
+        instances: tuple[str, ...] = (), limits: dict[str, dict[str, str | int | float]] | None = None,
+        action_id: str | None = None, error: str | None = None,
     ) -> None:
         """Store the decided and applied state if nobody changed it meanwhile (with ``entry`` when given).
 
-        ``sizes``, ``processes`` and ``instances`` are what a wake restores (see ``SavedCapacity``)."""
+        ``sizes``, ``processes``, ``instances`` and ``limits`` are what a wake restores (see
+        ``SavedCapacity``); ``action_id`` the agent action a Karpenter transition waits for; ``error`` why the
+        transition failed (``None`` clears it)."""
         ...

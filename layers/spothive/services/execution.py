@@ -7,6 +7,10 @@ only what the agent drained. A failed wave rolls back: uncordon what stays, with
 not taken, terminate replacements that never became Ready (a Ready one may already host pods and stays).
 Agent action ids are ``{job}.w{wave}.{kind}.{n}`` and launches are tagged with their slot, so a retried
 step does nothing twice; SAFE_MODE (any level) is read again before every mutating step.
+
+A wave found stale before it starts (a node it retires is gone or changed) is not failed: the job plans
+again (detect → risk → decide on the fresh snapshot) at most :data:`MAX_WAVE_REPLANS` times, its later
+waves superseded and the new ones numbered after them; past that bound the wave stops safely (rolled back).
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ from spothive.ports.execution import CapacityGateway
 from spothive.ports.inventory import SnapshotStore
 from spothive.ports.jobs import JobsRepo
 from spothive.ports.pricing import CatalogSource
+from spothive.services import execution_replan as replan
 from spothive.services.execution_callbacks import ExecutionCallbacks
+from spothive.services.execution_replan import MAX_WAVE_REPLANS, SETTLED
 from spothive.services.safe_mode import SafeModeService
 
 LOG = logging.getLogger(__name__)
@@ -56,6 +62,12 @@ class StalePlan(Conflict):
     """The cluster changed since the plan: re-plan rather than act."""
 
     code = "stale_plan"
+
+
+class WaveRolledBack(Conflict):
+    """A re-run of a job whose wave was rolled back: it does not resume (the job failed and compensated)."""
+
+    code = "wave_rolled_back"
 
 
 class NotDrained(SpotHiveError):
@@ -139,34 +151,47 @@ class ExecutionSteps:
         """The waves of an approved plan, after checking the plan still matches the latest snapshot."""
         job = self._job(org_id, job_id)
         self._guard(org_id, cluster_id, job, "execution")
+        stored = dict(job.data.get("execution") or {})
+        prior = list(stored.get("waves") or [])
+        if prior and not stored.get("replan_pending"):
+            # a re-driven execution (or a retried Execute): the waves exist; planning again could act twice
+            return {"mode": "waves", "waves": len(prior), "per_wave": stored.get("per_wave"),
+                    "skipped": len(stored.get("skipped") or []), "already_planned": True,
+                    "planned_saving_per_hour": stored.get("planned_saving_per_hour")}
         snapshot = self._snapshots.latest(org_id, cluster_id)
         planned = (job.data.get("detect") or {}).get("fingerprint")
         current = snapshot_fingerprint(snapshot)
         if planned and planned != current:
-            replans = int((job.data.get("execution") or {}).get("replans", 0))
+            replans = int(stored.get("replans", 0))
             if replans >= 1:
                 raise StalePlan("the cluster keeps changing under the plan; nothing was changed", field="snapshot")
-            self._jobs.update(org_id, job_id, data={"execution": {"mode": "replan", "replans": replans + 1}})
+            self._jobs.update(org_id, job_id, data={"execution": {**stored, "mode": "replan", "replans": replans + 1}})
             return {"mode": "replan", "reason": "the snapshot changed since the plan; planning again"}
-        budget, _ = self._budget_for(org_id, cluster_id)
-        plan = plan_waves(job_id, approved, snapshot, budget)
-        execution = {"mode": "waves", "waves": [w.to_dict() for w in plan.waves], "per_wave": plan.per_wave,
-                     "budget": budget.to_dict(), "planned_saving_per_hour": plan.saving_per_hour,
+        # a re-plan keeps the job's disruption budget: the policy read when the job began still bounds it
+        budget = DisruptionBudget(**stored["budget"]) if stored.get("budget") else self._budget_for(org_id, cluster_id)[0]
+        plan = plan_waves(job_id, approved, snapshot, budget, first_index=len(prior))
+        execution = {**stored, "mode": "waves", "waves": prior + [w.to_dict() for w in plan.waves],
+                     "per_wave": plan.per_wave, "budget": budget.to_dict(),
+                     "planned_saving_per_hour": plan.saving_per_hour,
                      "skipped": [{"type": s.type, "target": s.target, "reason": s.reason} for s in plan.skipped],
-                     "replans": int((job.data.get("execution") or {}).get("replans", 0))}
+                     "replans": int(stored.get("replans", 0)), "replan_pending": False}
         self._jobs.update(org_id, job_id, data={"execution": execution})
-        return {"mode": "waves" if plan.waves else "nothing", "waves": len(plan.waves), "per_wave": plan.per_wave,
-                "skipped": len(plan.skipped), "planned_saving_per_hour": plan.saving_per_hour}
+        return {"mode": "waves" if plan.waves or prior else "nothing", "waves": len(plan.waves),
+                "per_wave": plan.per_wave, "skipped": len(plan.skipped),
+                "planned_saving_per_hour": plan.saving_per_hour}
 
     # ---- next wave ---------------------------------------------------------------------------------
     def next_wave(self, org_id: str, cluster_id: str, job_id: str) -> dict[str, Any]:
         """The first wave not finished yet, or ``done`` (also when SAFE_MODE turned on: no new wave)."""
         job = self._job(org_id, job_id)
         waves = (job.data.get("execution") or {}).get("waves") or []
-        finished = {k for k, v in (self._progress(job).get("waves") or {}).items() if v.get("stage") == "terminated"}
-        pending = [w for w in waves if str(w["index"]) not in finished]
+        stages = {k: v.get("stage") for k, v in (self._progress(job).get("waves") or {}).items()}
+        pending = [w for w in waves if stages.get(str(w["index"])) not in ("terminated", "superseded")]
         if not pending:
             return {"done": True, "waves": len(waves)}
+        if stages.get(str(pending[0]["index"])) == "rolled_back":
+            raise WaveRolledBack(f"wave {pending[0]['index']} of job {job_id} was rolled back; the job does not "
+                                 "resume (start a new one)", field="job_id")
         state = self._safe_mode.effective(org_id, cluster_id)
         if state.on:
             return {"done": True, "halted": f"SAFE_MODE: {state.reason()}", "waves": len(waves)}
@@ -181,10 +206,16 @@ class ExecutionSteps:
         job = self._job(org_id, job_id)
         self._guard(org_id, cluster_id, job, "cordon and launch")
         wave = self._wave(job, index)
+        done = ((self._progress(job).get("waves") or {}).get(str(index)) or {})
+        if done.get("stage") == "superseded":  # a retried step after the re-plan was recorded: same answer
+            return {"replan": True, "reason": done.get("reason"), "replans": len(replan.history(job))}
+        if done.get("stage") in SETTLED:  # a late duplicate of a finished wave's step: nothing twice
+            return {"cordoned": [], "launched": [x["node"] for x in done.get("launched") or []],
+                    "already": done["stage"], "replan": False}
         snapshot = self._snapshots.latest(org_id, cluster_id)
         stale = stale_reason(wave, snapshot)
         if stale:
-            raise StalePlan(f"wave {index} is stale: {stale}; nothing was changed", field="snapshot")
+            return self._replan(job, cluster_id, index, f"wave {index} is stale: {stale}")
         now = self._clock.now()
         cordons = [agent_action(job_id, index, "cordon", n, {"node": r.node},
                                 f"wave {index}: no new pods on {r.node} while its replacement comes up", now)
@@ -211,7 +242,21 @@ class ExecutionSteps:
                     ACTOR, "execution.launched", "instance", got.instance_id, after={"job_id": job_id, **entry},
                     reason=f"wave {index}: {got.capacity_type} {got.instance_type} in {got.zone} ({got.attempt})"))
         self._save_wave(self._job(org_id, job_id), index, stage="launched", launched=launched)
-        return {"cordoned": [r.node for r in wave.retire], "launched": [x["node"] for x in launched]}
+        return {"cordoned": [r.node for r in wave.retire], "launched": [x["node"] for x in launched], "replan": False}
+
+    def _replan(self, job: Job, cluster_id: str, index: int, reason: str) -> dict[str, Any]:
+        """Supersede the stale wave (and later ones) and ask for a re-plan; past the bound ``StalePlan``
+        (the wave rolls back: nothing of it was done). A job carrying out an approved preview never re-plans:
+        a person approved those actions, so it does them or stops, and a new preview is theirs to approve."""
+        if job.data.get("approved_from"):
+            raise StalePlan(f"{reason}; this job carries out the approved preview {job.data['approved_from']} and "
+                            "does only what was approved: nothing of this wave was changed; optimize again for "
+                            "a fresh preview", field="snapshot")
+        asked = replan.supersede(self._jobs, job, cluster_id, index, reason, self._clock.now(), ACTOR)
+        if asked is None:
+            raise StalePlan(f"{reason}; stopped after {MAX_WAVE_REPLANS} re-plan(s), nothing of this wave was "
+                            "changed", field="snapshot")
+        return asked
 
     # ---- waits (task tokens) -----------------------------------------------------------------------
     def await_ready(self, org_id: str, cluster_id: str, job_id: str, index: int, token: str) -> dict[str, Any]:
@@ -285,6 +330,8 @@ class ExecutionSteps:
                 reason=line))
             terminated.append({"node": r.node, "instance_id": r.instance_id, "state": after,
                                "saving_per_hour": round(saves, 6), "line": line})
+            # recorded at once: should the next one fail, the rollback knows this node is gone (not to uncordon)
+            self._save_wave(self._job(org_id, job_id), index, stage="terminating", terminated=list(terminated))
         for x in launched:  # new capacity of the plan itself (not a one-for-one replacement) costs money
             if x.get("for") not in retiring:
                 cost = float(x["price_per_hour"])

@@ -21,6 +21,8 @@ from spothive.ports.safety import SafeModeFlag
 from spothive.ports.scaling import FleetScaler, ScalingAccess
 from spothive.ports.tenancy import TenancyRepo
 from spothive.services import hibernation_fleet as fleet
+from spothive.services.hibernation_karpenter import KarpenterHibernation
+from spothive.services.safe_mode import SafeModeService
 
 logger = logging.getLogger(__name__)
 RESOURCE = "hibernation_schedule"
@@ -60,7 +62,7 @@ class HibernationService:
     ) -> HibernationStatus:
         """Store (or replace) the weekly matrix and time zone; ``None`` keeps a stored setting (or its default).
 
-        ``target`` picks how a cluster sleeps (``eks-nodegroup`` or ``asg``); an instance group (``g-…``)
+        ``target`` picks how a cluster sleeps (``eks-nodegroup``, ``asg`` or ``karpenter``); an instance group (``g-…``)
         always sleeps as ``ec2``. The kind cannot change while the target sleeps: what a wake restores was
         captured by the kind that slept it.
         """
@@ -157,34 +159,42 @@ class TickSummary:
 
 
 class HibernationWorker:
-    """Each minute: for every enabled schedule decide awake/asleep now and scale node groups on a change.
+    """Each minute: for every enabled schedule decide awake/asleep now and scale node groups on a change
+    (a Karpenter cluster's change is an agent action instead: ``hibernation_karpenter``).
 
     A transition is first recorded (desired state, the node group sizes to restore, audit record) with a
     condition on the previous state, so overlapping runs act once; then the node groups are scaled and
     the outcome stored. A failed or interrupted scaling is retried on the next tick. With SAFE_MODE on,
-    the transition is audited as a dry run and AWS is not called.
+    the transition is audited as a dry run and AWS is not called. Given ``safe_modes`` the global, tenant
+    and cluster levels are read per schedule (any level on, or unreadable, counts); else the global flag.
     """
 
     def __init__(
         self, repo: HibernationRepo, inventory: InventoryRepo, tenancy: TenancyRepo, cloud: ScalingAccess,
-        safe_mode: SafeModeFlag, clock: Clock,
+        safe_mode: SafeModeFlag, clock: Clock, karpenter: KarpenterHibernation | None = None, *,
+        safe_modes: SafeModeService | None = None,
     ) -> None:
+        self._safe_modes = safe_modes
         self._repo = repo
         self._inventory = inventory
         self._tenancy = tenancy
         self._cloud = cloud
         self._safe_mode = safe_mode
         self._clock = clock
+        self._karpenter = karpenter
 
     def tick(self) -> TickSummary:
         """One pass over every enabled schedule; one cluster's failure never stops the others."""
-        now, safe = self._clock.now(), self._safe_mode.is_on()
+        now = self._clock.now()
+        global_on = self._safe_modes is None and self._safe_mode.is_on()
         summary = TickSummary()
         for record in self._repo.enabled():
             summary.evaluated += 1
             key = f"{record.org_id}/{record.cluster_id}"
             try:
-                outcome = self.reconcile(record, now, safe)
+                why = None if self._safe_modes is None else (
+                    self._safe_modes.effective(record.org_id, record.cluster_id).reason())
+                outcome = self.reconcile(record, now, global_on or why is not None, why)
             except Exception as exc:  # recorded and retried next tick
                 logger.exception("hibernation of %s failed", key)
                 summary.failures.append(f"{key}: {exc}")
@@ -197,8 +207,9 @@ class HibernationWorker:
                     summary.failures.append(key)
         return summary
 
-    def reconcile(self, record: HibernationRecord, now: datetime, safe: bool) -> str | None:
-        """Act on one schedule; the applied outcome when something was done, ``None`` when in step."""
+    def reconcile(self, record: HibernationRecord, now: datetime, safe: bool, why: str | None = None) -> str | None:
+        """Act on one schedule (``why``: which SAFE_MODE level made it a dry run); the applied outcome when
+        something was done, ``None`` when in step."""
         desired = hib.AWAKE if hib.awake_at(
             record.matrix, record.timezone, now, record.prewarm, record.override_until) else hib.ASLEEP
         previous = record.desired_state or hib.AWAKE  # a target is running when its schedule is first saved
@@ -208,11 +219,21 @@ class HibernationWorker:
         if target is None:
             return None  # gone from discovery: nothing to scale
         saved = _saved(record)
-        if desired != previous:
+        if target.kind is TargetKind.KARPENTER:
+            return self._karpenter_step(record, target, desired, previous, safe, now, why)
+        recapture = not safe and desired == hib.ASLEEP and record.applied_state == FAILED and saved.is_empty()
+        if desired != previous or recapture:
+            # a new transition, or a sleep whose capture itself failed: capture what runs now
             scaler = None if safe else self._scaler(target)
             if desired == hib.ASLEEP and scaler is not None:
-                saved = fleet.capture(scaler, target)
-            entry = _transition_entry(record, target, desired, saved, safe, now)
+                try:
+                    saved = fleet.capture(scaler, target)
+                except Exception as exc:  # nothing was changed: record why (the API shows it), retry next tick
+                    return self._failed(record, desired, saved, now, exc)
+            if desired == previous:
+                record = self._record(record, desired, PENDING, saved, now, None, error=record.last_error)
+                return self._apply(record, target, desired, saved, scaler, now)
+            entry = _transition_entry(record, target, desired, saved, safe, now, why)
             record = self._record(record, desired, DRY_RUN if safe else PENDING, saved, now, entry)
             if safe:
                 return DRY_RUN
@@ -220,33 +241,55 @@ class HibernationWorker:
             return None
         else:
             scaler = self._scaler(target)
+        return self._apply(record, target, desired, saved, scaler, now)
+
+    def _apply(
+        self, record: HibernationRecord, target: fleet.FleetTarget, desired: str, saved: SavedCapacity,
+        scaler: FleetScaler | None, now: datetime,
+    ) -> str:
         try:
             if scaler is not None and desired == hib.ASLEEP:
                 fleet.sleep(scaler, target, saved, record.hibernate)
             elif scaler is not None:
                 fleet.wake(scaler, target, saved)
         except Exception as exc:
-            message = exc.message if isinstance(exc, SpotHiveError) else f"{type(exc).__name__}: {exc}"
-            after = {"state": desired, "left": hib.AWAKE if desired == hib.ASLEEP else "partly awake"}
-            entry = AuditEntry(SYSTEM_ACTOR, f"hibernation.{_verb(desired)}.failed", RESOURCE, record.cluster_id,
-                               None, after, reason=message)
-            self._record(record, desired, FAILED, saved, now, entry)
-            return FAILED
-        self._record(record, desired, desired, saved, now, None)
+            return self._failed(record, desired, saved, now, exc)
+        self._record(record, desired, desired, saved, now, None, error=None)
         return desired
+
+    def _failed(self, record: HibernationRecord, desired: str, saved: SavedCapacity, now: datetime,
+                exc: Exception) -> str:
+        message = exc.message if isinstance(exc, SpotHiveError) else f"{type(exc).__name__}: {exc}"
+        after = {"state": desired, "left": hib.AWAKE if desired == hib.ASLEEP else "partly awake"}
+        entry = AuditEntry(SYSTEM_ACTOR, f"hibernation.{_verb(desired)}.failed", RESOURCE, record.cluster_id,
+                           None, after, reason=message)
+        self._record(record, desired, FAILED, saved, now, entry, error=message)
+        return FAILED
+
+    def _karpenter_step(self, record: HibernationRecord, target: fleet.FleetTarget, desired: str, previous: str,
+                        safe: bool, now: datetime, why: str | None = None) -> str | None:
+        if self._karpenter is None:
+            raise NotFound(f"{record.cluster_id} sleeps through Karpenter but this worker has no agent channel")
+        if desired != previous:
+            entry = _transition_entry(record, target, desired, _saved(record), safe, now, why)
+            return self._karpenter.transition(record, desired, safe, now, entry, self._record)
+        return self._karpenter.follow_up(record, desired, safe, now, self._record)
 
     def _record(
         self, record: HibernationRecord, desired: str, applied: str, saved: SavedCapacity,
-        now: datetime, entry: AuditEntry | None,
+        now: datetime, entry: AuditEntry | None, *, action_id: str | None = None, error: str | None = None,
     ) -> HibernationRecord:
         groups, processes = dict(saved.groups), {n: tuple(p) for n, p in saved.suspended.items()}
+        limits = {n: dict(v) for n, v in saved.limits.items()}
         try:
             self._repo.record_state(record, desired, applied, groups, now, entry,
-                                    processes=processes, instances=saved.instances)
+                                    processes=processes, instances=saved.instances, limits=limits,
+                                    action_id=action_id, error=error)
         except Conflict:
             raise Conflict(f"hibernation state of {record.cluster_id} changed meanwhile; next tick retries") from None
         return replace(record, desired_state=desired, applied_state=applied, saved_sizes=groups,
-                       saved_processes=processes, saved_instances=saved.instances, state_changed_at=now)
+                       saved_processes=processes, saved_instances=saved.instances, state_changed_at=now,
+                       saved_limits=limits, action_id=action_id, last_error=error)
 
     def _scaler(self, target: fleet.FleetTarget) -> FleetScaler:
         account = self._tenancy.get_account(target.org_id, target.account_id)
@@ -256,7 +299,8 @@ class HibernationWorker:
 
 
 def _saved(record: HibernationRecord) -> SavedCapacity:
-    return SavedCapacity(dict(record.saved_sizes), dict(record.saved_processes), tuple(record.saved_instances))
+    return SavedCapacity(dict(record.saved_sizes), dict(record.saved_processes), tuple(record.saved_instances),
+                         {n: dict(v) for n, v in record.saved_limits.items()})
 
 
 def _verb(state: str) -> str:
@@ -265,7 +309,7 @@ def _verb(state: str) -> str:
 
 def _transition_entry(
     record: HibernationRecord, target: fleet.FleetTarget, desired: str, saved: SavedCapacity, safe: bool,
-    now: datetime,
+    now: datetime, why: str | None = None,
 ) -> AuditEntry:
     doc = saved.as_doc()
     after: dict[str, object] = {
@@ -276,9 +320,15 @@ def _transition_entry(
         after["nodegroups"] = doc["groups"]
     elif target.kind is TargetKind.ASG:
         after.update(asgs=doc["groups"], suspended_processes=doc["suspended_processes"])
+    elif target.kind is TargetKind.KARPENTER:
+        # a sleep learns the limits from the agent's report (audited as hibernation.sleep.done)
+        after.update(nodepools="app.kubernetes.io/managed-by=spothive",
+                     nodepool_limits=doc["nodepool_limits"] if desired == hib.AWAKE else None)
     else:
         after.update(instances=doc["instances"], hibernate=record.hibernate)
-    reason = "SAFE_MODE is on: logged only, no AWS call" if safe else (
+    on = f"SAFE_MODE is on ({why})" if why else "SAFE_MODE is on"
+    unsafe = "no agent action" if target.kind is TargetKind.KARPENTER else "no AWS call"
+    reason = f"{on}: logged only, {unsafe}" if safe else (
         "manual wake override" if record.override_until and record.override_until > now else "weekly schedule")
     before = {"state": record.desired_state or hib.AWAKE}
     return AuditEntry(SYSTEM_ACTOR, f"hibernation.{_verb(desired)}", RESOURCE, record.cluster_id, before, after,

@@ -21,6 +21,7 @@ from spothive.domain.hibernation_targets import (
     instance_groups,
     is_group_id,
     processes_to_suspend,
+    unscalable_groups_error,
 )
 from spothive.domain.inventory import StoredCluster, StoredInstance
 from spothive.ports.inventory import InventoryRepo
@@ -87,8 +88,13 @@ def capture(scaler: FleetScaler, target: FleetTarget) -> SavedCapacity:
         if not states:
             raise NotFound(f"cluster {target.name} has no self-managed Auto Scaling group "
                            f"(tag kubernetes.io/cluster/{target.name}) to hibernate", field="target")
+        refused = [n for n, s in states.items() if not s.role_may_scale]
+        if refused:  # refused before any write: a partial sleep would leave the cluster half awake
+            raise unscalable_groups_error(target.name, refused)
         return SavedCapacity(groups={n: s.size for n, s in states.items()},
                              suspended={n: processes_to_suspend(s.suspended) for n, s in states.items()})
+    if target.kind is TargetKind.KARPENTER:
+        raise NotFound("a Karpenter cluster sleeps through its agent, not through AWS", field="target")
     running = [f"{i.region}/{i.instance_id}" for region in target.regions
                for i in scaler.scheduled_instances(region, target.name) if i.state in ("pending", "running")]
     return SavedCapacity(instances=tuple(sorted(running)))

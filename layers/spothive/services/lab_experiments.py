@@ -75,6 +75,8 @@ class LabExperiments:
             "experiment_id": experiment_id, "instance_id": instance_id, "role_arn": account.role_arn,
             "external_id": account.external_id or "", "region": instance.region, "poll_seconds": self._poll_seconds,
             "dry_run": dry_run, "model_id": model_id, "created_at": created,
+            # the tenant's and cluster's SAFE_MODE levels are read by the switch's steps
+            "org_id": org_id, "cluster_id": instance.cluster_id,
         }
         if self._ledger is not None:  # in the tenant's own chain: its instance is acted on by the platform
             self._ledger.write(org_id, AuditEntry(actor, "lab.live_switch.started", "instance", instance_id, after={

@@ -29,6 +29,7 @@ from spothive.ports.lab import LabRepo, SwitchCloud, SwitchGateway
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.safety import SafeModeFlag
 from spothive.services.optimization import error_summary
+from spothive.services.safe_mode import SafeModeService
 
 LOG = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ class LiveSwitch:
     """Use cases behind ``live_switch_steps.handler``."""
 
     def __init__(self, cloud: SwitchCloud, lab: LabRepo, catalogs: CatalogSource, safe_mode: SafeModeFlag,
-                 clock: Clock, *, global_safe_mode: bool = False) -> None:
+                 clock: Clock, *, global_safe_mode: bool = False, safe_modes: SafeModeService | None = None) -> None:
+        self._safe_modes = safe_modes
         self._cloud = cloud
         self._lab = lab
         self._catalogs = catalogs
@@ -107,6 +109,12 @@ class LiveSwitch:
             return "dry_run requested"
         if self._global_safe_mode:
             return "SAFE_MODE setting"
+        org_id = state.get("org_id") or ((self._lab.get(str(state["experiment_id"])) or {}).get("telemetry")
+                                         or {}).get("org_id")
+        if self._safe_modes is not None and isinstance(org_id, str) and org_id:
+            # the tenant's and the instance's cluster's levels count as much as the global one
+            cluster_id = state.get("cluster_id")
+            return self._safe_modes.effective(org_id, cluster_id if isinstance(cluster_id, str) else None).reason()
         try:
             return "SAFE_MODE flag" if self._safe_mode.is_on() else None
         except ServiceUnavailable:

@@ -228,7 +228,10 @@ class OptimizationSteps:
         decision |= {"approved": approved, "blocked": blocked, "groups": groups}
         self._jobs.update(ids.org_id, ids.job_id, data={"decision": decision})
         summary: dict[str, Any] = {"action_count": len(approved), "blocked_count": len(blocked),
-                                   "blocked": [{"target": b["target"], "reason": b["reason"]} for b in blocked]}
+                                   "blocked": [{"target": b["target"], "reason": b["reason"]} for b in blocked],
+                                   # a stale wave's re-plan executes even with no action: Verify records the
+                                   # earlier waves (always present, so the state machine's Choice needs no guard)
+                                   "replan": bool((job.data.get("execution") or {}).get("replan_pending"))}
         if "skipped" in decision:
             summary["skipped_count"] = len(decision["skipped"])
         if groups is not None:  # planned = approved + blocked + skipped, in atomic groups
@@ -268,7 +271,9 @@ class OptimizationSteps:
                 seq = self._jobs.audit_once(ids.org_id, ids.job_id, f"dry_run:{index}", entry)
                 if seq is not None:
                     seqs.append(seq)
-            self._jobs.update(ids.org_id, ids.job_id, data={"execution": {"mode": "dry_run", "safe_mode": why}})
+            # merged: after a re-plan the job's earlier waves stay on record
+            execution = {**(job.data.get("execution") or {}), "mode": "dry_run", "safe_mode": why}
+            self._jobs.update(ids.org_id, ids.job_id, data={"execution": execution})
             return {"mode": "dry_run", "safe_mode": why, "recorded": len(approved), "new_records": len(seqs)}
         self._require_agent(ids.org_id, ids.cluster_id)
         if self._executor is not None:  # CORE-EXEC: waves of cordon, pre-spin, Ready, drain, terminate

@@ -7,6 +7,7 @@ from spothive.adapters.dynamo.hibernation_repo import DynamoHibernationRepo
 from spothive.adapters.dynamo.policies_repo import DynamoPolicyRepo
 from spothive.adapters.dynamo.templates_repo import DynamoTemplateRepo
 from spothive.services.hibernation import HibernationService, HibernationWorker
+from spothive.services.hibernation_karpenter import KarpenterHibernation
 from spothive.services.plan_inputs import ClusterPolicies
 from spothive.services.policies import PolicyService
 from spothive.services.templates import TemplateService
@@ -60,5 +61,11 @@ def hibernation() -> HibernationService:
 @component
 def hibernation_worker() -> HibernationWorker:
     """The 1-minute worker that sleeps and wakes node groups."""
+    from spothive.wiring import (
+        agents,  # the agent wiring reaches risk, which the config functions need not load
+        optimization,  # SAFE_MODE levels are composed there (it imports configuration)
+    )
+
+    karpenter = KarpenterHibernation(agents.actions(), agents.wake())
     return HibernationWorker(hibernation_repo(), inventory.repo(), accounts.tenancy(), accounts.cloud(),
-                             kernel.safe_mode(), kernel.clock())
+                             kernel.safe_mode(), kernel.clock(), karpenter, safe_modes=optimization.safe_modes())

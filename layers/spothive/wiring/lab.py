@@ -56,8 +56,11 @@ def lab_repo() -> DynamoLabRepo:
 @component
 def live_switch() -> LiveSwitch:
     """The live-switch experiment's steps."""
+    from spothive.wiring import optimization  # SAFE_MODE levels are composed there (it imports lab)
+
     return LiveSwitch(StsSwitchCloud(kernel.core().region), lab_repo(), pricing.catalogs(),
-                      kernel.safe_mode(), kernel.clock(), global_safe_mode=kernel.global_safe_mode())
+                      kernel.safe_mode(), kernel.clock(), global_safe_mode=kernel.global_safe_mode(),
+                      safe_modes=optimization.safe_modes())
 
 
 @component

@@ -178,3 +178,36 @@ def test_ec2_is_only_for_instance_groups_and_unknown_kinds_are_422(hub: dict[str
         "cluster_id": "g-0000000000000000", "schedule_matrix": ASLEEP_ALWAYS, "timezone": "UTC"})
     assert wrong.status_code == 422 and "target" in wrong.text
     assert unknown.status_code == 404
+
+
+def test_an_asg_tagged_only_for_its_cluster_is_refused_naming_the_spothive_managed_tag(hub: dict[str, str]) -> None:
+    client = api()
+    tenant, customer, targets = _linked(client)
+    cluster_id = targets["clusters"][0]["cluster_id"]
+    asg = customer_session(customer.aws_account_id).client("autoscaling", region_name="us-east-1")
+    # Given a self-managed group tagged only kubernetes.io/cluster/<name>, which the customer role may not resize
+    asg.delete_tags(Tags=[{"ResourceId": customer.asg_name, "ResourceType": "auto-scaling-group",
+                           "Key": "eks:cluster-name"}])
+    before = _asg(customer)
+    _schedule(client, tenant, cluster_id, target="asg")
+    # When the worker runs
+    result = worker_hibernation.handler({})
+    # Then nothing changed, and the schedule says which tag is missing
+    assert f"{tenant.org_id}/{cluster_id}" in result["failures"]
+    assert _asg(customer) == before
+    status = client.get(f"/api/hibernation/{cluster_id}", headers=tenant.headers).json()
+    assert status["applied_state"] == "failed"
+    assert f"Auto Scaling group(s) {customer.asg_name} lack the tag spothive:managed=true" in status["last_error"]
+    failed = last_audit(tenant.org_id, "hibernation.sleep.failed")
+    assert "spothive:managed=true" in (failed.reason or "")
+    # When the customer tags the group spothive:managed=true, the next run sleeps it
+    asg.create_or_update_tags(Tags=[{"ResourceId": customer.asg_name, "ResourceType": "auto-scaling-group",
+                                     "Key": "spothive:managed", "Value": "true", "PropagateAtLaunch": False}])
+    worker_hibernation.handler({})
+    assert _asg(customer)["desired"] == 0
+    status = client.get(f"/api/hibernation/{cluster_id}", headers=tenant.headers).json()
+    assert (status["applied_state"], status["last_error"]) == ("asleep", None)
+    # And the wake restores the sizes captured by that run
+    _wake(client, tenant, cluster_id)
+    worker_hibernation.handler({})
+    assert _asg(customer) == before

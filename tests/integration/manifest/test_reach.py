@@ -48,6 +48,8 @@ UNREACHED_TABLES = {
     ("worker-report", "node-templates"): "read only when the cluster's policy binds a template",
     **{(name, "agent-actions"): "reached only with a connected agent (its channel's routes, and an execution "
        "that queues for it); the agent channel's own tests cover both" for name in ("api-clusters", "opt-execute")},
+    ("worker-hibernation", "agent-actions"): "reached only for a cluster hibernated through Karpenter (its agent); "
+    "tests/integration/config/test_hibernation_karpenter.py covers it",
 }
 _WAVES = ("reached only while a wave runs against a connected agent and a customer account; "
           "tests/integration/workflows/test_execution_flow.py runs whole waves")

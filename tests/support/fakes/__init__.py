@@ -36,6 +36,7 @@ from tests.support.fakes.platform import (
     MemoryInterruptionRates,
     MemoryLabRepo,
     MemoryModelRegistry,
+    MemorySafeModeSwitches,
     SafeMode,
 )
 from tests.support.fakes.risk import MemorySignals
@@ -45,7 +46,7 @@ __all__ = [
     "NOW", "Fakes", "FixedCatalogs", "FixedClock", "MemoryAgentActions", "MemoryAgentTokens", "MemoryDenyList",
     "MemoryDirectory", "MemoryHeartbeats", "MemoryHibernationRepo", "MemoryHotPrices", "MemoryInterruptionRates",
     "MemoryInventoryRepo", "MemoryJobsRepo", "MemoryLabRepo", "MemoryLedger", "MemoryModelRegistry",
-    "MemoryPolicyRepo", "MemoryRateLimiter", "MemorySignals", "MemorySink", "MemorySnapshotStore", "MemoryTemplateRepo",
+    "MemoryPolicyRepo", "MemoryRateLimiter", "MemorySafeModeSwitches", "MemorySignals", "MemorySink", "MemorySnapshotStore", "MemoryTemplateRepo",
     "MemoryTenancyRepo", "RecordingPolicyEvents", "RecordingTrigger", "RecordingWorkflows", "SafeMode",
     "ScriptedAccount", "ScriptedCloud", "ScriptedEc2", "ScriptedScaler", "ScriptedScaling",
 ]

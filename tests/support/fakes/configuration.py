@@ -154,6 +154,7 @@ class MemoryHibernationRepo:
                 record, desired_state=base.desired_state, applied_state=base.applied_state,
                 saved_sizes=dict(base.saved_sizes), saved_processes=dict(base.saved_processes),
                 saved_instances=base.saved_instances, state_changed_at=base.state_changed_at,
+                saved_limits=dict(base.saved_limits), action_id=base.action_id, last_error=base.last_error,
             )
 
         self._ledger.commit(record.org_id, entry, change)
@@ -164,7 +165,8 @@ class MemoryHibernationRepo:
     def record_state(
         self, record: HibernationRecord, desired: str, applied: str, sizes: dict[str, NodegroupSize],
         at: datetime, entry: AuditEntry | None, *, processes: dict[str, tuple[str, ...]] | None = None,
-        instances: tuple[str, ...] = (),
+        instances: tuple[str, ...] = (), limits: dict[str, dict[str, str | int | float]] | None = None,
+        action_id: str | None = None, error: str | None = None,
     ) -> None:
         key = (record.org_id, record.cluster_id)
 
@@ -174,6 +176,8 @@ class MemoryHibernationRepo:
                 raise Conflict("the hibernation state changed meanwhile", field="cluster_id")
             self.records[key] = replace(stored, desired_state=desired, applied_state=applied,
                                         saved_sizes=dict(sizes), saved_processes=dict(processes or {}),
-                                        saved_instances=tuple(instances), state_changed_at=at)
+                                        saved_instances=tuple(instances), state_changed_at=at,
+                                        saved_limits={n: dict(v) for n, v in (limits or {}).items()},
+                                        action_id=action_id, last_error=error)
 
         self._ledger.commit(record.org_id, entry, change)

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from spothive.domain.agent_actions import ActionState, StoredAction
 from spothive.domain.agent_link import Enqueued, Withdrawn
 from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import Conflict
@@ -95,6 +96,9 @@ class MemoryAgentActions:
         self.stream: dict[str, dict[str, Any]] = {}
         self.issued: set[str] = set()
         self.taken: set[str] = set()
+        self.owners: dict[str, tuple[str, str]] = {}
+        self.bodies: dict[str, dict[str, Any]] = {}
+        self.results: dict[str, tuple[ActionState, dict[str, Any]]] = {}
 
     def enqueue(self, org_id: str, cluster_id: str, job_id: str, actions: Sequence[Mapping[str, Any]]) -> Enqueued:
         new = 0
@@ -102,8 +106,28 @@ class MemoryAgentActions:
             if action["id"] not in self.issued:
                 self.issued.add(action["id"])
                 self.stream[action["id"]] = dict(action)
+                self.bodies[action["id"]] = dict(action)
+                self.owners[action["id"]] = (org_id, cluster_id)
                 new += 1
         return Enqueued(tuple(str(a["id"]) for a in actions), new)
+
+    def find(self, action_id: str) -> StoredAction | None:
+        """The action's state: queued, acknowledged (``taken``), withdrawn, or the final one ``finish`` set."""
+        if action_id not in self.owners:
+            return None
+        org_id, cluster_id = self.owners[action_id]
+        if action_id in self.results:
+            state, result = self.results[action_id]
+            return StoredAction(org_id, cluster_id, self.bodies[action_id], state, result=result)
+        state = (ActionState.ACKNOWLEDGED if action_id in self.taken else
+                 ActionState.QUEUED if action_id in self.stream else ActionState.WITHDRAWN)
+        return StoredAction(org_id, cluster_id, self.bodies[action_id], state)
+
+    def finish(self, action_id: str, status: str, result: dict[str, Any]) -> None:
+        """Test control: the agent took the action and reported ``status`` with ``result``."""
+        self.taken.add(action_id)
+        self.stream.pop(action_id, None)
+        self.results[action_id] = (ActionState(status), {"action_id": action_id, "status": status, **result})
 
     def withdraw(self, org_id: str, cluster_id: str, action_ids: Sequence[str]) -> Withdrawn:
         present = [i for i in action_ids if i in self.stream]

@@ -52,6 +52,23 @@ class SafeMode:
         return self.on
 
 
+class MemorySafeModeSwitches:
+    """``SafeModeSwitches`` over a dict of scopes (``global``, ``org:{org}``, ``cluster:{org}:{cluster}``);
+    ``unreadable`` makes every read raise ``ServiceUnavailable``, as a cache that is down does."""
+
+    def __init__(self, **on: bool) -> None:
+        self.scopes: dict[str, bool] = {k.replace("__", ":"): v for k, v in on.items()}
+        self.unreadable = False
+
+    def get(self, scope: str) -> bool | None:
+        if self.unreadable:
+            raise ServiceUnavailable("cache down")
+        return self.scopes.get(scope)
+
+    def set(self, scope: str, on: bool) -> None:
+        self.scopes[scope] = on
+
+
 class MemoryLabRepo:
     """``LabRepo`` over a dict (records are copied in and out, as a table would)."""
 

@@ -12,7 +12,8 @@ from spothive.domain.hibernation import NodegroupSize
 from spothive.domain.inventory import StoredCluster
 from spothive.domain.tenancy import Account, AccountStatus
 from spothive.services.hibernation import HibernationService, HibernationWorker
-from tests.support.fakes import NOW, Fakes, ScriptedScaler, ScriptedScaling
+from spothive.services.safe_mode import SafeModeService
+from tests.support.fakes import NOW, Fakes, MemorySafeModeSwitches, ScriptedScaler, ScriptedScaling
 from tests.unit.services.helpers import principal
 
 ALICE = principal()
@@ -129,3 +130,62 @@ def test_a_failed_scaling_is_recorded_and_retried_on_the_next_tick(service, worl
     assert retried.transitions == ["org-1/c-1:asleep"]
     assert world.hibernation.get("org-1", "c-1").applied_state == "asleep"
     assert "hibernation.sleep.failed" in world.ledger.actions("org-1")
+
+
+@pytest.mark.parametrize(("switch", "other_sleeps", "reason"), [
+    ({"cluster:org-1:c-1": True}, True, "cluster SAFE_MODE on"),
+    ({"org:org-1": True}, False, "tenant SAFE_MODE on"),
+    ({"global": True, "cluster:org-1:c-1": False}, False, "global SAFE_MODE on"),
+])
+def test_the_tenant_and_cluster_safe_mode_levels_make_their_transitions_dry_runs(service, world, scaling, switch,
+                                                                                 other_sleeps, reason):
+    # Given two sleeping schedules of one tenant and SAFE_MODE on at one level only
+    world.inventory.add_cluster(StoredCluster("org-1", "c-2", "acct-1", "stage", "us-east-1", "arn:c2", "1.29",
+                                              "ACTIVE", ("ng-a", "ng-b"), 4, NOW, NOW))
+    service.save_schedule(ALICE, "c-1", ASLEEP_ALWAYS, "UTC")
+    service.save_schedule(ALICE, "c-2", ASLEEP_ALWAYS, "UTC")
+    switches = MemorySafeModeSwitches()
+    switches.scopes.update(switch)
+    levels = HibernationWorker(world.hibernation, world.inventory, world.tenancy, scaling, world.safe_mode,
+                               world.clock, safe_modes=SafeModeService(switches, world.ledger))
+    # When the worker ticks (the global flag it was given is off)
+    summary = levels.tick()
+    # Then c-1 is a dry run naming the level; c-2 sleeps only when no level covers it
+    other = "asleep" if other_sleeps else "dry_run"
+    assert sorted(summary.transitions) == ["org-1/c-1:dry_run", f"org-1/c-2:{other}"]
+    assert world.hibernation.get("org-1", "c-2").applied_state == other
+    dry = next(r for r in world.ledger.records("org-1") if r.action == "hibernation.sleep" and r.resource_id == "c-1")
+    assert dry.after["dry_run"] is True and dry.reason == f"SAFE_MODE is on ({reason}): logged only, no AWS call"
+
+
+def test_an_unreadable_safe_mode_level_makes_hibernation_a_dry_run(service, world, scaling):
+    service.save_schedule(ALICE, "c-1", ASLEEP_ALWAYS, "UTC")
+    switches = MemorySafeModeSwitches()
+    switches.unreadable = True
+    levels = HibernationWorker(world.hibernation, world.inventory, world.tenancy, scaling, world.safe_mode,
+                               world.clock, safe_modes=SafeModeService(switches, world.ledger))
+
+    assert levels.tick().transitions == ["org-1/c-1:dry_run"]
+    assert scaling.assumed == [] and scaling.scaler.calls == []
+
+
+def test_a_capture_refused_before_any_write_is_recorded_with_its_reason_and_recaptured_next_tick(service, world):
+    # Given the cluster's only self-managed group lacks the tag the customer role requires
+    from spothive.domain.hibernation_targets import AsgState
+
+    scaler = ScriptedScaler(asgs={"nodes": AsgState(NodegroupSize(1, 4, 2), role_may_scale=False)})
+    scaling = ScriptedScaling(scaler)
+    service.save_schedule(ALICE, "c-1", ASLEEP_ALWAYS, "UTC", target="asg")
+    failed = worker(world, scaling).tick()
+    stored = world.hibernation.get("org-1", "c-1")
+    assert failed.failures == ["org-1/c-1"] and scaler.writes == []
+    assert (stored.desired_state, stored.applied_state) == ("asleep", "failed")
+    assert "lack the tag spothive:managed=true" in stored.last_error
+    # When the customer tags it, the next tick captures the group afresh and sleeps it
+    scaler.asgs["nodes"] = AsgState(NodegroupSize(1, 4, 2))
+    slept = worker(world, scaling).tick()
+    stored = world.hibernation.get("org-1", "c-1")
+    assert slept.transitions == ["org-1/c-1:asleep"]
+    assert (stored.applied_state, stored.saved_sizes, stored.last_error) == ("asleep", {"nodes": NodegroupSize(1, 4, 2)},
+                                                                             None)
+    assert scaler.asgs["nodes"].size == NodegroupSize(0, 0, 0)

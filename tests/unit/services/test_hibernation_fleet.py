@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from spothive.domain.errors import DependencyFailed
+from spothive.domain.errors import DependencyFailed, InvalidInput
 from spothive.domain.hibernation import NodegroupSize
-from spothive.domain.hibernation_targets import AsgState, ScheduledInstance, TargetKind, group_id_for, instance_groups
+from spothive.domain.hibernation_targets import (
+    AsgState,
+    ScheduledInstance,
+    TargetKind,
+    group_id_for,
+    instance_groups,
+    role_may_scale,
+)
 from spothive.services import hibernation_fleet as fleet
 from tests.support.fakes import ScriptedScaler
 
@@ -43,6 +50,23 @@ def test_a_cluster_without_self_managed_groups_cannot_sleep_as_asg():
     with pytest.raises(Exception, match="no self-managed Auto Scaling group") as missing:
         fleet.capture(ScriptedScaler(), ASG)
     assert missing.value.field == "target"  # type: ignore[attr-defined]
+
+
+def test_a_group_the_customer_role_may_not_resize_refuses_the_sleep_naming_the_tag():
+    # Given one group tagged spothive:managed and one tagged only kubernetes.io/cluster/prod
+    scaler = ScriptedScaler(asgs={"tagged": AsgState(NodegroupSize(1, 3, 2)),
+                                  "untagged": AsgState(NodegroupSize(1, 3, 2), role_may_scale=False)})
+    # When the sleep captures them, it refuses before any write
+    with pytest.raises(InvalidInput) as refused:
+        fleet.capture(scaler, ASG)
+    assert refused.value.field == "target"
+    assert "Auto Scaling group(s) untagged lack the tag spothive:managed=true" in refused.value.message
+    assert scaler.writes == []
+
+
+def test_role_may_scale_reads_the_tags_the_customer_role_conditions_on():
+    assert role_may_scale({"spothive:managed": "true"}) and role_may_scale({"eks:cluster-name": "prod"})
+    assert not role_may_scale({"kubernetes.io/cluster/prod": "owned", "spothive:managed": "false"})
 
 
 def test_instances_stopped_by_hand_are_neither_saved_nor_started_and_a_late_refusal_restarts_the_rest():

@@ -11,7 +11,8 @@ import pytest
 from spothive.domain.errors import InvalidInput
 from spothive.domain.switch import DataVolume, InstanceFacts
 from spothive.services.live_switch import LiveSwitch, SwitchFailed
-from tests.support.fakes import Fakes, FixedCatalogs, SafeMode, ScriptedEc2
+from spothive.services.safe_mode import SafeModeService
+from tests.support.fakes import Fakes, FixedCatalogs, MemorySafeModeSwitches, SafeMode, ScriptedEc2
 
 DATA = (DataVolume("vol-data1", "/dev/sdf"), DataVolume("vol-data2", "/dev/sdg", True))
 ORIGINAL = InstanceFacts("i-0aaaaaaaaaaaaaaa1", "running", "m5.large", "ami-1", "subnet-1", "us-east-1a", "on-demand",
@@ -181,3 +182,27 @@ def test_prepare_refuses_an_instance_not_running_on_demand_and_missing_fields_ar
     with pytest.raises(InvalidInput) as missing:
         switch(world, ec2).run("prepare", {**START, "role_arn": ""})
     assert (caught.value.field, missing.value.field) == ("instance_id", "role_arn")
+
+
+@pytest.mark.parametrize(("scopes", "state", "reason"), [
+    ({"cluster:org-1:c-1": True}, {"org_id": "org-1", "cluster_id": "c-1"}, "cluster SAFE_MODE on"),
+    ({"cluster:org-1:c-2": True}, {"org_id": "org-1", "cluster_id": "c-1"}, None),
+    ({"org:org-1": True}, {"org_id": "org-1", "cluster_id": None}, "tenant SAFE_MODE on"),
+    ({"org:org-1": True}, {}, "tenant SAFE_MODE on"),  # an older input: the org from the experiment record
+    ({"org:org-2": True}, {"org_id": "org-1"}, None),
+])
+def test_the_tenant_and_cluster_safe_mode_levels_make_the_switch_a_dry_run(world, scopes, state, reason):
+    # Given SAFE_MODE on at one level and an experiment of org-1's instance
+    ec2 = ScriptedEc2(ORIGINAL)
+    switches = MemorySafeModeSwitches()
+    switches.scopes.update(scopes)
+    world.lab.save("exp-1", {"experiment_id": "exp-1", "created_at": "2026-03-08T10:00:00", "status": "starting",
+                             "telemetry": {"org_id": "org-1", "steps": []}})
+    service = LiveSwitch(ec2, world.lab, FixedCatalogs(), world.safe_mode, world.clock,
+                         safe_modes=SafeModeService(switches, world.ledger))
+    # When the switch prepares and stops the instance
+    after = run(service, world, ["prepare", "stop"], {**START, **state})
+    # Then only a level covering the tenant or the instance's cluster makes it a dry run, and says which
+    assert after["dry_run"] == reason
+    assert (ec2.calls == []) is (reason is not None)
+    assert ec2.instances[ORIGINAL.instance_id].state == ("running" if reason else "stopping")

@@ -2395,9 +2395,9 @@ export interface components {
             enabled: boolean;
             /**
              * Target
-             * @description how the target sleeps: a cluster's EKS managed node groups (the default) or its self-managed Auto Scaling groups; an instance group (g-… id) always stops its instances (ec2). Omitted: the stored kind is kept
+             * @description how the target sleeps: a cluster's EKS managed node groups (the default), its self-managed Auto Scaling groups, or its Karpenter NodePools through the agent (limits to zero, NodeClaims deleted); an instance group (g-… id) always stops its instances (ec2). Omitted: the stored kind is kept
              */
-            target?: ("eks-nodegroup" | "asg" | "ec2") | null;
+            target?: ("eks-nodegroup" | "asg" | "ec2" | "karpenter") | null;
             /**
              * Hibernate
              * @description ec2 only: hibernate instead of stop the instances whose HibernationOptions are configured (the others are stopped). Omitted: the stored value is kept
@@ -2432,6 +2432,20 @@ export interface components {
             desired_state: string | null;
             /** Applied State */
             applied_state: string | null;
+            /**
+             * Last Error
+             * @description why the last transition failed (applied_state failed), e.g. an Auto Scaling group lacking the spothive:managed tag
+             */
+            last_error?: string | null;
+            /**
+             * Nodepool Limits
+             * @description karpenter: each NodePool's spec.limits saved by the sleep, restored exactly on wake (an empty map: the NodePool had no limits)
+             */
+            nodepool_limits?: {
+                [key: string]: {
+                    [key: string]: string | number;
+                };
+            };
             next_transition: components["schemas"]["TransitionResponse"] | null;
         };
         /** SignalsAccepted */

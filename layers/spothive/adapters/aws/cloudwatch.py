@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from spothive.adapters.aws.clients import client
+from spothive.adapters.aws.clients import Session, client
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.utilization import METRIC, NAMESPACE, PERIOD_S, batches
 
@@ -17,7 +16,7 @@ from spothive.domain.utilization import METRIC, NAMESPACE, PERIOD_S, batches
 class CloudWatchMixin:
     """``cpu_utilization`` on an assumed session (``self._session``)."""
 
-    _session: boto3.Session
+    _session: Session
 
     def cpu_utilization(
         self, region: str, instance_ids: Sequence[str], start: datetime, end: datetime

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
-from spothive.adapters.aws.clients import RETRIES, endpoint_url
+from spothive.adapters.aws.clients import RETRIES, Session, endpoint_url
 from spothive.domain.audit_views import ExportLocation
 
 #: How long a download link stays valid.
@@ -19,7 +18,7 @@ class S3ExportSink:
 
     def __init__(self, bucket: str, region: str, s3: Any | None = None) -> None:
         self._bucket = bucket
-        self._s3 = s3 or boto3.session.Session().client(
+        self._s3 = s3 or Session().client(
             "s3", region_name=region, endpoint_url=endpoint_url(),
             config=RETRIES.merge(Config(signature_version="s3v4")),  # SigV4 URLs (required for SSE-KMS objects)
         )

@@ -6,10 +6,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from spothive.adapters.aws.clients import client
+from spothive.adapters.aws.clients import Session, client
 from spothive.adapters.aws.cloudwatch import CloudWatchMixin
 from spothive.adapters.aws.fleet_scaling import FleetScalingMixin
 from spothive.domain.errors import DependencyFailed
@@ -38,7 +37,7 @@ class StsCloudAccess:
             raise DependencyFailed(
                 f"could not assume {role_arn}: {error.get('Code')}: {error.get('Message')}", field="role_arn"
             ) from exc
-        session = boto3.session.Session(
+        session = Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
@@ -49,7 +48,7 @@ class StsCloudAccess:
 class AssumedSession(FleetScalingMixin, CloudWatchMixin):
     """Reads one customer account's inventory with paginators and adaptive retries; scales its fleet."""
 
-    def __init__(self, session: boto3.Session, page_size: int = 500) -> None:
+    def __init__(self, session: Session, page_size: int = 500) -> None:
         self._session = session
         self._page_size = page_size
 

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
+from spothive.adapters.aws.clients import Session
 from spothive.domain.catalog import AdvisorEntry, InstanceType, parse_spot_advisor_json
 
 RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"})
@@ -73,7 +73,7 @@ class AwsPriceFeed:
         self, region: str = "us-east-1", session: Any = None, advisor_url: str = SPOT_ADVISOR_URL
     ) -> None:
         self.region = region
-        self.session = session or boto3.session.Session()
+        self.session = session or Session()
         self.advisor_url = advisor_url
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         self.ec2 = self.session.client("ec2", region_name=region, config=RETRY_CONFIG, endpoint_url=endpoint)

@@ -21,11 +21,13 @@ class SageMakerRiskModel:
     """Calls ``sagemaker-runtime:InvokeEndpoint``; errors propagate so a fallback wrapper can react."""
 
     def __init__(self, endpoint_name: str, client: Any | None = None, version: str | None = None) -> None:
-        """``client`` defaults to ``boto3.client("sagemaker-runtime")`` (honours ``AWS_ENDPOINT_URL``)."""
+        """``client`` defaults to a ``sagemaker-runtime`` client in the function's region (honours
+        ``AWS_ENDPOINT_URL``)."""
         if client is None:
-            import boto3
+            from spothive.adapters.aws import clients
 
-            client = boto3.client("sagemaker-runtime")
+            client = clients.Session().client("sagemaker-runtime", config=clients.RETRIES,
+                                              endpoint_url=clients.endpoint_url())
         self._client = client
         self._endpoint = endpoint_name
         self._version = version or f"sagemaker:{endpoint_name}"

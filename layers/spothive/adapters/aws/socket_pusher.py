@@ -6,7 +6,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from spothive.adapters.aws import clients
@@ -18,7 +17,7 @@ class ApiGatewaySocketPusher:
 
     def __init__(self, endpoint: str, region: str) -> None:
         # the stage URL is the endpoint (an emulator has no management API of its own to point at)
-        self._client: Any = boto3.session.Session().client(
+        self._client: Any = clients.Session().client(
             "apigatewaymanagementapi", region_name=region, config=clients.RETRIES, endpoint_url=endpoint)
 
     def push(self, connection_id: str, message: Mapping[str, Any]) -> bool:

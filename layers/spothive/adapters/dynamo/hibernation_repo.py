@@ -69,6 +69,9 @@ class HibernationModel(Model):
     hibernate = BooleanAttribute(null=True)
     saved_processes = MapAttribute[str, Any](null=True)  # ASG → [process, ...] SpotHive suspended
     saved_instances = ListAttribute[str](of=UnicodeAttribute, null=True)  # "region/instance-id"
+    saved_limits = MapAttribute[str, Any](null=True)  # Karpenter NodePool → {resource: quantity}
+    action_id = UnicodeAttribute(null=True)  # the agent action a Karpenter transition waits for
+    last_error = UnicodeAttribute(null=True)
     enabled_shard = UnicodeAttribute(null=True)
     schedule_key = UnicodeAttribute(null=True)
     by_enabled = SchedulesByEnabled()
@@ -101,7 +104,8 @@ class DynamoHibernationRepo:
         merged = replace(  # the user's settings over the worker's last state
             record, desired_state=base.desired_state, applied_state=base.applied_state, saved_sizes=base.saved_sizes,
             saved_processes=base.saved_processes, saved_instances=base.saved_instances,
-            state_changed_at=base.state_changed_at,
+            state_changed_at=base.state_changed_at, saved_limits=base.saved_limits, action_id=base.action_id,
+            last_error=base.last_error,
         )
 
         def build(txn: TransactWrite) -> None:
@@ -117,7 +121,8 @@ class DynamoHibernationRepo:
     def record_state(
         self, record: HibernationRecord, desired: str, applied: str, sizes: dict[str, NodegroupSize],
         at: datetime, entry: AuditEntry | None, *, processes: dict[str, tuple[str, ...]] | None = None,
-        instances: tuple[str, ...] = (),
+        instances: tuple[str, ...] = (), limits: dict[str, dict[str, str | int | float]] | None = None,
+        action_id: str | None = None, error: str | None = None,
     ) -> None:
         stored = self._item(record.org_id, record.cluster_id)
         if stored is None or stored.desired_state != record.desired_state or stored.applied_state != record.applied_state:
@@ -125,7 +130,9 @@ class DynamoHibernationRepo:
         rev = int(stored.rev)
         current = to_record(stored)
         merged = replace(current, desired_state=desired, applied_state=applied, saved_sizes=sizes,
-                         saved_processes=dict(processes or {}), saved_instances=tuple(instances), state_changed_at=at)
+                         saved_processes=dict(processes or {}), saved_instances=tuple(instances), state_changed_at=at,
+                         saved_limits={n: dict(v) for n, v in (limits or {}).items()}, action_id=action_id,
+                         last_error=error)
         item = to_item(merged, rev + 1)
         if entry is None:
             try:
@@ -166,6 +173,9 @@ def to_item(record: HibernationRecord, rev: int) -> HibernationModel:
         target=record.target, hibernate=record.hibernate,
         saved_processes={n: list(p) for n, p in record.saved_processes.items() if p} or None,
         saved_instances=list(record.saved_instances) or None,
+        # a NodePool saved without limits keeps its key (an empty map: restore to "no limits")
+        saved_limits={n: dict(v) for n, v in record.saved_limits.items()} or None,
+        action_id=record.action_id, last_error=record.last_error,
         enabled_shard=shard_of(record.org_id, record.cluster_id) if record.enabled else None,
         schedule_key=f"{record.org_id}#{record.cluster_id}" if record.enabled else None,
     )
@@ -183,4 +193,6 @@ def to_record(item: HibernationModel) -> HibernationRecord:
         target=item.target or "eks-nodegroup", hibernate=bool(item.hibernate),
         saved_processes={n: tuple(p) for n, p in (item.saved_processes.as_dict() if item.saved_processes else {}).items()},
         saved_instances=tuple(item.saved_instances or ()),
+        saved_limits={n: dict(v) for n, v in (item.saved_limits.as_dict() if item.saved_limits else {}).items()},
+        action_id=item.action_id, last_error=item.last_error,
     )

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, WebSocket
+from fastapi import APIRouter, Query, WebSocket
 
 from spothive.api.deps import AdminPrincipal
-from spothive.api.streaming import StreamPage, page_body, serve
-from spothive.services.streams import StreamService
-from spothive.wiring import streams as streams_wiring
+from spothive.api.streaming import CURSOR, StreamPage, Streams, page_body, serve
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-Streams = Annotated[StreamService, Depends(streams_wiring.streams)]
 _COMPONENT = Query(default=None, max_length=64, description="only records of this component_id (e.g. WORK-DISC-01)")
-_CURSOR = Query(default=None, max_length=64, description="the cursor of the last message received")
 
 
 @router.get("/logs", response_model=StreamPage)
 def logs_page(principal: AdminPrincipal, streams: Streams, component_id: str | None = _COMPONENT,
-              cursor: str | None = _CURSOR) -> StreamPage:
+              cursor: str | None = CURSOR) -> StreamPage:
     """Log records after ``cursor``, oldest first (the platform keeps the newest 10 000)."""
     return page_body(streams.read(streams.logs_stream(principal, component_id), cursor))
 

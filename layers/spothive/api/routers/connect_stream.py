@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, WebSocket
+from fastapi import APIRouter, Query, WebSocket
 
 from spothive.api.deps import CurrentPrincipal
-from spothive.api.streaming import StreamPage, page_body, serve
-from spothive.services.streams import StreamService
-from spothive.wiring import streams as streams_wiring
+from spothive.api.streaming import CURSOR, StreamPage, Streams, page_body, serve
 
 router = APIRouter(prefix="/api/connect", tags=["connect"])
-Streams = Annotated[StreamService, Depends(streams_wiring.streams)]
 _ACCOUNT = Query(default=None, min_length=1, max_length=64, description="only this account's scans")
-_CURSOR = Query(default=None, max_length=64, description="the cursor of the last message received")
 
 
 @router.get("/stream", response_model=StreamPage)
 def discovery_page(principal: CurrentPrincipal, streams: Streams, account_id: str | None = _ACCOUNT,
-                   cursor: str | None = _CURSOR) -> StreamPage:
+                   cursor: str | None = CURSOR) -> StreamPage:
     """Discovery progress after ``cursor``: regions scanned, clusters and instances found, per account."""
     return page_body(streams.read(streams.discovery_stream(principal, account_id), cursor))
 

@@ -31,9 +31,10 @@ class ScheduleBody(BaseModel):
     timezone: str = Timezone
     prewarm: bool | None = None
     enabled: bool = True
-    target: Literal["eks-nodegroup", "asg", "ec2"] | None = Field(
-        default=None, description="how the target sleeps: a cluster's EKS managed node groups (the default) or its "
-        "self-managed Auto Scaling groups; an instance group (g-… id) always stops its instances (ec2). "
+    target: Literal["eks-nodegroup", "asg", "ec2", "karpenter"] | None = Field(
+        default=None, description="how the target sleeps: a cluster's EKS managed node groups (the default), its "
+        "self-managed Auto Scaling groups, or its Karpenter NodePools through the agent (limits to zero, "
+        "NodeClaims deleted); an instance group (g-… id) always stops its instances (ec2). "
         "Omitted: the stored kind is kept")
     hibernate: bool | None = Field(
         default=None, description="ec2 only: hibernate instead of stop the instances whose HibernationOptions "
@@ -74,6 +75,11 @@ class ScheduleResponse(BaseModel):
     awake_now: bool
     desired_state: str | None
     applied_state: str | None
+    last_error: str | None = Field(default=None, description="why the last transition failed (applied_state "
+                                   "failed), e.g. an Auto Scaling group lacking the spothive:managed tag")
+    nodepool_limits: dict[str, dict[str, str | int | float]] = Field(
+        default_factory=dict, description="karpenter: each NodePool's spec.limits saved by the sleep, restored "
+        "exactly on wake (an empty map: the NodePool had no limits)")
     next_transition: TransitionResponse | None
 
 
@@ -89,6 +95,7 @@ def schedule_response(status: HibernationStatus) -> ScheduleResponse:
         target=r.target if r else ("ec2" if status.cluster_id.startswith("g-") else "eks-nodegroup"),
         hibernate=bool(r and r.hibernate),
         desired_state=r.desired_state if r else None, applied_state=r.applied_state if r else None,
+        last_error=r.last_error if r else None, nodepool_limits=dict(r.saved_limits) if r else {},
         next_transition=TransitionResponse(at=nxt.at, state=nxt.state) if nxt else None,
     )
 

@@ -119,6 +119,7 @@ class HubStack(Stack):
             "SPOTHIVE_MODEL_BUCKET": model.artifacts.bucket_name,
             "SPOTHIVE_API_BASE_URL": self.api.base_url,
             "SPOTHIVE_DISCOVERY_FUNCTION_NAME": functions["worker-discovery"].function_name,
+            "SPOTHIVE_OPTIMIZE_FUNCTION_NAME": functions["worker-optimize"].function_name,
             "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": workflows.state_machines["optimization"].state_machine_arn,
             "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": workflows.state_machines["live-switch"].state_machine_arn,
             "SPOTHIVE_PRICE_SOURCE": PRICE_SOURCE,

@@ -11,6 +11,7 @@ COMPONENT_IDS: dict[str, str] = {
     "worker-hibernation": "WORK-HIB-01",
     "worker-spot-events": "SVC-RISK-GLB",
     "worker-report": "WORK-RPT-01",
+    "worker-optimize": "WORK-OPT-01",
     "model-endpoint": "MOD-AI-01",
     "optimization": "WORK-OPT-01",
     "opt-detect": "MOD-SPOT-01",

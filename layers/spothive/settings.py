@@ -95,6 +95,13 @@ class LinkSettings(_Base):
     discovery_function_name: str = ""
 
 
+class AutomationSettings(_Base):
+    """The automation worker (WORK-OPT-01) discovery starts after each scan; empty starts none (the hourly
+    schedule still runs it)."""
+
+    optimize_function_name: str = ""
+
+
 class SnapshotSettings(_Base):
     """Cluster snapshots: the data bucket (empty keeps them in process memory, local only)."""
 

@@ -71,3 +71,16 @@ def test_a_job_past_its_retention_is_absent(repo, clock):
     clock.advance(timedelta(seconds=1))
     assert repo.get("org-1", "job-1") is None
     assert repo.get("org-1", "never") is None
+
+
+def test_recent_lists_one_clusters_jobs_newest_first_and_never_another_orgs(repo):
+    # Given three jobs of c-1 a minute apart, one of c-2, and one of another org's cluster also called c-1
+    for n, (org, cluster) in enumerate((("org-1", "c-1"), ("org-1", "c-1"), ("org-1", "c-2"), ("org-2", "c-1"),
+                                        ("org-1", "c-1"))):
+        at = NOW + timedelta(minutes=n)
+        repo.create(Job(org, f"job-{n}", cluster, JobStatus.RUNNING, "system:automation", True, at, at),
+                    AuditEntry("system:automation", "optimization.automated", "cluster", cluster))
+    # Then c-1 of org-1 lists its own jobs, newest first, as many as asked
+    assert [j.job_id for j in repo.recent("org-1", "c-1")] == ["job-4", "job-1", "job-0"]
+    assert [j.job_id for j in repo.recent("org-1", "c-1", limit=2)] == ["job-4", "job-1"]
+    assert [j.job_id for j in repo.recent("org-2", "c-1")] == ["job-3"]

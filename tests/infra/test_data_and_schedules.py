@@ -15,6 +15,7 @@ EXPECTED_RATES = {
     "spot-advisor": "rate(6 hours)",
     "hibernation": "rate(1 minute)",
     "weekly-report": "cron(0 8 ? * MON *)",
+    "automation": "rate(1 hour)",
 }
 
 

@@ -118,7 +118,7 @@ def test_reserved_concurrency_stays_inside_the_budget_and_the_account():
     busiest = max(topology.ALL_FUNCTIONS, key=lambda s: s.reserved_concurrency)
     assert busiest.name == "api-clusters"
     assert {s.name for s in topology.ALL_FUNCTIONS if s.reserved_concurrency == 1} == {
-        "worker-prices", "worker-advisor", "worker-hibernation", "worker-report"}
+        "worker-prices", "worker-advisor", "worker-hibernation", "worker-report", "worker-optimize"}
 
 
 def test_a_manifest_cannot_reserve_outside_the_budget_or_call_an_api_function_async():

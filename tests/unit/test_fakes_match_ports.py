@@ -33,6 +33,7 @@ PAIRS = [
     (configuration.TemplateRepo, fakes.MemoryTemplateRepo), (configuration.PolicyRepo, fakes.MemoryPolicyRepo),
     (configuration.PolicyEventPublisher, fakes.RecordingPolicyEvents),
     (configuration.HibernationRepo, fakes.MemoryHibernationRepo), (jobs.JobsRepo, fakes.MemoryJobsRepo),
+    (jobs.ClusterJobs, fakes.MemoryJobsRepo),
     (jobs.WorkflowStarter, fakes.RecordingWorkflows), (agents.AgentTokens, fakes.MemoryAgentTokens),
     (agents.Heartbeats, fakes.MemoryHeartbeats),
     (pricing.HotPrices, fakes.MemoryHotPrices), (pricing.CatalogSource, fakes.FixedCatalogs),

@@ -92,6 +92,9 @@ def describe(record: AuditRecord) -> str:
         )
     if action == "audit.export":
         return f"Exported {after.get('records', 0)} audit records as {str(after.get('format', '')).upper()}"
+    if action == "optimization.automated":
+        kind = "a preview" if after.get("dry_run") else "an optimization"
+        return f"Automation ({after.get('mode')}) started {kind} of cluster {record.resource_id}: {record.reason}"
     if action == "node.switch_to_spot":
         return f"Switched node {record.resource_id} to Spot"
     if action == "node.switch_to_on_demand":

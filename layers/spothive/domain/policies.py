@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from spothive.domain.automation import Threshold
 from spothive.domain.errors import Conflict, InvalidInput
 from spothive.domain.execution import DisruptionBudget
 from spothive.domain.templates import Strategy
@@ -41,6 +42,8 @@ class PolicyDocument:
     #: Automation: ``off`` (never plans), ``recommend`` (previews only), ``auto`` (executes within the budget).
     mode: str = "recommend"
     disruption_budget: DisruptionBudget = field(default_factory=DisruptionBudget)
+    #: Automation runs an action only if it pays its disruption back in time (``domain.automation``).
+    threshold: Threshold = field(default_factory=Threshold)
 
     def to_doc(self) -> dict[str, Any]:
         """The document as agents and the audit ledger see it."""
@@ -52,7 +55,8 @@ class PolicyDocument:
             "fallback": {"enabled": self.fallback_enabled},
             "exclusions": {"namespaces": list(self.excluded_namespaces)},
             "template_id": self.template_id,
-            "automation": {"mode": self.mode, "disruption_budget": self.disruption_budget.to_dict()},
+            "automation": {"mode": self.mode, "disruption_budget": self.disruption_budget.to_dict(),
+                           "threshold": self.threshold.to_dict()},
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
             "updated_by": self.updated_by,
         }

@@ -117,6 +117,9 @@ def run(stack: Any, out: Any = print, aws_account: str = DEMO_AWS_ACCOUNT) -> di
     out(f"Projected after Spot moves: ${kpi['projected_monthly_spend']:,.2f} "
         f"(saves ${kpi['monthly_savings']:,.2f}/month)")
     result: dict[str, Any] = {"clusters": clusters, "kpi": kpi}
+    batch = next((c for c in clusters if c["name"] == BATCH_CLUSTER), None)
+    if batch is not None:
+        result["automation"] = automate(stack, api, batch["cluster_id"], out)
     if clusters:
         cluster_id = clusters[0]["cluster_id"]
         if getattr(stack.config, "agent", False):
@@ -134,6 +137,39 @@ def run(stack: Any, out: Any = print, aws_account: str = DEMO_AWS_ACCOUNT) -> di
     out(f"API docs: {api.base}/api/docs  (sign in as {DEMO_EMAIL} / {DEMO_PASSWORD})\n")
     result["ledger"] = ledger
     return result
+
+
+def automate(stack: Any, api: Any, cluster_id: str, out: Any) -> dict[str, Any]:
+    """Put the batch cluster in ``recommend`` and let the automation schedule preview it (WORK-OPT-01)."""
+    from spothive.local.demo_execute import _until_done
+
+    version = api.call("GET", f"/api/policies/{cluster_id}")["version"]
+    policy = api.call("PATCH", "/api/policies/automation",
+                      {"cluster_id": cluster_id, "expected_version": version, "mode": "recommend"})
+    threshold = policy["automation"]["threshold"]
+    out(f"\nAutomation: {BATCH_CLUSTER} set to recommend (actions must pay back within {threshold['payback_days']} "
+        f"days and save ${threshold['min_monthly_saving_usd']:,.2f}/month)")
+    passed = stack.fire_schedule("automation")  # what the ticker runs every hour
+    outcome = next((o for o in passed["outcomes"] if o["cluster_id"] == cluster_id), None)
+    if outcome is None or not outcome["job_id"]:
+        out(f"  automation started nothing: {outcome['reason'] if outcome else 'cluster not seen'}")
+        return {"outcome": outcome}
+    job = _until_done(api, cluster_id, outcome["job_id"], _pause, DemoError)
+    d = job["decisions"]
+    out(f"  preview {job['job_id']} by {job['actor']}: {d['approved']} would run, {d['skipped']} held below the "
+        f"threshold, {d['blocked']} blocked")
+    for action in (d["approved_actions"] + d["skipped_actions"] + d["blocked_actions"])[:3]:
+        out(f"    {action['target']}: {action['reason'][:160]}")
+    events = api.call("GET", "/api/activity/live")["events"]
+    line = next((e["message"] for e in events if e["action"] == "optimization.automated"), None)
+    if line:
+        out(f"  activity: {line}")
+    return {"outcome": outcome, "job": job}
+
+
+def _pause(seconds: float) -> bool:
+    time.sleep(seconds)
+    return False
 
 
 def _with_agent(stack: Any, api: _Api, customer: DemoCustomer, cluster_id: str, out: Any,

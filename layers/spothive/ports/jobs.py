@@ -28,6 +28,22 @@ class JobsRepo(Protocol):
         ...
 
 
+class ClusterJobs(Protocol):
+    """A cluster's latest jobs (the ``jobs`` table's ``by_cluster`` index)."""
+
+    def recent(self, org_id: str, cluster_id: str, limit: int = 10) -> list[Job]:
+        """The cluster's ``limit`` newest jobs, newest first (the index is eventually consistent)."""
+        ...
+
+
+class OptimizeTrigger(Protocol):
+    """Asks the automation worker to look at an account's clusters (after discovery scanned it)."""
+
+    def after_scan(self, org_id: str, account_id: str) -> None:
+        """Start the worker for the account without waiting for it."""
+        ...
+
+
 class WorkflowStarter(Protocol):
     """Starts a state machine execution (Step Functions)."""
 

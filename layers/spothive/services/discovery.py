@@ -15,6 +15,7 @@ from spothive.domain.tenancy import Account, AccountStatus
 from spothive.ports.clock import Clock
 from spothive.ports.cloud import CloudAccess, CloudSession
 from spothive.ports.inventory import InventoryRepo
+from spothive.ports.jobs import OptimizeTrigger
 from spothive.ports.streams import ProgressPublisher
 from spothive.ports.tenancy import TenancyRepo
 from spothive.services.utilization import UtilizationCollector
@@ -44,7 +45,9 @@ class DiscoveryService:
         self, tenancy: TenancyRepo, inventory: InventoryRepo, cloud: CloudAccess, clock: Clock, regions: list[str],
         utilization: UtilizationCollector | None = None,
         progress: ProgressPublisher | None = None,
+        optimize: OptimizeTrigger | None = None,
     ) -> None:
+        self._optimize = optimize
         self._utilization = utilization
         self._progress = progress
         self._tenancy = tenancy
@@ -96,7 +99,17 @@ class DiscoveryService:
                      regions_scanned=len(self._regions), clusters_found=record.clusters,
                      instances_found=record.instances, added=record.added, removed=record.removed,
                      changed=record.changed)
+        self._after_scan(account)
         return record
+
+    def _after_scan(self, account: Account) -> None:
+        """Let automation look at the account's clusters (WORK-OPT-01); best effort, the hourly pass remains."""
+        if self._optimize is None:
+            return
+        try:
+            self._optimize.after_scan(account.org_id, account.account_id)
+        except Exception as exc:  # the scan has succeeded; automation catches up on its schedule
+            logger.warning("automation after the scan of %s not started: %r", account.account_id, exc)
 
     def _read_utilization(self, session: CloudSession, account: Account, instances: list[DiscoveredInstance]) -> None:
         if self._utilization is None:

@@ -19,7 +19,8 @@ from typing import Any
 from spothive.domain.agent_actions import action_id, agent_actions_for, node_names_by_instance
 from spothive.domain.agent_link import agent_health
 from spothive.domain.audit import AuditEntry
-from spothive.domain.decisions import Action, RiskView, SpotReplacement, resolve_conflicts
+from spothive.domain.automation import Threshold, apply_threshold
+from spothive.domain.decisions import Action, ActionPlan, RiskView, SpotReplacement, resolve_conflicts
 from spothive.domain.errors import NotFound, ServiceUnavailable, SpotHiveError
 from spothive.domain.execution import kept_node_spot_moves, snapshot_fingerprint
 from spothive.domain.jobs import Job, JobStatus
@@ -168,9 +169,14 @@ class OptimizationSteps:
                 return catalog.price(itype, capacity, zone)
 
             kept = kept_node_spot_moves(snapshot, removed, price, advisor_ok)
+            on_node: dict[str, int] = {}
+            for pod in snapshot.get("pods") or []:
+                on_node[str(pod.get("node"))] = on_node.get(str(pod.get("node")), 0) + 1
+            # pods: what a replacement evicts (the automation threshold's disruption cost)
             spot_kept: list[dict[str, Any]] = [
                 {"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
-                 "saving_per_hour": m.saving_per_hour, "reason": m.reason} for m in kept]
+                 "saving_per_hour": m.saving_per_hour, "reason": m.reason, "pods": on_node.get(m.node, 0)}
+                for m in kept]
             detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": spot_kept,
                                         "fingerprint": snapshot_fingerprint(snapshot)}
             if chosen is not None:
@@ -227,16 +233,25 @@ class OptimizationSteps:
         spot = [SpotReplacement(s["node"], s["instance_type"], s["zone"], float(s["saving_per_hour"]), s["reason"])
                 for s in detected.get("spot", ())]
         decided = resolve_conflicts(plan, spot, risk=view)
+        decision: dict[str, Any] = {}
+        automation = job.data.get("automation")
+        if isinstance(automation, dict):  # automated jobs run only what pays its disruption back
+            threshold = Threshold.from_dict(automation.get("threshold"))
+            held = apply_threshold(decided, threshold, _pods_by_node(detected))
+            decided = ActionPlan(held.actions, decided.blocked, held.groups)
+            decision |= {"skipped": [action_dict(a) for a in held.held], "threshold": threshold.to_dict()}
         approved = [action_dict(a) for a in decided.actions]
         blocked = [action_dict(a) for a in decided.blocked]
         groups = decided.groups.to_dict() if decided.groups is not None else None
-        self._jobs.update(ids.org_id, ids.job_id,
-                          data={"decision": {"approved": approved, "blocked": blocked, "groups": groups}})
+        decision |= {"approved": approved, "blocked": blocked, "groups": groups}
+        self._jobs.update(ids.org_id, ids.job_id, data={"decision": decision})
         summary: dict[str, Any] = {"action_count": len(approved), "blocked_count": len(blocked),
                                    "blocked": [{"target": b["target"], "reason": b["reason"]} for b in blocked],
                                    # a stale wave's re-plan executes even with no action: Verify records the
                                    # earlier waves (always present, so the state machine's Choice needs no guard)
                                    "replan": bool((job.data.get("execution") or {}).get("replan_pending"))}
+        if "skipped" in decision:
+            summary["skipped_count"] = len(decision["skipped"])
         if groups is not None:  # planned = approved + blocked + skipped, in atomic groups
             summary["groups"] = {k: groups[k] for k in ("planned", "approved", "blocked", "skipped")}
             summary["approved_saving_per_hour"] = groups["approved_saving_per_hour"]
@@ -357,6 +372,13 @@ def _target_pools(detected: Mapping[str, Any]) -> list[tuple[str, str]]:
     plan = detected.get("plan") or {}
     pools |= {(n["zone"], n["instance_type"]) for n in plan.get("nodes", ()) if n.get("capacity_type") == "spot"}
     return sorted(pools)
+
+
+def _pods_by_node(detected: Mapping[str, Any]) -> dict[str, int] | None:
+    """Pods a Spot replacement evicts, by its target (``None`` for a Spot-only plan: pods unknown)."""
+    if not isinstance(detected.get("plan"), dict):
+        return None
+    return {str(s["node"]): int(s.get("pods", 0)) for s in detected.get("spot", ())}
 
 
 def _without(value: Any, key: str) -> Any:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from spothive.domain.audit import AuditEntry
+from spothive.domain.automation import AUTOMATION_ACTOR
 from spothive.domain.errors import Conflict, DependencyFailed, NotFound
 from spothive.domain.execution import snapshot_fingerprint
 from spothive.domain.identity import Principal
@@ -33,15 +35,21 @@ class JobView:
         def brief(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return [{"type": a["type"], "target": a["target"], "reason": a["reason"]} for a in actions]
 
+        automation = self.job.data.get("automation")
         return {
             "basis": detected.get("basis"),
             "approved": len(decision.get("approved", [])),
             "blocked": len(decision.get("blocked", [])),
+            # held below the automation threshold (automated jobs only)
+            "skipped": len(decision.get("skipped", [])),
             "approved_actions": brief(decision.get("approved", [])),
             "blocked_actions": brief(decision.get("blocked", [])),
             "execution": _execution_brief(self.job.data.get("execution")),
-            "skipped_actions": (self.job.data.get("execution") or {}).get("skipped", []),
+            "skipped_actions": brief(decision.get("skipped", []))
+            + (self.job.data.get("execution") or {}).get("skipped", []),
             "approved_from": self.job.data.get("approved_from"),
+            "automation": {k: automation.get(k) for k in ("mode", "trigger", "reason", "threshold")}
+            if isinstance(automation, dict) else None,
         }
 
     def progress(self) -> dict[str, Any]:
@@ -79,16 +87,30 @@ class OptimizationJobs:
               preview: Job | None = None) -> Job:
         """Create the job (audited ``optimization.requested``) and start the state machine named after it;
         with ``preview`` the job carries out that preview's decisions (no new plan)."""
-        if self._inventory.get_cluster(principal.org_id, cluster_id) is None:
+        return self._start(principal.org_id, principal.actor, cluster_id, dry_run=dry_run, preview=preview)
+
+    def start_automated(self, org_id: str, cluster_id: str, *, dry_run: bool, automation: Mapping[str, Any]) -> Job:
+        """A job the automation worker starts (actor ``system:automation``, audited ``optimization.automated``
+        with its mode and reason); ``automation`` is kept on the job (its decide step applies the threshold)."""
+        return self._start(org_id, AUTOMATION_ACTOR, cluster_id, dry_run=dry_run, automation=automation)
+
+    def _start(self, org_id: str, actor: str, cluster_id: str, *, dry_run: bool, preview: Job | None = None,
+               automation: Mapping[str, Any] | None = None) -> Job:
+        if self._inventory.get_cluster(org_id, cluster_id) is None:
             raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
         now = self._clock.now()
-        job = Job(principal.org_id, f"job-{uuid.uuid4().hex}", cluster_id, JobStatus.RUNNING, principal.actor, dry_run,
-                  now, now)
+        job = Job(org_id, f"job-{uuid.uuid4().hex}", cluster_id, JobStatus.RUNNING, actor, dry_run, now, now,
+                  data={"automation": dict(automation)} if automation is not None else {})
         after: dict[str, Any] = {"job_id": job.job_id, "dry_run": dry_run}
         if preview is not None:
             after["approved_from"] = preview.job_id
-        entry = AuditEntry(principal.actor, "optimization.approved" if preview else "optimization.requested",
-                           "cluster", cluster_id, after=after)
+        if automation is not None:
+            after |= {k: automation.get(k) for k in ("mode", "trigger", "reason", "policy_version")}
+            entry = AuditEntry(actor, "optimization.automated", "cluster", cluster_id, after=after,
+                               reason=str(automation.get("reason") or ""))
+        else:
+            entry = AuditEntry(actor, "optimization.approved" if preview else "optimization.requested",
+                               "cluster", cluster_id, after=after)
         self._jobs.create(job, entry)
         payload: dict[str, Any] = {"org_id": job.org_id, "cluster_id": cluster_id, "job_id": job.job_id,
                                    "dry_run": dry_run, "from_preview": False}
@@ -103,7 +125,10 @@ class OptimizationJobs:
             self._jobs.update(job.org_id, job.job_id, status=JobStatus.FAILED, error=exc.message)
             raise
         self._jobs.update(job.org_id, job.job_id, execution_arn=arn)
-        return self.get(principal, cluster_id, job.job_id).job
+        started = self._jobs.get(org_id, job.job_id)
+        if started is None:
+            raise NotFound(f"job {job.job_id} not found", field="job_id")
+        return started
 
     def approve(self, principal: Principal, cluster_id: str, job_id: str) -> Job:
         """Carry out a finished preview; 409 when it is not one or the cluster's snapshot changed since."""

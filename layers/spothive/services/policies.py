@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from spothive.domain.audit import AuditEntry
+from spothive.domain.automation import MIN_SAVING_DEFAULT, PAYBACK_DAYS_DEFAULT, validate_threshold
 from spothive.domain.errors import Conflict, InvalidInput, NotFound
 from spothive.domain.identity import Principal
 from spothive.domain.policies import (
@@ -62,11 +63,15 @@ class PolicyService:
 
     def set_automation(
         self, principal: Principal, cluster_id: str, expected_version: int, mode: str, max_nodes: int,
-        max_percent: int,
+        max_percent: int, *, payback_days: int = PAYBACK_DAYS_DEFAULT,
+        min_monthly_saving_usd: float = MIN_SAVING_DEFAULT,
     ) -> PolicyDocument:
-        """``off`` / ``recommend`` / ``auto`` and how many nodes the executor may disrupt at once."""
+        """``off`` / ``recommend`` / ``auto``, how many nodes the executor may disrupt at once, and the
+        savings threshold an automated action must clear."""
         budget = validate_automation(mode, max_nodes, max_percent)
-        return self._change(principal, cluster_id, expected_version, "automation", mode=mode, disruption_budget=budget)
+        threshold = validate_threshold(payback_days, min_monthly_saving_usd)
+        return self._change(principal, cluster_id, expected_version, "automation", mode=mode, disruption_budget=budget,
+                            threshold=threshold)
 
     def set_exclusions(
         self, principal: Principal, cluster_id: str, expected_version: int, namespaces: Sequence[str]

@@ -26,8 +26,10 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # (Redis) and to the sockets that follow it
         tables=_tables(accounts=W, clusters=W, instances=W, scans=W, audit_logs=A, utilization=W,
                        stream_connections=R),
-        needs_redis=True, settings=(*_PUSH_SETTINGS, "SPOTHIVE_SCAN_REGIONS"),
-        iam=(_ASSUME, _PUSH), memory_mb=1024, timeout_s=300,
+        needs_redis=True, settings=(*_PUSH_SETTINGS, "SPOTHIVE_SCAN_REGIONS", "SPOTHIVE_OPTIMIZE_FUNCTION_NAME"),
+        iam=(_ASSUME, _PUSH, Grant(("lambda:InvokeFunction",), Target.FUNCTION, "worker-optimize",
+                                   reason="a finished scan lets automation look at the account's clusters at once")),
+        memory_mb=1024, timeout_s=300,
         # the 5-minute schedule plus one scan per newly verified account (api-connect, InvocationType=Event)
         async_invoked=True, reserved_concurrency=5,
     ),
@@ -85,6 +87,20 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=300, async_invoked=True, reserved_concurrency=1,  # one weekly run
     ),
     FunctionSpec(
+        "worker-optimize", "worker_optimize.handler", "Start optimization by each cluster's automation mode (WORK-OPT-01)",
+        services=(f"{_SVC}automation.AutomationWorker", f"{_SVC}optimization_jobs.OptimizationJobs.start_automated"),
+        # orgs with an active account (by_status), their clusters, each cluster's policy and recent jobs
+        # (by_cluster) and latest snapshot (its fingerprint); a start puts the job and its audit record in one
+        # transaction and starts the state machine; SAFE_MODE switches are in Redis
+        tables=_tables(accounts=R, clusters=R, cluster_policies=R, jobs=W, audit_logs=A),
+        buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, R),),
+        needs_redis=True, settings=("SPOTHIVE_DATA_BUCKET", "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN"),
+        iam=(Grant(("states:StartExecution",), Target.STATE_MACHINE, "optimization"),),
+        # the hourly schedule plus one run per finished scan (worker-discovery, InvocationType=Event); one pass
+        # at a time, so two passes never both find a cluster idle and start two jobs for it
+        timeout_s=300, async_invoked=True, reserved_concurrency=1,
+    ),
+    FunctionSpec(
         "model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",
         services=(f"{_SVC}model_lab.RiskModelHolder",),
         # Redis for the models:production hot swap; the announced artifact is read from the model bucket
@@ -102,4 +118,5 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("hibernation", "worker-hibernation", 1, "Apply hibernation schedules"),
     ScheduleSpec("weekly-report", "worker-report", 7 * 24 * 60, "E-mail the weekly report, Mondays 08:00 UTC",
                  cron="cron(0 8 ? * MON *)"),
+    ScheduleSpec("automation", "worker-optimize", 60, "Start optimization by each cluster's automation mode"),
 )

@@ -33,12 +33,12 @@ def cloud() -> StsCloudAccess:
 @component
 def discovery() -> DiscoveryService:
     """Scans linked accounts for clusters and instances."""
-    from spothive.wiring import streams  # streams reads tenancy from here
+    from spothive.wiring import automation, streams  # both read tenancy from here
 
     regions = settings.load(ScanSettings).regions
     collector = UtilizationCollector(inventory.utilization(), kernel.clock())
     return DiscoveryService(tenancy(), inventory.repo(), cloud(), kernel.clock(), regions, collector,
-                            progress=streams.streams())
+                            progress=streams.streams(), optimize=automation.optimize_trigger())
 
 
 @component

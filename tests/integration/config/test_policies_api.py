@@ -162,22 +162,29 @@ def test_automation_mode_and_disruption_budget_are_versioned_and_what_the_execut
     cluster_id = add_cluster(tenant.org_id)
     # Given the default document: recommend, 3 nodes / 20 % at once
     got = client.get(f"/api/policies/{cluster_id}", headers=tenant.headers).json()
-    assert got["automation"] == {"mode": "recommend", "disruption_budget": {"max_nodes": 3, "max_percent": 20}}
+    assert got["automation"] == {"mode": "recommend", "disruption_budget": {"max_nodes": 3, "max_percent": 20},
+                                 "threshold": {"payback_days": 7, "min_monthly_saving_usd": 5.0}}
     # When the user turns on auto with a budget of 2 nodes or 10 %
     changed = client.patch("/api/policies/automation", headers=tenant.headers, json={
-        "cluster_id": cluster_id, "expected_version": 0, "mode": "auto", "max_nodes": 2, "max_percent": 10})
+        "cluster_id": cluster_id, "expected_version": 0, "mode": "auto", "max_nodes": 2, "max_percent": 10,
+        "payback_days": 14, "min_monthly_saving_usd": 20})
     assert changed.status_code == 200 and changed.json()["version"] == 1
     # Then it is stored, audited, and the executor's waves read exactly that budget
     again = client.get(f"/api/policies/{cluster_id}", headers=tenant.headers).json()
-    assert again["automation"] == {"mode": "auto", "disruption_budget": {"max_nodes": 2, "max_percent": 10}}
+    assert again["automation"] == {"mode": "auto", "disruption_budget": {"max_nodes": 2, "max_percent": 10},
+                                   "threshold": {"payback_days": 14, "min_monthly_saving_usd": 20.0}}
     assert last_audit(tenant.org_id, "policy.automation.update").after["automation"]["mode"] == "auto"  # type: ignore[index]
+    assert last_audit(tenant.org_id, "policy.automation.update").after["automation"]["threshold"] == {  # type: ignore[index]
+        "payback_days": 14, "min_monthly_saving_usd": 20.0}
     from spothive.wiring import optimization
 
     budget, fallback = optimization.cluster_access().budget(tenant.org_id, cluster_id)
     assert (budget.max_nodes, budget.max_percent, budget.per_wave(40), fallback) == (2, 10, 2, True)
     # And bad input is a 422 naming the field, changing nothing
     for body, field in (({"mode": "always"}, "mode"), ({"mode": "auto", "max_nodes": 0}, "max_nodes"),
-                        ({"mode": "auto", "max_percent": 101}, "max_percent")):
+                        ({"mode": "auto", "max_percent": 101}, "max_percent"),
+                        ({"mode": "auto", "payback_days": 0}, "payback_days"),
+                        ({"mode": "auto", "min_monthly_saving_usd": "lots"}, "min_monthly_saving_usd")):
         bad = client.patch("/api/policies/automation", headers=tenant.headers,
                            json={"cluster_id": cluster_id, "expected_version": 1, **body})
         assert bad.status_code == 422 and bad.json()["error"]["field"] == field, body

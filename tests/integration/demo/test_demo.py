@@ -41,6 +41,13 @@ def test_demo_links_the_account_and_reports_clusters_and_spend(stack: LocalStack
     assert {n: (s["target"], s["awake_now"]) for n, s in result["hibernation"].items()} == {
         "staging-batch": ("asg", False), "office-hours": ("ec2", False)}
     assert "Hibernation: staging-batch sleeps as asg" in text
+    # the batch cluster is in recommend: the automation schedule previewed it, as system:automation
+    automated = result["automation"]
+    assert automated["outcome"]["started"] is True and automated["outcome"]["dry_run"] is True
+    assert (automated["job"]["actor"], automated["job"]["dry_run"], automated["job"]["status"]) == (
+        "system:automation", True, "succeeded")
+    assert "Automation: staging-batch set to recommend" in text
+    assert "activity: Automation (recommend) started a preview of cluster" in text
     # every mutation so far is in an intact ledger
     assert result["ledger"]["ok"] is True
     assert result["ledger"]["records"] >= 4

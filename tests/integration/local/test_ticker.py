@@ -35,7 +35,8 @@ def test_every_schedule_fires_at_start_then_on_its_cadence():
     ticker.tick(T0 + timedelta(minutes=5))
     after_five = sorted(c[0] for c in calls)
 
-    assert first == ["worker-discovery", "worker-prices", "worker-advisor", "worker-hibernation", "worker-report"]
+    assert first == ["worker-discovery", "worker-prices", "worker-advisor", "worker-hibernation", "worker-report",
+                     "worker-optimize"]
     assert after_one == ["worker-hibernation"]
     assert mid_minute == []
     assert after_five == ["worker-discovery", "worker-hibernation", "worker-prices"]
@@ -79,7 +80,7 @@ def test_a_failing_handler_is_recorded_and_the_ticker_carries_on():
     failed = [r for r in runs if not r.ok]
     assert [(r.function, r.error) for r in failed] == [("worker-prices", "RuntimeError: price feed down")] * 2
     assert {r.function for r in runs if r.ok} == {"worker-discovery", "worker-advisor", "worker-hibernation",
-                                                 "worker-report"}
+                                                 "worker-report", "worker-optimize"}
     assert len(ticker.history) == len(runs)
 
 

@@ -264,7 +264,8 @@ def impersonate(admin: dict[str, str], world: World) -> None:
 
 def workers(stack: LocalStack, world: World) -> None:
     """Every schedule's event, a Spot warning, a model request and a live-switch experiment."""
-    for schedule in ("discovery", "prices", "spot-advisor", "hibernation", "weekly-report"):
+    # automation first: the cluster's policy is saved (config) and its jobs are done, so it starts a preview
+    for schedule in ("automation", "discovery", "prices", "spot-advisor", "hibernation", "weekly-report"):
         stack.fire_schedule(schedule)
     # a warning forwarded from the customer's account, for one of its instances
     customer_account = world.role_arn.split(":")[4]

@@ -64,6 +64,12 @@ class MemoryJobsRepo:
             data={**job.data, **(data or {})},
         )
 
+    def recent(self, org_id: str, cluster_id: str, limit: int = 10) -> list[Job]:
+        """``ClusterJobs``: the cluster's newest readable jobs first."""
+        mine = [j for (org, _), j in self.jobs.items() if org == org_id and j.cluster_id == cluster_id]
+        live = [j for j in mine if self.get(org_id, j.job_id) is not None]
+        return sorted(live, key=lambda j: j.created_at, reverse=True)[:limit]
+
     def audit_once(self, org_id: str, job_id: str, key: str, audit: AuditEntry) -> int | None:
         job_key = (org_id, job_id)
         if job_key not in self.jobs:

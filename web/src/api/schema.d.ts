@@ -871,7 +871,8 @@ export interface paths {
         head?: never;
         /**
          * Patch Automation
-         * @description Automation mode and disruption budget: the executor's waves retire at most this many nodes at once.
+         * @description Automation mode, disruption budget (the executor's waves retire at most this many nodes at once) and the
+         *     savings threshold: an automated action runs only if it pays its disruption back in ``payback_days``.
          */
         patch: operations["patch_automation_api_policies_automation_patch"];
         trace?: never;
@@ -1683,6 +1684,18 @@ export interface components {
              * @default 20
              */
             max_percent: number;
+            /**
+             * Payback Days
+             * @description an automated action must pay its disruption cost back within this many days
+             * @default 7
+             */
+            payback_days: number;
+            /**
+             * Min Monthly Saving Usd
+             * @description and save at least this much a month
+             * @default 5
+             */
+            min_monthly_saving_usd: number;
         };
         /** BinpackBody */
         BinpackBody: {

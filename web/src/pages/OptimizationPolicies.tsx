@@ -22,7 +22,7 @@ function PolicyEditor({ clusterId }: { clusterId: string }) {
   const policy = useAsync(() => call(api.GET("/api/policies/{cluster_id}", { params: { path: { cluster_id: clusterId } } })), [clusterId]);
   const [draft, setDraft] = useState<{
     karpenter: boolean; strategy: Strategy; binpack: number; fallback: boolean; namespaces: string[];
-    mode: Mode; maxNodes: number; maxPercent: number;
+    mode: Mode; maxNodes: number; maxPercent: number; paybackDays: number; minSaving: number;
   } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
@@ -40,6 +40,8 @@ function PolicyEditor({ clusterId }: { clusterId: string }) {
       mode: ((p.automation?.mode as Mode) ?? "recommend"),
       maxNodes: Number((p.automation?.disruption_budget as { max_nodes?: number } | undefined)?.max_nodes ?? 3),
       maxPercent: Number((p.automation?.disruption_budget as { max_percent?: number } | undefined)?.max_percent ?? 20),
+      paybackDays: Number((p.automation?.threshold as { payback_days?: number } | undefined)?.payback_days ?? 7),
+      minSaving: Number((p.automation?.threshold as { min_monthly_saving_usd?: number } | undefined)?.min_monthly_saving_usd ?? 5),
     });
   }, [policy.data]);
 
@@ -149,7 +151,14 @@ function PolicyEditor({ clusterId }: { clusterId: string }) {
           <input type="number" min={1} max={100} value={draft.maxPercent} aria-label="percent of nodes disrupted at once"
             onChange={(e) => setDraft({ ...draft, maxPercent: Number(e.target.value) })} /> % of the cluster at once
         </label>
-        <button type="button" disabled={busy} onClick={() => void save("Automation", (v) => call(api.PATCH("/api/policies/automation", { body: { ...base, expected_version: v, mode: draft.mode, max_nodes: draft.maxNodes, max_percent: draft.maxPercent } })))}>
+        <label>
+          Automated actions must pay back within{" "}
+          <input type="number" min={1} max={90} value={draft.paybackDays} aria-label="payback days"
+            onChange={(e) => setDraft({ ...draft, paybackDays: Number(e.target.value) })} /> days and save at least ${" "}
+          <input type="number" min={0} step={0.5} value={draft.minSaving} aria-label="minimum monthly saving"
+            onChange={(e) => setDraft({ ...draft, minSaving: Number(e.target.value) })} /> a month
+        </label>
+        <button type="button" disabled={busy} onClick={() => void save("Automation", (v) => call(api.PATCH("/api/policies/automation", { body: { ...base, expected_version: v, mode: draft.mode, max_nodes: draft.maxNodes, max_percent: draft.maxPercent, payback_days: draft.paybackDays, min_monthly_saving_usd: draft.minSaving } })))}>
           Save automation
         </button>
       </section>

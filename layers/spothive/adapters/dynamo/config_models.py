@@ -60,6 +60,8 @@ class PolicyModel(Model):
     mode = UnicodeAttribute(default="recommend")
     max_disrupted_nodes = NumberAttribute(default=3)
     max_disrupted_percent = NumberAttribute(default=20)
+    payback_days = NumberAttribute(null=True)
+    min_monthly_saving_usd = NumberAttribute(null=True)
 
 
 models.register(PolicyModel, schema.CLUSTER_POLICIES)

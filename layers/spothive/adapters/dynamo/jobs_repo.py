@@ -1,4 +1,5 @@
-"""Optimization jobs on the ``jobs`` table (``org_id`` / ``job_id``, TTL ``expires_at``).
+"""Optimization jobs on the ``jobs`` table (``org_id`` / ``job_id``, TTL ``expires_at``; ``by_cluster`` lists a
+cluster's jobs newest first).
 
 The step data (plan, risk, decision, execution) is JSON text per step so that each step overwrites only
 its own part. Audited writes go through the ledger's transaction; ``audit_once`` keys make them
@@ -21,6 +22,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -34,6 +36,20 @@ from spothive.domain.jobs import Job, JobStatus
 RETENTION = timedelta(days=30)
 
 
+class JobsByCluster(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "by_cluster"
+        projection = AllProjection()
+
+    cluster_key = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+def cluster_key(org_id: str, cluster_id: str) -> str:
+    """The ``by_cluster`` partition: cluster ids are unique within an org only."""
+    return f"{org_id}#{cluster_id}"
+
+
 class JobModel(Model):
     class Meta:
         table_name = "jobs"
@@ -41,6 +57,7 @@ class JobModel(Model):
     org_id = UnicodeAttribute(hash_key=True)
     job_id = UnicodeAttribute(range_key=True)
     cluster_id = UnicodeAttribute()
+    cluster_key = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     actor = UnicodeAttribute()
     dry_run = BooleanAttribute(default=False)
@@ -52,6 +69,7 @@ class JobModel(Model):
     steps: MapAttribute[str, Any] = MapAttribute(default=dict)  # step name → JSON text
     audited = UnicodeSetAttribute(null=True)  # audit_once keys already written
     audit_seqs = NumberSetAttribute(null=True)
+    by_cluster = JobsByCluster()
 
 
 models.register(JobModel, schema.JOBS)
@@ -70,7 +88,8 @@ class DynamoJobsRepo:
 
     def create(self, job: Job, audit: AuditEntry) -> int:
         item = JobModel(
-            job.org_id, job.job_id, cluster_id=job.cluster_id, status=job.status, actor=job.actor,
+            job.org_id, job.job_id, cluster_id=job.cluster_id, cluster_key=cluster_key(job.org_id, job.cluster_id),
+            status=job.status, actor=job.actor,
             dry_run=job.dry_run, created_at=job.created_at, updated_at=job.updated_at,
             expires_at=job.created_at + RETENTION, steps={k: json.dumps(v) for k, v in job.data.items()},
         )
@@ -88,6 +107,14 @@ class DynamoJobsRepo:
             item = JobModel.get(org_id, job_id, consistent_read=True)
         except JobModel.DoesNotExist:
             return None
+        return self._job(item)
+
+    def recent(self, org_id: str, cluster_id: str, limit: int = 10) -> list[Job]:
+        """The cluster's ``limit`` newest jobs (one Query of ``by_cluster``, newest first)."""
+        items = JobModel.by_cluster.query(cluster_key(org_id, cluster_id), scan_index_forward=False, limit=limit)
+        return [job for job in (self._job(item) for item in items) if job is not None]
+
+    def _job(self, item: JobModel) -> Job | None:
         if item.expires_at is not None and item.expires_at <= self._now():
             return None  # the emulator never deletes expired items
         steps = item.steps.as_dict() if isinstance(item.steps, MapAttribute) else dict(item.steps or {})

@@ -15,6 +15,7 @@ from pynamodb.transactions import TransactWrite
 from spothive.adapters.dynamo.audit_store import AuditStore
 from spothive.adapters.dynamo.config_models import PolicyModel, TemplateModel
 from spothive.domain.audit import AuditEntry
+from spothive.domain.automation import Threshold
 from spothive.domain.errors import Conflict
 from spothive.domain.execution import DisruptionBudget
 from spothive.domain.policies import PolicyDocument
@@ -62,6 +63,7 @@ def to_item(doc: PolicyDocument) -> PolicyModel:
         fallback_enabled=doc.fallback_enabled, excluded_namespaces=list(doc.excluded_namespaces),
         template_id=doc.template_id, updated_at=doc.updated_at, updated_by=doc.updated_by, mode=doc.mode,
         max_disrupted_nodes=doc.disruption_budget.max_nodes, max_disrupted_percent=doc.disruption_budget.max_percent,
+        payback_days=doc.threshold.payback_days, min_monthly_saving_usd=doc.threshold.min_monthly_saving_usd,
     )
 
 
@@ -74,4 +76,7 @@ def to_document(item: PolicyModel) -> PolicyDocument:
         excluded_namespaces=tuple(item.excluded_namespaces or ()), template_id=item.template_id,
         updated_at=item.updated_at, updated_by=item.updated_by, mode=str(item.mode or "recommend"),
         disruption_budget=DisruptionBudget(int(item.max_disrupted_nodes or 3), int(item.max_disrupted_percent or 20)),
+        # documents stored before the threshold existed read the defaults
+        threshold=Threshold.from_dict({k: v for k, v in (("payback_days", item.payback_days),
+                                       ("min_monthly_saving_usd", item.min_monthly_saving_usd)) if v is not None}),
     )

@@ -120,7 +120,11 @@ AUDIT = TableSpec(
     Key("seq", "N"),
     purpose="append-only, hash-chained audit ledger per tenant",
 )
-JOBS = TableSpec("jobs", Key("org_id"), Key("job_id"), ttl_attribute="expires_at", purpose="optimization jobs")
+JOBS = TableSpec(
+    "jobs", Key("org_id"), Key("job_id"), ttl_attribute="expires_at",
+    indexes=(Index("by_cluster", Key("cluster_key"), Key("created_at")),),
+    purpose="optimization jobs; by_cluster (org#cluster, newest first) tells automation what ran lately",
+)
 ML_MODELS = TableSpec(
     "ml-models",
     Key("model_id"),

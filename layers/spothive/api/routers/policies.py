@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, Field
 
 from spothive.api.deps import CurrentPrincipal
+from spothive.domain.automation import MIN_SAVING_DEFAULT, MIN_SAVING_MAX, PAYBACK_DAYS_DEFAULT, PAYBACK_DAYS_MAX
 from spothive.domain.errors import InvalidInput
 from spothive.domain.policies import PolicyDocument
 from spothive.domain.templates import Strategy
@@ -57,6 +58,10 @@ class AutomationBody(Versioned):
         description="off: never plans; recommend: previews only; auto: executes within the budget")
     max_nodes: int = Field(default=3, ge=1, le=100, description="nodes the executor may disrupt at once")
     max_percent: int = Field(default=20, ge=1, le=100, description="share of the cluster's nodes at once")
+    payback_days: int = Field(default=PAYBACK_DAYS_DEFAULT, ge=1, le=PAYBACK_DAYS_MAX,
+                              description="an automated action must pay its disruption cost back within this many days")
+    min_monthly_saving_usd: float = Field(default=MIN_SAVING_DEFAULT, ge=0, le=MIN_SAVING_MAX, allow_inf_nan=False,
+                                          description="and save at least this much a month")
 
 
 class TemplateBindingBody(Versioned):
@@ -71,7 +76,7 @@ class PolicyResponse(BaseModel):
     fallback: dict[str, bool]
     exclusions: dict[str, list[str]]
     template_id: str | None
-    automation: dict[str, str | dict[str, int]]
+    automation: dict[str, str | dict[str, int | float]]
     updated_at: datetime | None
     updated_by: str | None
 
@@ -131,9 +136,11 @@ def patch_fallback(
 def patch_automation(
     body: AutomationBody, principal: CurrentPrincipal, policies: Policies, response: Response, if_match: IfMatch = None
 ) -> PolicyResponse:
-    """Automation mode and disruption budget: the executor's waves retire at most this many nodes at once."""
+    """Automation mode, disruption budget (the executor's waves retire at most this many nodes at once) and the
+    savings threshold: an automated action runs only if it pays its disruption back in ``payback_days``."""
     doc = policies.set_automation(principal, body.cluster_id, _expected(body, if_match), body.mode, body.max_nodes,
-                                  body.max_percent)
+                                  body.max_percent, payback_days=body.payback_days,
+                                  min_monthly_saving_usd=body.min_monthly_saving_usd)
     return _respond(doc, response)
 
 

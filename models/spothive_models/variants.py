@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from spothive_models.candidates import CANDIDATE_FEATURES, NeighbourIndex
 from spothive_models.datasets import Catalog, LabeledSnapshot, Source, load_source
 from spothive_models.evaluation import auc, expected_calibration_error, log_loss
 from spothive_models.features import FEATURE_NAMES, RiskContext
-from spothive_models.horizon import fit_horizon_layer
+from spothive_models.horizon import BucketChain, fit_horizon_layer, transition_counts
 from spothive_models.logistic import fit_logistic
 from spothive_models.training import (
     BINARY_PARAMS,
@@ -52,6 +52,8 @@ MONOTONE_UP = (
     "family_region_high_share",
     "region_high_share_other_families",
 )
+#: Inner folds of the choice (each fits its own chain once; three keep the run short on two cores).
+INNER_FOLDS = 3
 SMALL_TREES: dict[str, Any] = {"num_leaves": 7, "min_data_in_leaf": 100, "lambda_l2": 10.0}
 
 
@@ -60,7 +62,7 @@ class Variant:
     """One structure model: kind, feature columns, target and LightGBM parameter overrides."""
 
     name: str
-    kind: str  # lightgbm | logistic | ensemble (mean of the two standardised scores)
+    kind: str  # lightgbm | logistic | ensemble (mean of the two standardised scores, each with these settings)
     features: tuple[str, ...] = FEATURE_NAMES
     target: str = "high"  # high: bucket >= 3 (binary) | bucket: the bucket 0..4 (regression)
     params: dict[str, Any] = field(default_factory=dict)
@@ -84,6 +86,9 @@ VARIANTS: tuple[Variant, ...] = (
             monotone=True),
     Variant("lightgbm + candidates, bucket regression", "lightgbm", EXTENDED, target="bucket"),
     Variant("ensemble + candidates", "ensemble", EXTENDED),
+    Variant("logistic + candidates, L2 10", "logistic", EXTENDED, l2=10.0),
+    Variant("ensemble + candidates, monotone, small, L2 10", "ensemble", EXTENDED, params=SMALL_TREES, rounds=100,
+            monotone=True, l2=10.0),
 )
 
 
@@ -103,7 +108,7 @@ def fit_variant(variant: Variant, x: np.ndarray, buckets: np.ndarray) -> Callabl
     """Fit on cross-section rows; returns a scorer giving centred structure scores (log-odds scale)."""
     high = (buckets >= 3).astype(float)
     if variant.kind == "ensemble":
-        parts = [fit_variant(Variant("", k, variant.features), x, buckets) for k in ("lightgbm", "logistic")]
+        parts = [fit_variant(replace(variant, kind=k), x, buckets) for k in ("lightgbm", "logistic")]
         spreads = [float(np.std(part(x))) or 1.0 for part in parts]
         scale = float(np.mean(spreads))
         return lambda m: np.asarray(sum(part(m) / s for part, s in zip(parts, spreads, strict=True)) / 2 * scale)
@@ -128,17 +133,33 @@ def fit_variant(variant: Variant, x: np.ndarray, buckets: np.ndarray) -> Callabl
     return lambda m: raw(m) - center
 
 
+_CHAINS: dict[tuple[int, bytes], BucketChain] = {}
+
+
+def _chain(data: RiskDataset, rows: np.ndarray) -> BucketChain:
+    """The bucket chain of ``rows``' transition, fitted once per row set (it does not depend on scores)."""
+    key = (id(data), rows.tobytes())
+    if key not in _CHAINS:
+        known = rows[~np.isnan(data.carried[rows])]
+        counts = transition_counts(data.carried[known], data.buckets[known])
+        _CHAINS[key] = BucketChain.fit(counts, data.gap_months)
+    return _CHAINS[key]
+
+
 def forecast(scores: np.ndarray, data: RiskDataset, train: np.ndarray, test: np.ndarray) -> np.ndarray:
     """P(high at the data's horizon) for rows ``test``, the layer fitted on rows ``train``."""
     part = data.subset(train)
-    layer = fit_horizon_layer(scores[train], part.carried, part.labels, data.gap_months, part.buckets)
+    layer = fit_horizon_layer(
+        scores[train], part.carried, part.labels, data.gap_months, part.buckets, _chain(data, train)
+    )
     layer = layer.with_reference(data.carried[test], scores[test])
     return layer.probability(scores[test], data.carried[test], data.gap_months)
 
 
 def inner_log_loss(scores: np.ndarray, data: RiskDataset, rows: np.ndarray, folds: int) -> float:
     """Grouped CV log-loss of the layer on ``rows`` alone (the choice never sees the other rows)."""
-    fold_of = group_folds([data.families[i] for i in rows], folds, seed=7)
+    families = data.families  # a property that builds the whole list: read it once
+    fold_of = group_folds([families[i] for i in rows], folds, seed=7)
     p = np.zeros(len(rows))
     for fold in range(folds):
         test, train = rows[fold_of == fold], rows[fold_of != fold]
@@ -168,7 +189,11 @@ def metrics(name: str, data: RiskDataset, p: np.ndarray, inner: float) -> Varian
 
 
 def compare(
-    sources: Sequence[Source], test: LabeledSnapshot, variants: Sequence[Variant] = VARIANTS, folds: int = 5
+    sources: Sequence[Source],
+    test: LabeledSnapshot,
+    variants: Sequence[Variant] = VARIANTS,
+    folds: int = 5,
+    inner_folds: int = INNER_FOLDS,
 ) -> list[VariantResult]:
     """Every variant's time hold-out figures, then the per-fold choice by inner CV and both baselines."""
     assert test.taken_at is not None
@@ -180,6 +205,7 @@ def compare(
     fold_of = group_folds(data.families, folds)
     results, probabilities, inner = [], {}, {}
     for variant in variants:
+        print(f"variant: {variant.name}", file=sys.stderr, flush=True)
         scorer = fit_variant(variant, feature_matrix(earlier, index, variant.features), earlier.buckets)
         scores = scorer(feature_matrix(data, index, variant.features))
         p = np.zeros(len(data.pools))
@@ -187,7 +213,7 @@ def compare(
         for fold in range(folds):
             test_rows, train_rows = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
             p[test_rows] = forecast(scores, data, train_rows, test_rows)
-            inner[variant.name].append(inner_log_loss(scores, data, train_rows, folds - 1))
+            inner[variant.name].append(inner_log_loss(scores, data, train_rows, inner_folds))
         probabilities[variant.name] = p
         results.append(metrics(variant.name, data, p, float(np.mean(inner[variant.name]))))
     chosen = np.zeros(len(data.pools))

@@ -71,8 +71,7 @@ class NeighbourIndex:
         me = self._names.get(itype) or _parse(itype)
         family = itype.split(".", 1)[0]
         in_region = {t: b for t, b in self._region.get(region, {}).items() if t != itype}
-        named = [(self._names.get(t), t, b) for t, b in in_region.items()]
-        named = [(n, t, b) for n, t, b in named if n is not None]
+        named = [(n, t, b) for t, b in in_region.items() if (n := self._names.get(t)) is not None]
         if me is None:
             variant = series_size = same_size = NAN
         else:

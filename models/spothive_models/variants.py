@@ -203,7 +203,9 @@ def compare(
     earlier = cross_section(snapshot, [s for s in sources if isinstance(s, Catalog)])
     index = NeighbourIndex(snapshot.buckets, snapshot.savings)
     fold_of = group_folds(data.families, folds)
-    results, probabilities, inner = [], {}, {}
+    results: list[VariantResult] = []
+    probabilities: dict[str, np.ndarray] = {}
+    inner: dict[str, list[float]] = {}
     for variant in variants:
         print(f"variant: {variant.name}", file=sys.stderr, flush=True)
         scorer = fit_variant(variant, feature_matrix(earlier, index, variant.features), earlier.buckets)

@@ -305,12 +305,19 @@ def _fit_bounded_logistic(design: np.ndarray, labels: np.ndarray, bounds: list[t
 
 
 def fit_horizon_layer(
-    scores: np.ndarray, carried: np.ndarray, labels: np.ndarray, gap_months: float, later_buckets: np.ndarray
+    scores: np.ndarray,
+    carried: np.ndarray,
+    labels: np.ndarray,
+    gap_months: float,
+    later_buckets: np.ndarray,
+    chain: BucketChain | None = None,
 ) -> HorizonLayer:
     """Fit the chain on the pools with a carried bucket, then the layer's weights on the whole transition
-    (``gap_months`` long); the reference population is these pools."""
+    (``gap_months`` long); the reference population is these pools. A ``chain`` already fitted on these
+    same pools may be passed in (it does not depend on the scores) to skip its fit."""
     known = ~np.isnan(carried)
-    chain = BucketChain.fit(transition_counts(carried[known], later_buckets[known]), gap_months)
+    if chain is None:
+        chain = BucketChain.fit(transition_counts(carried[known], later_buckets[known]), gap_months)
     index = np.where(known, np.nan_to_num(carried), 0).astype(int)
     own = np.where(known, _logit(chain.high_share(gap_months))[index], 0.0)
     columns = [own] + [np.where(known & (index == b), scores, 0.0) for b in range(BUCKETS)]

@@ -69,7 +69,9 @@ class JobView:
         callbacks = {k: {"resumed": v.get("resumed"), "cause": v.get("cause")}
                      for k, v in (self.job.data.get("callbacks") or {}).items()}
         return {"waves": out, "activity": [m["line"] for m in progress.get("moves", [])],
-                "realized": self.job.data.get("realized"), "waits": callbacks}
+                "realized": self.job.data.get("realized"), "waits": callbacks,
+                # a stale wave planned again: number, wave, reason, the waves it superseded, when
+                "replans": progress.get("replans", [])}
 
 
 class OptimizationJobs:

@@ -194,6 +194,7 @@ def test_a_wave_gone_stale_mid_job_plans_again_and_finishes(
     assert all(w["stage"] in ("terminated", "superseded") for w in waves)
     replans = job["decisions"]["execution"]["wave_replans"]
     assert [(r["number"], r["wave"]) for r in replans] == [(1, 1)]
+    assert job["progress"]["replans"] == replans  # the job view shows them beside the waves
     assert "is no longer in the cluster" in replans[0]["reason"]
     records = ledger(cluster, "execution.replanned")
     assert len(records) == 1 and "planning again on the fresh snapshot" in records[0].reason

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from spothive.adapters.aws import volumes
 from spothive.adapters.aws.clients import assumed_session, client, dependency_failed
 from spothive.domain.errors import DependencyFailed, InvalidInput
 from spothive.domain.execution import LAUNCH_TAG, LaunchAttempt
@@ -184,32 +185,14 @@ class Ec2CapacityGateway:
                 raise _failed(f"scaling {asg_name}", exc) from exc
         return {"min": low, "max": high, "desired": desired}
 
-    # ---- volumes ----------------------------------------------------------------------------------
-    def _volume(self, volume_id: str) -> Mapping[str, Any]:
-        try:
-            return dict(self._ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0])
-        except ClientError as exc:
-            raise _failed(f"describing {volume_id}", exc) from exc
-
+    # ---- volumes (SCRIPT-VOL-01, then the EC2 waiter) ---------------------------------------------
     def detach_volume(self, volume_id: str, instance_id: str) -> str:
-        volume = self._volume(volume_id)
-        attached = [a for a in volume.get("Attachments") or [] if a.get("InstanceId") == instance_id]
-        if attached and attached[0].get("State") not in ("detaching", "detached"):
-            try:
-                self._ec2.detach_volume(VolumeId=volume_id, InstanceId=instance_id)
-            except ClientError as exc:
-                raise _failed(f"detaching {volume_id}", exc) from exc
+        volumes.detach(self._ec2, volume_id, instance_id)
         self._ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=self._waiter)
         return "available"
 
     def attach_volume(self, volume_id: str, instance_id: str, device: str) -> str:
-        volume = self._volume(volume_id)
-        if any(a.get("InstanceId") == instance_id for a in volume.get("Attachments") or []):
-            return "in-use"
-        try:
-            self._ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device)
-        except ClientError as exc:
-            raise _failed(f"attaching {volume_id}", exc) from exc
+        volumes.attach(self._ec2, volume_id, instance_id, device)
         self._ec2.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig=self._waiter)
         return "in-use"
 

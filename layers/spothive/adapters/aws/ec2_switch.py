@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from spothive.adapters.aws import volumes
 from spothive.adapters.aws.clients import assumed_session, client, dependency_failed
 from spothive.domain.errors import DependencyFailed
 from spothive.domain.switch import DataVolume, InstanceFacts
@@ -132,16 +133,10 @@ class Ec2SwitchGateway:
             raise _failed(f"snapshotting {volume_id}", exc) from exc
 
     def detach_volume(self, volume_id: str, instance_id: str) -> None:
-        try:
-            self._ec2.detach_volume(VolumeId=volume_id, InstanceId=instance_id)
-        except ClientError as exc:
-            raise _failed(f"detaching {volume_id} from {instance_id}", exc) from exc
+        volumes.detach(self._ec2, volume_id, instance_id)  # the state machine polls until it is detached
 
     def attach_volume(self, volume_id: str, instance_id: str, device: str) -> None:
-        try:
-            self._ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device)
-        except ClientError as exc:
-            raise _failed(f"attaching {volume_id} to {instance_id} at {device}", exc) from exc
+        volumes.attach(self._ec2, volume_id, instance_id, device)
 
     def volume_attachments(self, volume_ids: Sequence[str]) -> dict[str, str | None]:
         if not volume_ids:

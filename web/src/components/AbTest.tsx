@@ -1,6 +1,6 @@
 // admin-lab-form-reuse-dep-config-parallel: configure an A/B test (POST /api/lab/parallel: two instances of
 // one org, each scored only by its own model), and admin-lab-chart-unique-indep-view-abtest: the comparison
-// (GET /api/lab/parallel/{id}): per model its predictions, the interruptions observed on its instance, and
+// (GET /api/lab/parallel/{id}, stopped by POST /api/lab/parallel/{id}/stop): per model its predictions, the interruptions observed on its instance, and
 // calibration (Brier score, mean prediction against observed rate, reliability bins side by side).
 import { useEffect, useState, type FormEvent } from "react";
 import { api, call } from "../api/client";
@@ -77,6 +77,47 @@ function ArmCard({ arm, best }: { arm: ArmResult; best: boolean }) {
   );
 }
 
+/** POST /api/lab/parallel/{id}/stop after a confirming second click: the routing tags come off both
+ * instances and later interruptions no longer count. */
+export function StopTest({ testId, onStopped }: { testId: string; onStopped: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function stop() {
+    setBusy(true);
+    setError(null);
+    try {
+      await call(api.POST("/api/lab/parallel/{test_id}/stop", { params: { path: { test_id: testId } } }));
+      setConfirming(false);
+      onStopped();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <span className="stop-test">
+      {confirming ? (
+        <>
+          <span role="status">Stop the test? Both instances lose their model tag.</span>{" "}
+          <button type="button" className="danger small" onClick={() => void stop()} disabled={busy}>
+            {busy ? "Stopping…" : "Confirm stop"}
+          </button>{" "}
+          <button type="button" className="secondary small" onClick={() => setConfirming(false)} disabled={busy}>
+            Keep it running
+          </button>
+        </>
+      ) : (
+        <button type="button" className="secondary small" onClick={() => setConfirming(true)}>
+          Stop test
+        </button>
+      )}
+      {error ? <ErrorNote error={error} /> : null}
+    </span>
+  );
+}
+
 export function AbResultsView({ testId }: { testId: string }) {
   const results = useAsync(() => call(api.GET("/api/lab/parallel/{test_id}", { params: { path: { test_id: testId } } })).then((b) => b as unknown as AbResults), [testId]);
   useEffect(() => {
@@ -96,6 +137,7 @@ export function AbResultsView({ testId }: { testId: string }) {
         <button type="button" className="secondary small" onClick={results.reload} disabled={results.loading}>
           {results.loading ? "Refreshing…" : "Refresh"}
         </button>
+        {r.status === "running" ? <StopTest testId={r.test_id} onStopped={results.reload} /> : null}
       </div>
       {r.models.length ? (
         <div className="arms">

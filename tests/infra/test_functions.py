@@ -197,9 +197,10 @@ def test_only_listed_functions_assume_customer_roles_and_only_spothive_access_ro
             assert assumes == []
 
 
-def test_only_the_clusters_and_lab_apis_start_executions(synth):
+def test_only_the_clusters_and_lab_apis_and_the_automation_start_executions(synth):
     machines = synth.built.hub.workflows.state_machines
-    expected = {"api-clusters": machines["optimization"], "api-admin": machines["live-switch"]}
+    expected = {"api-clusters": machines["optimization"], "api-admin": machines["live-switch"],
+                "worker-optimize": machines["optimization"]}
     for spec in topology.ALL_FUNCTIONS:
         starts = [s for s in _statements(synth, spec.name) if "states:StartExecution" in _actions(s)]
         if spec.name in expected:

@@ -40,7 +40,7 @@ def test_the_report_shows_each_worker_and_state_machine_and_safe_mode(hub: dict[
     body = response.json()
     rows = {w["name"]: w for w in body["workers"]}
     assert set(rows) == {"worker-discovery", "worker-prices", "worker-advisor", "worker-hibernation", "worker-report",
-                         "optimization", "live-switch"}
+                         "worker-optimize", "optimization", "live-switch"}
     discovery = rows["worker-discovery"]
     assert discovery["component_id"] == "WORK-DISC-01"
     assert (discovery["runs_last_hour"], discovery["failures_last_hour"]) == (2, 1)

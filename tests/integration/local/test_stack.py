@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+from spothive import topology
 from spothive.local import dispatch
 from spothive.local.runtime import LocalConfig, LocalStack
 from tests.integration.local.helpers import port_is_free
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.integration
 
 
 def get(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
+    # generous: the first request imports the API app while the ticker runs its first round
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.status, response.read()
 
 
@@ -38,7 +40,7 @@ def test_stack_serves_the_api_fires_schedules_and_stops_cleanly(tmp_path):
     config = LocalConfig.ephemeral(tmp_path, serve_api=True, ticker=True, ticker_speed=600)
     stack = LocalStack(config)
     # the other schedules answer at once, so the ticker's order of work cannot delay hibernation
-    quiet = {name: (lambda event, context: {}) for name in ("worker-discovery", "worker-prices", "worker-advisor")}
+    quiet = {s.function: (lambda event, context: {}) for s in topology.SCHEDULES if s.function != "worker-hibernation"}
     with stack.registry.override({"worker-hibernation": hibernation, **quiet}), stack:
         ports = (stack.api_port, stack.moto.port, stack.redis.port)
         health = get(f"{stack.api_url}/api/health")

@@ -26,6 +26,15 @@ MOTO_CONFIG: dict[str, dict[str, bool]] = {
 }
 
 
+def execution_ended(described: dict[str, Any]) -> bool:
+    """Whether a ``DescribeExecution`` answer is final.
+
+    moto sets SUCCEEDED a moment before it stores the output, so SUCCEEDED without ``output`` is not final yet.
+    """
+    status = described["status"]
+    return status != "RUNNING" and (status != "SUCCEEDED" or "output" in described)
+
+
 class MotoServer:
     """Start/stop moto's ``ThreadedMotoServer`` on ``host:port`` (port 0 picks a free one)."""
 

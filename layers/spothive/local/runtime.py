@@ -20,7 +20,7 @@ from spothive.local import dispatch
 from spothive.local.api_server import ApiServer, ensure_free
 from spothive.local.dead_letters import AsyncDelivery
 from spothive.local.events import INTERRUPTION_WARNING, SPOT_EVENTS_FUNCTION, spot_event
-from spothive.local.moto_server import ExternalEndpoint, MotoServer
+from spothive.local.moto_server import ExternalEndpoint, MotoServer, execution_ended
 from spothive.local.offline_feed import write_offline_feed
 from spothive.local.provision import Provisioned, client, empty_resources, provision
 from spothive.local.redis_server import RedisServer
@@ -303,12 +303,15 @@ class LocalStack:
         return str(response["executionArn"])
 
     def wait_execution(self, execution_arn: str, timeout: float = 60.0, poll: float = 0.05) -> dict[str, Any]:
-        """Poll ``DescribeExecution`` until the execution leaves RUNNING (or ``timeout`` passes)."""
+        """Poll ``DescribeExecution`` until the execution has ended (or ``timeout`` passes).
+
+        A SUCCEEDED answer still missing its output counts as running (see :func:`execution_ended`).
+        """
         sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while True:
             described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            if execution_ended(described) or time.monotonic() > deadline:
                 return described
             time.sleep(poll)
 

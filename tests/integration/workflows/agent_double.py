@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from spothive.local.moto_server import execution_ended
+
 Script = Callable[[dict[str, Any]], tuple[str, str] | None]
 
 
@@ -59,7 +61,7 @@ class AgentDouble:
         deadline = time.monotonic() + timeout
         while True:
             described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            if execution_ended(described) or time.monotonic() > deadline:
                 return described
             self.step()
             time.sleep(0.1)

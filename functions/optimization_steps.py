@@ -66,7 +66,7 @@ _WAVE_STEPS = ("next", "cordon_and_launch", "await_ready", "drain", "terminate",
 def wave(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """One step of a wave (``step``: next, cordon_and_launch, await_ready, drain, terminate, rollback, verify)."""
     from spothive.domain.errors import InvalidInput
-    from spothive.services.execution import wave_of
+    from spothive.services.execution_terms import wave_of
     from spothive.services.optimization import error_summary
 
     ids = StepInput.parse(event)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,14 @@ from spothive import topology
 from spothive.adapters.dynamo import schema
 from spothive.domain.tenancy import CLIENT_READ_ATTRIBUTES, CLIENT_WRITE_ATTRIBUTES
 from spothive.local.dead_letters import create_dead_letter_queues, drain_queues
-from spothive.local.events import SPOT_EVENT_PATTERN, SPOT_EVENTS_FUNCTION
+from spothive.local.provision_compute import (
+    attach_dead_letters,
+    create_functions,
+    create_rules,
+    create_state_machines,
+    error_code,
+    role,
+)
 
 LOG = logging.getLogger("spothive.local.provision")
 
@@ -29,7 +34,6 @@ LAMBDA_ROLE = "spothive-local-lambda"
 #: The settings' own defaults, spelled out: the local stack sets its values explicitly.
 CUSTOMER_ROLE_NAME = "SpotHiveAccess"
 STATES_ROLE = "spothive-local-states"
-RUNTIME = "python3.12"
 
 #: The agent chart of this checkout (``agent/chart``).
 LOCAL_CHART = Path(__file__).resolve().parents[3] / "agent" / "chart"
@@ -62,10 +66,6 @@ def client(service: str, endpoint_url: str, region: str = REGION) -> Any:
     """A boto3 client for moto at ``endpoint_url`` with the fake credentials."""
     return boto3.client(service, endpoint_url=endpoint_url, region_name=region,
                         aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def create_tables(ddb: Any, prefix: str) -> dict[str, str]:
@@ -114,111 +114,6 @@ def table_request(spec: schema.TableSpec, prefix: str) -> dict[str, Any]:
     return request
 
 
-def _role(iam: Any, name: str, service: str) -> str:
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
-    try:
-        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
-    except ClientError as error:
-        if _code(error) != "NoSuchEntity":
-            raise
-    return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
-
-
-def _stub_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "SpotHive local function: invocations run the in-process handler.\n")
-    return buffer.getvalue()
-
-
-def create_functions(lam: Any, role_arn: str) -> dict[str, str]:
-    """One Lambda function per topology spec, named as the spec, so ARNs exist; code runs in process."""
-    arns: dict[str, str] = {}
-    code = _stub_zip()
-    for spec in topology.ALL_FUNCTIONS:
-        name = spec.name
-        try:
-            arns[spec.name] = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-            continue
-        except ClientError as error:
-            if _code(error) != "ResourceNotFoundException":
-                raise
-        response = lam.create_function(
-            FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=f"functions.{spec.handler}",
-            Code={"ZipFile": code}, Description=spec.description, Timeout=spec.timeout_s,
-            MemorySize=spec.memory_mb,
-        )
-        arns[spec.name] = response["FunctionArn"]
-    return arns
-
-
-def render_definition(spec: topology.StateMachineSpec, function_arns: dict[str, str]) -> str:
-    """The ASL with every ``${Placeholder}`` replaced by its function's ARN."""
-    text = spec.definition()
-    for placeholder, function in spec.tasks.items():
-        text = text.replace("${" + placeholder + "}", function_arns[function])
-    if "${" in text:
-        raise ValueError(f"state machine {spec.name} has an unmapped placeholder")
-    return text
-
-
-def create_state_machines(sfn: Any, role_arn: str, prefix: str,
-                          function_arns: dict[str, str]) -> dict[str, str]:
-    """Both state machines, definitions kept in step with the ASL files."""
-    existing = {m["name"]: m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
-    arns: dict[str, str] = {}
-    for spec in topology.STATE_MACHINES:
-        name = f"{prefix}-{spec.name}"
-        definition = render_definition(spec, function_arns)
-        if name in existing:
-            arns[spec.name] = existing[name]
-            sfn.update_state_machine(stateMachineArn=existing[name], definition=definition)
-        else:
-            arns[spec.name] = sfn.create_state_machine(name=name, definition=definition,
-                                                       roleArn=role_arn)["stateMachineArn"]
-    return arns
-
-
-def schedule_expression(minutes: int) -> str:
-    """EventBridge ``rate(...)`` for a cadence in minutes."""
-    return f"rate({minutes} minute{'s' if minutes != 1 else ''})"
-
-
-def attach_dead_letters(lam: Any, queue_arns: dict[str, str]) -> None:
-    """Each ``async_invoked`` function's retry policy, as the CDK app configures it. moto keeps no
-    ``DeadLetterConfig`` on functions, so the queue is known from :attr:`Provisioned.dead_letters`."""
-    for name in queue_arns:
-        lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=topology.ASYNC_RETRIES,
-                                             MaximumEventAgeInSeconds=topology.ASYNC_MAX_EVENT_AGE_S)
-
-
-def create_rules(events: Any, prefix: str, function_arns: dict[str, str],
-                 dead_letters: dict[str, str] | None = None) -> dict[str, str]:
-    """A rule per schedule and one for Spot signals, targeting their functions (stored, never fired:
-    the ticker fires the schedules, :func:`spothive.local.events.spot_event` builds the signals); each
-    target names its function's dead-letter queue (ARN) and retry policy, as on AWS."""
-    def target(function: str) -> dict[str, Any]:
-        queue = (dead_letters or {}).get(function)
-        extra = {"DeadLetterConfig": {"Arn": queue}, "RetryPolicy": {
-            "MaximumRetryAttempts": topology.ASYNC_RETRIES,
-            "MaximumEventAgeInSeconds": topology.ASYNC_MAX_EVENT_AGE_S}} if queue else {}
-        return {"Id": function, "Arn": function_arns[function], **extra}
-
-    arns: dict[str, str] = {}
-    for spec in topology.SCHEDULES:
-        name = f"{prefix}-{spec.name}"
-        arns[spec.name] = events.put_rule(Name=name, ScheduleExpression=schedule_expression(spec.minutes),
-                                          State="ENABLED", Description=spec.description)["RuleArn"]
-        events.put_targets(Rule=name, Targets=[target(spec.function)])
-    name = f"{prefix}-spot-events"
-    rule = events.put_rule(Name=name, EventPattern=json.dumps(SPOT_EVENT_PATTERN), State="ENABLED",
-                           Description="EC2 Spot interruption signals")
-    arns["spot-events"] = rule["RuleArn"]
-    events.put_targets(Rule=name, Targets=[target(SPOT_EVENTS_FUNCTION)])
-    return arns
-
-
 def create_user_pool(idp: Any, prefix: str) -> tuple[str, str]:
     """The user pool and app client, configured as the CDK auth construct configures them."""
     pool_name = f"{prefix}-users"
@@ -262,7 +157,7 @@ def create_bucket(s3: Any, prefix: str) -> str:
     try:
         s3.create_bucket(Bucket=name)
     except ClientError as error:
-        if _code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+        if error_code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             raise
     return name
 
@@ -274,7 +169,7 @@ def create_impersonation_key(kms: Any, prefix: str) -> str:
     try:
         return str(kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"])
     except ClientError as error:
-        if _code(error) != "NotFoundException":
+        if error_code(error) != "NotFoundException":
             raise
     key_id = str(kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY",
                                 Description="SpotHive: signs short-lived impersonation tokens (RS256)",
@@ -294,8 +189,8 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
     result = Provisioned(endpoint_url=endpoint_url, region=region, prefix=prefix)
     result.tables = create_tables(client("dynamodb", endpoint_url, region), prefix)
     iam = client("iam", endpoint_url, region)
-    lambda_role = _role(iam, LAMBDA_ROLE, "lambda.amazonaws.com")
-    states_role = _role(iam, STATES_ROLE, "states.amazonaws.com")
+    lambda_role = role(iam, LAMBDA_ROLE, "lambda.amazonaws.com")
+    states_role = role(iam, STATES_ROLE, "states.amazonaws.com")
     result.functions = create_functions(client("lambda", endpoint_url, region), lambda_role)
     result.state_machines = create_state_machines(client("stepfunctions", endpoint_url, region), states_role,
                                                   prefix, result.functions)

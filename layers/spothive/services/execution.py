@@ -16,14 +16,13 @@ waves superseded and the new ones numbered after them; past that bound the wave 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from spothive.domain.agent_actions import ACTION_LIFETIME, ActionState
+from spothive.domain.agent_actions import ActionState
 from spothive.domain.audit import AuditEntry
-from spothive.domain.errors import Conflict, NotFound, SpotHiveError
+from spothive.domain.errors import NotFound
 from spothive.domain.execution import (
     DisruptionBudget,
     Wave,
@@ -45,51 +44,28 @@ from spothive.ports.pricing import CatalogSource
 from spothive.services import execution_replan as replan
 from spothive.services.execution_callbacks import ExecutionCallbacks
 from spothive.services.execution_replan import MAX_WAVE_REPLANS, SETTLED
+from spothive.services.execution_terms import (
+    ExecutionTimeouts,
+    NotDrained,
+    SafeModeOn,
+    StalePlan,
+    WaveRolledBack,
+    agent_action,
+)
 from spothive.services.safe_mode import SafeModeService
 
 LOG = logging.getLogger(__name__)
 ACTOR = "system:executor"
 
-
-class SafeModeOn(SpotHiveError):
-    """SAFE_MODE turned on while the job ran: no further mutating step."""
-
-    code = "safe_mode_on"
-    status = 409
-
-
-class StalePlan(Conflict):
-    """The cluster changed since the plan: re-plan rather than act."""
-
-    code = "stale_plan"
-
-
-class WaveRolledBack(Conflict):
-    """A re-run of a job whose wave was rolled back: it does not resume (the job failed and compensated)."""
-
-    code = "wave_rolled_back"
-
-
-class NotDrained(SpotHiveError):
-    """Termination refused: the agent has not reported the node's drain complete."""
-
-    code = "not_drained"
-    status = 409
-
-
-@dataclass(frozen=True, slots=True)
-class ExecutionTimeouts:
-    """How long a wave waits for Ready replacements and for drains (the state machine's task timeouts)."""
-
-    ready_s: int = 900
-    drain_s: int = 900
-
-
-def agent_action(job_id: str, wave: int, kind: str, n: int, params: dict[str, Any], reason: str,
-                 now: datetime) -> dict[str, Any]:
-    """One agent action of a wave with its stable id."""
-    return {"id": f"{job_id}.w{wave}.{kind}.{n}", "type": kind, "params": params, "plan_id": job_id,
-            "reason": reason[:2000], "created_at": _iso(now), "not_after": _iso(now + ACTION_LIFETIME)}
+__all__ = [
+    "MAX_WAVE_REPLANS",
+    "ExecutionSteps",
+    "ExecutionTimeouts",
+    "NotDrained",
+    "SafeModeOn",
+    "StalePlan",
+    "WaveRolledBack",
+]
 
 
 class ExecutionSteps:
@@ -417,15 +393,3 @@ class ExecutionSteps:
             reason=f"{len(moves)} node(s) replaced or removed; saves ${monthly(per_hour):,.2f}/month"
                    + (f"; {len(pending)} pod(s) Pending" if pending else "; nothing Pending")))
         return {k: v for k, v in realized.items() if k != "lines"}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def wave_of(state: Mapping[str, Any]) -> int | None:
-    """The wave index in the state machine's state (``$.wave.index``)."""
-    wave = state.get("wave")
-    if isinstance(wave, Mapping) and isinstance(wave.get("index"), int):
-        return int(wave["index"])
-    return None

@@ -1,4 +1,4 @@
-import { act, render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 
 // The API behind fetch: starting a live switch, the experiment record, the admin lists the form reads.
@@ -23,30 +23,11 @@ const api = vi.hoisted(() => {
   return state;
 });
 
+import { fakeSocket } from "../testing/fakeSocket";
 import { configureBaseUrl } from "../api/client";
 import { LiveSwitchPanel } from "./LiveSwitch";
 
-class FakeSocket {
-  static CONNECTING = 0;
-  static OPEN = 1;
-  static opened: FakeSocket[] = [];
-  readyState = 1;
-  onmessage: ((e: { data: string }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  onclose: ((e: { code: number; reason: string }) => void) | null = null;
-  constructor(readonly url: string) {
-    FakeSocket.opened.push(this);
-  }
-  send(type: string, data: Record<string, unknown>) {
-    act(() => this.onmessage?.({ data: JSON.stringify({ stream: "lab:exp-1", cursor: "1:x", type, at: "", data }) }));
-  }
-  end(code: number) {
-    act(() => this.onclose?.({ code, reason: "" }));
-  }
-  close() {
-    this.readyState = 3;
-  }
-}
+const FakeSocket = fakeSocket((type, data) => ({ stream: "lab:exp-1", cursor: "1:x", type, at: "", data }));
 
 configureBaseUrl("http://spothive.test");
 const models = { data: [], error: null, loading: false, reload: () => undefined, setData: () => undefined };
@@ -91,7 +72,7 @@ describe("LiveSwitchPanel", () => {
     expect(screen.getByRole("region", { name: "Rollback" })).toHaveTextContent("rollback (original restarted)");
     // the server closes with 1000 at the end: the record is read once for what messages do not carry
     api.record = { experiment_id: "exp-1", status: "rolled_back", instance_id: "i-0abc12345678", telemetry: { steps: [], price_before: 0.192, price_after: 0.0745, error: "no Spot capacity in us-east-1a" } };
-    socket.end(1000);
+    socket.drop(1000);
     expect(await screen.findByText("Error: no Spot capacity in us-east-1a")).toBeInTheDocument();
     expect(api.recordGets).toBe(1);
   });
@@ -101,7 +82,7 @@ describe("LiveSwitchPanel", () => {
     await user.click(screen.getByRole("button", { name: "Start a dry run" }));
     await waitFor(() => expect(FakeSocket.opened).toHaveLength(1));
     api.record = { experiment_id: "exp-1", status: "dry_run", telemetry: { steps: [{ step: "prepare", duration_ms: 5, result: "dry_run" }] } };
-    FakeSocket.opened[0].end(4403);
+    FakeSocket.opened[0].drop(4403);
     expect(await screen.findByText("dry run: nothing changed")).toBeInTheDocument();
     expect(api.recordGets).toBeGreaterThan(0);
     await user.clear(screen.getByLabelText("On-Demand instance"));

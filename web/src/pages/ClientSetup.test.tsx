@@ -1,4 +1,4 @@
-import { act, render, screen } from "@testing-library/react";
+import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router-dom";
 
@@ -22,34 +22,13 @@ const api = vi.hoisted(() => {
   return state;
 });
 
+import { fakeSocket } from "../testing/fakeSocket";
 import { configureBaseUrl, session } from "../api/client";
 import { AuthProvider } from "../auth";
 import { ClustersProvider } from "../clusters";
 import ClientSetup from "./ClientSetup";
 
-/** A WebSocket the test drives: it records how it was opened, then delivers what the test sends. */
-class FakeSocket {
-  static CONNECTING = 0;
-  static OPEN = 1;
-  static opened: FakeSocket[] = [];
-  readyState = 1;
-  onmessage: ((e: { data: string }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  onclose: ((e: { code: number; reason: string }) => void) | null = null;
-  constructor(readonly url: string, readonly protocols: string[]) {
-    FakeSocket.opened.push(this);
-  }
-  send(type: string, data: Record<string, unknown>) {
-    act(() => this.onmessage?.({ data: JSON.stringify({ stream: "discovery:org-1", cursor: `${Date.now()}-0`, type, at: new Date().toISOString(), data: { account_id: "acc-1", ...data } }) }));
-  }
-  drop(code: number, reason: string) {
-    this.readyState = 3;
-    act(() => this.onclose?.({ code, reason }));
-  }
-  close() {
-    this.readyState = 3;
-  }
-}
+const FakeSocket = fakeSocket((type, data) => ({ stream: "discovery:org-1", cursor: `${Date.now()}-0`, type, at: new Date().toISOString(), data: { account_id: "acc-1", ...data } }));
 
 configureBaseUrl("http://spothive.test");
 

@@ -82,28 +82,38 @@ def _placeable(problem: Problem, pod: int) -> bool:
 
 
 def compute_bound(problem: Problem, kept: set[int]) -> Bound:
-    """Lower bound over every pod that could be placed at all."""
-    demand = [0.0, 0.0, 0.0]
+    """Lower bound over every pod that could be placed at all.
+
+    Accelerator devices count per kind (a pod asking for one kind only runs on nodes with that kind);
+    devices of a kind no pod asks for serve nobody, so such nodes count as CPU/memory only.
+    """
+    kinds = sorted({problem.pod_class[p][2] for p in range(len(problem.pod_c)) if problem.pod_g[p] > 0})
+    slot = {k: 2 + j for j, k in enumerate(kinds)}
+    dims = 2 + len(kinds)
+
+    def vec(c: float, m: float, g: float, kind: str) -> tuple[float, ...]:
+        v = [c, m] + [0.0] * len(kinds)
+        if g > 0 and kind in slot:
+            v[slot[kind]] = g
+        return tuple(v)
+
+    demand = [0.0] * dims
     for pod in range(len(problem.pod_c)):
         if problem.pod_orig[pod] >= 0 or _placeable(problem, pod):
-            demand[0] += problem.pod_c[pod]
-            demand[1] += problem.pod_m[pod]
-            demand[2] += problem.pod_g[pod]
-    # accelerators of a kind no pod asks for serve nobody: such offers count as CPU/memory only
-    kinds = {problem.pod_class[p][2] for p in range(len(problem.pod_c)) if problem.pod_g[p] > 0}
-    cheapest: dict[str, tuple[float, tuple[float, float, float]]] = {}
+            need = vec(problem.pod_c[pod], problem.pod_m[pod], problem.pod_g[pod], problem.pod_class[pod][2])
+            demand = [a + b for a, b in zip(demand, need, strict=True)]
+    cheapest: dict[str, tuple[float, tuple[float, ...]]] = {}
     for o in problem.offers:
         if o.itype.name not in cheapest or o.price < cheapest[o.itype.name][0]:
-            gpus = o.cap[2] if o.itype.accelerator in kinds else 0
-            cheapest[o.itype.name] = (o.price, (o.cap[0], o.cap[1], gpus))
+            cheapest[o.itype.name] = (o.price, vec(o.cap[0], o.cap[1], o.cap[2], o.itype.accelerator))
 
-    def cap(i: int) -> tuple[float, float, float]:
+    def cap(i: int) -> tuple[float, ...]:
         room = problem.node_room[i]
-        return (room[0], room[1], room[2])
+        return vec(room[0], room[1], room[2], problem.node_types[i].accelerator)
 
     pinned = [(problem.node_prices[i], cap(i)) for i in sorted(kept)]
     removable = [(problem.node_prices[i], cap(i)) for i in range(len(problem.node_types)) if i not in kept]
-    return lower_bound((demand[0], demand[1], demand[2]), list(cheapest.values()), pinned, removable)
+    return lower_bound(tuple(demand), list(cheapest.values()), pinned, removable)
 
 
 def initial_layout(problem: Problem, kept: set[int]) -> Layout:

@@ -34,7 +34,7 @@ def _fits(layout: Layout, pod: int, b: Bin, index: OfferIndex) -> bool:
     pr = layout.problem
     if not (b.free_c >= pr.pod_c[pod] and b.free_m >= pr.pod_m[pod] and b.free_g >= pr.pod_g[pod]):
         return False
-    if b.free_n < 1:
+    if b.free_n < 1 or not layout.allows(pod, b):
         return False
     if b.offer is not None:
         return index.accepts(b.offer, class_key(pr, pod))

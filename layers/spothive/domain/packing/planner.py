@@ -14,11 +14,13 @@ from spothive.domain.packing.layout import Layout
 from spothive.domain.packing.lp_plan import lp_layout
 from spothive.domain.packing.milp import MilpSolver, improve_with_milp
 from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
+from spothive.domain.packing.node_limits import node_limits
 from spothive.domain.packing.offers import ClassKey, OfferIndex, class_key, offer_accepts
 from spothive.domain.packing.pack import fill_existing, pack_new
 from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
+from spothive.domain.packing.spread_improve import compact, resize
 from spothive.domain.packing.workload_spread import spread_workloads
 
 #: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
@@ -118,7 +120,9 @@ def compute_bound(problem: Problem, kept: set[int]) -> Bound:
 
 def initial_layout(problem: Problem, kept: set[int]) -> Layout:
     """Every node active with its current pods; pending pods unplaced."""
-    layout = Layout(problem, [], [-1] * len(problem.pod_c), [0] * len(problem.pdb_budget))
+    layout = Layout(
+        problem, [], [-1] * len(problem.pod_c), [0] * len(problem.pdb_budget), limits=node_limits(problem)
+    )
     for i, room in enumerate(problem.node_room):
         b = Bin(
             idx=i,
@@ -250,7 +254,11 @@ def plan_consolidation(
         if improved is not None:
             best, method = improved, "milp"
     spread_spot_pools(best, index)
-    spread_workloads(best, index)
+    spreader = spread_workloads(best, index)
+    if spreader is not None:
+        deadline = clock() + policy.improve_time_limit_s
+        compact(spreader, deadline, clock)
+        resize(spreader, deadline, clock)
     if best.cost() > sum(problem.node_prices) + 1e-9 and all(o >= 0 for o in problem.pod_orig):
         best = initial_layout(problem, kept)  # spreading cost more than it saved: leave the cluster as it is
     return build_plan(best, bound_value, kept, method, clock() - started)

@@ -385,8 +385,13 @@ class Spreader:
         g.balanced = True
 
 
-def spread_workloads(layout: Layout, index: OfferIndex) -> None:
-    """Enforce spread constraints and the default replica share on ``layout`` (see the module doc)."""
+def spread_workloads(layout: Layout, index: OfferIndex) -> Spreader | None:
+    """Enforce spread constraints and the default replica share on ``layout`` (see the module doc).
+
+    Returns the spreader (its counters match the layout) for improvement within the same limits."""
     groups = build_groups(layout.problem)
-    if groups:
-        Spreader(layout, index, groups).run()
+    if not groups:
+        return None
+    spreader = Spreader(layout, index, groups)
+    spreader.run()
+    return spreader

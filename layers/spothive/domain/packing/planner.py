@@ -22,6 +22,7 @@ from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
 from spothive.domain.packing.spread_improve import compact, resize
 from spothive.domain.packing.workload_spread import spread_workloads
+from spothive.domain.packing.zone_hints import assign_spread_zones
 
 #: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
 STRATEGIES: tuple[float, ...] = (0.0, 1.0, 1.3, float("inf"))
@@ -223,6 +224,7 @@ def plan_consolidation(
     started = clock()
     problem = build_problem(snapshot, catalog, policy)
     kept = policy_kept(problem, node_usage(problem))
+    assign_spread_zones(problem, kept)
     bound = compute_bound(problem, kept)
     index = OfferIndex(problem, bound)
     best: Layout | None = None

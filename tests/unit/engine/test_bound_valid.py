@@ -57,9 +57,9 @@ def optimum(problem: Problem) -> float:
         rows.append((cols, [1.0] * len(cols), 1.0, 1.0))
     for j, o in enumerate(bins):
         for r, use in enumerate((problem.pod_c, problem.pod_m, problem.pod_g)):
-            cols = [(v, float(use[p])) for (p, k), v in x.items() if k == j and use[p] > 0]
-            if cols:
-                rows.append(([v for v, _ in cols] + [j], [c for _, c in cols] + [-float(o.cap[r])], -1e30, 0.0))
+            terms = [(v, float(use[p])) for (p, k), v in x.items() if k == j and use[p] > 0]
+            if terms:
+                rows.append(([v for v, _ in terms] + [j], [c for _, c in terms] + [-float(o.cap[r])], -1e30, 0.0))
     n = len(costs)
     model = MilpModel(costs, [0.0] * n, [1.0] * n, [True] * n, rows)
     result = HighsSolver().solve(model, 30.0)

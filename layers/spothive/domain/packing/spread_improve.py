@@ -25,7 +25,7 @@ def _utilisation(sp: Spreader, b: Bin) -> float:
 
 def _empty(sp: Spreader, victim: Bin, targets: list[Bin]) -> bool:
     """Move every pod of ``victim`` to the tightest target with room under its limits; undo if stuck."""
-    lay, pr = sp.layout, sp.pr
+    pr = sp.pr
     moved: list[int] = []
     for pod in sorted(victim.pods, key=lambda p: (-pr.pod_c[p], -pr.pod_m[p], p)):
         if not pr.movable[pod]:

@@ -17,6 +17,7 @@ from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
 from spothive.domain.packing.node_limits import node_limits
 from spothive.domain.packing.offers import ClassKey, OfferIndex, class_key, offer_accepts
 from spothive.domain.packing.pack import fill_existing, pack_new
+from spothive.domain.packing.pool_bound import as_vec, device_slots, pool_capped_bound
 from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
@@ -90,15 +91,11 @@ def compute_bound(problem: Problem, kept: set[int]) -> Bound:
     Accelerator devices count per kind (a pod asking for one kind only runs on nodes with that kind);
     devices of a kind no pod asks for serve nobody, so such nodes count as CPU/memory only.
     """
-    kinds = sorted({problem.pod_class[p][2] for p in range(len(problem.pod_c)) if problem.pod_g[p] > 0})
-    slot = {k: 2 + j for j, k in enumerate(kinds)}
-    dims = 2 + len(kinds)
+    slots = device_slots(problem)
+    dims = 2 + len(slots)
 
     def vec(c: float, m: float, g: float, kind: str) -> tuple[float, ...]:
-        v = [c, m] + [0.0] * len(kinds)
-        if g > 0 and kind in slot:
-            v[slot[kind]] = g
-        return tuple(v)
+        return as_vec(slots, c, m, g, kind)
 
     demand = [0.0] * dims
     for pod in range(len(problem.pod_c)):
@@ -231,6 +228,10 @@ def plan_consolidation(
     bound_value = bound.value
     if solver is not None:
         placeable = [_placeable(problem, p) for p in range(len(problem.pod_c))]
+        counted = [problem.pod_orig[p] >= 0 or ok for p, ok in enumerate(placeable)]
+        pooled = pool_capped_bound(problem, kept, counted, solver, policy.milp_time_limit_s)
+        if pooled is not None:
+            bound_value = max(bound_value, pooled)
         agg = aggregate(problem, kept, placeable)
         cells = len(agg.shapes) * (len(agg.columns) + len(agg.groups))
         if 0 < cells <= policy.lp_max_cells:

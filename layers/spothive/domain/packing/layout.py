@@ -44,7 +44,8 @@ class Layout:
 
     def allows(self, pod: int, b: Bin) -> bool:
         """True when the per-node spread limits let ``b`` take ``pod`` (capacity and class aside)."""
-        return self.limits is None or self.limits.allows(pod, b)
+        limits = self.limits
+        return limits is None or not limits.groups_of[pod] or limits.allows(pod, b)
 
     def unplace(self, pod: int) -> None:
         """Take ``pod`` off its bin."""

@@ -9,7 +9,7 @@ in ``workload_spread``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spothive.domain.packing.problem import Bin, Problem
 from spothive.domain.packing.spread_groups import INF, build_groups
@@ -47,8 +47,27 @@ class NodeLimits:
         return NodeLimits(self.groups_of, self.cap, self.today, dict(self.count))
 
 
+_LAST: list[tuple[Problem, NodeLimits | None]] = []
+
+
 def node_limits(problem: Problem) -> NodeLimits | None:
-    """The per-node limits of the problem's spread groups, or None when no group caps a node."""
+    """The per-node limits of the problem's spread groups (fresh counters), or None when no group caps a node.
+
+    The caps of the last problem asked about are remembered: every strategy starts from the same ones."""
+    if _LAST and _LAST[0][0] is problem:
+        found = _LAST[0][1]
+        return None if found is None else replace(found, count={})
+    limits = _node_limits(problem)
+    _LAST[:] = [(problem, limits)]
+    return None if limits is None else replace(limits, count={})
+
+
+def forget_node_limits() -> None:
+    """Drop the remembered caps (the planner calls it when a plan is done)."""
+    _LAST.clear()
+
+
+def _node_limits(problem: Problem) -> NodeLimits | None:
     groups = [g for g in build_groups(problem) if g.node_cap < INF]
     if not groups:
         return None

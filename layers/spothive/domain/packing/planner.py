@@ -14,7 +14,7 @@ from spothive.domain.packing.layout import Layout
 from spothive.domain.packing.lp_plan import lp_layout
 from spothive.domain.packing.milp import MilpSolver, improve_with_milp
 from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
-from spothive.domain.packing.node_limits import node_limits
+from spothive.domain.packing.node_limits import forget_node_limits, node_limits
 from spothive.domain.packing.offers import ClassKey, OfferIndex, class_key, offer_accepts
 from spothive.domain.packing.pack import fill_existing, pack_new
 from spothive.domain.packing.pool_bound import as_vec, device_slots, pool_capped_bound
@@ -251,6 +251,7 @@ def plan_consolidation(
             best = layout
     assert best is not None
     _FRONTIER.pop(id(problem), None)
+    forget_node_limits()
     method = "heuristic"
     if solver is not None and len(snapshot.pods) <= policy.milp_max_pods:
         improved = improve_with_milp(best, index, solver, policy.milp_time_limit_s)

@@ -12,6 +12,7 @@ it keeps, u_or = requests it places there), so the LP optimum plus the price of 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 
@@ -53,25 +54,28 @@ def _pool_caps(problem: Problem, slots: dict[str, int], counted: list[bool]) -> 
         elif counted[p]:
             loose = [a + b for a, b in zip(loose, need[p], strict=True)]
     pools = sorted({(o.itype.name, o.zone) for o in problem.offers if o.capacity_type == "spot"})
-    caps = {pool: list(loose) for pool in pools}
+    base = list(loose)
+    extra: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * dims)
     for members in owners.values():
         live = [p for p in members if counted[p]]
+        top = [sorted((need[p][r] for p in live), reverse=True) for r in range(dims)]
+        prefix = [list(itertools.accumulate(t, initial=0.0)) for t in top]
         if share >= 1 or len(members) < 2:
-            for pool in pools:
-                caps[pool] = [a + sum(need[p][r] for p in live) for r, a in enumerate(caps[pool])]
+            base = [a + prefix[r][-1] for r, a in enumerate(base)]
             continue
         limit = max(1, math.floor(share * len(members)))
+        base = [a + prefix[r][min(limit, len(top[r]))] for r, a in enumerate(base)]
         today: dict[tuple[str, str], int] = defaultdict(int)
         for p in members:
             o = problem.pod_orig[p]
             if o >= 0 and problem.snapshot.nodes[o].capacity_type == "spot":
                 today[(problem.snapshot.nodes[o].instance_type, problem.snapshot.nodes[o].zone)] += 1
-        top = [sorted((need[p][r] for p in live), reverse=True) for r in range(dims)]
-        prefix = [[0.0] + [sum(t[: k + 1]) for k in range(len(t))] for t in top]
-        for pool in pools:
-            k = max(limit, today.get(pool, 0))
-            caps[pool] = [a + prefix[r][min(k, len(top[r]))] for r, a in enumerate(caps[pool])]
-    return {pool: tuple(v) for pool, v in caps.items()}
+        for pool, k in today.items():  # a workload may keep in a pool what it runs there today
+            if k > limit:
+                add = extra[pool]
+                for r in range(dims):
+                    add[r] += prefix[r][min(k, len(top[r]))] - prefix[r][min(limit, len(top[r]))]
+    return {pool: tuple(a + b for a, b in zip(base, extra[pool], strict=True)) for pool in pools}
 
 
 def pool_capped_bound(

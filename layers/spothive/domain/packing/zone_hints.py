@@ -35,7 +35,8 @@ def assign_spread_zones(problem: Problem, kept: set[int]) -> int:
         if not g.zone_skew or any(problem.pod_orig[p] < 0 for p in g.pods):
             continue
         free = [p for p in g.pods if problem.movable[p] and not problem.pod_class[p][4]]
-        fixed = Counter(nodes[problem.pod_orig[p]].zone for p in g.pods if p not in set(free))
+        free_set = set(free)
+        fixed = Counter(nodes[problem.pod_orig[p]].zone for p in g.pods if p not in free_set)
         target = _targets(fixed, zones, len(g.pods))
         left = {z: target[z] - fixed[z] for z in zones}
         assigned: dict[int, str] = {}

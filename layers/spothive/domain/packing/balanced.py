@@ -24,6 +24,7 @@ class _Buckets:
     """Remaining pods by ratio bucket; each bucket is sorted by CPU descending (kept as negated keys)."""
 
     def __init__(self, layout: Layout, pods: list[int]) -> None:
+        self.layout = layout
         pr = layout.problem
         self.c, self.m, self.g = pr.pod_c, pr.pod_m, pr.pod_g
         ratios = sorted(math.log((pr.pod_m[p] + 1) / (pr.pod_c[p] + 1)) for p in pods)
@@ -50,7 +51,7 @@ class _Buckets:
             pos = bisect.bisect_left(bucket, (-b.free_c, -(10**12), -1))
             for j in range(pos, min(pos + SCAN, len(bucket))):
                 nc, nm, p = bucket[j]
-                if -nm <= b.free_m and self.g[p] <= b.free_g:
+                if -nm <= b.free_m and self.g[p] <= b.free_g and self.layout.allows(p, b):
                     ac, am = rc + nc / b.cap[0], rm + nm / b.cap[1]
                     score = abs(ac - am) - 0.25 * (rc - rm) ** 2
                     if b.cap[2]:

@@ -1,13 +1,15 @@
 """Lower bound on the hourly cost of any valid plan, by Lagrangian duality of the covering LP.
 
 The relaxation: buy fractional new nodes (any offer) and keep a fraction z ∈ [0, 1] of each removable node so
-that total capacity covers total pod demand (CPU, memory, GPUs); pinned nodes are paid in full. For any
-resource prices y ≥ 0 with y·cap(offer) ≤ price(offer) for every offer, the Lagrangian value
+that total capacity covers total pod demand (CPU, memory, and the devices of each accelerator kind apart:
+a pod asking for AMD GPUs only runs on nodes with AMD GPUs); pinned nodes are paid in full. For any resource
+prices y ≥ 0 with y·cap(offer) ≤ price(offer) for every offer, the Lagrangian value
 
     L(y) = y·D + Σ_pinned (p - y·a) + Σ_removable min(0, p - y·a)
 
 is a valid lower bound (weak duality). We search y over the vertices of the 2-D (CPU, memory) dual polygon,
-scale it, and add a GPU price by line search; the best y also serves as the shadow price of each resource.
+scale it, and add one price per accelerator kind by line search; the best y also serves as the shadow price
+of each resource.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-Vec = tuple[float, float, float]
+Vec = tuple[float, ...]  # (cpu_m, memory_mib, devices of accelerator kind 0, kind 1, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +27,8 @@ class Bound:
     value: float
     y_cpu: float
     y_mem: float
-    y_gpu: float
+    y_gpu: float  # demand-weighted mean of the per-kind device prices (a shadow price for heuristics)
+    y_devices: tuple[float, ...] = ()  # the price of one device of each accelerator kind
 
     def worth(self, cpu_m: float, memory_mib: float, gpu: float) -> float:
         """Shadow value of a request: what that capacity costs at the bound's resource prices."""
@@ -54,14 +57,18 @@ def _hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return lower[:-1] + upper[:-1]
 
 
+def _dot(y: Vec, v: Vec) -> float:
+    return sum(a * b for a, b in zip(y, v, strict=False))
+
+
 def _lagrangian(
     y: Vec, demand: Vec, pinned: Sequence[tuple[float, Vec]], removable: Sequence[tuple[float, Vec]]
 ) -> float:
-    value = y[0] * demand[0] + y[1] * demand[1] + y[2] * demand[2]
+    value = _dot(y, demand)
     for price, cap in pinned:
-        value += price - (y[0] * cap[0] + y[1] * cap[1] + y[2] * cap[2])
+        value += price - _dot(y, cap)
     for price, cap in removable:
-        slack = price - (y[0] * cap[0] + y[1] * cap[1] + y[2] * cap[2])
+        slack = price - _dot(y, cap)
         if slack < 0:
             value += slack
     return value
@@ -73,12 +80,12 @@ def _best_scale(
     """max over s ∈ [0, 1] of L(s·y): concave in s, so its maximum sits at 1 or at a breakpoint."""
     scales = {1.0}
     for price, cap in removable:
-        worth = y[0] * cap[0] + y[1] * cap[1] + y[2] * cap[2]
+        worth = _dot(y, cap)
         if worth > price > 0:
             scales.add(price / worth)
     best = (float("-inf"), y)
-    for s in scales:
-        ys = (y[0] * s, y[1] * s, y[2] * s)
+    for s in sorted(scales):
+        ys = tuple(v * s for v in y)
         value = _lagrangian(ys, demand, pinned, removable)
         if value > best[0]:
             best = (value, ys)
@@ -93,8 +100,10 @@ def lower_bound(
 ) -> Bound:
     """Best Lagrangian bound found for covering ``demand`` with offers, removable and pinned nodes.
 
-    ``offers``, ``pinned`` and ``removable`` are (hourly price, (cpu_m, memory_mib, gpus)) pairs.
+    ``demand`` and every capacity are (cpu_m, memory_mib, devices of kind 0, kind 1, ...) vectors of one
+    length; ``offers``, ``pinned`` and ``removable`` are (hourly price, capacity) pairs.
     """
+    dims = len(demand)
     fixed = sum(price for price, _ in pinned)
     best = Bound(fixed, 0.0, 0.0, 0.0)
     priced = [(p, cap) for p, cap in offers if p > 0]
@@ -120,22 +129,27 @@ def lower_bound(
                 continue
             if all(yc * q[0] + ym * q[1] <= 1 + 1e-9 for q in hull):
                 candidates.append((yc, ym))
-    best_y: Vec = (0.0, 0.0, 0.0)
+    zeros = (0.0,) * (dims - 2)
+    best_y: Vec = (0.0, 0.0, *zeros)
     best_value = float("-inf")
     for yc, ym in candidates:
-        value, ys = _best_scale((yc, ym, 0.0), demand, pinned, removable)
+        value, ys = _best_scale((yc, ym, *zeros), demand, pinned, removable)
         if value > best_value:
             best_value, best_y = value, ys
-    if demand[2] > 0:
-        gpu_offers = [(p, cap) for p, cap in priced if cap[2] > 0]
-        for step in range(1, 21):
+    kinds = [k for k in range(2, dims) if demand[k] > 0]
+    if kinds:
+        cpu_mem = (best_y[0], best_y[1])
+        for step in range(21):
             lam = step / 20
-            base = (best_y[0] * lam, best_y[1] * lam)
-            slack = [(p - base[0] * cap[0] - base[1] * cap[1]) / cap[2] for p, cap in gpu_offers]
-            yg = max(0.0, min(slack)) if slack else 0.0
-            value, ys = _best_scale((base[0], base[1], yg), demand, pinned, removable)
+            y = [cpu_mem[0] * lam, cpu_mem[1] * lam, *zeros]
+            for k in kinds:  # one kind at a time: every offer's constraint holds when its kind is priced
+                slack = [(p - _dot(tuple(y), cap)) / cap[k] for p, cap in priced if cap[k] > 0]
+                y[k] = max(0.0, min(slack)) if slack else 0.0
+            value, ys = _best_scale(tuple(y), demand, pinned, removable)
             if value > best_value:
                 best_value, best_y = value, ys
     if best_value > best.value:
-        best = Bound(best_value, *best_y)
+        devices = sum(demand[2:])
+        y_gpu = _dot(best_y[2:], demand[2:]) / devices if devices > 0 else 0.0
+        best = Bound(best_value, best_y[0], best_y[1], y_gpu, tuple(best_y[2:]))
     return best

@@ -34,7 +34,7 @@ def _fits(layout: Layout, pod: int, b: Bin, index: OfferIndex) -> bool:
     pr = layout.problem
     if not (b.free_c >= pr.pod_c[pod] and b.free_m >= pr.pod_m[pod] and b.free_g >= pr.pod_g[pod]):
         return False
-    if b.free_n < 1:
+    if b.free_n < 1 or not layout.allows(pod, b):
         return False
     if b.offer is not None:
         return index.accepts(b.offer, class_key(pr, pod))
@@ -60,10 +60,10 @@ def try_empty(
         for b in gpu_targets if (g > 0 and gpu_targets is not None) else targets:
             if b.free_c < c or b.free_m < m or b.free_g < g or b.free_n < 1:
                 continue
-            if b is victim or not b.active or not _fits(layout, pod, b, index):
+            if b is victim or not b.active:
                 continue
             left = bound.y_cpu * (b.free_c - c) + bound.y_mem * (b.free_m - m)
-            if left < best_left:
+            if left < best_left and _fits(layout, pod, b, index):
                 best, best_left = b, left
         if best is None:
             ok = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from spothive.domain.packing.node_limits import NodeLimits
 from spothive.domain.packing.problem import Bin, Offer, Problem
 
 
@@ -16,6 +17,7 @@ class Layout:
     where: list[int]
     pdb_used: list[int]
     unplaced: list[int] = field(default_factory=list)
+    limits: NodeLimits | None = None  # per-node spread limits, counted on every place/unplace
 
     def new_bin(self, offer: Offer) -> Bin:
         """Open a new node of ``offer``."""
@@ -37,12 +39,21 @@ class Layout:
         pr = self.problem
         b.add(pod, pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod])
         self.where[pod] = b.idx
+        if self.limits is not None:
+            self.limits.add(pod, b.idx)
+
+    def allows(self, pod: int, b: Bin) -> bool:
+        """True when the per-node spread limits let ``b`` take ``pod`` (capacity and class aside)."""
+        limits = self.limits
+        return limits is None or not limits.groups_of[pod] or limits.allows(pod, b)
 
     def unplace(self, pod: int) -> None:
         """Take ``pod`` off its bin."""
         pr = self.problem
         b = self.bins[self.where[pod]]
         b.remove(pod, pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod])
+        if self.limits is not None:
+            self.limits.remove(pod, b.idx)
         self.where[pod] = -1
 
     def moves_pdb(self, pod: int, dest: Bin) -> bool:
@@ -64,4 +75,5 @@ class Layout:
             nb.free_c, nb.free_m, nb.free_g, nb.free_n = b.free_c, b.free_m, b.free_g, b.free_n
             nb.pods = list(b.pods)
             bins.append(nb)
-        return Layout(self.problem, bins, list(self.where), list(self.pdb_used), list(self.unplaced))
+        limits = None if self.limits is None else self.limits.copy()
+        return Layout(self.problem, bins, list(self.where), list(self.pdb_used), list(self.unplaced), limits)

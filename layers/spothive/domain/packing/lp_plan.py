@@ -93,7 +93,10 @@ def _pack_column(layout: Layout, offer: Offer, pods: list[int], index: OfferInde
             placed = False
             for r in live:
                 if groups[r] and r[0] <= b.free_c and r[1] <= b.free_m and r[2] <= b.free_g:
-                    layout.place(groups[r].pop(), b)
+                    fit = next((j for j in range(len(groups[r]) - 1, -1, -1) if layout.allows(groups[r][j], b)), -1)
+                    if fit < 0:
+                        continue
+                    layout.place(groups[r].pop(fit), b)
                     placed = True
                     break
     for r in order:
@@ -186,6 +189,7 @@ def _fill(layout: Layout, bins: list[Bin], pods: list[int], index: OfferIndex) -
                 and b.free_m >= m
                 and b.free_g >= g
                 and b.free_n >= 1
+                and layout.allows(p, b)
                 and pr.compatible(p, b.labels, b.taints, b.existing)
             ),
             None,

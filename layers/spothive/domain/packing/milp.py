@@ -8,7 +8,7 @@ heuristic layout.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from spothive.domain.packing.layout import Layout
@@ -169,7 +169,8 @@ def _decode(
     values: list[float],
 ) -> Layout | None:
     pr = layout.problem
-    out = Layout(pr, [], [-1] * len(pr.pod_c), list(layout.pdb_used), list(layout.unplaced))
+    limits = None if layout.limits is None else replace(layout.limits, count={})
+    out = Layout(pr, [], [-1] * len(pr.pod_c), list(layout.pdb_used), list(layout.unplaced), limits)
     slot_bin: dict[int, Bin] = {}
     for j, b in enumerate(bins):
         if b.existing >= 0:

@@ -133,6 +133,7 @@ class PackingPolicy:
     flagged_pools: frozenset[str] = frozenset()
     milp_time_limit_s: float = 5.0
     milp_max_pods: int = 60
+    improve_time_limit_s: float = 2.0  # local improvement after the spread repair (a valid layout each step)
     lp_max_cells: int = 100_000  # largest shapes x destinations the shapes LP is built for
 
     @property
@@ -322,6 +323,7 @@ def policy_from_dict(data: Mapping[str, Any] | None) -> PackingPolicy:
         flagged_pools=frozenset(str(k) for k in data.get("flagged_pools", [])),
         milp_time_limit_s=float(solver.get("time_limit_s", defaults.milp_time_limit_s)),
         milp_max_pods=int(solver.get("milp_max_pods", defaults.milp_max_pods)),
+        improve_time_limit_s=float(solver.get("improve_time_limit_s", defaults.improve_time_limit_s)),
     )
 
 

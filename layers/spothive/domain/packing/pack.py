@@ -25,7 +25,7 @@ def _first_fit(
     pr = layout.problem
     c, m, g = pr.pod_c[pod], pr.pod_m[pod], pr.pod_g[pod]
     for b in open_bins:
-        if b.free_c >= c and b.free_m >= m and b.free_g >= g and b.free_n >= 1:
+        if b.free_c >= c and b.free_m >= m and b.free_g >= g and b.free_n >= 1 and layout.allows(pod, b):
             if b.offer is not None:
                 if index.accepts(b.offer, key):
                     return b

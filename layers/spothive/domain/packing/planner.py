@@ -14,12 +14,16 @@ from spothive.domain.packing.layout import Layout
 from spothive.domain.packing.lp_plan import lp_layout
 from spothive.domain.packing.milp import MilpSolver, improve_with_milp
 from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
+from spothive.domain.packing.node_limits import forget_node_limits, node_limits
 from spothive.domain.packing.offers import ClassKey, OfferIndex, class_key, offer_accepts
 from spothive.domain.packing.pack import fill_existing, pack_new
+from spothive.domain.packing.pool_bound import as_vec, device_slots, pool_capped_bound
 from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
+from spothive.domain.packing.spread_improve import compact, resize
 from spothive.domain.packing.workload_spread import spread_workloads
+from spothive.domain.packing.zone_hints import assign_spread_zones
 
 #: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
 STRATEGIES: tuple[float, ...] = (0.0, 1.0, 1.3, float("inf"))
@@ -82,33 +86,41 @@ def _placeable(problem: Problem, pod: int) -> bool:
 
 
 def compute_bound(problem: Problem, kept: set[int]) -> Bound:
-    """Lower bound over every pod that could be placed at all."""
-    demand = [0.0, 0.0, 0.0]
+    """Lower bound over every pod that could be placed at all.
+
+    Accelerator devices count per kind (a pod asking for one kind only runs on nodes with that kind);
+    devices of a kind no pod asks for serve nobody, so such nodes count as CPU/memory only.
+    """
+    slots = device_slots(problem)
+    dims = 2 + len(slots)
+
+    def vec(c: float, m: float, g: float, kind: str) -> tuple[float, ...]:
+        return as_vec(slots, c, m, g, kind)
+
+    demand = [0.0] * dims
     for pod in range(len(problem.pod_c)):
         if problem.pod_orig[pod] >= 0 or _placeable(problem, pod):
-            demand[0] += problem.pod_c[pod]
-            demand[1] += problem.pod_m[pod]
-            demand[2] += problem.pod_g[pod]
-    # accelerators of a kind no pod asks for serve nobody: such offers count as CPU/memory only
-    kinds = {problem.pod_class[p][2] for p in range(len(problem.pod_c)) if problem.pod_g[p] > 0}
-    cheapest: dict[str, tuple[float, tuple[float, float, float]]] = {}
+            need = vec(problem.pod_c[pod], problem.pod_m[pod], problem.pod_g[pod], problem.pod_class[pod][2])
+            demand = [a + b for a, b in zip(demand, need, strict=True)]
+    cheapest: dict[str, tuple[float, tuple[float, ...]]] = {}
     for o in problem.offers:
         if o.itype.name not in cheapest or o.price < cheapest[o.itype.name][0]:
-            gpus = o.cap[2] if o.itype.accelerator in kinds else 0
-            cheapest[o.itype.name] = (o.price, (o.cap[0], o.cap[1], gpus))
+            cheapest[o.itype.name] = (o.price, vec(o.cap[0], o.cap[1], o.cap[2], o.itype.accelerator))
 
-    def cap(i: int) -> tuple[float, float, float]:
+    def cap(i: int) -> tuple[float, ...]:
         room = problem.node_room[i]
-        return (room[0], room[1], room[2])
+        return vec(room[0], room[1], room[2], problem.node_types[i].accelerator)
 
     pinned = [(problem.node_prices[i], cap(i)) for i in sorted(kept)]
     removable = [(problem.node_prices[i], cap(i)) for i in range(len(problem.node_types)) if i not in kept]
-    return lower_bound((demand[0], demand[1], demand[2]), list(cheapest.values()), pinned, removable)
+    return lower_bound(tuple(demand), list(cheapest.values()), pinned, removable)
 
 
 def initial_layout(problem: Problem, kept: set[int]) -> Layout:
     """Every node active with its current pods; pending pods unplaced."""
-    layout = Layout(problem, [], [-1] * len(problem.pod_c), [0] * len(problem.pdb_budget))
+    layout = Layout(
+        problem, [], [-1] * len(problem.pod_c), [0] * len(problem.pdb_budget), limits=node_limits(problem)
+    )
     for i, room in enumerate(problem.node_room):
         b = Bin(
             idx=i,
@@ -209,12 +221,17 @@ def plan_consolidation(
     started = clock()
     problem = build_problem(snapshot, catalog, policy)
     kept = policy_kept(problem, node_usage(problem))
+    assign_spread_zones(problem, kept)
     bound = compute_bound(problem, kept)
     index = OfferIndex(problem, bound)
     best: Layout | None = None
     bound_value = bound.value
     if solver is not None:
         placeable = [_placeable(problem, p) for p in range(len(problem.pod_c))]
+        counted = [problem.pod_orig[p] >= 0 or ok for p, ok in enumerate(placeable)]
+        pooled = pool_capped_bound(problem, kept, counted, solver, policy.milp_time_limit_s)
+        if pooled is not None:
+            bound_value = max(bound_value, pooled)
         agg = aggregate(problem, kept, placeable)
         cells = len(agg.shapes) * (len(agg.columns) + len(agg.groups))
         if 0 < cells <= policy.lp_max_cells:
@@ -234,13 +251,18 @@ def plan_consolidation(
             best = layout
     assert best is not None
     _FRONTIER.pop(id(problem), None)
+    forget_node_limits()
     method = "heuristic"
     if solver is not None and len(snapshot.pods) <= policy.milp_max_pods:
         improved = improve_with_milp(best, index, solver, policy.milp_time_limit_s)
         if improved is not None:
             best, method = improved, "milp"
     spread_spot_pools(best, index)
-    spread_workloads(best, index)
+    spreader = spread_workloads(best, index)
+    if spreader is not None:
+        deadline = clock() + policy.improve_time_limit_s
+        compact(spreader, deadline, clock)
+        resize(spreader, deadline, clock)
     if best.cost() > sum(problem.node_prices) + 1e-9 and all(o >= 0 for o in problem.pod_orig):
         best = initial_layout(problem, kept)  # spreading cost more than it saved: leave the cluster as it is
     return build_plan(best, bound_value, kept, method, clock() - started)

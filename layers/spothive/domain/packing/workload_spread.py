@@ -120,7 +120,7 @@ class Spreader:
                     continue
                 if a.free_c + c < qc or a.free_m + m < qm or a.free_g + g_ < qg:
                     continue
-                if not pr.movable[q] or pr.pod_class[q][4] or any(id(h) in mine for h in self.of_pod[q]):
+                if not pr.movable[q] or pr.snapshot.pods[q].volume_zones or any(id(h) in mine for h in self.of_pod[q]):
                     continue
                 if allowed is None:
                     allowed = self._allowed(pod, b, zone)
@@ -267,7 +267,7 @@ class Spreader:
         """Movable pods of ``g`` on ``bins``, those already away from home first."""
         pr, lay = self.pr, self.layout
         where = set(bins)
-        pods = [p for p in g.pods if lay.where[p] in where and pr.movable[p] and not pr.pod_class[p][4]]
+        pods = [p for p in g.pods if lay.where[p] in where and pr.movable[p] and not pr.snapshot.pods[p].volume_zones]
         return sorted(pods, key=lambda p: (lay.bins[lay.where[p]].existing == pr.pod_orig[p], p))
 
     def _zones(self, g: Group) -> list[str]:
@@ -360,7 +360,7 @@ class Spreader:
             return
         fixed: Counter[str] = Counter()
         for p in placed:
-            if not pr.movable[p] or pr.pod_class[p][4]:
+            if not pr.movable[p] or pr.snapshot.pods[p].volume_zones:
                 fixed[self._zone(lay.bins[lay.where[p]])] += 1
         g.zone_target = _water_fill(dict(fixed), zones, len(placed))
         for z in zones:
@@ -385,8 +385,13 @@ class Spreader:
         g.balanced = True
 
 
-def spread_workloads(layout: Layout, index: OfferIndex) -> None:
-    """Enforce spread constraints and the default replica share on ``layout`` (see the module doc)."""
+def spread_workloads(layout: Layout, index: OfferIndex) -> Spreader | None:
+    """Enforce spread constraints and the default replica share on ``layout`` (see the module doc).
+
+    Returns the spreader (its counters match the layout) for improvement within the same limits."""
     groups = build_groups(layout.problem)
-    if groups:
-        Spreader(layout, index, groups).run()
+    if not groups:
+        return None
+    spreader = Spreader(layout, index, groups)
+    spreader.run()
+    return spreader

@@ -135,6 +135,21 @@ def test_each_mode_starts_the_job_it_promises(mode, recent, safe_mode, expected)
     assert (decision.start, decision.dry_run, decision.reason) == expected
 
 
+def test_a_failed_execution_is_not_retried_within_the_hour_whatever_the_snapshot() -> None:
+    # Given an execution that failed 20 minutes ago (its rollback changed the snapshot)
+    failed = RecentJob("job-x", False, False, False, "0" * 64, NOW - timedelta(minutes=20), failed=True)
+    # When automation looks at the auto cluster again
+    soon = decide_start("auto", [failed], SNAP, NOW)
+    # Then no new execution starts yet, and it says why
+    assert (soon.start, soon.dry_run, soon.reason) == (False, False, "execution job-x failed less than 1 h ago: "
+                                                                     "not retried yet")
+    # And an hour later, or once the policy changed, one does
+    assert decide_start("auto", [failed], SNAP, NOW + timedelta(minutes=41)).start
+    assert decide_start("auto", [failed], SNAP, NOW, policy_changed_at=NOW - timedelta(minutes=5)).start
+    # And a failed execution does not hold back a preview
+    assert decide_start("recommend", [failed], SNAP, NOW).start
+
+
 def test_a_preview_made_before_the_policy_changed_is_not_fresh() -> None:
     recent = [_job("job-p", age=timedelta(hours=2))]
     changed = decide_start("recommend", recent, SNAP, NOW, policy_changed_at=NOW - timedelta(hours=1))

@@ -9,7 +9,8 @@ An eviction restarts a pod (cold caches, a rolling re-warm, retried requests); a
 overlap while a replacement boots and the old node drains, both billed, plus image pulls. The action pays
 for itself when its saving over the policy's payback window exceeds that cost: ``payback = cost / daily
 saving``, and it runs automatically only if ``payback <= payback_days`` and it saves at least
-``min_monthly_saving_usd`` a month. Adding capacity for pending pods is not a saving and is never held.
+``min_monthly_saving_usd`` a month. Adding capacity for pending pods is not a saving and is never held;
+nor is a risk move out of a pool the hive mind flags (stability over savings: it may cost more than it saves).
 """
 
 from __future__ import annotations
@@ -131,7 +132,10 @@ def _days(days: float) -> str:
 
 
 def group_economics(group: ActionGroup) -> Economics | None:
-    """A consolidation group's economics; ``None`` for a group that only adds capacity for pending pods."""
+    """A consolidation group's economics; ``None`` (never held) for a group that only adds capacity for
+    pending pods, or that moves nodes out of a flagged pool (a risk move is not made for its saving)."""
+    if group.evidence.get("risk_move"):
+        return None
     removed = list(group.evidence.get("removed", ()))
     added = list(group.evidence.get("added", ()))
     if not removed and int(group.evidence.get("pods_moved", 0)) == 0:

@@ -98,6 +98,22 @@ def test_the_threshold_holds_back_what_does_not_pay_and_the_counts_still_add_up(
     assert len(result.actions) + len(result.held) == len(_decided().actions)
 
 
+def test_a_risk_move_out_of_a_flagged_pool_is_never_held_for_its_cost() -> None:
+    # Given a group moving a Spot node out of a DANGER-flagged pool onto pricier capacity (it saves nothing)
+    risky = ActionGroup("g001", ({"type": "drain_node", "node": "s1", "pods": ["shop/p0"], "risk": {"why": "flagged"}},
+                                 {"type": "remove_node", "node": "s1", "risk": {"why": "flagged"}},
+                                 {"type": "add_node", "node": "new-1"}), -0.02, "s1 leaves its flagged pool",
+                        {"removed": ["s1"], "added": ["new-1"], "pods_moved": 1, "risk_move": True})
+    actions = (Action("add_node", "new-1", "add new-1", {}), Action("drain_node", "s1", "drain s1", {}),
+               Action("remove_node", "s1", "s1 leaves its pool", {}))
+    decided = ActionPlan(actions, (), GroupDecision((risky,), (), ()))
+    # When automation applies its savings threshold
+    result = apply_threshold(decided, Threshold(), pods_by_node={})
+    # Then the move runs whole: stability over savings
+    assert result.held == () and [a.target for a in result.actions] == ["new-1", "s1", "s1"]
+    assert result.groups is not None and result.groups.counts["skipped"] == 0
+
+
 def test_without_a_snapshot_a_spot_move_assumes_a_small_nodes_worth_of_pods() -> None:
     result = apply_threshold(_decided(), Threshold(), pods_by_node=None)
     kept = {a.target: a for a in result.actions}

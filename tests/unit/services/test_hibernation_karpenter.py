@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from spothive.domain.errors import Conflict
 from spothive.domain.inventory import StoredCluster
 from spothive.domain.tenancy import Account, AccountStatus
 from spothive.services.hibernation import HibernationService, HibernationWorker
@@ -183,3 +184,21 @@ def test_a_wake_after_an_unreported_sleep_sends_no_limits_of_an_earlier_cycle(wo
     action = world.actions.stream[world.hibernation.get("org-1", "c-1").action_id]
     # Then the wake names no limits of the earlier cycle: the agent restores what this sleep saved
     assert action["params"] == {"mode": "wake", "deadline_s": 900, "limits": {}}
+
+
+def test_the_target_kind_cannot_change_while_a_wake_is_still_in_flight(world, wake, scaling):
+    service = HibernationService(world.hibernation, world.inventory, world.clock)
+    # Given a Karpenter cluster put to sleep, and a manual wake queued for its agent but not yet reported
+    worker(world, wake, scaling).tick()
+    world.actions.finish(world.hibernation.get("org-1", "c-1").action_id, "done", sleep_report())
+    worker(world, wake, scaling).tick()
+    service.override(ALICE, "c-1", 60)
+    worker(world, wake, scaling).tick()
+    stored = world.hibernation.get("org-1", "c-1")
+    assert (stored.desired_state, stored.applied_state) == ("awake", "pending")
+    # When the user switches the schedule to Auto Scaling groups
+    with pytest.raises(Conflict) as refused:
+        service.save_schedule(ALICE, "c-1", ASLEEP_ALWAYS, "UTC", target="asg")
+    # Then it is refused: only the Karpenter kind can finish restoring the NodePools' limits
+    assert refused.value.field == "target"
+    assert world.hibernation.get("org-1", "c-1").target == "karpenter"

@@ -190,6 +190,11 @@ class ExecutionSteps:
                     "already": done["stage"], "replan": False}
         snapshot = self._snapshots.latest(org_id, cluster_id)
         stale = stale_reason(wave, snapshot)
+        if stale and done.get("stage"):
+            # a retried step of a wave already begun (cordons queued, replacements launched): superseding it
+            # would leave those behind; the state machine rolls it back instead (uncordon, terminate unready)
+            raise StalePlan(f"wave {index} is stale after it began ({done['stage']}): {stale}; rolling it back",
+                            field="snapshot")
         if stale:
             return self._replan(job, cluster_id, index, f"wave {index} is stale: {stale}")
         now = self._clock.now()

@@ -292,6 +292,20 @@ def test_a_retried_step_of_a_wave_already_begun_rolls_back_instead_of_planning_a
     assert gateway.terminate_calls == ["i-new1"]
 
 
+def test_a_wave_whose_cordons_were_queued_before_its_stage_was_saved_is_begun_too(world) -> None:
+    # Given a wave whose cordon was queued by an attempt that died before recording its stage
+    gateway, actions = Gateway("i-0", "i-1"), Actions()
+    steps = executor(world, gateway, actions)
+    planned(world, snapshot("ip-0", "ip-1"))
+    steps.prepare(ORG, CLUSTER, JOB, [removal("ip-0"), removal("ip-1")])
+    actions.enqueue(ORG, CLUSTER, JOB, [{"id": f"{JOB}.w0.cordon.0", "type": "cordon"}])
+    # When the retried step finds the wave stale
+    planned(world, snapshot("ip-1"))
+    # Then it rolls back rather than re-planning past the queued cordon
+    with pytest.raises(StalePlan, match=r"after it began \(cordons queued\)"):
+        steps.cordon_and_launch(ORG, CLUSTER, JOB, 0)
+
+
 def test_a_stale_wave_of_an_approved_preview_stops_instead_of_planning_anew(world) -> None:
     # Given a job carrying out an approved preview, its first wave done
     world.jobs.update(ORG, JOB, data={"approved_from": "job-preview"})

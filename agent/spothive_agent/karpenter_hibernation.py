@@ -74,7 +74,10 @@ def _saved_of(pool: Obj) -> Obj | None:
     raw = (pool["metadata"].get("annotations") or {}).get(SAVED_ANNOTATION)
     if not raw:
         return None
-    saved = json.loads(raw)
+    try:
+        saved = json.loads(raw)
+    except ValueError as exc:  # hand-edited: never guess the limits a wake would restore
+        raise ValueError(f"NodePool {_name(pool)}: annotation {SAVED_ANNOTATION} is not JSON ({exc})") from exc
     return saved if isinstance(saved, dict) else None
 
 
@@ -97,10 +100,10 @@ def _sleep(port: KubePort, inventory: Inventory, refresh: Callable[[], None], ou
             changed.append(name)
         out.details["saved_limits"] = saved
         draining = _delete_claims(port, inventory, refresh, out, pools, params)
-    except KubeError as exc:
+    except (KubeError, ValueError) as exc:  # an API error, or a NodePool this agent cannot read
         restored = _restore_after_failure(port, out, changed, saved)
-        return out.finish("failed", f"Kubernetes API error: {exc}; NodePool limits restored on "
-                          f"{', '.join(restored) or 'none'}")
+        what = "Kubernetes API error" if isinstance(exc, KubeError) else "unreadable NodePool"
+        return out.finish("failed", f"{what}: {exc}; NodePool limits restored on {', '.join(restored) or 'none'}")
     out.details["nodeclaims_deleted"] = sorted(n for n in out.details.get("nodeclaims_deleted", []))
     if draining:
         out.details["still_draining"] = draining
@@ -227,8 +230,9 @@ def _wake(port: KubePort, out: Outcome, pools: list[Obj], limits: Obj) -> Obj:
                 continue
             _put_back(port, out, name, saved, (pool.get("spec") or {}).get("limits") or {})
             restored[name] = saved
-    except KubeError as exc:
-        return out.finish("failed", f"Kubernetes API error: {exc}; restored {', '.join(restored) or 'none'}")
+    except (KubeError, ValueError) as exc:
+        what = "Kubernetes API error" if isinstance(exc, KubeError) else "unreadable NodePool"
+        return out.finish("failed", f"{what}: {exc}; restored {', '.join(restored) or 'none'}")
     out.details["restored_limits"] = restored
     for name in untouched:
         out.refuse(f"nodepool/{name}", "never hibernated by SpotHive (no saved limits): left as it is")

@@ -202,9 +202,11 @@ class CustomerStack(Stack):
                       resources=[*tagged_launch, _ec2("network-interface/*"), _ec2("spot-instances-request/*")],
                       conditions={"StringEquals": {"ec2:CreateAction": ["RunInstances", "CreateFleet"]}}),
             # A/B tests of risk models route by this one tag: only it may be set on existing instances, and
-            # removed again when the test ends
+            # removed again when the test ends. ForAllValues is true when the request names no tag key, and a
+            # DeleteTags without Tags removes every tag: the Null condition requires the keys to be named
             statement(sid="ModelRoutingTag", actions=["ec2:CreateTags", "ec2:DeleteTags"], resources=[_ec2("instance/*")],
-                      conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [MODEL_TAG_KEY]}}),
+                      conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [MODEL_TAG_KEY]},
+                                  "Null": {"aws:TagKeys": "false"}}),
             # the live switch gives the Spot replacement the original's user data (read at launch, never
             # stored): only of instances SpotHive may stop anyway, not account-wide
             statement(sid="UserDataOfManagedInstances", actions=list(USER_DATA_ACTIONS),

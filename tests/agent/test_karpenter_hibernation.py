@@ -210,3 +210,18 @@ def test_the_lightkube_adapter_lists_patches_and_deletes_over_http(clock):
         assert cluster.custom_objects("nodeclaims")["kp-3-claim"]["metadata"]["deletionTimestamp"]
     finally:
         server.stop()
+
+
+def test_a_sleep_meeting_an_unreadable_saved_annotation_puts_back_the_pools_it_changed(cluster, hub, clock):
+    # Given SpotHive's pools, the second (by name) with a hand-edited annotation that is not JSON
+    karpenter_cluster(cluster)
+    with cluster._lock:
+        cluster.store.objects["nodepools"]["spothive-general"]["metadata"]["annotations"][SAVED_ANNOTATION] = "{cpu"
+    # When the hub asks the agent to sleep the cluster
+    result = run(cluster, hub, clock, "hib-bad", mode="sleep", deadline_s=900, poll_s=5)
+    # Then the sleep fails naming the pool, and the pool it had already zeroed has its limits back
+    assert result["status"] == "failed"
+    assert "unreadable NodePool: NodePool spothive-general: annotation" in result["reason"]
+    assert "restored on spothive-batch" in result["reason"]
+    assert limits(cluster, "spothive-batch") is None
+    assert sorted(cluster.custom_objects("nodeclaims")) == ["kp-1-claim", "kp-2-claim", "kp-3-claim", "own-1-claim"]

@@ -160,7 +160,9 @@ def test_customer_reads_are_listed_one_by_one_without_describe_wildcards(synth):
 def test_the_model_routing_tag_is_the_only_tag_settable_on_existing_instances(synth):
     statements = [s for _, s in _policy_statements(synth.customer)]
     (routing,) = [s for s in statements if s.get("Sid") == "ModelRoutingTag"]
-    assert routing["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": ["spothive:model"]}}
+    # And a request naming no tag key (a DeleteTags without Tags removes every tag) is not allowed either
+    assert routing["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": ["spothive:model"]},
+                                    "Null": {"aws:TagKeys": "false"}}
 
 
 def test_pass_role_reaches_only_the_listed_node_roles(synth):

@@ -9,7 +9,8 @@ An eviction restarts a pod (cold caches, a rolling re-warm, retried requests); a
 overlap while a replacement boots and the old node drains, both billed, plus image pulls. The action pays
 for itself when its saving over the policy's payback window exceeds that cost: ``payback = cost / daily
 saving``, and it runs automatically only if ``payback <= payback_days`` and it saves at least
-``min_monthly_saving_usd`` a month. Adding capacity for pending pods is not a saving and is never held.
+``min_monthly_saving_usd`` a month. Adding capacity for pending pods is not a saving and is never held;
+nor is a risk move out of a pool the hive mind flags (stability over savings: it may cost more than it saves).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ MIN_SAVING_DEFAULT, MIN_SAVING_MAX = 5.0, 100_000.0
 AUTOMATION_ACTOR = "system:automation"
 #: A preview (or execution) of an unchanged snapshot younger than this is not repeated.
 FRESH_FOR = timedelta(hours=24)
+#: After a job of a kind failed, automation starts no other of that kind for this long (whatever the snapshot:
+#: a rolled-back wave changes it), so a failing execution is not retried after every discovery scan.
+RETRY_AFTER_FAILURE = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +132,10 @@ def _days(days: float) -> str:
 
 
 def group_economics(group: ActionGroup) -> Economics | None:
-    """A consolidation group's economics; ``None`` for a group that only adds capacity for pending pods."""
+    """A consolidation group's economics; ``None`` (never held) for a group that only adds capacity for
+    pending pods, or that moves nodes out of a flagged pool (a risk move is not made for its saving)."""
+    if group.evidence.get("risk_move"):
+        return None
     removed = list(group.evidence.get("removed", ()))
     added = list(group.evidence.get("added", ()))
     if not removed and int(group.evidence.get("pods_moved", 0)) == 0:
@@ -210,6 +217,7 @@ class RecentJob:
     dry_run: bool
     fingerprint: str | None
     created_at: datetime
+    failed: bool = False  # failed (or failed and compensated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,9 +232,10 @@ class Start:
 def decide_start(mode: str, recent: list[RecentJob], fingerprint: str, now: datetime,
                  safe_mode: str | None = None, policy_changed_at: datetime | None = None) -> Start:
     """``off`` → nothing; ``recommend`` → a preview; ``auto`` → an execution, or a preview while SAFE_MODE is
-    on (``safe_mode`` says why it is). Never while a job runs for the cluster, and never again for a
-    snapshot a job of the same kind covered within :data:`FRESH_FOR` since the policy last changed (a
-    changed policy can change the plan)."""
+    on (``safe_mode`` says why it is). Never while a job runs for the cluster, never again for a snapshot a
+    job of the same kind covered within :data:`FRESH_FOR`, and not within :data:`RETRY_AFTER_FAILURE` of a
+    failed job of the same kind — both counting only jobs since the policy last changed (a changed policy
+    can change the plan)."""
     if mode == "off":
         return Start(False, True, "mode off: automation never plans this cluster")
     if mode not in ("recommend", "auto"):
@@ -244,6 +253,9 @@ def decide_start(mode: str, recent: list[RecentJob], fingerprint: str, now: date
     kind = "preview" if dry_run else "execution"
     for job in recent:
         current = policy_changed_at is None or job.created_at >= policy_changed_at
+        if job.failed and job.dry_run == dry_run and current and now - job.created_at < RETRY_AFTER_FAILURE:
+            return Start(False, dry_run, f"{kind} {job.job_id} failed less than "
+                                         f"{RETRY_AFTER_FAILURE.total_seconds() / 3600:.0f} h ago: not retried yet")
         if job.succeeded and job.dry_run == dry_run and job.fingerprint == fingerprint and current \
                 and now - job.created_at < FRESH_FOR:
             return Start(False, dry_run, f"{kind} {job.job_id} of the same snapshot is fresh "

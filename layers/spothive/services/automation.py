@@ -111,4 +111,5 @@ def _recent(job: Job) -> RecentJob:
     fingerprint = automation.get("fingerprint") or (job.data.get("detect") or {}).get("fingerprint") \
         or snapshot_fingerprint(None)
     return RecentJob(job.job_id, job.status == JobStatus.RUNNING, job.status == JobStatus.SUCCEEDED, job.dry_run,
-                     str(fingerprint), job.created_at)
+                     str(fingerprint), job.created_at,
+                     failed=job.status in (JobStatus.FAILED, JobStatus.COMPENSATED))

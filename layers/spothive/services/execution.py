@@ -190,6 +190,13 @@ class ExecutionSteps:
                     "already": done["stage"], "replan": False}
         snapshot = self._snapshots.latest(org_id, cluster_id)
         stale = stale_reason(wave, snapshot)
+        begun = done.get("stage") or (
+            "cordons queued" if wave.retire and self._actions.find(f"{job_id}.w{index}.cordon.0") else None)
+        if stale and begun:
+            # a retried step of a wave already begun (cordons queued, replacements launched): superseding it
+            # would leave those behind; the state machine rolls it back instead (uncordon, terminate unready)
+            raise StalePlan(f"wave {index} is stale after it began ({begun}): {stale}; rolling it back",
+                            field="snapshot")
         if stale:
             return self._replan(job, cluster_id, index, f"wave {index} is stale: {stale}")
         now = self._clock.now()

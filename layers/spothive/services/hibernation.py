@@ -72,9 +72,11 @@ class HibernationService:
         current = self._repo.get(principal.org_id, cluster_id)
         default = TargetKind.EC2.value if is_group_id(cluster_id) else TargetKind.NODEGROUP.value
         kind = target_kind(target or (current.target if current else default), cluster_id).value
-        if current is not None and kind != current.target and (current.desired_state or hib.AWAKE) != hib.AWAKE:
-            raise Conflict(f"{cluster_id} sleeps as {current.target}; wake it before changing its target",
-                           field="target")
+        if current is not None and kind != current.target and (
+                (current.desired_state or hib.AWAKE) != hib.AWAKE or current.applied_state in (PENDING, FAILED)):
+            # a wake still in flight or failed is finished only by the kind that slept the target
+            raise Conflict(f"{cluster_id} sleeps as {current.target} (or is not fully awake yet); wake it before "
+                           "changing its target", field="target")
         if current is None:
             record = HibernationRecord(principal.org_id, cluster_id, cells, timezone, bool(prewarm), enabled, 1,
                                        target=kind, hibernate=bool(hibernate))

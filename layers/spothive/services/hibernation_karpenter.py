@@ -72,7 +72,8 @@ class KarpenterHibernation:
             return PENDING
         stored = self._actions.find(record.action_id)
         if stored is None:  # the enqueue itself failed after the state was stored: queue it again
-            self._queue(record, self._action(record, desired, now, record.action_id))
+            if not safe:  # SAFE_MODE turned on meanwhile: queue nothing until it is off
+                self._queue(record, self._action(record, desired, now, record.action_id))
             return None
         if stored.state not in FINAL_STATES:
             return self._expire(record, desired, stored, now, store)
@@ -88,6 +89,11 @@ class KarpenterHibernation:
         applied = DRY_RUN if report.dry_run else desired
         if desired == hib.ASLEEP and not report.dry_run:
             saved = SavedCapacity(limits=report.limits)
+        elif not report.dry_run:
+            # restored: nothing is saved any more. A later wake whose sleep was never reported (withdrawn, or
+            # overtaken by a manual wake) then sends no limits and the agent restores its own annotation,
+            # never this cycle's values over limits the customer has changed since
+            saved = SavedCapacity()
         after: dict[str, Any] = {"state": desired, "dry_run": report.dry_run, "action_id": record.action_id,
                                  "nodeclaims_deleted": list(report.deleted), "held": list(report.held)}
         if desired == hib.ASLEEP:

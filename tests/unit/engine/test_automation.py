@@ -98,6 +98,22 @@ def test_the_threshold_holds_back_what_does_not_pay_and_the_counts_still_add_up(
     assert len(result.actions) + len(result.held) == len(_decided().actions)
 
 
+def test_a_risk_move_out_of_a_flagged_pool_is_never_held_for_its_cost() -> None:
+    # Given a group moving a Spot node out of a DANGER-flagged pool onto pricier capacity (it saves nothing)
+    risky = ActionGroup("g001", ({"type": "drain_node", "node": "s1", "pods": ["shop/p0"], "risk": {"why": "flagged"}},
+                                 {"type": "remove_node", "node": "s1", "risk": {"why": "flagged"}},
+                                 {"type": "add_node", "node": "new-1"}), -0.02, "s1 leaves its flagged pool",
+                        {"removed": ["s1"], "added": ["new-1"], "pods_moved": 1, "risk_move": True})
+    actions = (Action("add_node", "new-1", "add new-1", {}), Action("drain_node", "s1", "drain s1", {}),
+               Action("remove_node", "s1", "s1 leaves its pool", {}))
+    decided = ActionPlan(actions, (), GroupDecision((risky,), (), ()))
+    # When automation applies its savings threshold
+    result = apply_threshold(decided, Threshold(), pods_by_node={})
+    # Then the move runs whole: stability over savings
+    assert result.held == () and [a.target for a in result.actions] == ["new-1", "s1", "s1"]
+    assert result.groups is not None and result.groups.counts["skipped"] == 0
+
+
 def test_without_a_snapshot_a_spot_move_assumes_a_small_nodes_worth_of_pods() -> None:
     result = apply_threshold(_decided(), Threshold(), pods_by_node=None)
     kept = {a.target: a for a in result.actions}
@@ -133,6 +149,21 @@ def _job(job_id: str, *, running: bool = False, dry_run: bool = True, fingerprin
 def test_each_mode_starts_the_job_it_promises(mode, recent, safe_mode, expected) -> None:  # type: ignore[no-untyped-def]
     decision = decide_start(mode, recent, SNAP, NOW, safe_mode)
     assert (decision.start, decision.dry_run, decision.reason) == expected
+
+
+def test_a_failed_execution_is_not_retried_within_the_hour_whatever_the_snapshot() -> None:
+    # Given an execution that failed 20 minutes ago (its rollback changed the snapshot)
+    failed = RecentJob("job-x", False, False, False, "0" * 64, NOW - timedelta(minutes=20), failed=True)
+    # When automation looks at the auto cluster again
+    soon = decide_start("auto", [failed], SNAP, NOW)
+    # Then no new execution starts yet, and it says why
+    assert (soon.start, soon.dry_run, soon.reason) == (False, False, "execution job-x failed less than 1 h ago: "
+                                                                     "not retried yet")
+    # And an hour later, or once the policy changed, one does
+    assert decide_start("auto", [failed], SNAP, NOW + timedelta(minutes=41)).start
+    assert decide_start("auto", [failed], SNAP, NOW, policy_changed_at=NOW - timedelta(minutes=5)).start
+    # And a failed execution does not hold back a preview
+    assert decide_start("recommend", [failed], SNAP, NOW).start
 
 
 def test_a_preview_made_before_the_policy_changed_is_not_fresh() -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from spothive.domain.errors import Conflict
 from spothive.domain.inventory import StoredCluster
 from spothive.domain.tenancy import Account, AccountStatus
 from spothive.services.hibernation import HibernationService, HibernationWorker
@@ -142,3 +143,62 @@ def test_an_action_the_agent_never_takes_is_withdrawn_after_its_lifetime(world, 
     assert expired.failures == ["org-1/c-1"]
     assert action_id not in world.actions.stream  # withdrawn
     assert stored.last_error.startswith(f"the agent did not take action {action_id} before ")
+
+
+def test_a_lost_enqueue_is_not_queued_again_while_safe_mode_is_on(world, wake, scaling):
+    # Given a sleep recorded pending whose enqueue was lost
+    worker(world, wake, scaling).tick()
+    action_id = world.hibernation.get("org-1", "c-1").action_id
+    for held in (world.actions.stream, world.actions.bodies, world.actions.owners):
+        held.pop(action_id)
+    world.actions.issued.discard(action_id)
+    # When SAFE_MODE is on at the next tick
+    world.safe_mode.on = True
+    worker(world, wake, scaling).tick()
+    # Then nothing is queued for the agent
+    assert world.actions.stream == {}
+    # When SAFE_MODE is off again, the same action is queued
+    world.safe_mode.on = False
+    worker(world, wake, scaling).tick()
+    assert list(world.actions.stream) == [action_id]
+
+
+def test_a_wake_after_an_unreported_sleep_sends_no_limits_of_an_earlier_cycle(world, wake, scaling):
+    service = HibernationService(world.hibernation, world.inventory, world.clock)
+    # Given one full cycle: a sleep reported with LIMITS, then a manual wake done
+    worker(world, wake, scaling).tick()
+    world.actions.finish(world.hibernation.get("org-1", "c-1").action_id, "done", sleep_report())
+    worker(world, wake, scaling).tick()
+    service.override(ALICE, "c-1", 60)
+    worker(world, wake, scaling).tick()
+    world.actions.finish(world.hibernation.get("org-1", "c-1").action_id, "done", {"reason": "restored"})
+    worker(world, wake, scaling).tick()
+    assert world.hibernation.get("org-1", "c-1").saved_limits == {}
+    # And the next sleep taken by the agent (it saves the NodePools' current limits) but not yet reported
+    world.clock.advance(timedelta(hours=2))
+    worker(world, wake, scaling).tick()
+    world.actions.taken.add(world.hibernation.get("org-1", "c-1").action_id)
+    # When a manual wake overtakes it
+    service.override(ALICE, "c-1", 60)
+    worker(world, wake, scaling).tick()
+    action = world.actions.stream[world.hibernation.get("org-1", "c-1").action_id]
+    # Then the wake names no limits of the earlier cycle: the agent restores what this sleep saved
+    assert action["params"] == {"mode": "wake", "deadline_s": 900, "limits": {}}
+
+
+def test_the_target_kind_cannot_change_while_a_wake_is_still_in_flight(world, wake, scaling):
+    service = HibernationService(world.hibernation, world.inventory, world.clock)
+    # Given a Karpenter cluster put to sleep, and a manual wake queued for its agent but not yet reported
+    worker(world, wake, scaling).tick()
+    world.actions.finish(world.hibernation.get("org-1", "c-1").action_id, "done", sleep_report())
+    worker(world, wake, scaling).tick()
+    service.override(ALICE, "c-1", 60)
+    worker(world, wake, scaling).tick()
+    stored = world.hibernation.get("org-1", "c-1")
+    assert (stored.desired_state, stored.applied_state) == ("awake", "pending")
+    # When the user switches the schedule to Auto Scaling groups
+    with pytest.raises(Conflict) as refused:
+        service.save_schedule(ALICE, "c-1", ASLEEP_ALWAYS, "UTC", target="asg")
+    # Then it is refused: only the Karpenter kind can finish restoring the NodePools' limits
+    assert refused.value.field == "target"
+    assert world.hibernation.get("org-1", "c-1").target == "karpenter"

@@ -271,6 +271,41 @@ def test_a_stale_wave_plans_again_at_most_twice_then_stops_safely(world) -> None
     assert gateway.launch_calls == ["job-1.0.0"] and gateway.terminate_calls == ["i-0"]
 
 
+def test_a_retried_step_of_a_wave_already_begun_rolls_back_instead_of_planning_again(world) -> None:
+    # Given a wave whose cordon and launch ran (its replacement launched, its node cordoned)
+    gateway, actions = Gateway("i-0", "i-1"), Actions()
+    steps = executor(world, gateway, actions)
+    planned(world, snapshot("ip-0", "ip-1"))
+    steps.prepare(ORG, CLUSTER, JOB, [ADD, removal("ip-0")])
+    steps.cordon_and_launch(ORG, CLUSTER, JOB, 0)
+    # When the node it retires disappears and the state machine retries the step (its answer was lost)
+    planned(world, snapshot("ip-1", "ip-i-new1"))
+    # Then the wave stops for its rollback (which terminates the unready replacement and uncordons)
+    with pytest.raises(StalePlan, match="stale after it began"):
+        steps.cordon_and_launch(ORG, CLUSTER, JOB, 0)
+    # And it is not superseded: nothing it started is left behind unowned
+    assert ledger(world).count("execution.replanned") == 0
+    assert job(world).data["progress"]["waves"]["0"]["stage"] == "launched"
+    assert gateway.launch_calls == ["job-1.0.0"]
+    # And the rollback terminates the replacement that never became Ready
+    steps.rollback(ORG, CLUSTER, JOB, 0, "wave 0 is stale after it began")
+    assert gateway.terminate_calls == ["i-new1"]
+
+
+def test_a_wave_whose_cordons_were_queued_before_its_stage_was_saved_is_begun_too(world) -> None:
+    # Given a wave whose cordon was queued by an attempt that died before recording its stage
+    gateway, actions = Gateway("i-0", "i-1"), Actions()
+    steps = executor(world, gateway, actions)
+    planned(world, snapshot("ip-0", "ip-1"))
+    steps.prepare(ORG, CLUSTER, JOB, [removal("ip-0"), removal("ip-1")])
+    actions.enqueue(ORG, CLUSTER, JOB, [{"id": f"{JOB}.w0.cordon.0", "type": "cordon"}])
+    # When the retried step finds the wave stale
+    planned(world, snapshot("ip-1"))
+    # Then it rolls back rather than re-planning past the queued cordon
+    with pytest.raises(StalePlan, match=r"after it began \(cordons queued\)"):
+        steps.cordon_and_launch(ORG, CLUSTER, JOB, 0)
+
+
 def test_a_stale_wave_of_an_approved_preview_stops_instead_of_planning_anew(world) -> None:
     # Given a job carrying out an approved preview, its first wave done
     world.jobs.update(ORG, JOB, data={"approved_from": "job-preview"})

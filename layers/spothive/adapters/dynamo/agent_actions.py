@@ -9,6 +9,8 @@ Each state change also moves the backlog counters in the same transaction (``act
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,11 +24,17 @@ from pynamodb.transactions import TransactWrite
 from spothive.adapters.dynamo import action_backlog, models, schema
 from spothive.domain.agent_actions import FINAL_STATES, AckOutcome, ActionState, ResultOutcome, StoredAction
 from spothive.domain.agent_link import Enqueued, Withdrawn
+from spothive.domain.errors import ServiceUnavailable
 from spothive.domain.worker_health import ActionBacklog
 
 #: How long an action stays readable after it was queued.
 RETENTION = timedelta(days=30)
 _CONDITION_FAILED = "ConditionalCheckFailed"
+#: Every state change also ADDs to the one ``#total`` counter, so two transactions at once (two agents
+#: acknowledging) cancel one with ``TransactionConflict``: nothing was written, so it is tried again.
+_CONFLICT = "TransactionConflict"
+CONFLICT_ATTEMPTS = 5
+_pause = time.sleep
 
 
 class _ByQueued(GlobalSecondaryIndex[Any]):
@@ -141,17 +149,26 @@ class DynamoAgentActions:
     def _counted(org_id: str, cluster_id: str, change: Callable[[TransactWrite], Any], *, queued: int = 0,
                  in_flight: int = 0) -> bool:
         """Run one conditional state change with its counter moves in one transaction; False when its
-        condition failed (nothing written, nothing counted)."""
-        try:
-            with TransactWrite(connection=action_backlog.connection()) as txn:
-                change(txn)
-                action_backlog.count(txn, org_id, cluster_id, queued=queued, in_flight=in_flight)
-        except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
-            if reasons and reasons[0] == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        condition failed (nothing written, nothing counted). A transaction cancelled by a concurrent one on
+        the same counter is tried again (a few times, with jitter); still conflicting, it is a 503 to retry."""
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                with TransactWrite(connection=action_backlog.connection()) as txn:
+                    change(txn)
+                    action_backlog.count(txn, org_id, cluster_id, queued=queued, in_flight=in_flight)
+            except TransactWriteError as exc:
+                reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+                if reasons and reasons[0] == _CONDITION_FAILED:
+                    return False
+                if _CONFLICT not in reasons:
+                    raise
+                if attempt + 1 == CONFLICT_ATTEMPTS:
+                    raise ServiceUnavailable("agent actions: the backlog counters stayed contended; "
+                                             "retry") from exc
+                _pause(random.uniform(0.01, 0.05) * (attempt + 1))  # jitter: the two retries do not meet again
+                continue
+            return True
+        return True  # pragma: no cover - the loop returns or raises
 
     def acknowledge(self, org_id: str, cluster_id: str, action_id: str, at: datetime) -> AckOutcome | None:
         key = cluster_key(org_id, cluster_id)

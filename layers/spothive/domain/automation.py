@@ -43,6 +43,10 @@ FRESH_FOR = timedelta(hours=24)
 #: After a job of a kind failed, automation starts no other of that kind for this long (whatever the snapshot:
 #: a rolled-back wave changes it), so a failing execution is not retried after every discovery scan.
 RETRY_AFTER_FAILURE = timedelta(hours=1)
+#: Automation starts at most one job of a kind per cluster in this window, even for a changed snapshot: a
+#: busy cluster's snapshot changes with every pod, and discovery (every 5 min) triggers automation too, so
+#: without it a cluster would get a new preview every scan (the hourly cadence the policy promises).
+MIN_INTERVAL = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +237,8 @@ def decide_start(mode: str, recent: list[RecentJob], fingerprint: str, now: date
                  safe_mode: str | None = None, policy_changed_at: datetime | None = None) -> Start:
     """``off`` → nothing; ``recommend`` → a preview; ``auto`` → an execution, or a preview while SAFE_MODE is
     on (``safe_mode`` says why it is). Never while a job runs for the cluster, never again for a snapshot a
-    job of the same kind covered within :data:`FRESH_FOR`, and not within :data:`RETRY_AFTER_FAILURE` of a
+    job of the same kind covered within :data:`FRESH_FOR`, at most one of a kind per :data:`MIN_INTERVAL`,
+    and not within :data:`RETRY_AFTER_FAILURE` of a
     failed job of the same kind — both counting only jobs since the policy last changed (a changed policy
     can change the plan)."""
     if mode == "off":
@@ -260,4 +265,9 @@ def decide_start(mode: str, recent: list[RecentJob], fingerprint: str, now: date
                 and now - job.created_at < FRESH_FOR:
             return Start(False, dry_run, f"{kind} {job.job_id} of the same snapshot is fresh "
                                          f"(less than {FRESH_FOR.total_seconds() / 3600:.0f} h old)")
+    for job in recent:
+        current = policy_changed_at is None or job.created_at >= policy_changed_at
+        if job.succeeded and job.dry_run == dry_run and current and now - job.created_at < MIN_INTERVAL:
+            return Start(False, dry_run, f"{kind} {job.job_id} ran less than "
+                                         f"{MIN_INTERVAL.total_seconds() / 3600:.0f} h ago: at most one an hour")
     return Start(True, dry_run, why)

@@ -166,6 +166,19 @@ def test_a_failed_execution_is_not_retried_within_the_hour_whatever_the_snapshot
     assert decide_start("recommend", [failed], SNAP, NOW).start
 
 
+def test_a_changed_snapshot_waits_for_the_hour_since_the_last_job_of_its_kind() -> None:
+    # Given a preview 20 minutes ago of another snapshot (a busy cluster changes with every pod)
+    recent = [_job("job-p", fingerprint="0" * 64, age=timedelta(minutes=20))]
+    # When discovery triggers automation again
+    soon = decide_start("recommend", recent, SNAP, NOW)
+    # Then no second preview starts within the hour, and it says why
+    assert (soon.start, soon.reason) == (False, "preview job-p ran less than 1 h ago: at most one an hour")
+    # And one does after the hour, after a policy change, or for the other kind (an execution under auto)
+    assert decide_start("recommend", recent, SNAP, NOW + timedelta(minutes=40)).start
+    assert decide_start("recommend", recent, SNAP, NOW, policy_changed_at=NOW - timedelta(minutes=5)).start
+    assert decide_start("auto", recent, SNAP, NOW).start
+
+
 def test_a_preview_made_before_the_policy_changed_is_not_fresh() -> None:
     recent = [_job("job-p", age=timedelta(hours=2))]
     changed = decide_start("recommend", recent, SNAP, NOW, policy_changed_at=NOW - timedelta(hours=1))

@@ -88,7 +88,7 @@ def test_a_peak_older_than_the_window_is_forgotten() -> None:
     # Then the spike's bucket dropped out and memory follows the recent peak
     assert recommend_workload("shop/api", history).memory_mib < 620
     # But a spike inside the window is kept (memory is read at its peak)
-    assert recommend_workload("shop/api", _history(steady + [(T0 + 16 * 24 * HOUR, 100, 4096)])).memory_mib > 4096
+    assert recommend_workload("shop/api", _history([*steady, (T0 + 16 * 24 * HOUR, 100, 4096)])).memory_mib > 4096
 
 
 def test_a_history_stays_small_whatever_the_sample_count() -> None:

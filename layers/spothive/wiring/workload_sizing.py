@@ -4,7 +4,6 @@ and the recommendations behind ``/api/clusters/{id}/rightsizing`` and the projec
 from __future__ import annotations
 
 from spothive.adapters.cache.usage_histories import RedisUsageHistories
-from spothive.adapters.solver.highs import HighsSolver
 from spothive.services.workload_sizing import UsageFolder, WorkloadRightSizing
 from spothive.wiring import configuration, inventory, kernel, pricing
 from spothive.wiring.registry import component
@@ -26,5 +25,8 @@ def usage_folder() -> UsageFolder:
 def workload_rightsizing() -> WorkloadRightSizing:
     """Workload recommendations and the cluster re-packed with them (same catalog, policy and solver as the
     projection)."""
+    # imported here: the agent's channel builds the folder from this module and must not load the solver
+    from spothive.adapters.solver.highs import HighsSolver
+
     return WorkloadRightSizing(inventory.repo(), usage_histories(), inventory.snapshots(), pricing.catalogs(),
                                policies=configuration.cluster_policies(), solver=HighsSolver())

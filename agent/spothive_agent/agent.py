@@ -220,6 +220,8 @@ class Agent:
             log.warning("usage sampling failed: %s", exc)
             return
         if nodes or pods:
+            owners = self.inventory.pod_owners()
+            pods = [{**p, "owner": owners.get(f"{p['namespace']}/{p['name']}")} for p in pods]  # right-sizing's workload
             body = {"cluster_id": self.config.cluster_id, "collected_at": rfc3339(self.clock.now()),
                     "source": "prometheus" if self.config.prometheus_url else "metrics-server",
                     "nodes": nodes, "pods": pods}

@@ -149,6 +149,11 @@ class Inventory:
         with self._lock:
             return self.records["nodes"].get(name)
 
+    def pod_owners(self) -> dict[str, str | None]:
+        """The owner (workload name) of every pod record, by ``namespace/name``."""
+        with self._lock:
+            return {key: p.get("owner") for key, p in self.records["pods"].items()}
+
     def pods_on(self, node: str) -> list[Obj]:
         """Pod records bound to a node."""
         with self._lock:

@@ -306,6 +306,9 @@ def test_spot_signals_and_usage_reach_the_hub(cluster, hub, agent, clock):
     assert usage[first] == (420, 700)
     assert usage[second] == (150, 512)  # no sample set: 30 % of the CPU, 50 % of the memory requested
     assert hub.usage[0]["source"] == "metrics-server" and len(hub.usage[0]["nodes"]) == 2
+    # each pod carries its workload (the owner its snapshot record names), which right-sizing groups by
+    owners = {f"{p['namespace']}/{p['name']}": p["owner"] for p in hub.usage[0]["pods"]}
+    assert owners[first] == owners[second] == "web"
     cluster.signal_spot_interruption("node-b")
     clock.advance(1)
     agent.step()

@@ -273,6 +273,10 @@ test("right-sizing: the cluster's nodes, a lookup of a real instance, and a bad 
   await page.getByRole("link", { name: "Right-sizing" }).click();
   await expect(page.getByRole("heading", { name: "Cluster nodes · acme-prod" })).toBeVisible();
   await expect(page.getByText(/No right-sizing for acme-prod now|node\(s\) fit a cheaper type/)).toBeVisible();
+  // the Workloads tab: the agent's usage history per workload (or why there is none yet)
+  await page.getByRole("tab", { name: "Workloads" }).click();
+  await expect(page.getByText(/No workload usage for acme-prod yet|Re-packed with the confident recommendations|No snapshot of the cluster's pods yet/)).toBeVisible();
+  await page.getByRole("tab", { name: "Nodes" }).click();
   await page.getByLabel("Instance id").fill("web-1");
   await page.getByRole("button", { name: "Recommend" }).click();
   await expect(page.locator("#instance-id-err")).toContainText("looks like i-");

@@ -18,7 +18,7 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-clusters": (
         "spothive.api.routers.clusters", "spothive.api.routers.metrics", "spothive.api.routers.agent",
         "spothive.api.routers.activity", "spothive.api.routers.jobs", "spothive.api.routers.instances",
-        "spothive.api.routers.safe_mode",
+        "spothive.api.routers.safe_mode", "spothive.api.routers.cluster_rightsizing",
     ),
     "api-config": ("spothive.api.routers.templates", "spothive.api.routers.policies",
                    "spothive.api.routers.hibernation"),

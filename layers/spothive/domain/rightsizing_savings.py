@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spothive.domain.catalog import Catalog
+from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import PackingPolicy, Plan, Snapshot
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.rightsizing import Recommendation, apply_recommendations
@@ -25,9 +26,10 @@ class SizingSavings:
 
 
 def rightsizing_savings(
-    snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy, recs: Iterable[Recommendation]
+    snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy, recs: Iterable[Recommendation],
+    solver: MilpSolver | None = None,
 ) -> SizingSavings:
     """Plan with current requests and with recommended requests; the difference is what resizing unlocks."""
-    current = plan_consolidation(snapshot, catalog, policy)
-    resized = plan_consolidation(apply_recommendations(snapshot, recs), catalog, policy)
+    current = plan_consolidation(snapshot, catalog, policy, solver=solver)
+    resized = plan_consolidation(apply_recommendations(snapshot, recs), catalog, policy, solver=solver)
     return SizingSavings(current, resized)

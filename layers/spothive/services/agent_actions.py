@@ -17,9 +17,10 @@ from spothive.domain.agent_actions import (
     SignalBatch,
     signal_report,
 )
-from spothive.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, SpotHiveError
+from spothive.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable, SpotHiveError
 from spothive.ports.agents import ActionWake, AgentActions, SeenSignals, UsageStore
 from spothive.ports.clock import Clock
+from spothive.services.workload_sizing import UsageFolder
 
 LOG = logging.getLogger(__name__)
 #: Re-read the store this often while waiting, in case a wake-up was lost.
@@ -39,7 +40,8 @@ class AgentChannel:
 
     def __init__(self, actions: AgentActions, wake: ActionWake, usage: UsageStore, seen: SeenSignals,
                  ingest: Callable[[Mapping[str, Any]], Any], clock: Clock,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, folder: UsageFolder | None = None) -> None:
+        self._folder = folder
         self._actions = actions
         self._wake = wake
         self._usage = usage
@@ -94,8 +96,15 @@ class AgentChannel:
         return outcome
 
     def save_usage(self, org_id: str, cluster_id: str, usage: dict[str, Any]) -> None:
-        """Keep the latest usage sample of the cluster (right-sizing reads it)."""
+        """Keep the latest usage sample of the cluster and fold it into the workload histories (right-sizing).
+
+        The histories are advisory: when they cannot be written the sample is still accepted (logged)."""
         self._usage.save(org_id, cluster_id, usage)
+        if self._folder is not None:
+            try:
+                self._folder.record(org_id, cluster_id, usage)
+            except ServiceUnavailable as exc:
+                LOG.warning("usage of %s not folded into the right-sizing history: %s", cluster_id, exc)
 
     def signals(self, org_id: str, cluster_id: str, signals: list[Mapping[str, Any]]) -> SignalBatch:
         """Deduplicate by id, then feed each Spot pool signal to the hive mind."""

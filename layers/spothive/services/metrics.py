@@ -13,12 +13,14 @@ from spothive.domain.packing.model import PackingPolicy, snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
 from spothive.domain.rightsizing_ec2 import Ec2Recommendation
+from spothive.domain.rightsizing_savings import SizingSavings
 from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nodes, spot_moves, total
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.pricing import CatalogSource
 from spothive.services.plan_inputs import ClusterPolicies
 from spothive.services.pool_choice import PoolChoice
 from spothive.services.utilization import RightSizing
+from spothive.services.workload_sizing import WorkloadRightSizing
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,8 @@ class ClusterProjection:
     optimality_gap: float | None = None
     #: EC2 right-sizing of the cluster's nodes from CloudWatch (nodes with a cheaper fitting type only).
     rightsizing: list[Ec2Recommendation] = field(default_factory=list)
+    #: The cluster planned with and without the workloads' recommended requests (None: no snapshot).
+    with_rightsizing: SizingSavings | None = None
 
     @property
     def monthly_savings(self) -> float:
@@ -69,7 +73,9 @@ class MetricsService:
         policies: ClusterPolicies | None = None,
         rightsizing: RightSizing | None = None,
         pools: PoolChoice | None = None,
+        workloads: WorkloadRightSizing | None = None,
     ) -> None:
+        self._workloads = workloads
         self._pools = pools
         self._rightsizing = rightsizing
         self._policies = policies
@@ -110,6 +116,8 @@ class MetricsService:
         ]
         nodes = price_nodes(self._catalogs.catalog(), (_node(s) for s in running))
         projection = self._project(principal.org_id, cluster_id, nodes)
+        if self._workloads is not None:
+            projection = replace(projection, with_rightsizing=self._workloads.repacked(principal.org_id, cluster_id))
         if self._rightsizing is None:
             return projection
         recs = [r for r in self._rightsizing.for_stored(principal.org_id, running) if r.target is not None]

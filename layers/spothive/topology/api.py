@@ -54,13 +54,16 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         services=(f"{_SVC}clusters.ClusterService", f"{_SVC}metrics.MetricsService",
                   f"{_SVC}agents.AgentService", f"{_SVC}audit.AuditService.activity",
                   f"{_SVC}optimization_jobs.OptimizationJobs", f"{_SVC}cluster_discovery.ClusterDiscover",
-                  f"{_SVC}utilization.RightSizing",
+                  f"{_SVC}utilization.RightSizing", f"{_SVC}workload_sizing.WorkloadRightSizing",
+                  f"{_SVC}workload_sizing.UsageFolder",
                   _AUTHENTICATE),
         # agent tokens: UpdateItem on clusters and a Query of by_agent_token; the activity feed reads the
         # ledger; starting an optimization job puts the job and its audit record in one transaction
         # the agent channel: its actions (ack and result by conditional writes) and the latest usage
         # discover reads the account (its role) and lists the clusters live through it
-        # right-sizing reads the CloudWatch histograms
+        # right-sizing reads the CloudWatch histograms; workload right-sizing keeps its usage histories in Redis
+        # (``rightsizing:{org}:{cluster}``, one hash per cluster: HMGET/HSET per usage sample, HGETALL per read)
+        # and re-packs the latest snapshot (data bucket) under the cluster's policy (cluster_policies)
         tables=_tables(**_CALLER, **_PLAN_POLICY, clusters=W, instances=R, jobs=W, audit_logs=A, agent_actions=W,
                        accounts=R, utilization=R),
         buckets=(BucketUse(Bucket.DATA, _SNAPSHOTS, A), BucketUse(Bucket.DATA, _USAGE, A)),

@@ -14,7 +14,7 @@ from spothive.ports.agents import UsageStore
 from spothive.services.agent_actions import AgentChannel
 from spothive.services.agents import AgentService
 from spothive.settings import AgentLinkSettings, SnapshotSettings
-from spothive.wiring import inventory, kernel, risk
+from spothive.wiring import inventory, kernel, risk, workload_sizing
 from spothive.wiring.registry import component
 
 
@@ -60,4 +60,4 @@ def usage() -> UsageStore:
 def channel() -> AgentChannel:
     """Actions long-poll, ack and result; usage; spot signals into the hive mind."""
     return AgentChannel(actions(), wake(), usage(), RedisSeenSignals(kernel.cache()), risk.hive_mind().ingest,
-                        kernel.clock())
+                        kernel.clock(), folder=workload_sizing.usage_folder())

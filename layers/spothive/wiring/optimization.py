@@ -18,7 +18,7 @@ from spothive.services.optimization_jobs import OptimizationJobs
 from spothive.services.safe_mode import SafeModeService
 from spothive.services.utilization import RightSizing
 from spothive.settings import ExecutionSettings, WorkflowSettings
-from spothive.wiring import accounts, agents, configuration, inventory, kernel, lab, pricing, risk
+from spothive.wiring import accounts, agents, configuration, inventory, kernel, lab, pricing, risk, workload_sizing
 from spothive.wiring.registry import component
 
 
@@ -27,7 +27,7 @@ def metrics() -> MetricsService:
     """KPIs and the savings projection."""
     return MetricsService(inventory.repo(), pricing.catalogs(), inventory.snapshots(), solver=HighsSolver(),
                           policies=configuration.cluster_policies(), rightsizing=rightsizing(),
-                          pools=risk.pool_choice())
+                          pools=risk.pool_choice(), workloads=workload_sizing.workload_rightsizing())
 
 
 @component

@@ -142,6 +142,11 @@ def clusters(stack: LocalStack, world: World) -> None:
     agent = {"Authorization": f"Bearer {world.agent_token}"}
     ok(client.post("/api/agent/heartbeat", headers=agent))
     ok(client.put("/api/agent/snapshot", headers=agent, json=snapshot()))
+    # a usage sample folds into the workload histories, which the cluster's right-sizing re-packs with
+    ok(client.post("/api/agent/usage", headers=agent, json={
+        "cluster_id": cid, "collected_at": "2026-12-01T12:00:00Z", "source": "metrics-server", "nodes": [],
+        "pods": [{"namespace": "web", "name": f"api-{i}", "cpu_m": 60, "memory_mib": 200} for i in range(4)]}), 202)
+    ok(client.get(f"/api/clusters/{cid}/rightsizing", headers=headers))
     assert _optimize(stack, client, world, {"dry_run": True}) == "SUCCEEDED"
     ok(client.get("/api/activity/live", headers=headers))
     # the wave steps outside an execution: what is next for a job, and its verification record

@@ -58,7 +58,6 @@ UNREACHED_TABLES |= {("opt-execute", "cluster-policies"): "read only when an exe
                      "(a connected agent and SAFE_MODE off)"}
 #: Declared object prefixes a scenario may legitimately not reach, with the reason.
 UNREACHED_OBJECTS = {
-    ("api-clusters", "usage/"): "written only by a connected agent's usage reports (the agent channel's tests)",
     ("opt-execute", "snapshots/"): "read only to name the nodes of a spot-only plan queued for a connected agent",
 }
 #: Calls that need no IAM permission.

@@ -65,7 +65,8 @@ def test_the_walk_covers_every_resource_route() -> None:
     assert {"GET /api/clusters/{cluster_id}", "PATCH /api/policies/template", "POST /api/hibernation/schedule",
             "DELETE /api/templates/{template_id}", "GET /api/audit/{id}", "POST /api/connect/verify",
             "GET /api/metrics/projection", "POST /api/lab/parallel/{test_id}/stop",
-            "GET /api/lab/experiments/{experiment_id}", "GET /api/lab/stream/{id}"} <= walked
+            "GET /api/lab/experiments/{experiment_id}", "GET /api/lab/stream/{id}",
+            "GET /api/clusters/{cluster_id}/rightsizing"} <= walked
     assert len(walked) >= 25
 
 

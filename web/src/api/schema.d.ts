@@ -684,6 +684,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster_id}/rightsizing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cluster Rightsizing
+         * @description Each workload's recommended per-pod requests (sorted by ``namespace/owner``) and the cluster's
+         *     consolidation with and without them; another org's cluster is 404.
+         */
+        get: operations["cluster_rightsizing_api_clusters__cluster_id__rightsizing_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates": {
         parameters: {
             query?: never;
@@ -1763,6 +1784,8 @@ export interface components {
              * @description nodes a cheaper EC2 type fits, from 14 days of CloudWatch CPU
              */
             rightsizing?: components["schemas"]["Rightsizing"][];
+            /** @description the planner with the workloads' recommended requests vs today's; null: no snapshot */
+            with_rightsizing?: components["schemas"]["Repacked"] | null;
         };
         /** Client */
         Client: {
@@ -1867,6 +1890,25 @@ export interface components {
              */
             last_seen: string;
             agent?: components["schemas"]["AgentLight"] | null;
+        };
+        /** ClusterRightsizing */
+        ClusterRightsizing: {
+            /** Cluster Id */
+            cluster_id: string;
+            /** Workloads */
+            workloads: components["schemas"]["WorkloadLine"][];
+            /**
+             * Total
+             * @description workloads with a usage history
+             */
+            total: number;
+            /**
+             * Next Cursor
+             * @description pass as cursor for the next page; null on the last
+             */
+            next_cursor: string | null;
+            /** @description null while no snapshot describes the cluster's pods */
+            repacked: components["schemas"]["Repacked"] | null;
         };
         /** ClusterTarget */
         ClusterTarget: {
@@ -2363,6 +2405,34 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /**
+         * Repacked
+         * @description The cluster planned by the same planner with today's requests and with the confident recommendations.
+         */
+        Repacked: {
+            /**
+             * Optimized
+             * @description USD a month after consolidation with the recommended requests
+             */
+            optimized: number;
+            /**
+             * Without
+             * @description USD a month after consolidation with today's requests
+             */
+            without: number;
+            /**
+             * Saving
+             * @description USD a month right-sizing adds on top of consolidation (without - optimized)
+             */
+            saving: number;
+        };
+        /** Requests */
+        Requests: {
+            /** Cpu M */
+            cpu_m: number;
+            /** Memory Mib */
+            memory_mib: number;
+        };
         /** ResultResponse */
         ResultResponse: {
             /** Action Id */
@@ -2829,6 +2899,38 @@ export interface components {
             /** Backlog Kind */
             backlog_kind: string;
             status: components["schemas"]["Light"];
+        };
+        /** WorkloadLine */
+        WorkloadLine: {
+            /** Namespace */
+            namespace: string;
+            /** Owner */
+            owner: string;
+            /**
+             * Pods
+             * @description pods of the workload in the latest snapshot
+             */
+            pods: number;
+            /** @description per-pod requests in the latest snapshot; null: not in it */
+            current: components["schemas"]["Requests"] | null;
+            /** @description p90 CPU and peak memory of the history plus the margin, per pod */
+            recommended: components["schemas"]["Requests"];
+            /** Samples */
+            samples: number;
+            /** History Hours */
+            history_hours: number;
+            /**
+             * Confidence
+             * @description share of the 14-day window the history spans (0-1)
+             */
+            confidence: number;
+            /**
+             * Confident
+             * @description 24 h of history and 12 samples; otherwise requests are kept as they are
+             */
+            confident: boolean;
+            /** Reason */
+            reason: string;
         };
         /**
          * ErrorDetail
@@ -5191,6 +5293,78 @@ export interface operations {
             };
             /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cluster_rightsizing_api_clusters__cluster_id__rightsizing_get: {
+        parameters: {
+            query?: {
+                /** @description workloads per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                cluster_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterRightsizing"];
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Absent, or owned by another organisation (the two are indistinguishable). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -33,3 +33,10 @@ export function ranked(list: Recommendation[]): { rows: Recommendation[]; total:
   const rows = list.filter((r) => r.target && r.target !== r.current).sort((a, b) => b.monthly_saving - a.monthly_saving);
   return { rows, total: Math.round(rows.reduce((sum, r) => sum + r.monthly_saving, 0) * 100) / 100 };
 }
+
+/** Per-pod requests as "2000m · 1024 MiB" (a CPU of 1000m or more reads in cores: "2 cores"). */
+export function requestsText(r: { cpu_m: number; memory_mib: number } | null | undefined): string {
+  if (!r) return "—";
+  const cpu = r.cpu_m >= 1000 && r.cpu_m % 1000 === 0 ? `${r.cpu_m / 1000} core${r.cpu_m === 1000 ? "" : "s"}` : `${r.cpu_m}m`;
+  return `${cpu} · ${r.memory_mib} MiB`;
+}

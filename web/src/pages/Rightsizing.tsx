@@ -1,12 +1,14 @@
 // Rightsizing (MOD-SIZE-01, GET /api/instances/{id}/rightsizing): what an EC2 instance could run as, from
 // 14 days of its CloudWatch CPU, with the monthly saving and the confidence. The selected cluster's nodes
 // a cheaper type fits come with its projection (GET /api/metrics/projection, `rightsizing`); any instance
-// of the organization — a stand-alone one too — can be looked up by its id.
+// of the organization — a stand-alone one too — can be looked up by its id. The cluster's Workloads tab
+// lists its workloads right-sized from the agent's usage history (GET /api/clusters/{id}/rightsizing).
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { api, call } from "../api/client";
 import { ClusterPicker, useClusters } from "../clusters";
 import { Empty, ErrorNote, fieldError, Loading } from "../components/States";
+import { WorkloadRightsizing } from "../components/WorkloadRightsizing";
 import { usd } from "../lib/format";
 import { confidenceText, instanceIdProblem, ranked, type Recommendation } from "../lib/rightsizing";
 import { useAsync } from "../lib/useAsync";
@@ -116,6 +118,30 @@ function Lookup() {
   );
 }
 
+type ClusterTab = "nodes" | "workloads";
+const TABS: { id: ClusterTab; label: string }[] = [
+  { id: "nodes", label: "Nodes" },
+  { id: "workloads", label: "Workloads" },
+];
+
+function ClusterTabs({ clusterId, name }: { clusterId: string; name: string }) {
+  const [tab, setTab] = useState<ClusterTab>("nodes");
+  return (
+    <>
+      <div role="tablist" aria-label={`Right-sizing of ${name}`} className="tabs">
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-controls={`panel-${t.id}`} aria-selected={tab === t.id} className={tab === t.id ? "tab active" : "tab"} onClick={() => setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === "nodes" ? <ClusterNodes clusterId={clusterId} name={name} /> : <WorkloadRightsizing clusterId={clusterId} name={name} />}
+      </div>
+    </>
+  );
+}
+
 export default function Rightsizing() {
   const { clusters, selected, loading, error, reload } = useClusters();
   return (
@@ -134,7 +160,7 @@ export default function Rightsizing() {
         {loading ? <Loading /> : error ? <ErrorNote error={error} onRetry={reload} /> : !clusters?.length || !selected ? (
           <Empty title="No clusters found yet"><Link to="/onboarding">Link an AWS account</Link> and SpotHive will find its instances.</Empty>
         ) : (
-          <ClusterNodes clusterId={selected.cluster_id} name={selected.name} />
+          <ClusterTabs clusterId={selected.cluster_id} name={selected.name} />
         )}
       </section>
     </div>

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from spothive.api.deps import CurrentPrincipal
+from spothive.api.routers.cluster_rightsizing import Repacked, repacked_response
 from spothive.domain.pricing import HOURS_PER_MONTH
 from spothive.domain.rightsizing_ec2 import Ec2Recommendation
 from spothive.services.metrics import MetricsService
@@ -63,6 +64,8 @@ class ChartData(BaseModel):
     actions: list[dict[str, Any]]
     rightsizing: list[Rightsizing] = Field(
         default_factory=list, description="nodes a cheaper EC2 type fits, from 14 days of CloudWatch CPU")
+    with_rightsizing: Repacked | None = Field(
+        default=None, description="the planner with the workloads' recommended requests vs today's; null: no snapshot")
 
 
 @router.get("/kpi", response_model=KpiSet)
@@ -86,6 +89,7 @@ def projection(
         cluster_id=p.cluster_id, unoptimized=p.unoptimized.monthly, optimized=p.optimized.monthly,
         monthly_savings=p.monthly_savings, basis=p.basis, optimality_gap=p.optimality_gap, actions=p.moves,
         rightsizing=[rightsizing_response(r) for r in p.rightsizing],
+        with_rightsizing=repacked_response(p.with_rightsizing) if p.with_rightsizing else None,
     )
 
 

@@ -106,7 +106,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api-admin", "api_admin.handler", "Super-admin and the model lab",
         services=(f"{_SVC}model_lab.ModelLab", f"{_SVC}impersonation.ImpersonationService",
-                  f"{_SVC}admin_clients.AdminClients", f"{_SVC}worker_health.WorkerHealthService", _AUTHENTICATE),
+                  f"{_SVC}admin_clients.AdminClients", f"{_SVC}worker_health.WorkerHealthService", _AUTHENTICATE,
+                  f"{_SVC}model_recalibration.ModelRecalibration.card"),
         # model registry actions are audited under the "platform" org; impersonation checks the client
         # org, records its grant in both ledgers and revokes through the durable deny-list; the client
         # list queries orgs by_listing, then each client's accounts, clusters and instances; the lab checks

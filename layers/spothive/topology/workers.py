@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from spothive.topology._shared import _ASSUME, _MARKET, _MODELS, _PLAN_POLICY, _PUSH, _PUSH_SETTINGS, _SNAPSHOTS, _SVC
+from spothive.topology._shared import (
+    _ASSUME,
+    _CALIBRATION,
+    _MARKET,
+    _MODELS,
+    _PLAN_POLICY,
+    _PUSH,
+    _PUSH_SETTINGS,
+    _SNAPSHOTS,
+    _SVC,
+)
 from spothive.topology.specs import (
     A,
     Bucket,
@@ -16,10 +26,6 @@ from spothive.topology.specs import (
     W,
     _tables,
 )
-
-#: The served model's calibration documents and model cards, and the Advisor transitions they are fitted on.
-_CALIBRATION = f"{_MODELS}calibration/"
-_TRANSITIONS = f"{_CALIBRATION}transitions/"
 
 WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -52,7 +58,7 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # a feed that changed pools leaves its transition beside the models and asks the model endpoint to
         # recalibrate the served model on it (InvocationType=Event)
         tables=_tables(interruption_rates=W),
-        buckets=(BucketUse(Bucket.DATA, _MARKET, A), BucketUse(Bucket.MODEL, _TRANSITIONS, A)),
+        buckets=(BucketUse(Bucket.DATA, _MARKET, A), BucketUse(Bucket.MODEL, _CALIBRATION, A)),
         settings=("SPOTHIVE_DATA_BUCKET", "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_MODEL_FUNCTION_NAME"),
         iam=(Grant(("ec2:GetSpotPlacementScores", "ec2:DescribeSpotPriceHistory"), Target.ANY,
                    reason="placement scores and Spot price history support no resource-level permissions"),
@@ -115,7 +121,7 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
                   f"{_SVC}model_recalibration.CalibrationFollower"),
         # Redis for the models:production hot swap; the announced artifact is read from the model bucket, and
         # the served version's calibration (one keyed read a minute); a recalibration writes it and the card
-        buckets=(BucketUse(Bucket.MODEL, _MODELS, R), BucketUse(Bucket.MODEL, _CALIBRATION, W)),
+        buckets=(BucketUse(Bucket.MODEL, _MODELS, R), BucketUse(Bucket.MODEL, _CALIBRATION, A)),
         needs_redis=True, settings=("SPOTHIVE_MODEL_BUCKET",),
         # called synchronously (RequestResponse) behind the RiskModel port, one call per optimization job; the
         # Advisor worker's recalibration request arrives asynchronously (retried, then dead-lettered)

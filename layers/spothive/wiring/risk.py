@@ -167,7 +167,7 @@ def _model_bucket() -> str | None:
 
 @component
 def calibration_store() -> S3CalibrationStore:
-    """Calibration documents, transitions and model cards under ``models/calibration/``."""
+    """Calibration documents, transitions and model cards under ``calibration/`` in the model bucket."""
     return S3CalibrationStore(settings.load(ModelSettings).model_bucket, kernel.core().region)
 
 

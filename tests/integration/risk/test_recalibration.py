@@ -97,10 +97,10 @@ def test_doubled_high_share_recalibrates_the_served_model_and_the_card_records_i
     # stored beside the models: the document, its numbered copies, the card, the transitions
     keys = _objects(served["bucket"])
     version = primary.version
-    assert {f"models/calibration/{version}/calibration.json", f"models/calibration/{version}/MODEL_CARD.md",
-            f"models/calibration/{version}/records/0001.json", "models/calibration/latest.json"} <= set(keys)
+    assert {f"calibration/{version}/calibration.json", f"calibration/{version}/MODEL_CARD.md",
+            f"calibration/{version}/records/0001.json", "calibration/latest.json"} <= set(keys)
     assert recal["transition"] == "transitions/2031-03-01/120000.json"
-    assert f"models/calibration/{recal['transition']}" in keys
+    assert f"calibration/{recal['transition']}" in keys
 
     # another warm process serving the same version follows the stored calibration without a redeploy
     other = LightGBMRiskModel.from_artifact(context=served["holder"].context)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""``CalibrationStore`` in the model bucket under ``models/calibration/``: keyed GET/PUT only, never a listing.
+"""``CalibrationStore`` in the model bucket under ``calibration/``: keyed GET/PUT only, never a listing.
 
 | key | content |
 |---|---|
@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from spothive.adapters.aws.clients import client
 
-PREFIX = "models/calibration/"
+PREFIX = "calibration/"
 
 
 class S3CalibrationStore:

@@ -138,6 +138,8 @@ class FollowedModel:
         return self.inner.predict(batch)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (copying): no recursion
+            raise AttributeError(name)
         return getattr(self.inner, name)  # set_context, context, on_production … of the wrapped model
 
 

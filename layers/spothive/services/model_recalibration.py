@@ -57,25 +57,29 @@ class ModelRecalibration:
         })
         return key
 
-    def recalibrate(self, key: str, model: object) -> dict[str, Any]:
-        """Fit on the stored transition, append the record (versioned), rewrite the card, apply the map."""
+    def recalibrate(self, key: str, model: RiskModel) -> dict[str, Any]:
+        """Fit on the stored transition, append the record (versioned), rewrite the card, apply the map.
+        A transition already recorded for the model's version (a retried request) is not fitted again."""
+        stored = self._store.document(model.version) or empty_document(model.version)
+        done = next((r for r in stored["records"] if r.get("transition") == key), None)
+        if done is not None:
+            return _report(done, stored, key, self._apply(model, stored), reason="already recorded")
         transition = self._store.transition(key)
-        previous = _rates(transition["previous"])
-        fitted = self._fit(model, previous, _rates(transition["fresh"]), self._horizon_days)
+        fitted = self._fit(model, _rates(transition["previous"]), _rates(transition["fresh"]), self._horizon_days)
         if fitted is None:
             return {"status": "skipped", "reason": "this process serves no recalibratable model", "transition": key}
         model_version, result, served = fitted
+        if model_version != stored["model_version"]:
+            stored = self._store.document(model_version) or empty_document(model_version)
         observed = str(transition["observed_at"])
         record = {**result, "observed_at": observed, "feed_date": observed[:10], "transition": key,
                   "horizon_days": self._horizon_days, "calibration": served,
                   "recorded_at": self._clock.now().isoformat(timespec="seconds")}
-        document = append_record(self._store.document(model_version) or empty_document(model_version), record)
+        document = append_record(stored, record)
         self._store.save(document, model_card(document, self._base_card(model_version)))
         applied = served is not None and self._apply(model, document)
         LOG.info("recalibration of %s on %s: %s", model_version, key, result["status"])
-        return {"status": result["status"], "reason": result.get("reason"), "model_version": model_version,
-                "calibration_version": document["version"], "applied": applied, "n": result["n"],
-                "before": result.get("before"), "after": result.get("after"), "transition": key}
+        return _report(record, document, key, applied)
 
     def card(self, model_version: str | None = None) -> dict[str, Any]:
         """The stored model card and its records; ``NotFound`` when the version was never recalibrated."""
@@ -86,6 +90,14 @@ class ModelRecalibration:
         return {"model_version": version, "calibration_version": document["version"],
                 "calibration": document["calibration"], "recalibrations": document["records"],
                 "markdown": self._store.card(version) or model_card(document)}
+
+
+def _report(record: Mapping[str, Any], document: Mapping[str, Any], key: str, applied: bool,
+            reason: str | None = None) -> dict[str, Any]:
+    return {"status": record["status"], "reason": reason or record.get("reason"),
+            "model_version": document["model_version"], "calibration_version": document["version"],
+            "applied": applied, "n": record["n"], "before": record.get("before"), "after": record.get("after"),
+            "transition": key}
 
 
 def _rates(data: Mapping[str, Mapping[str, Sequence[int]]]) -> dict[str, dict[str, Rate]]:

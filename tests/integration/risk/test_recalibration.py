@@ -173,6 +173,9 @@ def test_the_model_endpoint_recalibrates_on_the_workers_request(
     monkeypatch.setattr(model_endpoint, "_MODEL", None)
     result = model_endpoint.handler({"recalibrate": {"transition": key}})
     assert result["status"] == "fitted" and result["applied"] is True and result["calibration_version"] == 1
+    retried = model_endpoint.handler({"recalibrate": {"transition": key}})  # Lambda retries an async invoke
+    assert (retried["reason"], retried["calibration_version"]) == ("already recorded", 1)
+    assert len(risk.model_recalibration().card()["recalibrations"]) == 1
     answer = model_endpoint.handler(dict(PROBE_BODY))
     assert answer["statusCode"] == 200
     assert isinstance(model_endpoint._MODEL, risk.FollowedModel)

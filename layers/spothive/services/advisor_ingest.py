@@ -87,7 +87,10 @@ class AdvisorIngest:
             LOG.error("Spot Advisor feed unavailable, keeping the last state: %s", exc.message)
             return AdvisorReport("failed", reason=exc.message)
         except (ValueError, InvalidInput) as exc:
-            reason = exc.message if isinstance(exc, InvalidInput) else f"the feed is not JSON: {exc}"
+            if isinstance(exc, InvalidInput):  # the bad entry's path, as the docs promise
+                reason = f"{exc.field}: {exc.message}" if exc.field else exc.message
+            else:
+                reason = f"the feed is not JSON: {exc}"
             LOG.error("Spot Advisor feed rejected, keeping the last state: %s", reason)
             return AdvisorReport("failed", reason=reason)
         now = self._clock.now()

@@ -274,6 +274,10 @@ def workers(stack: LocalStack, world: World) -> None:
     stack.invoke(SPOT_EVENTS_FUNCTION, spot_event(world.instance_ids[0], account=customer_account))
     stack.invoke("model-endpoint", {"body": "{}"})
     changed_feed(stack)
+    # the endpoint's recalibration, requested through Lambda, is on the served model's card
+    admin = {"Authorization": f"Bearer {world.admin_token}"}
+    card = ok(group("api-admin").get("/api/lab/model-card", headers=admin))
+    assert card["recalibrations"][-1]["status"] in ("fitted", "skipped"), card["recalibrations"]
     stack.invoke("model-endpoint", {"contract_version": "v1.0", "features": {
         "instance_type": "m5.large", "availability_zone": "us-east-1a", "spot_price_history": [0.05],
         "hour_of_day": 3, "day_of_week": 1}})

@@ -157,7 +157,7 @@ def test_a_feed_that_fails_to_parse_changes_nothing(served: dict[str, Any]) -> N
     served["feed"].write_text('{"spot_advisor": {"us-east-1": {"Linux": {"m5.large": {"r": 9}}}}}')
     report = worker_advisor.handler({})
     assert report["status"] == "failed" and report["recalibration"] is None
-    assert report["reason"] == "r must be a bucket 0..4"
+    assert report["reason"] == "spot_advisor.us-east-1.Linux.m5.large.r: r must be a bucket 0..4"
     assert _objects(served["bucket"]) == before_objects
     assert risk.calibration_store().document(served["primary"].version) == document
     assert served["primary"].calibration_version == 1

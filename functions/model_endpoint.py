@@ -4,6 +4,10 @@ Body: one ``{"contract_version": "v1.0", "features": {...}}`` → one output obj
 ``{"instances": [...]}`` (at most 1,000) → ``{"predictions": [...]}``. Invalid input gets a 422 with the API's one error body,
 naming the (first) bad field by its dotted path. The model loads once per container; when it cannot load or
 fails, the heuristic answers and says so (``source="heuristic"``, ``reason``).
+
+``{"recalibrate": {"transition": key}}`` (the Advisor worker's asynchronous invoke) recalibrates the served
+model on that stored transition; with a model bucket configured every container follows the stored
+calibration of the model version it serves.
 """
 
 from __future__ import annotations
@@ -58,6 +62,19 @@ def _hot_swappable(model: RiskModel) -> RiskModel:
         return model
 
 
+def _following(model: RiskModel) -> RiskModel:
+    """With a model bucket configured, keep the model on its version's latest stored calibration."""
+    if not os.environ.get("SPOTHIVE_MODEL_BUCKET"):
+        return model
+    try:
+        from spothive.wiring import risk
+
+        return risk.following(model)
+    except Exception as exc:
+        LOG.warning("stored calibration not followed, serving %s as loaded: %s", model.version, exc)
+        return model
+
+
 def _response(status: int, body: Any) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
@@ -109,5 +126,10 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Lambda entry point."""
     global _MODEL
     if _MODEL is None:
-        _MODEL = _hot_swappable(_load_model())
+        _MODEL = _following(_hot_swappable(_load_model()))
+    job = event.get("recalibrate") if isinstance(event, dict) else None
+    if isinstance(job, dict) and isinstance(job.get("transition"), str):
+        from spothive.wiring import risk
+
+        return risk.recalibrate_served(job["transition"], _MODEL)
     return handle(event, _MODEL)

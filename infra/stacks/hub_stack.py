@@ -120,6 +120,7 @@ class HubStack(Stack):
             "SPOTHIVE_API_BASE_URL": self.api.base_url,
             "SPOTHIVE_DISCOVERY_FUNCTION_NAME": functions["worker-discovery"].function_name,
             "SPOTHIVE_OPTIMIZE_FUNCTION_NAME": functions["worker-optimize"].function_name,
+            "SPOTHIVE_MODEL_FUNCTION_NAME": functions["model-endpoint"].function_name,
             "SPOTHIVE_OPTIMIZATION_STATE_MACHINE_ARN": workflows.state_machines["optimization"].state_machine_arn,
             "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": workflows.state_machines["live-switch"].state_machine_arn,
             "SPOTHIVE_PRICE_SOURCE": PRICE_SOURCE,

@@ -147,6 +147,8 @@ class AdvisorSettings(_Base):
     """The Spot Advisor feed: a URL, or a local file for offline runs."""
 
     advisor_feed: str = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"
+    #: The model endpoint that recalibrates the served model after an ingest (async invoke); empty: in process.
+    model_function_name: str = ""
 
 
 class MarketSettings(_Base):

@@ -36,6 +36,7 @@ from spothive_models.features import (
 )
 from spothive_models.horizon import HorizonLayer
 from spothive_models.predictor import BoosterPredictor
+from spothive_models.recalibration import Calibration
 
 _REQUEST_FIELDS = (*REQUEST_FEATURES, "spot_price_history")
 _ON_DEMAND = FEATURE_NAMES.index("on_demand_price")
@@ -54,6 +55,8 @@ class LightGBMRiskModel:
         # pool -> (feature row, structure score, familiarity)
         self._cache: dict[tuple[str, str], tuple[np.ndarray, float, float]] = {}
         self._layer: HorizonLayer | None = None
+        self._calibration = Calibration()
+        self.calibration_version = 0
 
     @classmethod
     def from_artifact(
@@ -77,6 +80,32 @@ class LightGBMRiskModel:
         self._context = context
         self._cache.clear()
         self._layer = None
+
+    @property
+    def calibration(self) -> Calibration:
+        """The recalibration map applied to every probability (the identity until one is fitted)."""
+        return self._calibration
+
+    def set_calibration(self, calibration: Calibration, version: int = 0) -> None:
+        """Apply ``calibration`` (stored as ``version``) to every later prediction."""
+        self._calibration = calibration
+        self.calibration_version = version
+
+    def with_context(self, context: RiskContext) -> LightGBMRiskModel:
+        """A sibling sharing this model's predictor and calibration, in another context (this one untouched)."""
+        sibling = LightGBMRiskModel(self._predictor, context)
+        sibling.set_calibration(self._calibration, self.calibration_version)
+        return sibling
+
+    def pool_probabilities(self, pools: Sequence[tuple[str, str]], horizon_days: float) -> np.ndarray:
+        """P(high at ``horizon_days``) of context pools ``(region, type)``, as ``predict`` would say for them
+        with no request signals (no On-Demand override, no live interruptions)."""
+        if not pools:
+            return np.empty(0)
+        scores = np.array([self._pool(pool)[1] for pool in pools])
+        carried = np.array([self._context.buckets.get(pool, _NO_BUCKET) for pool in pools], dtype=float)
+        raw = self._predictor.probability(scores, carried, float(horizon_days), self._context_layer())
+        return self._calibration.apply(raw)
 
     def _context_layer(self) -> HorizonLayer | None:
         """The layer re-based on the context's pools: c(h) follows the chain from *their* buckets."""
@@ -140,7 +169,8 @@ class LightGBMRiskModel:
         expected: np.ndarray | None = np.empty(len(batch))
         for days in np.unique(horizons):
             at = horizons == days
-            probability[at] = self._predictor.probability(scores[at], carried[at], float(days), layer)
+            probability[at] = self._calibration.apply(
+                self._predictor.probability(scores[at], carried[at], float(days), layer))
             buckets = self._predictor.bucket_probabilities(probability[at], carried[at], float(days), layer)
             if buckets is None:
                 expected = None

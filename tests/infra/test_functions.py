@@ -262,13 +262,14 @@ def test_every_function_and_state_machine_has_an_alarm(synth):
     assert all(a["AlarmActions"] for a in alarms)
 
 
-def test_nothing_invokes_the_model_endpoint(synth):
-    # The code loads models in process (S3ModelLoader); no function calls the endpoint through Lambda
+def test_only_the_advisor_worker_invokes_the_model_endpoint(synth):
+    # Scoring loads models in process (S3ModelLoader); the one Lambda caller of the endpoint is the Advisor
+    # worker, whose asynchronous request recalibrates the served model where the ML layers are
     endpoints = [synth.logical_id(fn) for fn in synth.built.hub.model.functions.values()]
-    for spec in topology.ALL_FUNCTIONS:
-        for statement in _statements(synth, spec.name):
-            if "lambda:InvokeFunction" in _actions(statement):
-                assert not any(e in json.dumps(statement["Resource"]) for e in endpoints), spec.name
+    callers = {spec.name for spec in topology.ALL_FUNCTIONS for statement in _statements(synth, spec.name)
+               if "lambda:InvokeFunction" in _actions(statement)
+               and any(e in json.dumps(statement["Resource"]) for e in endpoints)}
+    assert callers == {"worker-advisor"}
 
 
 def test_declared_settings_are_settings_the_code_reads():

@@ -79,9 +79,14 @@ def test_bucket_access_by_prefix_for_the_known_users(synth):
     assert _s3_grants(synth, "opt-execute") == {f"{data}/snapshots/*": {"s3:GetObject"}}
     assert _s3_grants(synth, "api-audit") == {f"{data}/audit-exports/*": {"s3:GetObject", "s3:PutObject"}}
     assert _s3_grants(synth, "api-admin") == {
-        f"{models}/models/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}}
-    for name in ("model-endpoint", "opt-risk"):
-        assert _s3_grants(synth, name) == {f"{models}/models/*": {"s3:GetObject"}}
+        f"{models}/models/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+        f"{models}/calibration/*": {"s3:GetObject"}}
+    # the served model's calibration: written where it is served, followed by the in-process model
+    assert _s3_grants(synth, "model-endpoint") == {f"{models}/models/*": {"s3:GetObject"},
+                                                   f"{models}/calibration/*": {"s3:GetObject", "s3:PutObject"}}
+    assert _s3_grants(synth, "opt-risk") == {f"{models}/models/*": {"s3:GetObject"},
+                                             f"{models}/calibration/*": {"s3:GetObject"}}
+    assert _s3_grants(synth, "worker-advisor")[f"{models}/calibration/*"] == {"s3:GetObject", "s3:PutObject"}
 
 
 def test_settings_that_point_at_other_resources(synth):

@@ -26,7 +26,8 @@ ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
     "api-admin": ("spothive.api.routers.admin", "spothive.api.routers.lab",
                   "spothive.api.routers.admin_impersonation", "spothive.api.routers.admin_clients",
                   "spothive.api.routers.admin_health", "spothive.api.routers.admin_logs",
-                  "spothive.api.routers.lab_stream", "spothive.api.routers.safe_mode_admin"),
+                  "spothive.api.routers.lab_stream", "spothive.api.routers.safe_mode_admin",
+                  "spothive.api.routers.lab_model_card"),
 }
 
 

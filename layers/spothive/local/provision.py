@@ -226,6 +226,7 @@ def provision(endpoint_url: str, *, redis_url: str, prefix: str = "spothive", re
         "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN": result.state_machines["live-switch"],
         "SPOTHIVE_DISCOVERY_FUNCTION_NAME": "worker-discovery",
         "SPOTHIVE_OPTIMIZE_FUNCTION_NAME": "worker-optimize",
+        "SPOTHIVE_MODEL_FUNCTION_NAME": "model-endpoint",
         "SPOTHIVE_MODEL_BUCKET": result.bucket,
         "SPOTHIVE_DATA_BUCKET": result.bucket,
         "SPOTHIVE_EXPORTS_BUCKET": result.bucket,

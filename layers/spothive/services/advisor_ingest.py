@@ -2,6 +2,9 @@
 
 Each pass also records the market observations the next model may learn from (``MarketRecorder``).
 
+When pools changed, the served model is recalibrated against the new feed (``Recalibrate``, see
+``services/model_recalibration.py``): the hook gets the previous state and the new rates.
+
 Only pools whose (bucket, savings) changed are written, each as a new dated history item, so the model
 can see trends; a region's last state is one item, so diffing costs one read per region. A feed that
 cannot be fetched or parsed changes nothing: the last state stays and the report says why.
@@ -13,6 +16,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from spothive.domain.advisor_feed import Rate, diff_rates, parse_feed
@@ -25,6 +29,8 @@ LOG = logging.getLogger(__name__)
 
 #: Receives every pool's rate after an ingest (``{region: {"os#type": (bucket, savings)}}``).
 ContextSink = Callable[[Mapping[str, Mapping[str, Rate]]], None]
+#: Recalibrates the served model on (previous state, new rates, ingest time); returns its report.
+Recalibrate = Callable[[Mapping[str, Mapping[str, Rate]], Mapping[str, Mapping[str, Rate]], datetime], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +45,13 @@ class AdvisorReport:
     context_refreshed: bool = False
     changed_by_region: dict[str, int] = field(default_factory=dict)
     market: dict[str, Any] | None = None
+    recalibration: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for the worker's return value."""
         return {"status": self.status, "regions": self.regions, "pools": self.pools, "changed": self.changed,
-                "reason": self.reason, "context_refreshed": self.context_refreshed, "market": self.market}
+                "reason": self.reason, "context_refreshed": self.context_refreshed, "market": self.market,
+                "recalibration": self.recalibration}
 
 
 class AdvisorIngest:
@@ -56,12 +64,14 @@ class AdvisorIngest:
         clock: Clock,
         context_sink: ContextSink | None = None,
         market: MarketRecorder | None = None,
+        recalibrate: Recalibrate | None = None,
     ) -> None:
         self._feed = feed
         self._rates = rates
         self._clock = clock
         self._sink = context_sink
         self._market = market
+        self._recalibrate = recalibrate
 
     def run(self) -> AdvisorReport:
         """One ingest pass; the market observations are recorded whether or not the feed could be read."""
@@ -77,13 +87,18 @@ class AdvisorIngest:
             LOG.error("Spot Advisor feed unavailable, keeping the last state: %s", exc.message)
             return AdvisorReport("failed", reason=exc.message)
         except (ValueError, InvalidInput) as exc:
-            reason = exc.message if isinstance(exc, InvalidInput) else f"the feed is not JSON: {exc}"
+            if isinstance(exc, InvalidInput):  # the bad entry's path, as the docs promise
+                reason = f"{exc.field}: {exc.message}" if exc.field else exc.message
+            else:
+                reason = f"the feed is not JSON: {exc}"
             LOG.error("Spot Advisor feed rejected, keeping the last state: %s", reason)
             return AdvisorReport("failed", reason=reason)
         now = self._clock.now()
         changed: dict[str, int] = {}
+        previous: dict[str, dict[str, Rate]] = {}
         for region, fresh in sorted(parsed.items()):
-            changes = diff_rates(region, self._rates.state(region), fresh)
+            previous[region] = self._rates.state(region)
+            changes = diff_rates(region, previous[region], fresh)
             if changes:
                 self._rates.record(region, changes, fresh, now)
             changed[region] = len(changes)
@@ -98,4 +113,16 @@ class AdvisorIngest:
         return AdvisorReport(
             "updated" if total else "unchanged", regions=len(parsed), pools=sum(len(r) for r in parsed.values()),
             changed=total, context_refreshed=refreshed, changed_by_region=changed,
+            recalibration=self._recalibrated(previous, parsed, now) if total else None,
         )
+
+    def _recalibrated(self, previous: Mapping[str, Mapping[str, Rate]], fresh: Mapping[str, Mapping[str, Rate]],
+                      now: datetime) -> dict[str, Any] | None:
+        """The recalibration's report; a failure is reported, never undoes the stored rates."""
+        if self._recalibrate is None or not any(previous.values()):
+            return None  # the first ingest has no earlier forecast to judge
+        try:
+            return self._recalibrate(previous, fresh, now)
+        except Exception as exc:
+            LOG.warning("risk model not recalibrated: %s", exc)
+            return {"status": "failed", "reason": str(exc)}

@@ -27,6 +27,8 @@ _PLAN_POLICY = {"cluster_policies": R, "node_templates": R}
 _ASSUME = Grant(("sts:AssumeRole",), Target.CUSTOMER_ROLE)
 _SNAPSHOTS, _EXPORTS, _MODELS, _USAGE = "snapshots/", "audit-exports/", "models/", "usage/"
 _MARKET = "market/"
+#: The served model's calibration documents and model cards, and the Advisor transitions they are fitted on.
+_CALIBRATION = "calibration/"
 #: Publishing to a live stream pushes to the open sockets that follow it (PostToConnection).
 _PUSH = Grant(("execute-api:ManageConnections",), Target.WEBSOCKET_API,
               reason="messages are pushed to the sockets that follow the stream")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from spothive.topology._shared import (
     _ASSUME,
     _AUTHENTICATE,
+    _CALIBRATION,
     _CALLER,
     _EXPORTS,
     _HEALTH_SETTINGS,
@@ -109,7 +110,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api-admin", "api_admin.handler", "Super-admin and the model lab",
         services=(f"{_SVC}model_lab.ModelLab", f"{_SVC}impersonation.ImpersonationService",
-                  f"{_SVC}admin_clients.AdminClients", f"{_SVC}worker_health.WorkerHealthService", _AUTHENTICATE),
+                  f"{_SVC}admin_clients.AdminClients", f"{_SVC}worker_health.WorkerHealthService", _AUTHENTICATE,
+                  f"{_SVC}model_recalibration.ModelRecalibration.card"),
         # model registry actions are audited under the "platform" org; impersonation checks the client
         # org, records its grant in both ledgers and revokes through the durable deny-list; the client
         # list queries orgs by_listing, then each client's accounts, clusters and instances; the lab checks
@@ -119,7 +121,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # backlog counter (one GetItem on agent-actions) and the hive mind's interruption history (Redis)
         tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, accounts=R, clusters=R, instances=W,
                        ml_models=W, audit_logs=A, lab_experiments=W, agent_actions=R),
-        buckets=(BucketUse(Bucket.MODEL, _MODELS, W),),
+        # the model card route reads the served model's calibration document and card (calibration/)
+        buckets=(BucketUse(Bucket.MODEL, _MODELS, W), BucketUse(Bucket.MODEL, _CALIBRATION, R)),
         needs_redis=True,
         settings=(*_TOKEN_SETTINGS, "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_VALIDATOR_TIMEOUT_SECONDS",
                   *_HEALTH_SETTINGS, "SPOTHIVE_LIVE_SWITCH_STATE_MACHINE_ARN"),

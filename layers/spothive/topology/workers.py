@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from spothive.topology._shared import _ASSUME, _MARKET, _MODELS, _PLAN_POLICY, _PUSH, _PUSH_SETTINGS, _SNAPSHOTS, _SVC
+from spothive.topology._shared import (
+    _ASSUME,
+    _CALIBRATION,
+    _MARKET,
+    _MODELS,
+    _PLAN_POLICY,
+    _PUSH,
+    _PUSH_SETTINGS,
+    _SNAPSHOTS,
+    _SVC,
+)
 from spothive.topology.specs import (
     A,
     Bucket,
@@ -43,12 +53,17 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "worker-advisor", "worker_advisor.handler", "Ingest the Spot Advisor feed (SVC-SCRAPE-01)",
-        services=(f"{_SVC}advisor_ingest.AdvisorIngest",),
+        services=(f"{_SVC}advisor_ingest.AdvisorIngest", f"{_SVC}model_recalibration.ModelRecalibration.record_transition"),
         # and, for the next model, Spot placement scores and price statistics appended under market/
-        tables=_tables(interruption_rates=W), buckets=(BucketUse(Bucket.DATA, _MARKET, A),),
-        settings=("SPOTHIVE_DATA_BUCKET",),
+        # a feed that changed pools leaves its transition beside the models and asks the model endpoint to
+        # recalibrate the served model on it (InvocationType=Event)
+        tables=_tables(interruption_rates=W),
+        buckets=(BucketUse(Bucket.DATA, _MARKET, A), BucketUse(Bucket.MODEL, _CALIBRATION, A)),
+        settings=("SPOTHIVE_DATA_BUCKET", "SPOTHIVE_MODEL_BUCKET", "SPOTHIVE_MODEL_FUNCTION_NAME"),
         iam=(Grant(("ec2:GetSpotPlacementScores", "ec2:DescribeSpotPriceHistory"), Target.ANY,
-                   reason="placement scores and Spot price history support no resource-level permissions"),),
+                   reason="placement scores and Spot price history support no resource-level permissions"),
+             Grant(("lambda:InvokeFunction",), Target.FUNCTION, "model-endpoint",
+                   reason="the served model is recalibrated where it is served, with the ML layers")),
         timeout_s=120, async_invoked=True, reserved_concurrency=1,
     ),
     FunctionSpec(
@@ -102,12 +117,16 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "model-endpoint", "model_endpoint.handler", "Interruption-risk model (MOD-AI-01)",
-        services=(f"{_SVC}model_lab.RiskModelHolder",),
-        # Redis for the models:production hot swap; the announced artifact is read from the model bucket
-        buckets=(BucketUse(Bucket.MODEL, _MODELS, R),),
+        services=(f"{_SVC}model_lab.RiskModelHolder", f"{_SVC}model_recalibration.ModelRecalibration.recalibrate",
+                  f"{_SVC}model_recalibration.CalibrationFollower"),
+        # Redis for the models:production hot swap; the announced artifact is read from the model bucket, and
+        # the served version's calibration (one keyed read a minute); a recalibration writes it and the card
+        buckets=(BucketUse(Bucket.MODEL, _MODELS, R), BucketUse(Bucket.MODEL, _CALIBRATION, A)),
         needs_redis=True, settings=("SPOTHIVE_MODEL_BUCKET",),
-        # called synchronously (RequestResponse) behind the RiskModel port, one call per optimization job
+        # called synchronously (RequestResponse) behind the RiskModel port, one call per optimization job; the
+        # Advisor worker's recalibration request arrives asynchronously (retried, then dead-lettered)
         layers=(Layer.CORE, Layer.ML, Layer.MODELS), memory_mb=1024, timeout_s=30, reserved_concurrency=5,
+        async_invoked=True,
     ),
 )
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from spothive.topology._shared import _ASSUME, _MODELS, _PLAN_POLICY, _PUSH, _PUSH_SETTINGS, _SNAPSHOTS, _SVC
+from spothive.topology._shared import (
+    _ASSUME,
+    _CALIBRATION,
+    _MODELS,
+    _PLAN_POLICY,
+    _PUSH,
+    _PUSH_SETTINGS,
+    _SNAPSHOTS,
+    _SVC,
+)
 from spothive.topology.specs import A, Bucket, BucketUse, FunctionSpec, Layer, R, StateMachineSpec, W, _tables
 
 _STEPS = f"{_SVC}optimization.OptimizationSteps"
@@ -20,12 +29,12 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "opt-risk", "optimization_steps.assess_risk", "Optimization: score interruption risk",
-        services=(f"{_STEPS}.assess_risk",),
+        services=(f"{_STEPS}.assess_risk", f"{_SVC}model_recalibration.CalibrationFollower"),
         # the cluster's instances under an A/B test are scored by their tagged registry model too, and
         # each such prediction is recorded in lab-experiments
         tables=_tables(jobs=W, instances=R, ml_models=R, lab_experiments=W),
-        # loads the announced production model in process
-        buckets=(BucketUse(Bucket.MODEL, _MODELS, R),),
+        # loads the announced production model in process, and follows its version's stored calibration
+        buckets=(BucketUse(Bucket.MODEL, _MODELS, R), BucketUse(Bucket.MODEL, _CALIBRATION, R)),
         needs_redis=True, settings=("SPOTHIVE_MODEL_BUCKET",),
         layers=(Layer.CORE, Layer.ML, Layer.MODELS), timeout_s=60, reserved_concurrency=_JOBS,
     ),

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from spothive import settings
 from spothive.adapters.aws.advisor_feed import AdvisorFeed
+from spothive.adapters.aws.calibration_store import S3CalibrationStore
 from spothive.adapters.aws.market_observations import S3MarketObservations
 from spothive.adapters.aws.market_source import Ec2MarketSource
 from spothive.adapters.aws.model_loader import S3ModelLoader
 from spothive.adapters.aws.model_store import S3ModelStore
+from spothive.adapters.aws.recalibration_trigger import LambdaRecalibrationTrigger
 from spothive.adapters.cache.interruption_history import RedisInterruptionHistory
 from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
 from spothive.adapters.cache.pool_watch import RedisPoolWatchStore
@@ -19,6 +23,7 @@ from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
 from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
 from spothive.adapters.model_context import context_from_rates
 from spothive.contracts.risk_v1 import RiskInput, RiskOutput
+from spothive.domain.advisor_feed import Rate
 from spothive.domain.catalog import load_builtin_catalog
 from spothive.domain.market_signals import placement_configurations
 from spothive.ports.risk import RiskModel
@@ -26,6 +31,12 @@ from spothive.services.advisor_ingest import AdvisorIngest
 from spothive.services.hive_mind import HiveMind
 from spothive.services.market_recorder import MarketRecorder
 from spothive.services.model_lab import RiskModelHolder
+from spothive.services.model_recalibration import (
+    CalibrationFollower,
+    FollowedModel,
+    ModelRecalibration,
+    served_primary,
+)
 from spothive.services.pool_choice import PoolChoice
 from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
 from spothive.settings import AdvisorSettings, HiveSettings, MarketSettings, ModelSettings
@@ -82,15 +93,17 @@ def hot_swappable(initial: RiskModel, *, listen: bool = True) -> RiskModelHolder
 
 
 @component
-def risk_model() -> RiskModelHolder:
-    """The process's hot-swappable risk model: the shipped artifact, else the heuristic."""
+def risk_model() -> RiskModelHolder | FollowedModel:
+    """The process's hot-swappable risk model (the shipped artifact, else the heuristic), following its
+    calibration where a model bucket is configured."""
     try:
         from spothive_models.serving import LightGBMRiskModel
 
         initial: RiskModel = FallbackRiskModel(LightGBMRiskModel.from_artifact())
     except Exception:
         initial = FallbackRiskModel(None)
-    return hot_swappable(initial)
+    holder = hot_swappable(initial)
+    return following(holder) if _model_bucket() else holder
 
 
 class LazyRiskModel:
@@ -125,7 +138,9 @@ def advisor_ingest() -> AdvisorIngest:
     """The Spot Advisor worker's use case."""
     kernel.core()
     feed = AdvisorFeed(settings.load(AdvisorSettings).advisor_feed)
-    return AdvisorIngest(feed, DynamoInterruptionRates(), kernel.clock(), _refresh_model_context, market_recorder())
+    recalibrate = _request_recalibration if _model_bucket() else None
+    return AdvisorIngest(feed, DynamoInterruptionRates(), kernel.clock(), _refresh_model_context, market_recorder(),
+                         recalibrate)
 
 
 def market_recorder() -> MarketRecorder | None:
@@ -140,3 +155,85 @@ def market_recorder() -> MarketRecorder | None:
         regions=s.market_regions, price_window_hours=s.price_window_hours,
         configurations=placement_configurations(s.placement_families, types, s.placement_target_capacity),
     )
+
+
+def _model_bucket() -> str | None:
+    """The model bucket, where calibrations and model cards live; ``None`` when none is configured."""
+    try:
+        return settings.load(ModelSettings).model_bucket or None
+    except Exception:  # no SPOTHIVE_MODEL_BUCKET: nothing to store a calibration in
+        return None
+
+
+@component
+def calibration_store() -> S3CalibrationStore:
+    """Calibration documents, transitions and model cards under ``calibration/`` in the model bucket."""
+    return S3CalibrationStore(settings.load(ModelSettings).model_bucket, kernel.core().region)
+
+
+@component
+def model_recalibration() -> ModelRecalibration:
+    """Recalibration of the served model on each Advisor transition, and the stored model card."""
+    return ModelRecalibration(calibration_store(), kernel.clock(), _fit_transition, _apply_calibration,
+                              base_card=_base_card)
+
+
+def following(model: RiskModel) -> FollowedModel:
+    """``model`` kept on its version's latest stored calibration (one keyed read at most a minute)."""
+    return FollowedModel(model, CalibrationFollower(calibration_store(), kernel.clock(), _apply_calibration))
+
+
+def recalibrate_served(transition_key: str, model: RiskModel) -> dict[str, Any]:
+    """Recalibrate the model this process serves on a stored transition (the model endpoint's job)."""
+    return model_recalibration().recalibrate(transition_key, model)
+
+
+Rates = Mapping[str, Mapping[str, Rate]]
+
+
+def _request_recalibration(previous: Rates, fresh: Rates, now: datetime) -> dict[str, Any]:
+    """Store the transition, then recalibrate where the model is served: the model endpoint (async invoke)
+    when one is configured, else this process's in-process model if it serves one."""
+    key = model_recalibration().record_transition(previous, fresh, now)
+    function = settings.load(AdvisorSettings).model_function_name
+    if function:
+        return LambdaRecalibrationTrigger(function, kernel.core().region).request(key)
+    if not risk_model.built:
+        return {"status": "stored", "reason": "no model is served in this process", "transition": key}
+    return recalibrate_served(key, risk_model())
+
+
+def _fit_transition(model: Any, previous: Rates, fresh: Rates,
+                    horizon_days: float) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
+    """Score the transition with the served LightGBM model and fit the map (ML layer, lazy imports)."""
+    primary = served_primary(model)
+    if primary is None:
+        return None
+    from spothive_models.transition import recalibrate_on_transition
+
+    before = context_from_rates(previous, primary.context)
+    after = context_from_rates(fresh, primary.context)
+    result, served = recalibrate_on_transition(primary, before, after.buckets, horizon_days=horizon_days)
+    return primary.version, result.as_dict(), None if served is None else served.to_dict()
+
+
+def _apply_calibration(model: Any, document: Mapping[str, Any]) -> bool:
+    """Give the served LightGBM model the document's map; ``False`` when it serves none (the heuristic)."""
+    primary = served_primary(model)
+    if primary is None:
+        return False
+    from spothive_models.recalibration import Calibration
+
+    primary.set_calibration(Calibration.from_dict(document.get("calibration")), int(document.get("version", 0)))
+    return True
+
+
+def _base_card(model_version: str) -> str:
+    """The shipped model card, when it is packaged beside the model; else the stored card starts with a heading."""
+    try:
+        from spothive_models.artifact import DEFAULT_ARTIFACT_DIR
+
+        card = DEFAULT_ARTIFACT_DIR.parents[2] / "MODEL_CARD.md"
+        return card.read_text() if card.is_file() else ""
+    except Exception:
+        return ""

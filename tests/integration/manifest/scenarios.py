@@ -14,6 +14,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -223,6 +224,7 @@ def admin(stack: LocalStack, world: World) -> None:
     # the platform log and an experiment's telemetry (polling fallbacks of the live streams)
     ok(client.get("/api/admin/logs", headers=headers))
     ok(client.get("/api/lab/stream/exp-none", headers=headers), 404)
+    ok(client.get("/api/lab/model-card", headers=headers), 200, 404)  # 404 until a feed recalibrated the model
     models = [ok(client.post("/api/admin/models/upload", headers=headers,
                              files={"file": ("model.txt", tiny_model(rounds), "application/octet-stream")},
                              data={"version": f"v{rounds}-{uuid.uuid4().hex[:4]}"}), 201)["model"]
@@ -276,11 +278,35 @@ def workers(stack: LocalStack, world: World) -> None:
     customer_account = world.role_arn.split(":")[4]
     stack.invoke(SPOT_EVENTS_FUNCTION, spot_event(world.instance_ids[0], account=customer_account))
     stack.invoke("model-endpoint", {"body": "{}"})
+    changed_feed(stack)
+    # the endpoint's recalibration, requested through Lambda, is on the served model's card
+    admin = {"Authorization": f"Bearer {world.admin_token}"}
+    card = ok(group("api-admin").get("/api/lab/model-card", headers=admin))
+    assert card["recalibrations"][-1]["status"] in ("fitted", "skipped"), card["recalibrations"]
+    stack.invoke("model-endpoint", {"contract_version": "v1.0", "features": {
+        "instance_type": "m5.large", "availability_zone": "us-east-1a", "spot_price_history": [0.05],
+        "hour_of_day": 3, "day_of_week": 1}})
     experiment = f"exp-{uuid.uuid4().hex[:12]}"
     payload = {"experiment_id": experiment, "instance_id": world.instance_ids[0], "role_arn": world.role_arn,
                "region": "us-east-1", "poll_seconds": 0}
     stack.wait_execution(stack.start_execution("live-switch", payload, name=experiment))
     world.experiment_id = experiment
+
+
+def changed_feed(stack: LocalStack) -> None:
+    """An Advisor feed that moves every Linux pool one bucket up: the worker stores the transition and the
+    model endpoint (asynchronously) recalibrates the served model on it; then the original feed is back."""
+    feed = Path(stack.env["SPOTHIVE_ADVISOR_FEED"])
+    original = feed.read_text()
+    data = json.loads(original)
+    for by_os in data["spot_advisor"].values():
+        for entry in by_os.get("Linux", {}).values():
+            entry["r"] = min(4, int(entry["r"]) + 1)
+    feed.write_text(json.dumps(data))
+    try:
+        stack.fire_schedule("spot-advisor")
+    finally:
+        feed.write_text(original)
 
 
 def _socket_event(connection_id: str, **extra: Any) -> dict[str, Any]:

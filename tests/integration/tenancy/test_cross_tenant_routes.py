@@ -161,3 +161,11 @@ def test_a_tenants_own_experiment_is_readable_by_it_and_by_no_other_tenant(world
         assert client.get(path, headers=a.headers).status_code == 200, path
         refused = client.get(path, headers=b.headers)
         assert (refused.status_code, refused.json()["error"]["code"]) == (404, "not_found"), path
+
+
+def test_the_model_card_is_for_super_admins_only(world: dict[str, Any]) -> None:
+    """The served model's card names no tenant resource (not in the walk above): a tenant's token is refused."""
+    client = world["client"]
+    for tenant in (world["a"], world["b"]):
+        refused = client.get("/api/lab/model-card", headers=tenant.headers)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")

@@ -1487,6 +1487,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lab/model-card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model Card
+         * @description The stored card of ``model_version`` (default: the model recalibrated last): ``markdown``, the served
+         *     ``calibration`` and its ``calibration_version``, and every ``recalibrations`` record (fitted or skipped,
+         *     with before/after ECE, log-loss and Brier score, n and the map); 404 ``model_version`` if never recalibrated.
+         */
+        get: operations["model_card_api_lab_model_card_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -8462,6 +8484,75 @@ export interface operations {
             };
             /** @description The change clashes with the stored state: a duplicate, or a stale version (`expected_version` / `If-Match` not the current one). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; `field` names it (`body` when the body is not valid JSON). Nothing was changed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited (moving window per caller: sign-up 5/hour, token 10/minute, the rest 100/minute). `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A store SpotHive needs is down or throttling; nothing was changed. Retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    model_card_api_lab_model_card_get: {
+        parameters: {
+            query?: {
+                model_version?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No valid token (missing, expired, revoked or forged). `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is valid but lacks the role this operation needs. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -264,11 +264,12 @@ class Spreader:
         return True
 
     def _candidates(self, g: Group, bins: list[int]) -> list[int]:
-        """Movable pods of ``g`` on ``bins``, those already away from home first."""
+        """Movable pods of ``g`` on ``bins``, those already away from home (pending pods included) first: pods
+        staying on their kept node may be held there by a PodDisruptionBudget."""
         pr, lay = self.pr, self.layout
         where = set(bins)
         pods = [p for p in g.pods if lay.where[p] in where and pr.movable[p] and not pr.snapshot.pods[p].volume_zones]
-        return sorted(pods, key=lambda p: (lay.bins[lay.where[p]].existing == pr.pod_orig[p], p))
+        return sorted(pods, key=lambda p: (pr.pod_orig[p] >= 0 and lay.bins[lay.where[p]].existing == pr.pod_orig[p], p))
 
     def _zones(self, g: Group) -> list[str]:
         """Spread domains of the group: zones of active nodes its first pod's selector and affinity match,

@@ -113,6 +113,14 @@ def plan_outcome(before_per_hour: float, decision: Mapping[str, Any]) -> PlanOut
     )
 
 
+def outcome_of(detected: Mapping[str, Any], decision: Mapping[str, Any]) -> PlanOutcome:
+    """A stored plan's outcome: today's spend as detect priced it less the approved actions' saving."""
+    before = detected.get("cost_before_per_hour")
+    if before is None:  # stored before detect recorded it: the packing plan's own figure
+        before = (detected.get("plan") or {}).get("cost_before_per_hour", 0.0)
+    return plan_outcome(float(before), decision)
+
+
 def instances_fingerprint(instances: Iterable[tuple[str, str, str, str]]) -> str:
     """SHA-256 of the running instances a Spot-only plan reads: (id, type, lifecycle, zone) each."""
     body = json.dumps(sorted(list(i) for i in instances), separators=(",", ":"))

@@ -21,7 +21,7 @@ from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
 from spothive.domain.pricing import is_flagged
-from spothive.domain.projection import PlanOutcome, instances_fingerprint, plan_outcome
+from spothive.domain.projection import PlanOutcome, instances_fingerprint, outcome_of
 from spothive.domain.spend import MAX_SAFE_BUCKET, price_nodes, spot_moves, total
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.pricing import CatalogSource
@@ -103,7 +103,7 @@ class ClusterPlanner:
                 {"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
                  "saving_per_hour": m.saving_per_hour, "reason": m.reason, "pods": on_node.get(m.node, 0)}
                 for m in kept]
-            fingerprint = snapshot_fingerprint(snapshot)
+            fingerprint = snapshot_fingerprint(snapshot)  # the preview's approval is bound to it
             detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": spot_kept,
                                         "fingerprint": fingerprint}
             if chosen is not None:
@@ -126,13 +126,23 @@ class ClusterPlanner:
             after = round(before - sum(m.on_demand_hourly - m.spot_hourly for m in moves), 6)
             targets = [m.instance_id for m in moves]
         detected["cost_before_per_hour"] = round(before, 6)
-        detected["inputs"] = {"fingerprint": fingerprint, "policy_version": versioned.version,
-                              "template_id": versioned.template_id, "template_version": versioned.template_version}
+        detected["inputs"] = _inputs(fingerprint, versioned)
         summary = {"basis": detected["basis"], "opportunities": len(targets), "targets": targets,
                    "cost_before_per_hour": round(before, 6), "cost_after_per_hour": round(after, 6)}
         if detected["plan"] is not None:
             summary["optimality_gap"] = detected["plan"].get("optimality_gap")
         return detected, summary
+
+    def inputs(self, org_id: str, cluster_id: str) -> dict[str, Any]:
+        """What a plan of the cluster would be made on now (the ``inputs`` detect records), without planning."""
+        snapshot = self._snapshots.latest(org_id, cluster_id)
+        if snapshot is not None:
+            fingerprint = snapshot_fingerprint(snapshot)
+        else:
+            fingerprint = instances_fingerprint(
+                (s.instance.instance_id, s.instance.instance_type, s.instance.lifecycle, s.instance.zone)
+                for s in self._inventory.list_instances(org_id, cluster_id) if s.instance.state == "running")
+        return _inputs(fingerprint, self._policy(org_id, cluster_id, snapshot))
 
     def assess(self, detected: Mapping[str, Any], model: RiskModel, hive: HiveMind | None,
                now: datetime) -> dict[str, Any]:
@@ -169,12 +179,9 @@ def decide_plan(detected: Mapping[str, Any], risk: Mapping[str, Any],
     return decision
 
 
-def outcome_of(detected: Mapping[str, Any], decision: Mapping[str, Any]) -> PlanOutcome:
-    """The decided plan's worth: today's spend (what detect priced) less the approved actions' saving."""
-    before = detected.get("cost_before_per_hour")
-    if before is None:  # stored before detect recorded it: the packing plan's own figure
-        before = (detected.get("plan") or {}).get("cost_before_per_hour", 0.0)
-    return plan_outcome(float(before), decision)
+def _inputs(fingerprint: str, versioned: VersionedPolicy) -> dict[str, Any]:
+    return {"fingerprint": fingerprint, "policy_version": versioned.version, "template_id": versioned.template_id,
+            "template_version": versioned.template_version}
 
 
 def target_pools(detected: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from spothive.domain.rightsizing_ec2 import Ec2Recommendation
 from spothive.domain.spend import PricedNode, Spend, price_nodes, total
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
-from spothive.ports.jobs import JobsRepo
+from spothive.ports.jobs import ClusterJobs
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.risk import RiskModel
 from spothive.services.cluster_plan import ClusterPlanner, PlanNow
@@ -92,7 +92,7 @@ class MetricsService:
         rightsizing: RightSizing | None = None,
         pools: PoolChoice | None = None,
         *,
-        jobs: JobsRepo | None = None,
+        jobs: ClusterJobs | None = None,
         risk_model: RiskModel | None = None,
         hive: HiveMind | None = None,
         clock: Clock | None = None,

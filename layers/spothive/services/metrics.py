@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from spothive.domain.errors import NotFound
 from spothive.domain.identity import Principal
 from spothive.domain.inventory import StoredInstance
+from spothive.domain.jobs import JobStatus
 from spothive.domain.packing.milp import MilpSolver
-from spothive.domain.packing.model import PackingPolicy, snapshot_from_dict
-from spothive.domain.packing.planner import plan_consolidation
-from spothive.domain.plan_policy import carried_policy
+from spothive.domain.projection import PlanOutcome, outcome_of
 from spothive.domain.rightsizing_ec2 import Ec2Recommendation
 from spothive.domain.rightsizing_savings import SizingSavings
-from spothive.domain.spend import PricedNode, Spend, after_spot_moves, price_nodes, spot_moves, total
+from spothive.domain.spend import PricedNode, Spend, price_nodes, total
+from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
+from spothive.ports.jobs import ClusterJobs
 from spothive.ports.pricing import CatalogSource
+from spothive.ports.risk import RiskModel
+from spothive.services.cluster_plan import ClusterPlanner, PlanNow
+from spothive.services.hive_mind import HiveMind
 from spothive.services.plan_inputs import ClusterPolicies
 from spothive.services.pool_choice import PoolChoice
+from spothive.services.risk_heuristic import HeuristicRiskModel
 from spothive.services.utilization import RightSizing
 from spothive.services.workload_sizing import WorkloadRightSizing
+
+#: How many of a cluster's newest jobs the projection looks through for a preview of the same inputs.
+RECENT_JOBS = 10
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterProjection:
-    """Unoptimized vs optimized spend of one cluster, and how the optimized figure was reached."""
+    """Unoptimized vs optimized spend of one cluster, and how the optimized figure was reached.
+
+    ``optimized`` is the spend after the **approved** actions only (blocked and skipped ones save nothing).
+    ``source`` is ``preview`` when the cluster's latest preview covers the same inputs (its risk answers and
+    decision are shown as they are), else ``estimate``: the same pipeline run now with the API's risk model,
+    before the preview's risk check (which may block more)."""
 
     cluster_id: str
     unoptimized: Spend
@@ -37,6 +52,13 @@ class ClusterProjection:
     rightsizing: list[Ec2Recommendation] = field(default_factory=list)
     #: The cluster planned with and without the workloads' recommended requests (None: no snapshot).
     with_rightsizing: SizingSavings | None = None
+    outcome: PlanOutcome | None = None
+    source: str = "estimate"  # "preview" | "estimate"
+    preview_job_id: str | None = None
+    #: fingerprint, policy_version, template_id and template_version the plan was made on
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    risk_model: str | None = None
+    decision: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def monthly_savings(self) -> float:
@@ -73,16 +95,24 @@ class MetricsService:
         policies: ClusterPolicies | None = None,
         rightsizing: RightSizing | None = None,
         pools: PoolChoice | None = None,
+        *,
+        jobs: ClusterJobs | None = None,
+        risk_model: RiskModel | None = None,
+        hive: HiveMind | None = None,
+        clock: Clock | None = None,
         workloads: WorkloadRightSizing | None = None,
     ) -> None:
         self._workloads = workloads
-        self._pools = pools
         self._rightsizing = rightsizing
-        self._policies = policies
         self._inventory = inventory
         self._catalogs = catalogs
         self._snapshots = snapshots
-        self._solver = solver
+        self._planner = ClusterPlanner(inventory, catalogs, snapshots, solver=solver, policies=policies, pools=pools)
+        self._jobs = jobs
+        # never LightGBM here: the API functions answer with the Advisor-bucket heuristic (ADR 0013)
+        self._risk_model: RiskModel = risk_model or HeuristicRiskModel()
+        self._hive = hive
+        self._clock = clock
 
     def kpis(self, principal: Principal) -> Kpis:
         """Σ hourly price x 730 over running instances, and the same after each cluster's projection."""
@@ -123,34 +153,48 @@ class MetricsService:
         recs = [r for r in self._rightsizing.for_stored(principal.org_id, running) if r.target is not None]
         return replace(projection, rightsizing=recs)
 
-    def _policy(self, org_id: str, cluster_id: str, snapshot: dict[str, Any]) -> PackingPolicy:
-        if self._policies is None:
-            return carried_policy(snapshot)
-        return self._policies.for_cluster(org_id, cluster_id, snapshot)
-
     def _project(self, org_id: str, cluster_id: str, nodes: list[PricedNode]) -> ClusterProjection:
-        catalog = self._catalogs.catalog()
-        snapshot = self._snapshots.latest(org_id, cluster_id)
-        if snapshot is not None:
-            policy = self._policy(org_id, cluster_id, snapshot)
-            if self._pools is not None:  # the pools the optimizer would choose (it remembers; this only reads)
-                plan = self._pools.plan(org_id, cluster_id, snapshot, catalog, policy, self._solver).plan
-            else:
-                plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
-            return ClusterProjection(
-                cluster_id,
-                Spend(round(plan.cost_before_per_hour, 6), 0),
-                Spend(round(plan.cost_after_per_hour, 6), 0),
-                "planner",
-                [dict(a) for a in plan.actions],
-                optimality_gap=round(plan.gap, 4),
-            )
-        moves = spot_moves(catalog, nodes)
+        """The cluster's latest preview when it covers the same inputs, else the same pipeline run now."""
+        inputs = self._planner.inputs(org_id, cluster_id)
+        preview = self._preview(org_id, cluster_id, inputs)
+        if preview is not None:
+            job_id, plan_now = preview
+        else:
+            job_id = None
+            now = self._clock.now() if self._clock is not None else datetime.now(UTC)
+            plan_now = self._planner.now(org_id, cluster_id, self._risk_model, self._hive, now)
+        detected, outcome = plan_now.detected, plan_now.outcome
+        plan = detected.get("plan")
+        if isinstance(plan, dict):
+            basis, moves = "planner", [dict(a) for a in plan.get("actions", ())]
+            unoptimized = Spend(outcome.before_per_hour, 0)
+            gap = plan.get("optimality_gap")
+        else:
+            basis, gap = "spot-only", None
+            moves = [{"type": "replace", "node": m["node"], "target": f"{m['instance_type']} spot {m['zone']}",
+                      "reason": m["reason"]} for m in detected.get("spot", ())]
+            unoptimized = Spend(outcome.before_per_hour, total(nodes).unpriced)
         return ClusterProjection(
-            cluster_id, total(nodes), after_spot_moves(nodes, moves), "spot-only",
-            [{"type": "replace", "node": m.instance_id, "target": f"{m.instance_type} spot {m.zone}",
-              "reason": m.reason} for m in moves],
+            cluster_id, unoptimized, Spend(outcome.after_per_hour, 0), basis, moves,
+            optimality_gap=round(float(gap), 4) if gap is not None else None, outcome=outcome,
+            source="preview" if job_id else "estimate", preview_job_id=job_id,
+            inputs=dict(detected.get("inputs") or {}), risk_model=plan_now.risk.get("model"),
+            decision=plan_now.decision,
         )
+
+    def _preview(self, org_id: str, cluster_id: str, inputs: Mapping[str, Any]) -> tuple[str, PlanNow] | None:
+        """The newest finished preview planned on exactly ``inputs`` (same snapshot, same policy versions)."""
+        if self._jobs is None:
+            return None
+        for job in self._jobs.recent(org_id, cluster_id, RECENT_JOBS):
+            detected, decision = job.data.get("detect"), job.data.get("decision")
+            if not (job.dry_run and job.status == JobStatus.SUCCEEDED and isinstance(detected, dict)
+                    and isinstance(decision, dict)):
+                continue
+            if detected.get("inputs") == dict(inputs):
+                risk = job.data.get("risk") or {}
+                return job.job_id, PlanNow(detected, risk, decision, outcome_of(detected, decision))
+        return None
 
 
 def _projected_hourly(projection: ClusterProjection, nodes: list[PricedNode]) -> float:

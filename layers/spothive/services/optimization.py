@@ -19,17 +19,9 @@ from typing import Any
 from spothive.domain.agent_actions import action_id, agent_actions_for, node_names_by_instance
 from spothive.domain.agent_link import agent_health
 from spothive.domain.audit import AuditEntry
-from spothive.domain.automation import Threshold, apply_threshold
-from spothive.domain.decisions import Action, ActionPlan, RiskView, SpotReplacement, resolve_conflicts
 from spothive.domain.errors import NotFound, ServiceUnavailable, SpotHiveError
-from spothive.domain.execution import kept_node_spot_moves, snapshot_fingerprint
 from spothive.domain.jobs import Job, JobStatus
 from spothive.domain.packing.milp import MilpSolver
-from spothive.domain.packing.model import snapshot_from_dict
-from spothive.domain.packing.planner import plan_consolidation
-from spothive.domain.plan_policy import carried_policy
-from spothive.domain.pricing import is_flagged
-from spothive.domain.spend import MAX_SAFE_BUCKET, price_nodes, spot_moves, total
 from spothive.ports.agents import ActionWake, AgentActions, Heartbeats
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
@@ -37,11 +29,10 @@ from spothive.ports.jobs import JobsRepo
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.risk import RiskModel
 from spothive.ports.safety import SafeModeFlag
+from spothive.services.cluster_plan import ClusterPlanner, decide_plan, target_pools
 from spothive.services.execution import ExecutionSteps
 from spothive.services.hive_mind import HiveMind
 from spothive.services.model_routing import MODEL_TAG, ModelRouter
-from spothive.services.optimization_risk import score_pools
-from spothive.services.plan_codec import empty_plan, plan_from_dict
 from spothive.services.plan_inputs import ClusterPolicies
 from spothive.services.pool_choice import PoolChoice
 from spothive.services.safe_mode import SafeModeService
@@ -78,12 +69,6 @@ class StepInput:
                 raise InvalidInput(f"{name} is required", field=name)
             values[name] = value
         return cls(**values)
-
-
-def action_dict(action: Action) -> dict[str, Any]:
-    """The JSON form of a decided action (what the audit ledger and the agent receive)."""
-    return {"type": action.type, "target": action.target, "reason": action.reason,
-            "evidence": dict(action.evidence), "details": dict(action.details)}
 
 
 class OptimizationSteps:
@@ -129,6 +114,7 @@ class OptimizationSteps:
         self._clock = clock
         self._global_safe_mode = global_safe_mode
         self._solver = solver
+        self._planner = ClusterPlanner(inventory, catalogs, snapshots, solver=solver, policies=policies, pools=pools)
 
     def _job(self, ids: StepInput) -> Job:
         job = self._jobs.get(ids.org_id, ids.job_id)
@@ -142,73 +128,15 @@ class OptimizationSteps:
         self._job(ids)
         if self._inventory.get_cluster(ids.org_id, ids.cluster_id) is None:
             raise NotFound(f"cluster {ids.cluster_id} not found", field="cluster_id")
-        catalog = self._catalogs.catalog()
-        snapshot = self._snapshots.latest(ids.org_id, ids.cluster_id)
-        if snapshot is not None:
-            if self._policies is not None:
-                policy = self._policies.for_cluster(ids.org_id, ids.cluster_id, snapshot)
-            else:
-                policy = carried_policy(snapshot)
-            chosen = None
-            if self._pools is not None:  # the same pool choice as the projection; only detect remembers it
-                chosen = self._pools.plan(ids.org_id, ids.cluster_id, snapshot, catalog, policy, self._solver,
-                                          remember=True)
-                plan = chosen.plan
-            else:
-                plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
-            removed = [str(a.get("node")) for a in plan.actions if a.get("type") == "remove_node"]
-
-            def advisor_ok(itype: str) -> bool:
-                entry = catalog.advisor.get(itype)
-                return entry is None or entry.bucket <= MAX_SAFE_BUCKET
-
-            def price(itype: str, capacity: str, zone: str) -> float | None:
-                # a kept node never moves into a pool the choice keeps out (flagged, or held after a fallback)
-                if capacity == "spot" and chosen is not None and is_flagged(chosen.policy.flagged_pools, zone, itype):
-                    return None
-                return catalog.price(itype, capacity, zone)
-
-            kept = kept_node_spot_moves(snapshot, removed, price, advisor_ok)
-            on_node: dict[str, int] = {}
-            for pod in snapshot.get("pods") or []:
-                on_node[str(pod.get("node"))] = on_node.get(str(pod.get("node")), 0) + 1
-            # pods: what a replacement evicts (the automation threshold's disruption cost)
-            spot_kept: list[dict[str, Any]] = [
-                {"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
-                 "saving_per_hour": m.saving_per_hour, "reason": m.reason, "pods": on_node.get(m.node, 0)}
-                for m in kept]
-            detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": spot_kept,
-                                        "fingerprint": snapshot_fingerprint(snapshot)}
-            if chosen is not None:
-                detected["pools"] = chosen.summary()
-            before = plan.cost_before_per_hour
-            after = round(plan.cost_after_per_hour - sum(m.saving_per_hour for m in kept), 6)
-            targets = sorted({str(a.get("node")) for a in plan.actions} | {m.instance_id for m in kept})
-        else:
-            running = [s.instance for s in self._inventory.list_instances(ids.org_id, ids.cluster_id)
-                       if s.instance.state == "running"]
-            nodes = price_nodes(catalog, ((i.instance_id, i.instance_type, i.lifecycle, i.zone) for i in running))
-            moves = spot_moves(catalog, nodes)
-            spot: list[dict[str, Any]] = [{"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
-                     "saving_per_hour": round(m.on_demand_hourly - m.spot_hourly, 6), "reason": m.reason}
-                    for m in moves]
-            detected = {"basis": "spot-only", "plan": None, "spot": spot}
-            before = total(nodes).hourly
-            after = round(before - sum(m.on_demand_hourly - m.spot_hourly for m in moves), 6)
-            targets = [m.instance_id for m in moves]
+        detected, summary = self._planner.detect(ids.org_id, ids.cluster_id, remember=True)
         self._jobs.update(ids.org_id, ids.job_id, data={"detect": detected})
-        summary = {"basis": detected["basis"], "opportunities": len(targets), "targets": targets,
-                   "cost_before_per_hour": round(before, 6), "cost_after_per_hour": round(after, 6)}
-        if detected["plan"] is not None:
-            summary["optimality_gap"] = detected["plan"].get("optimality_gap")
         return summary
 
     # ---- assess risk ---------------------------------------------------------------------------------
     def assess_risk(self, ids: StepInput) -> dict[str, Any]:
         """Interruption probability of every target Spot pool (risk model v1.0) and live hive-mind flags."""
         detected = self._detected(ids)
-        pools = _target_pools(detected)
-        scored = score_pools(pools, self._catalogs.catalog(), self._risk_model, self._hive, self._clock.now())
+        scored = self._planner.assess(detected, self._risk_model, self._hive, self._clock.now())
         if self._router is not None:
             # instances under an A/B test are also scored by their tagged model alone, recorded for the lab;
             # the decision still rests on the production model's pool scores
@@ -217,7 +145,7 @@ class OptimizationSteps:
             if tagged:
                 scored["instances"] = self._router.score(ids.org_id, tagged)
         self._jobs.update(ids.org_id, ids.job_id, data={"risk": scored})
-        return {"pools": len(pools), "flagged": sorted(scored["flagged"]),
+        return {"pools": len(target_pools(detected)), "flagged": sorted(scored["flagged"]),
                 "max_probability": max(scored["probabilities"].values(), default=0.0),
                 "degraded": scored["degraded"], "reason": scored["reason"]}
 
@@ -226,24 +154,8 @@ class OptimizationSteps:
         """Approved and blocked actions (CORE-DECIDE: stability over savings), each with reason and evidence."""
         job = self._job(ids)
         detected = self._detected(ids, job)
-        risk = job.data.get("risk") or {}
-        view = RiskView(probabilities=dict(risk.get("probabilities", {})),
-                        flagged=frozenset(risk.get("flagged", ())))
-        plan = plan_from_dict(detected["plan"]) if detected.get("plan") else empty_plan()
-        spot = [SpotReplacement(s["node"], s["instance_type"], s["zone"], float(s["saving_per_hour"]), s["reason"])
-                for s in detected.get("spot", ())]
-        decided = resolve_conflicts(plan, spot, risk=view)
-        decision: dict[str, Any] = {}
-        automation = job.data.get("automation")
-        if isinstance(automation, dict):  # automated jobs run only what pays its disruption back
-            threshold = Threshold.from_dict(automation.get("threshold"))
-            held = apply_threshold(decided, threshold, _pods_by_node(detected))
-            decided = ActionPlan(held.actions, decided.blocked, held.groups)
-            decision |= {"skipped": [action_dict(a) for a in held.held], "threshold": threshold.to_dict()}
-        approved = [action_dict(a) for a in decided.actions]
-        blocked = [action_dict(a) for a in decided.blocked]
-        groups = decided.groups.to_dict() if decided.groups is not None else None
-        decision |= {"approved": approved, "blocked": blocked, "groups": groups}
+        decision = decide_plan(detected, job.data.get("risk") or {}, job.data.get("automation"))
+        approved, blocked, groups = decision["approved"], decision["blocked"], decision["groups"]
         self._jobs.update(ids.org_id, ids.job_id, data={"decision": decision})
         summary: dict[str, Any] = {"action_count": len(approved), "blocked_count": len(blocked),
                                    "blocked": [{"target": b["target"], "reason": b["reason"]} for b in blocked],
@@ -364,21 +276,6 @@ class OptimizationSteps:
         if not isinstance(detected, dict):
             raise NotFound(f"job {ids.job_id} has no detected plan", field="detect")
         return detected
-
-
-def _target_pools(detected: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every Spot ``(zone, type)`` pool the plan would put capacity in."""
-    pools = {(s["zone"], s["instance_type"]) for s in detected.get("spot", ())}
-    plan = detected.get("plan") or {}
-    pools |= {(n["zone"], n["instance_type"]) for n in plan.get("nodes", ()) if n.get("capacity_type") == "spot"}
-    return sorted(pools)
-
-
-def _pods_by_node(detected: Mapping[str, Any]) -> dict[str, int] | None:
-    """Pods a Spot replacement evicts, by its target (``None`` for a Spot-only plan: pods unknown)."""
-    if not isinstance(detected.get("plan"), dict):
-        return None
-    return {str(s["node"]): int(s.get("pods", 0)) for s in detected.get("spot", ())}
 
 
 def _without(value: Any, key: str) -> Any:

@@ -14,6 +14,7 @@ from spothive.domain.errors import Conflict, DependencyFailed, NotFound
 from spothive.domain.execution import snapshot_fingerprint
 from spothive.domain.identity import Principal
 from spothive.domain.jobs import Job, JobStatus
+from spothive.domain.projection import outcome_of
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.jobs import JobsRepo, WorkflowStarter
@@ -50,6 +51,9 @@ class JobView:
             "approved_from": self.job.data.get("approved_from"),
             "automation": {k: automation.get(k) for k in ("mode", "trigger", "reason", "threshold")}
             if isinstance(automation, dict) else None,
+            # what the approved actions are worth, and the inputs decided on (the projection shows the same)
+            "outcome": outcome_of(detected, decision).to_dict() | dict(detected.get("inputs") or {})
+            if decision else None,
         }
 
     def progress(self) -> dict[str, Any]:

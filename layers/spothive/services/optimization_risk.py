@@ -12,7 +12,7 @@ from spothive.domain.catalog import Catalog
 from spothive.domain.pricing import interruption_probability, pool_key
 from spothive.domain.risk_signals import WARN_PROBABILITY_FLOOR, FlagLevel
 from spothive.ports.risk import RiskModel
-from spothive.services.hive_mind import HiveMind
+from spothive.services.hive_mind import FlagLookup, HiveMind
 
 LOG = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def risk_input(catalog: Catalog, zone: str, instance_type: str, now: datetime) -
 
 
 def score_pools(
-    pools: Sequence[tuple[str, str]], catalog: Catalog, model: RiskModel, hive: HiveMind, now: datetime
+    pools: Sequence[tuple[str, str]], catalog: Catalog, model: RiskModel, hive: HiveMind | None, now: datetime
 ) -> dict[str, Any]:
     """``{"probabilities": {zone:type: p}, "flagged": [RISK:…], "flags": {key: level}, "flag_details": {key:
     PoolFlag.as_dict()}, "degraded", "reason", "model"}``. DANGER flags block a pool; WARN flags floor its probability. A model failure falls back to
@@ -59,7 +59,7 @@ def score_pools(
         if value is None:
             value = interruption_probability(catalog, itype, zone, {})
         probabilities[pool_key(zone, itype)] = round(float(value), 4)
-    lookup = hive.lookup(list(pools))
+    lookup = hive.lookup(list(pools)) if hive is not None else FlagLookup()  # no hive mind wired: no flags
     if lookup.degraded and lookup.reason:
         reasons.append(lookup.reason)
     flagged: list[str] = []

@@ -27,7 +27,9 @@ def metrics() -> MetricsService:
     """KPIs and the savings projection."""
     return MetricsService(inventory.repo(), pricing.catalogs(), inventory.snapshots(), solver=HighsSolver(),
                           policies=configuration.cluster_policies(), rightsizing=rightsizing(),
-                          pools=risk.pool_choice(), workloads=workload_sizing.workload_rightsizing())
+                          pools=risk.pool_choice(),
+                          # the latest preview of the same inputs, else the same pipeline on the heuristic
+                          jobs=jobs(), hive=risk.hive_mind(), clock=kernel.clock(), workloads=workload_sizing.workload_rightsizing())
 
 
 @component

@@ -105,3 +105,68 @@ def test_a_snapshot_describing_a_bigger_cluster_cannot_inflate_the_projected_spe
     # Then spend is the discovered inventory's, and the projection saves at most the cluster's own cost
     assert kpis.monthly_spend == 233.82
     assert 140.16 <= kpis.projected_monthly_spend <= 233.82  # the stand-alone m5.xlarge ($140.16) stays
+
+
+class RiskyEverywhere:
+    """A preview's production model that finds every Spot pool high-risk (0.6)."""
+
+    version = "model:risky"
+
+    def predict(self, batch):  # type: ignore[no-untyped-def]
+        from spothive.contracts.risk_v1 import RiskOutput, recommended_action
+
+        return [RiskOutput(prediction_id=f"p{i}", interruption_probability=0.6, confidence_score=0.9,
+                           recommended_action=recommended_action(0.6)) for i, _ in enumerate(batch)]
+
+
+def preview_job(world: Fakes, cluster_id: str, model) -> str:  # type: ignore[no-untyped-def]
+    """A finished preview whose steps ran the shared planner with ``model`` at the risk step."""
+    from spothive.domain.audit import AuditEntry
+    from spothive.domain.jobs import Job, JobStatus
+    from spothive.services.cluster_plan import ClusterPlanner, decide_plan
+
+    planner = ClusterPlanner(world.inventory, FixedCatalogs(), world.snapshots)
+    detected, _ = planner.detect("org-1", cluster_id, remember=True)
+    risk = planner.assess(detected, model, None, NOW)
+    job = Job("org-1", "job-1", cluster_id, JobStatus.SUCCEEDED, "u", True, NOW, NOW,
+              data={"detect": detected, "risk": risk, "decision": decide_plan(detected, risk)})
+    world.jobs.create(job, AuditEntry("u", "optimization.requested", "cluster", cluster_id))
+    return job.job_id
+
+
+def test_the_projection_shows_the_preview_of_the_same_inputs_with_its_blocks(world):
+    # Given the two-node snapshot (both pods fit one new Spot node) and a preview whose model blocked that move
+    (cluster,) = world.inventory.list_clusters("org-1")
+    world.snapshots.save("org-1", cluster.cluster_id, {"nodes": [node_doc("n-1"), node_doc("n-2")], "pods": [
+        {"namespace": "app", "name": f"web-{i}", "node": f"n-{i}", "cpu_m": 250, "memory_mib": 512} for i in (1, 2)]})
+    metrics = MetricsService(world.inventory, FixedCatalogs(), world.snapshots, jobs=world.jobs)
+    estimate = metrics.projection(ALICE, cluster.cluster_id)
+    job_id = preview_job(world, cluster.cluster_id, RiskyEverywhere())
+
+    # When the dashboard asks again
+    shown = metrics.projection(ALICE, cluster.cluster_id)
+
+    # Then the estimate (heuristic, before the risk check) promised the move, and the projection now shows
+    # the preview: nothing approved, nothing saved, the one opportunity blocked
+    assert (estimate.source, estimate.optimized.monthly, estimate.outcome.counts()) == (
+        "estimate", 23.36, {"planned": 1, "approved": 1, "blocked": 0, "skipped": 0})
+    assert (shown.source, shown.preview_job_id, shown.risk_model) == ("preview", job_id, "model:risky")
+    assert (shown.unoptimized.monthly, shown.optimized.monthly, shown.monthly_savings) == (140.16, 140.16, 0.0)
+    assert shown.outcome.counts() == {"planned": 1, "approved": 0, "blocked": 1, "skipped": 0}
+    assert shown.inputs["policy_version"] == 0
+
+
+def test_a_preview_of_another_snapshot_is_not_reused(world):
+    # Given a preview of the two-node snapshot, then a third pod arriving
+    (cluster,) = world.inventory.list_clusters("org-1")
+    pods = [{"namespace": "app", "name": f"web-{i}", "node": f"n-{i}", "cpu_m": 250, "memory_mib": 512} for i in (1, 2)]
+    world.snapshots.save("org-1", cluster.cluster_id, {"nodes": [node_doc("n-1"), node_doc("n-2")], "pods": pods})
+    preview_job(world, cluster.cluster_id, RiskyEverywhere())
+    world.snapshots.save("org-1", cluster.cluster_id, {"nodes": [node_doc("n-1"), node_doc("n-2")], "pods": [
+        *pods, {"namespace": "app", "name": "web-3", "node": "n-1", "cpu_m": 250, "memory_mib": 512}]})
+
+    # When the projection is computed, Then it is an estimate of the new snapshot (the move approved again)
+    shown = MetricsService(world.inventory, FixedCatalogs(), world.snapshots, jobs=world.jobs).projection(
+        ALICE, cluster.cluster_id)
+    assert (shown.source, shown.preview_job_id) == ("estimate", None)
+    assert shown.outcome.approved == shown.outcome.planned >= 1

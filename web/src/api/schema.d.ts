@@ -357,7 +357,8 @@ export interface paths {
         };
         /**
          * Projection
-         * @description Unoptimized vs optimized monthly spend of one cluster (the planner when pods are known).
+         * @description Unoptimized vs optimized monthly spend of one cluster (the planner when pods are known): optimized is
+         *     after the approved actions only, from the latest preview of the same inputs when there is one.
          */
         get: operations["projection_api_metrics_projection_get"];
         put?: never;
@@ -1765,6 +1766,15 @@ export interface components {
             /** Version */
             version?: string | null;
         };
+        /** BriefAction */
+        BriefAction: {
+            /** Type */
+            type: string;
+            /** Target */
+            target: string;
+            /** Reason */
+            reason: string;
+        };
         /** ChainBreakOut */
         ChainBreakOut: {
             /** Seq */
@@ -1789,7 +1799,10 @@ export interface components {
             cluster_id: string;
             /** Unoptimized */
             unoptimized: number;
-            /** Optimized */
+            /**
+             * Optimized
+             * @description monthly spend after the approved actions only
+             */
             optimized: number;
             /** Monthly Savings */
             monthly_savings: number;
@@ -1797,7 +1810,10 @@ export interface components {
             basis: string;
             /** Optimality Gap */
             optimality_gap: number | null;
-            /** Actions */
+            /**
+             * Actions
+             * @description every planned action, approved or not
+             */
             actions: {
                 [key: string]: unknown;
             }[];
@@ -1808,6 +1824,53 @@ export interface components {
             rightsizing?: components["schemas"]["Rightsizing"][];
             /** @description the planner with the workloads' recommended requests vs today's; null: no snapshot */
             with_rightsizing?: components["schemas"]["Repacked"] | null;
+            /**
+             * Source
+             * @description preview: the latest preview of the same snapshot and policy version; estimate: the same pipeline now, before the preview's risk check
+             * @default estimate
+             */
+            source: string;
+            /** Preview Job Id */
+            preview_job_id?: string | null;
+            /**
+             * Policy Version
+             * @description the cluster policy version the plan was made on
+             */
+            policy_version?: number | null;
+            /** Template Version */
+            template_version?: number | null;
+            /**
+             * Risk Model
+             * @description the risk model whose answers decided the plan
+             */
+            risk_model?: string | null;
+            /**
+             * Planned
+             * @description opportunities (atomic groups and Spot replacements) = approved + blocked + skipped
+             * @default 0
+             */
+            planned: number;
+            /**
+             * Approved
+             * @default 0
+             */
+            approved: number;
+            /**
+             * Blocked
+             * @default 0
+             */
+            blocked: number;
+            /**
+             * Skipped
+             * @default 0
+             */
+            skipped: number;
+            /** Approved Actions */
+            approved_actions?: components["schemas"]["BriefAction"][];
+            /** Blocked Actions */
+            blocked_actions?: components["schemas"]["BriefAction"][];
+            /** Skipped Actions */
+            skipped_actions?: components["schemas"]["BriefAction"][];
         };
         /** Client */
         Client: {

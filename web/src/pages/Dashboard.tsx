@@ -91,6 +91,10 @@ function Projection({ clusterId }: { clusterId: string }) {
         </span>
         {c.optimality_gap !== null ? <span className="muted"> · within {(100 * c.optimality_gap).toFixed(1)}% of the lower bound</span> : null}
       </p>
+      <p className="muted" data-testid="projection-decision">
+        Optimized counts approved actions only: {c.approved} of {c.planned} opportunities approved, {c.blocked} blocked, {c.skipped} skipped ·{" "}
+        {c.source === "preview" ? `as previewed (${c.preview_job_id ?? ""}, risk model ${c.risk_model ?? "unknown"})` : "estimate before the preview's risk check"} · policy version {c.policy_version ?? 0}
+      </p>
       <div className="chart" aria-label={`Cumulative spend over 12 months: ${usd(c.unoptimized * 12)} unoptimized, ${usd(c.optimized * 12)} optimized`} role="img">
         <ResponsiveContainer width="100%" height={260}>
           <LineChart data={series} margin={{ top: 8, right: 16, bottom: 0, left: 16 }}>

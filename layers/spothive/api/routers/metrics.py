@@ -54,18 +54,42 @@ def rightsizing_response(r: Ec2Recommendation) -> Rightsizing:
     )
 
 
+class BriefAction(BaseModel):
+    type: str
+    target: str
+    reason: str
+
+
 class ChartData(BaseModel):
     cluster_id: str
     unoptimized: float
-    optimized: float
+    optimized: float = Field(description="monthly spend after the approved actions only")
     monthly_savings: float
     basis: str
     optimality_gap: float | None
-    actions: list[dict[str, Any]]
+    actions: list[dict[str, Any]] = Field(description="every planned action, approved or not")
     rightsizing: list[Rightsizing] = Field(
         default_factory=list, description="nodes a cheaper EC2 type fits, from 14 days of CloudWatch CPU")
     with_rightsizing: Repacked | None = Field(
         default=None, description="the planner with the workloads' recommended requests vs today's; null: no snapshot")
+    source: str = Field("estimate", description="preview: the latest preview of the same snapshot and policy "
+                        "version; estimate: the same pipeline now, before the preview's risk check")
+    preview_job_id: str | None = None
+    policy_version: int | None = Field(None, description="the cluster policy version the plan was made on")
+    template_version: int | None = None
+    risk_model: str | None = Field(None, description="the risk model whose answers decided the plan")
+    planned: int = Field(0, description="opportunities (atomic groups and Spot replacements) = approved + "
+                         "blocked + skipped")
+    approved: int = 0
+    blocked: int = 0
+    skipped: int = 0
+    approved_actions: list[BriefAction] = Field(default_factory=list)
+    blocked_actions: list[BriefAction] = Field(default_factory=list)
+    skipped_actions: list[BriefAction] = Field(default_factory=list)
+
+
+def _brief(actions: Any) -> list[BriefAction]:
+    return [BriefAction(type=a["type"], target=a["target"], reason=a["reason"]) for a in actions or ()]
 
 
 @router.get("/kpi", response_model=KpiSet)
@@ -83,13 +107,19 @@ def kpi(principal: CurrentPrincipal, metrics: Metrics) -> KpiSet:
 def projection(
     principal: CurrentPrincipal, metrics: Metrics, cluster_id: str = Query(min_length=1, max_length=64)
 ) -> ChartData:
-    """Unoptimized vs optimized monthly spend of one cluster (the planner when pods are known)."""
+    """Unoptimized vs optimized monthly spend of one cluster (the planner when pods are known): optimized is
+    after the approved actions only, from the latest preview of the same inputs when there is one."""
     p = metrics.projection(principal, cluster_id)
     return ChartData(
         cluster_id=p.cluster_id, unoptimized=p.unoptimized.monthly, optimized=p.optimized.monthly,
         monthly_savings=p.monthly_savings, basis=p.basis, optimality_gap=p.optimality_gap, actions=p.moves,
         rightsizing=[rightsizing_response(r) for r in p.rightsizing],
         with_rightsizing=repacked_response(p.with_rightsizing) if p.with_rightsizing else None,
+        source=p.source, preview_job_id=p.preview_job_id, policy_version=p.inputs.get("policy_version"),
+        template_version=p.inputs.get("template_version"), risk_model=p.risk_model,
+        **(p.outcome.counts() if p.outcome is not None else {}),
+        approved_actions=_brief(p.decision.get("approved")), blocked_actions=_brief(p.decision.get("blocked")),
+        skipped_actions=_brief(p.decision.get("skipped")),
     )
 
 

@@ -81,3 +81,39 @@ def test_the_repair_moves_pending_replicas_out_of_a_pool_before_the_pinned_ones(
     assert per_pool[POOL_A] == 5
     assert all(layout.where[p] == 0 for p in range(5))
     assert not layout.unplaced and sum(per_pool.values()) == 11
+
+
+def _pinned_nowhere_to_go() -> dict:
+    """Five web replicas: two on a kept On-Demand m5.large, two on a kept Spot m5.2xlarge (both in z-a, a PDB
+    with max_unavailable 0 pins them), one Pending that must run in z-a, where the other Spot pools are flagged
+    and On-Demand fallback is off."""
+    zone_a = {"topology.kubernetes.io/zone": "z-a"}
+    pods = [pod("p0", "n0", cpu=50, mem=255, owner="web"), pod("p1", "n0", cpu=50, mem=64),
+            pod("p2", "n1", cpu=50, mem=64, owner="web"), pod("p4", "n0", cpu=50, mem=64, owner="web"),
+            pod("p6", "n1", cpu=50, mem=318, owner="web"),
+            pod("p3", None, cpu=50, mem=257, owner="web", node_selector=zone_a)]
+    return {"cluster": "c", "nodes": [node("n0", "m5.large", "on-demand", "z-a"),
+                                      node("n1", "m5.2xlarge", "spot", "z-a")],
+            "pods": pods, "pdbs": [{"namespace": "app", "name": "web", "selector_owner": "web", "max_unavailable": 0}]}
+
+
+def test_a_pending_replica_no_node_takes_within_the_share_stays_pending() -> None:
+    # Given 2 of 5 replicas (the share) on each kept node, one in Spot m5.2xlarge/z-a, all pinned by the PDB,
+    # and a Pending replica whose only offer (z-a, m5.large and m5.xlarge flagged, no On-Demand) is that pool
+    doc = _pinned_nowhere_to_go()
+    catalog = tiny_catalog()
+    policy = policy_from_dict({"aggressiveness": 20, "flagged_pools": ["RISK:z-a:m5.large", "RISK:z-a:m5.xlarge"],
+                               "spot_fallback_on_demand": False})
+    snap = snapshot_from_dict(doc)
+    # When planned
+    plan = plan_consolidation(snap, catalog, policy)
+    # Then the Pending replica stays Pending (a new m5.2xlarge in z-a would make 3 of 5 in that pool, n0 3 of 5
+    # on one node), no node is added for it, the pinned replicas stay, and the plan is valid
+    assert plan.unplaced == ("app/p3",)
+    assert not [n for n in plan.nodes if n.new]
+    assert {k: v for k, v in plan.placements.items() if k != "app/p1"} == {
+        "app/p0": "n0", "app/p2": "n1", "app/p4": "n0", "app/p6": "n1"}
+    assert validate_plan(snap, catalog, plan.to_dict(), policy) == []
+    # And placing it on n0 instead would break the share on that node
+    on_n0 = plan.to_dict() | {"placements": {**plan.placements, "app/p3": "n0"}, "unplaced": []}
+    assert [v.message for v in validate_plan(snap, catalog, on_n0, policy)] == ["3 of 5 app/web on n0"]

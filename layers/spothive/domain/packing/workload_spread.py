@@ -324,9 +324,9 @@ class Spreader:
                 over = g.per_bin[w] > node_limit(g, w) or (
                     pool is not None and g.per_pool[pool] > pool_limit(g, pool)
                 )
-                if not over or b.existing == pr.pod_orig[p]:
-                    continue
                 orig = pr.pod_orig[p]
+                if not over or (orig >= 0 and b.existing == orig):  # a pending pod is at home on no node
+                    continue
                 if orig < 0:
                     self._drop(p)
                     continue

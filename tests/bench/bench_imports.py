@@ -20,10 +20,7 @@ Run: ``PYTHONPATH=layers .venv/bin/python tests/bench/bench_imports.py [function
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "layers"), str(ROOT)]
 
 from spothive import topology  # noqa: E402
+from tests.support import first_call  # noqa: E402
 
 #: The last figures before the wiring imported lazily (quiet machine, best of 3, ``import`` column).
 BEFORE: dict[str, str] = {
@@ -41,74 +39,6 @@ BEFORE: dict[str, str] = {
 }
 TARGET = {"api": 0.8, "worker": 0.5}
 
-#: Function → the wiring components its handler builds on a first invocation (API groups: from their routes).
-FIRST_CALL: dict[str, tuple[str, ...]] = {
-    "worker-prices": ("pricing.price_refresher",),
-    "worker-discovery": ("accounts.discovery",),
-    "worker-advisor": ("risk.advisor_ingest",),
-    "worker-hibernation": ("configuration.hibernation_worker",),
-    "worker-spot-events": ("risk.hive_mind",),
-    "worker-report": ("reports.weekly_reports",),
-    "worker-optimize": ("automation.worker",),
-    "opt-detect": ("optimization.steps",), "opt-risk": ("optimization.steps",),
-    "opt-decide": ("optimization.steps",), "opt-execute": ("optimization.steps",),
-    "opt-wave": ("optimization.execution",), "opt-compensate": ("optimization.steps",),
-    "opt-audit": ("optimization.steps",),
-    "switch-step": ("lab.live_switch",),
-    "ws-connect": ("streams.streams", "identity.auth"), "ws-disconnect": ("streams.streams",),
-    "ws-default": ("streams.streams",), "stream-logs": ("streams.streams",),
-}
-
-#: Harmless values for the settings a function requires (nothing listens on port 1).
-DUMMY = {"SPOTHIVE_REDIS_URL": "redis://127.0.0.1:1/0", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
-         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-
-_PROBE = """
-import importlib, json, sys, time
-import {module}
-at_import = len(sys.modules)
-t1 = time.perf_counter()
-from spothive.wiring.registry import Component
-
-def route_components(group):
-    from spothive.api.app import ROUTE_GROUPS
-    seen, todo = [], [d for m in ROUTE_GROUPS[group] for r in importlib.import_module(m).router.routes
-                      for d in getattr(getattr(r, "dependant", None), "dependencies", ())]
-    while todo:
-        dep = todo.pop()
-        todo.extend(dep.dependencies)
-        if isinstance(dep.call, Component) and dep.call not in seen:
-            seen.append(dep.call)
-    return seen
-
-builders = [getattr(importlib.import_module("spothive.wiring." + p.rsplit(".", 1)[0]), p.rsplit(".", 1)[1])
-            for p in {builders!r}] or (route_components({group!r}) if {group!r} else [])
-failed = []
-for build in builders:
-    try:
-        build()
-    except Exception as exc:
-        failed.append(f"{{build.__name__}}: {{exc}}")
-print(json.dumps([at_import, len(sys.modules), failed, time.perf_counter() - t1]))
-"""
-
-
-def _required_settings() -> set[str]:
-    """The ``SPOTHIVE_*`` variables without a default (the others keep theirs)."""
-    from pydantic_settings import BaseSettings
-
-    from spothive import settings
-
-    models = [m for m in vars(settings).values() if isinstance(m, type) and issubclass(m, BaseSettings)]
-    return {f"SPOTHIVE_{name.upper()}" for m in models for name, field in m.model_fields.items() if field.is_required()}
-
-
-def _env(spec: topology.FunctionSpec) -> dict[str, str]:
-    paths = os.pathsep.join(str(ROOT / p) for p in ("layers", "models", "agent", "."))
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": paths, **DUMMY}
-    for name in set(spec.environment()) & _required_settings():
-        env.setdefault(name, "spothive")
-    return env
 
 
 def _cumulative(stderr: str, module: str) -> float:
@@ -119,24 +49,16 @@ def _cumulative(stderr: str, module: str) -> float:
     return 0.0
 
 
-def measure(spec: topology.FunctionSpec) -> tuple[float, float, int, int, list[str]]:
+def measure(spec: topology.FunctionSpec) -> tuple[float, float, int, int, tuple[str, ...]]:
     """(import s, import + first call s, modules after import, after the first call, failed builds)."""
-    module = "functions." + spec.handler.split(".")[0]
-    group = spec.name if spec in topology.API_FUNCTIONS else ""
-    builders = FIRST_CALL.get(spec.name, ())
-    code = _PROBE.format(module=module, builders=builders, group=group)
-    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, env=_env(spec), check=True)
-    at_import, at_first, failed, build_seconds = json.loads(result.stdout.strip().splitlines()[-1])
-    imported = _cumulative(result.stderr, module)
-    return imported, imported + build_seconds, at_import, at_first, failed
+    cold = first_call.probe(spec, importtime=True)
+    imported = _cumulative(cold.importtime, first_call.module_of(spec))
+    return imported, imported + cold.build_seconds, len(cold.at_import), len(cold.at_first_call), cold.failed
 
 
-def best_of(spec: topology.FunctionSpec, runs: int = 3) -> tuple[float, float, int, int, list[str]]:
+def best_of(spec: topology.FunctionSpec, runs: int = 3) -> tuple[float, float, int, int, tuple[str, ...]]:
     results = [measure(spec) for _ in range(runs)]
-    best_import = min(r[0] for r in results)
-    best_first = min(r[1] for r in results)
-    return best_import, best_first, results[0][2], results[0][3], results[0][4]
+    return (min(r[0] for r in results), min(r[1] for r in results), *results[0][2:])
 
 
 def kind(name: str) -> str:

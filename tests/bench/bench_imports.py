@@ -12,7 +12,8 @@ Two columns, both measured with ``python -X importtime``:
 
 The API functions run with SnapStart: their routers, FastAPI, Redis and botocore load at init (in the
 snapshot); what the routes' components add loads on the first request after a restore (the ``first``
-column). ``mods`` counts the modules loaded after import / after the first call.
+column). ``cpu s`` is the interpreter's CPU time for the import / import plus first call (steadier than
+the wall time when the host is busy); ``mods`` counts the modules loaded after import / after the first call.
 
 Targets (on ``import``): scheduled and async workers under 0.5 s, API route groups under 0.8 s.
 Run: ``PYTHONPATH=layers .venv/bin/python tests/bench/bench_imports.py [function ...]``.
@@ -49,16 +50,20 @@ def _cumulative(stderr: str, module: str) -> float:
     return 0.0
 
 
-def measure(spec: topology.FunctionSpec) -> tuple[float, float, int, int, tuple[str, ...]]:
-    """(import s, import + first call s, modules after import, after the first call, failed builds)."""
+def measure(spec: topology.FunctionSpec) -> tuple[float, float, float, float, int, int, tuple[str, ...]]:
+    """(import s, import + first call s, CPU s of both, modules after import and after the first call,
+    failed builds)."""
     cold = first_call.probe(spec, importtime=True)
     imported = _cumulative(cold.importtime, first_call.module_of(spec))
-    return imported, imported + cold.build_seconds, len(cold.at_import), len(cold.at_first_call), cold.failed
+    return (imported, imported + cold.build_seconds, *cold.cpu, len(cold.at_import), len(cold.at_first_call),
+            cold.failed)
 
 
-def best_of(spec: topology.FunctionSpec, runs: int = 3) -> tuple[float, float, int, int, tuple[str, ...]]:
+def best_of(spec: topology.FunctionSpec, runs: int = 3) -> tuple[float, float, float, float, int, int, tuple[str, ...]]:
     results = [measure(spec) for _ in range(runs)]
-    return (min(r[0] for r in results), min(r[1] for r in results), *results[0][2:])
+    first = results[0]
+    return (min(r[0] for r in results), min(r[1] for r in results), min(r[2] for r in results),
+            min(r[3] for r in results), first[4], first[5], first[6])
 
 
 def kind(name: str) -> str:
@@ -70,16 +75,18 @@ def kind(name: str) -> str:
 
 def main(names: list[str]) -> None:
     specs = [s for s in topology.ALL_FUNCTIONS if not names or s.name in names]
-    print(f"{'function':20} {'before s':>10} {'import s':>9} {'first s':>8} {'mods':>10} {'target':>7}  verdict")
+    print(f"{'function':20} {'before s':>10} {'import s':>9} {'first s':>8} {'cpu s':>12} {'mods':>10} "
+          f"{'target':>7}  verdict")
     over = 0
     for spec in specs:
-        imported, first, at_import, at_first, failed = best_of(spec)
+        imported, first, cpu_import, cpu_first, at_import, at_first, failed = best_of(spec)
         target = TARGET.get(kind(spec.name))
         verdict = "" if target is None else ("ok" if imported < target else "OVER")
         over += verdict == "OVER"
         note = f"  (not built: {', '.join(failed)})" if failed else ""
         print(f"{spec.name:20} {BEFORE.get(spec.name, '-'):>10} {imported:9.3f} {first:8.3f} "
-              f"{f'{at_import}/{at_first}':>10} {(f'{target:.1f}' if target else '-'):>7}  {verdict}{note}")
+              f"{f'{cpu_import:.2f}/{cpu_first:.2f}':>12} {f'{at_import}/{at_first}':>10} "
+              f"{(f'{target:.1f}' if target else '-'):>7}  {verdict}{note}")
     print(f"{over} function(s) over target")
 
 

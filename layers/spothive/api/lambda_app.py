@@ -36,8 +36,9 @@ def prime(group: str) -> list[str]:
         try:
             build()
         except Exception as exc:  # priming is an optimisation: a missing setting fails on the request instead
-            failed.append(build.__name__)
-            LOG.info("not primed: %s (%s)", build.__name__, exc)
+            name = getattr(build, "__name__", repr(build))
+            failed.append(name)
+            LOG.info("not primed: %s (%s)", name, exc)
     reset()
     return failed
 

@@ -38,6 +38,31 @@ BEFORE: dict[str, str] = {
                                       "worker-spot-events")},
     "worker-report": "1.03", "worker-optimize": "0.95", "model-endpoint": "0.26",
 }
+#: CPU seconds (import / import + first call) of the eager wiring, best of 3-5, measured beside this one on a
+#: busy shared host (where wall times ran 3-10x their quiet figures).
+BEFORE_CPU: dict[str, str] = {
+    "worker-prices": "0.520/0.724",
+    "worker-advisor": "0.601/0.603",
+    "worker-optimize": "0.680/0.738",
+    "worker-report": "0.860/0.866",
+    "worker-discovery": "0.708/1.008",
+    "worker-hibernation": "0.732/0.929",
+    "worker-spot-events": "0.589/0.592",
+    "api-audit": "1.002/1.173",
+    "api-clusters": "1.408/1.895",
+    "api-admin": "1.214/2.048",
+    "switch-step": "0.525/0.707",
+    "opt-detect": "0.694/0.963",
+    "api-auth": "0.998/1.179",
+    "api-connect": "0.987/1.410",
+    "api-config": "1.069/1.264",
+    "model-endpoint": "0.195/0.195",
+    "opt-wave": "0.852/1.096",
+    "opt-execute": "0.803/1.043",
+    "ws-connect": "0.671/0.757",
+    "ws-default": "0.616/0.618",
+    "stream-logs": "0.515/0.649",
+}
 TARGET = {"api": 0.8, "worker": 0.5}
 
 
@@ -75,7 +100,7 @@ def kind(name: str) -> str:
 
 def main(names: list[str]) -> None:
     specs = [s for s in topology.ALL_FUNCTIONS if not names or s.name in names]
-    print(f"{'function':20} {'before s':>10} {'import s':>9} {'first s':>8} {'cpu s':>12} {'mods':>10} "
+    print(f"{'function':20} {'before s':>10} {'import s':>9} {'first s':>8} {'cpu s':>12} {'cpu before':>12} {'mods':>10} "
           f"{'target':>7}  verdict")
     over = 0
     for spec in specs:
@@ -85,7 +110,8 @@ def main(names: list[str]) -> None:
         over += verdict == "OVER"
         note = f"  (not built: {', '.join(failed)})" if failed else ""
         print(f"{spec.name:20} {BEFORE.get(spec.name, '-'):>10} {imported:9.3f} {first:8.3f} "
-              f"{f'{cpu_import:.2f}/{cpu_first:.2f}':>12} {f'{at_import}/{at_first}':>10} "
+              f"{f'{cpu_import:.2f}/{cpu_first:.2f}':>12} {BEFORE_CPU.get(spec.name, '-'):>12} "
+              f"{f'{at_import}/{at_first}':>10} "
               f"{(f'{target:.1f}' if target else '-'):>7}  {verdict}{note}")
     print(f"{over} function(s) over target")
 

@@ -67,7 +67,7 @@ def wave(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """One step of a wave (``step``: next, cordon_and_launch, await_ready, drain, terminate, rollback, verify)."""
     from spothive.domain.errors import InvalidInput
     from spothive.services.execution_terms import wave_of
-    from spothive.services.optimization import error_summary
+    from spothive.services.step_errors import error_summary
 
     ids = StepInput.parse(event)
     step = event.get("step")

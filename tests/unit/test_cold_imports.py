@@ -1,5 +1,9 @@
 """Each function imports only the code it calls: a worker's cold start never loads the identity stack, the
-solver or the model runtime it does not use, and the adapters never import each other in a cycle."""
+solver or the model runtime it does not use, and the adapters never import each other in a cycle.
+
+The wiring imports an adapter when a component first builds it, so the import alone loads no store client
+(a worker's init is the logger and the settings), and what a function loads in all is checked after its
+first call's builds (``tests/support/first_call.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import grimp
 import pytest
 
 from spothive import topology
+from tests.support import first_call
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +25,10 @@ IDENTITY = ("spothive.adapters.aws.cognito", "spothive.adapters.aws.jwt_verifier
 SOLVER = ("highspy", "spothive.adapters.solver")
 MODEL = ("lightgbm", "scipy", "spothive_models")
 API = ("fastapi", "mangum", "starlette")
+#: The consolidation planner (the optimization steps and the savings projection use it, nothing else).
+PLANNER = ("spothive.domain.decisions", "spothive.domain.packing.planner", "spothive.domain.packing.milp")
+#: Store clients: a worker's module import loads none of them (its first call builds what it uses).
+STORES = ("redis", "pynamodb", "botocore.client", "spothive.adapters")
 
 #: function → what its module must never import.
 NEVER: dict[str, tuple[str, ...]] = {
@@ -28,10 +37,25 @@ NEVER: dict[str, tuple[str, ...]] = {
     "worker-discovery": IDENTITY + SOLVER + MODEL + API,
     "worker-advisor": IDENTITY + SOLVER + MODEL + API,
     "worker-hibernation": IDENTITY + SOLVER + MODEL + API,
-    "worker-spot-events": IDENTITY + SOLVER + MODEL + API,
     "model-endpoint": IDENTITY + SOLVER + API,
     "opt-detect": IDENTITY + MODEL + API,
     "switch-step": IDENTITY + SOLVER + MODEL + API,
+    **{spec.function: STORES + SOLVER + MODEL + API + IDENTITY for spec in topology.SCHEDULES},
+    "worker-spot-events": STORES + SOLVER + MODEL + API + IDENTITY,
+}
+
+#: function → what it must not load even after its first invocation has built its use case.
+NEVER_AFTER_FIRST_CALL: dict[str, tuple[str, ...]] = {
+    # starts jobs: neither the planner nor HiGHS (the workflow's steps plan)
+    "worker-optimize": IDENTITY + SOLVER + PLANNER + MODEL + API,
+    # the Advisor feed into DynamoDB and S3: no Redis at all
+    "worker-advisor": IDENTITY + SOLVER + PLANNER + MODEL + API + ("redis",),
+    "worker-prices": IDENTITY + SOLVER + PLANNER + MODEL + API,
+    "worker-discovery": IDENTITY + SOLVER + PLANNER + MODEL + API,
+    # the live switch shares SAFE_MODE and the error summary with the optimization steps, not their planner
+    "switch-step": IDENTITY + SOLVER + PLANNER + MODEL + API,
+    "api-audit": SOLVER + PLANNER + MODEL,
+    "api-auth": SOLVER + PLANNER + MODEL,
 }
 
 
@@ -56,6 +80,16 @@ def test_a_function_module_imports_nothing_it_never_calls(name: str) -> None:
     module = "functions." + spec.handler.split(".")[0]
     # Then none of the module families it never calls is loaded
     assert _loaded(module, NEVER[name]) == []
+
+
+@pytest.mark.parametrize("name", sorted(NEVER_AFTER_FIRST_CALL), ids=str)
+def test_a_function_loads_nothing_it_never_calls_by_its_first_call(name: str) -> None:
+    # Given the function's handler module imported in a fresh interpreter
+    # When its first invocation's components are built (offline)
+    cold = first_call.probe(topology.function(name))
+    # Then every build succeeded and none of the families it never calls is loaded
+    assert cold.failed == ()
+    assert cold.loaded(NEVER_AFTER_FIRST_CALL[name]) == []
 
 
 def test_the_adapters_import_each_other_without_cycles() -> None:

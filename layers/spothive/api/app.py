@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from spothive.api.errors import install_error_handlers
 from spothive.api.gzip_body import GzipRequestMiddleware
 from spothive.api.openapi_errors import document_errors
+from spothive.wiring.registry import Component
 
 #: Route group (a Lambda function name in ``spothive.topology``) → router modules it serves.
 ROUTE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -53,3 +54,17 @@ def create_app(groups: Iterable[str] | None = None) -> FastAPI:
 
     document_errors(app)
     return app
+
+
+def route_components(group: str) -> list[Component[object]]:
+    """Every wiring component the routes of ``group`` depend on (directly or through other dependencies),
+    in a stable order: what a first request builds."""
+    seen: list[Component[object]] = []
+    todo = [dep for name in ROUTE_GROUPS[group] for route in importlib.import_module(name).router.routes
+            for dep in getattr(getattr(route, "dependant", None), "dependencies", ())]
+    while todo:
+        dep = todo.pop(0)
+        todo.extend(dep.dependencies)
+        if isinstance(dep.call, Component) and dep.call not in seen:
+            seen.append(dep.call)
+    return seen

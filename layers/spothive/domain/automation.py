@@ -19,12 +19,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spothive.domain.action_groups import ActionGroup, GroupDecision
-from spothive.domain.decisions import Action, ActionPlan
 from spothive.domain.errors import InvalidInput
 from spothive.domain.execution import HOURS_PER_MONTH
+
+if TYPE_CHECKING:  # the planner behind decisions is not needed to start jobs (the automation worker)
+    from spothive.domain.decisions import Action, ActionPlan
 
 #: What one pod eviction costs (a restart: cold caches, re-warm, retried requests), in USD.
 EVICTION_COST_USD = 0.25

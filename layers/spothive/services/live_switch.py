@@ -30,8 +30,8 @@ from spothive.ports.lab import LabRepo, SwitchCloud, SwitchGateway
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.safety import SafeModeFlag
 from spothive.ports.streams import LabPublisher
-from spothive.services.optimization import error_summary
 from spothive.services.safe_mode import SafeModeService
+from spothive.services.step_errors import error_summary
 
 LOG = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ connected agent, and without one it fails before touching anything so the state 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from spothive.services.model_routing import MODEL_TAG, ModelRouter
 from spothive.services.plan_inputs import ClusterPolicies
 from spothive.services.pool_choice import PoolChoice
 from spothive.services.safe_mode import SafeModeService
+from spothive.services.step_errors import error_summary
 
 LOG = logging.getLogger(__name__)
 
@@ -280,18 +280,3 @@ class OptimizationSteps:
 
 def _without(value: Any, key: str) -> Any:
     return {k: v for k, v in value.items() if k != key} if isinstance(value, dict) else value
-
-
-def error_summary(error: Mapping[str, Any] | None) -> str | None:
-    """``Error: message`` of a Step Functions ``$.error`` (``Cause`` holds the Lambda error body)."""
-    if not error:
-        return None
-    name = str(error.get("Error", "Error"))
-    cause = error.get("Cause")
-    message = cause
-    if isinstance(cause, str):
-        try:
-            message = json.loads(cause).get("errorMessage", cause)
-        except (ValueError, AttributeError):
-            message = cause
-    return f"{name}: {message}" if message else name

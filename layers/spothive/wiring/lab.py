@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from spothive import settings
-from spothive.adapters.aws.ec2_switch import StsSwitchCloud
-from spothive.adapters.aws.model_loader import S3ModelLoader
-from spothive.adapters.aws.step_functions import StepFunctionsStarter
-from spothive.adapters.dynamo.lab_repo import DynamoLabRepo
-from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
-from spothive.adapters.model_validator import Limits, SubprocessValidator
-from spothive.domain.errors import NotFound
-from spothive.ports.risk import RiskModel
-from spothive.services.lab_experiments import LabExperiments
-from spothive.services.live_switch import LiveSwitch
-from spothive.services.model_lab import ModelLab
-from spothive.services.model_routing import ModelRouter
-from spothive.services.parallel_tests import ArmObserver, ParallelTests
 from spothive.settings import LabSettings, ModelSettings
 from spothive.wiring import accounts, inventory, kernel, pricing, risk
 from spothive.wiring.registry import component
+
+if TYPE_CHECKING:
+    from spothive.adapters.dynamo.lab_repo import DynamoLabRepo
+    from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
+    from spothive.ports.risk import RiskModel
+    from spothive.services.lab_experiments import LabExperiments
+    from spothive.services.live_switch import LiveSwitch
+    from spothive.services.model_lab import ModelLab
+    from spothive.services.model_routing import ModelRouter
+    from spothive.services.parallel_tests import ArmObserver, ParallelTests
 
 
 @component
@@ -30,12 +29,17 @@ def model_settings() -> ModelSettings:
 @component
 def model_registry() -> DynamoModelRegistry:
     """The ``ml-models`` table."""
+    from spothive.adapters.dynamo.model_registry import DynamoModelRegistry
+
     return DynamoModelRegistry(kernel.ledger())
 
 
 @component
 def model_lab() -> ModelLab:
     """Upload, validate, graduate and roll back risk models."""
+    from spothive.adapters.model_validator import Limits, SubprocessValidator
+    from spothive.services.model_lab import ModelLab
+
     s = model_settings()
     limits = Limits(cpu_seconds=s.validator_cpu_seconds, memory_mib=s.validator_memory_mib,
                     wall_seconds=s.validator_timeout_seconds)
@@ -49,6 +53,8 @@ def model_lab() -> ModelLab:
 @component
 def lab_repo() -> DynamoLabRepo:
     """The ``lab-experiments`` table."""
+    from spothive.adapters.dynamo.lab_repo import DynamoLabRepo
+
     kernel.core()
     return DynamoLabRepo()
 
@@ -57,6 +63,8 @@ def lab_repo() -> DynamoLabRepo:
 def live_switch() -> LiveSwitch:
     """The live-switch experiment's steps; with a WebSocket stage (AWS) each step is pushed to the sockets
     following the experiment."""
+    from spothive.adapters.aws.ec2_switch import StsSwitchCloud
+    from spothive.services.live_switch import LiveSwitch
     from spothive.wiring import (
         optimization,  # SAFE_MODE levels are composed there (it imports lab)
         streams,  # streams wires accounts, which the lab does not otherwise need
@@ -71,6 +79,9 @@ def live_switch() -> LiveSwitch:
 @component
 def lab_experiments() -> LabExperiments:
     """Starting live switches and reading experiments."""
+    from spothive.adapters.aws.step_functions import StepFunctionsStarter
+    from spothive.services.lab_experiments import LabExperiments
+
     s = settings.load(LabSettings)
     starter = StepFunctionsStarter(s.live_switch_state_machine_arn, kernel.core().region, label="live-switch")
     return LabExperiments(accounts.tenancy(), inventory.repo(), lab_repo(), starter, kernel.clock(),
@@ -79,6 +90,9 @@ def lab_experiments() -> LabExperiments:
 
 def _registry_model(model_id: str) -> RiskModel:
     """A registry model loaded from its artifact (no fallback: a routed model answers alone or not at all)."""
+    from spothive.adapters.aws.model_loader import S3ModelLoader
+    from spothive.domain.errors import NotFound
+
     record = model_registry().get(model_id)
     if record is None or not record.s3_key:
         raise NotFound(f"no stored model {model_id}", field="model_id")
@@ -88,6 +102,8 @@ def _registry_model(model_id: str) -> RiskModel:
 @component
 def model_router() -> ModelRouter:
     """Per-instance scoring routed by the ``spothive:model`` tag."""
+    from spothive.services.model_routing import ModelRouter
+
     return ModelRouter(risk.LazyRiskModel(risk.risk_model), _registry_model, lab_repo(), pricing.catalogs(),
                        kernel.clock())
 
@@ -95,6 +111,9 @@ def model_router() -> ModelRouter:
 @component
 def parallel_tests() -> ParallelTests:
     """A/B tests of two models on two instances."""
+    from spothive.adapters.aws.ec2_switch import StsSwitchCloud
+    from spothive.services.parallel_tests import ParallelTests
+
     return ParallelTests(accounts.tenancy(), inventory.repo(), model_registry(), lab_repo(),
                          StsSwitchCloud(kernel.core().region), model_router(), kernel.clock(), ledger=kernel.ledger())
 
@@ -102,4 +121,6 @@ def parallel_tests() -> ParallelTests:
 @component
 def arm_observer() -> ArmObserver:
     """Interruption signals of A/B-tested instances, recorded against their model."""
+    from spothive.services.parallel_tests import ArmObserver
+
     return ArmObserver(lab_repo(), kernel.clock())

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from spothive.adapters.dynamo.report_recipients import DynamoReportRecipients
+from typing import TYPE_CHECKING
+
 from spothive.wiring import kernel
 from spothive.wiring.registry import component
+
+if TYPE_CHECKING:
+    from spothive.adapters.dynamo.report_recipients import DynamoReportRecipients
 
 
 @component
 def recipients() -> DynamoReportRecipients:
     """Users by org and their report setting."""
+    from spothive.adapters.dynamo.report_recipients import DynamoReportRecipients
+
     kernel.core()  # binds the users table
     return DynamoReportRecipients()

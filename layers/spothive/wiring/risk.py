@@ -5,43 +5,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spothive import settings
-from spothive.adapters.aws.advisor_feed import AdvisorFeed
-from spothive.adapters.aws.calibration_store import S3CalibrationStore
-from spothive.adapters.aws.market_observations import S3MarketObservations
-from spothive.adapters.aws.market_source import Ec2MarketSource
-from spothive.adapters.aws.model_loader import S3ModelLoader
-from spothive.adapters.aws.model_store import S3ModelStore
-from spothive.adapters.aws.recalibration_trigger import LambdaRecalibrationTrigger
-from spothive.adapters.cache.interruption_history import RedisInterruptionHistory
-from spothive.adapters.cache.model_events import ModelEventListener, RedisModelEvents
-from spothive.adapters.cache.pool_watch import RedisPoolWatchStore
-from spothive.adapters.cache.risk_tracker import RedisRiskTracker
-from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
-from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
-from spothive.adapters.model_context import context_from_rates
-from spothive.contracts.risk_v1 import RiskInput, RiskOutput
 from spothive.domain.advisor_feed import Rate
-from spothive.domain.catalog import load_builtin_catalog
-from spothive.domain.market_signals import placement_configurations
-from spothive.ports.risk import RiskModel
-from spothive.services.advisor_ingest import AdvisorIngest
-from spothive.services.hive_mind import HiveMind
-from spothive.services.market_recorder import MarketRecorder
-from spothive.services.model_lab import RiskModelHolder
-from spothive.services.model_recalibration import (
-    CalibrationFollower,
-    FollowedModel,
-    ModelRecalibration,
-    served_primary,
-)
-from spothive.services.pool_choice import PoolChoice
-from spothive.services.risk_heuristic import FallbackRiskModel, HeuristicRiskModel
 from spothive.settings import AdvisorSettings, HiveSettings, MarketSettings, ModelSettings
 from spothive.wiring import kernel
 from spothive.wiring.registry import component
+
+if TYPE_CHECKING:
+    from spothive.adapters.aws.calibration_store import S3CalibrationStore
+    from spothive.adapters.aws.model_store import S3ModelStore
+    from spothive.adapters.cache.model_events import RedisModelEvents
+    from spothive.contracts.risk_v1 import RiskInput, RiskOutput
+    from spothive.ports.risk import RiskModel
+    from spothive.services.advisor_ingest import AdvisorIngest
+    from spothive.services.hive_mind import HiveMind
+    from spothive.services.market_recorder import MarketRecorder
+    from spothive.services.model_lab import RiskModelHolder
+    from spothive.services.model_recalibration import FollowedModel, ModelRecalibration
+    from spothive.services.pool_choice import PoolChoice
 
 LOG = logging.getLogger(__name__)
 
@@ -49,6 +32,11 @@ LOG = logging.getLogger(__name__)
 @component
 def hive_mind() -> HiveMind:
     """Cross-tenant interruption signals in Redis, confirmed against SpotHive's own inventory."""
+    from spothive.adapters.cache.interruption_history import RedisInterruptionHistory
+    from spothive.adapters.cache.risk_tracker import RedisRiskTracker
+    from spothive.adapters.dynamo.instance_locator import DynamoInstanceLocator
+    from spothive.services.hive_mind import HiveMind
+
     s = settings.load(HiveSettings)
     kernel.core()
     return HiveMind(RedisRiskTracker(kernel.cache()), kernel.clock(), locator=DynamoInstanceLocator(),
@@ -60,24 +48,37 @@ def hive_mind() -> HiveMind:
 def pool_choice() -> PoolChoice:
     """The pool choice every plan goes through: the Advisor-bucket heuristic (no LightGBM in the API
     functions, and the projection must match the preview) with the hive mind's flags and held pools."""
+    from spothive.adapters.cache.pool_watch import RedisPoolWatchStore
+    from spothive.services.pool_choice import PoolChoice
+    from spothive.services.risk_heuristic import HeuristicRiskModel
+
     return PoolChoice(HeuristicRiskModel(), hive_mind(), kernel.clock(), RedisPoolWatchStore(kernel.cache()))
 
 
 @component
 def model_store() -> S3ModelStore:
     """Uploaded and promoted model artifacts."""
+    from spothive.adapters.aws.model_store import S3ModelStore
+
     return S3ModelStore(settings.load(ModelSettings).model_bucket, kernel.core().region)
 
 
 @component
 def model_events() -> RedisModelEvents:
     """The ``models:production`` announcements."""
+    from spothive.adapters.cache.model_events import RedisModelEvents
+
     return RedisModelEvents(kernel.cache())
 
 
 def hot_swappable(initial: RiskModel, *, listen: bool = True) -> RiskModelHolder:
     """Wrap ``initial`` so a ``models:production`` announcement swaps it in place (catching up first with
     the last announcement); without Redis it just serves ``initial``."""
+    from spothive.adapters.aws.model_loader import S3ModelLoader
+    from spothive.adapters.cache.model_events import ModelEventListener
+    from spothive.services.model_lab import RiskModelHolder
+    from spothive.services.risk_heuristic import FallbackRiskModel
+
     loader = S3ModelLoader(model_store())
     # an announced model that fails at scoring time answers through the heuristic, saying why
     holder = RiskModelHolder(initial, lambda record: FallbackRiskModel(loader(record)))
@@ -96,6 +97,8 @@ def hot_swappable(initial: RiskModel, *, listen: bool = True) -> RiskModelHolder
 def risk_model() -> RiskModelHolder | FollowedModel:
     """The process's hot-swappable risk model (the shipped artifact, else the heuristic), following its
     calibration where a model bucket is configured."""
+    from spothive.services.risk_heuristic import FallbackRiskModel
+
     try:
         from spothive_models.serving import LightGBMRiskModel
 
@@ -128,6 +131,8 @@ class LazyRiskModel:
 
 def _refresh_model_context(rates: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
     """Refresh the in-process model's context, only where this process already serves one."""
+    from spothive.adapters.model_context import context_from_rates
+
     if risk_model.built:
         holder = risk_model()
         holder.set_context(context_from_rates(rates, holder.context))
@@ -136,6 +141,10 @@ def _refresh_model_context(rates: Mapping[str, Mapping[str, tuple[int, int]]]) -
 @component
 def advisor_ingest() -> AdvisorIngest:
     """The Spot Advisor worker's use case."""
+    from spothive.adapters.aws.advisor_feed import AdvisorFeed
+    from spothive.adapters.dynamo.interruption_rates import DynamoInterruptionRates
+    from spothive.services.advisor_ingest import AdvisorIngest
+
     kernel.core()
     feed = AdvisorFeed(settings.load(AdvisorSettings).advisor_feed)
     recalibrate = _request_recalibration if _model_bucket() else None
@@ -145,6 +154,12 @@ def advisor_ingest() -> AdvisorIngest:
 
 def market_recorder() -> MarketRecorder | None:
     """Placement scores and Spot price statistics appended to the data bucket; None without a bucket."""
+    from spothive.adapters.aws.market_observations import S3MarketObservations
+    from spothive.adapters.aws.market_source import Ec2MarketSource
+    from spothive.domain.catalog import load_builtin_catalog
+    from spothive.domain.market_signals import placement_configurations
+    from spothive.services.market_recorder import MarketRecorder
+
     s = settings.load(MarketSettings)
     if not s.data_bucket:
         return None
@@ -168,18 +183,24 @@ def _model_bucket() -> str | None:
 @component
 def calibration_store() -> S3CalibrationStore:
     """Calibration documents, transitions and model cards under ``calibration/`` in the model bucket."""
+    from spothive.adapters.aws.calibration_store import S3CalibrationStore
+
     return S3CalibrationStore(settings.load(ModelSettings).model_bucket, kernel.core().region)
 
 
 @component
 def model_recalibration() -> ModelRecalibration:
     """Recalibration of the served model on each Advisor transition, and the stored model card."""
+    from spothive.services.model_recalibration import ModelRecalibration
+
     return ModelRecalibration(calibration_store(), kernel.clock(), _fit_transition, _apply_calibration,
                               base_card=_base_card)
 
 
 def following(model: RiskModel) -> FollowedModel:
     """``model`` kept on its version's latest stored calibration (one keyed read at most a minute)."""
+    from spothive.services.model_recalibration import CalibrationFollower, FollowedModel
+
     return FollowedModel(model, CalibrationFollower(calibration_store(), kernel.clock(), _apply_calibration))
 
 
@@ -197,6 +218,8 @@ def _request_recalibration(previous: Rates, fresh: Rates, now: datetime) -> dict
     key = model_recalibration().record_transition(previous, fresh, now)
     function = settings.load(AdvisorSettings).model_function_name
     if function:
+        from spothive.adapters.aws.recalibration_trigger import LambdaRecalibrationTrigger
+
         return LambdaRecalibrationTrigger(function, kernel.core().region).request(key)
     if not risk_model.built:
         return {"status": "stored", "reason": "no model is served in this process", "transition": key}
@@ -206,6 +229,9 @@ def _request_recalibration(previous: Rates, fresh: Rates, now: datetime) -> dict
 def _fit_transition(model: Any, previous: Rates, fresh: Rates,
                     horizon_days: float) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
     """Score the transition with the served LightGBM model and fit the map (ML layer, lazy imports)."""
+    from spothive.adapters.model_context import context_from_rates
+    from spothive.services.model_recalibration import served_primary
+
     primary = served_primary(model)
     if primary is None:
         return None
@@ -219,6 +245,8 @@ def _fit_transition(model: Any, previous: Rates, fresh: Rates,
 
 def _apply_calibration(model: Any, document: Mapping[str, Any]) -> bool:
     """Give the served LightGBM model the document's map; ``False`` when it serves none (the heuristic)."""
+    from spothive.services.model_recalibration import served_primary
+
     primary = served_primary(model)
     if primary is None:
         return False

@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING
 
 from spothive import settings
 from spothive.settings import ExecutionSettings, WorkflowSettings
-from spothive.wiring import accounts, agents, configuration, inventory, kernel, lab, pricing, risk, workload_sizing
+from spothive.wiring import (
+    accounts,
+    agents,
+    configuration,
+    inventory,
+    kernel,
+    lab,
+    pricing,
+    risk,
+    workload_sizing,
+)
 from spothive.wiring.registry import component
 
 if TYPE_CHECKING:
@@ -32,7 +42,8 @@ def metrics() -> MetricsService:
                           policies=configuration.cluster_policies(), rightsizing=rightsizing(),
                           pools=risk.pool_choice(),
                           # the latest preview of the same inputs, else the same pipeline on the heuristic
-                          jobs=jobs(), hive=risk.hive_mind(), clock=kernel.clock(), workloads=workload_sizing.workload_rightsizing())
+                          jobs=jobs(), hive=risk.hive_mind(), clock=kernel.clock(),
+                          workloads=workload_sizing.workload_rightsizing())
 
 
 @component

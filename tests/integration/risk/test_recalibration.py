@@ -22,6 +22,7 @@ from spothive import wiring
 from spothive.commands.admin import create_super_admin
 from spothive.contracts.risk_v1 import RiskInput
 from spothive.services.model_lab import RiskModelHolder
+from spothive.services.model_recalibration import FollowedModel, served_primary
 from spothive.services.risk_heuristic import FallbackRiskModel
 from spothive.wiring import risk
 from spothive_models.serving import LightGBMRiskModel
@@ -178,5 +179,5 @@ def test_the_model_endpoint_recalibrates_on_the_workers_request(
     assert len(risk.model_recalibration().card()["recalibrations"]) == 1
     answer = model_endpoint.handler(dict(PROBE_BODY))
     assert answer["statusCode"] == 200
-    assert isinstance(model_endpoint._MODEL, risk.FollowedModel)
-    assert risk.served_primary(model_endpoint._MODEL).calibration_version == 1
+    assert isinstance(model_endpoint._MODEL, FollowedModel)
+    assert served_primary(model_endpoint._MODEL).calibration_version == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -310,4 +310,19 @@ def kept_node_spot_moves(snapshot: Mapping[str, Any], removed: Iterable[str],
         moves.append(KeptNodeMove(str(node["instance_id"]), name, itype, zone, saving,
                                   f"{name} stays in the plan: Spot {itype} in {zone} costs ${spot:.4f}/h against "
                                   f"${od:.4f}/h On-Demand, saving ${monthly(saving):,.2f}/month"))
+    return moves
+
+
+def added_capacity(launched: Sequence[Mapping[str, Any]], retiring: Collection[str]) -> list[dict[str, Any]]:
+    """The wave's launches that replace no retiring node: new capacity of the plan itself, which costs money
+    (a negative saving, with its activity line)."""
+    moves: list[dict[str, Any]] = []
+    for x in launched:
+        if x.get("for") not in retiring:
+            cost = float(x["price_per_hour"])
+            cap = "Spot" if x["capacity_type"] == "spot" else "On-Demand"
+            moves.append({"node": x["node"], "instance_id": x["instance_id"], "state": "running",
+                          "saving_per_hour": round(-cost, 6), "added": True,
+                          "line": f"Added {x['node']} ({x['instance_type']} {cap}) in {x['zone']} — "
+                                  f"costs ${monthly(cost):,.2f}/month"})
     return moves

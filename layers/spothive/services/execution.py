@@ -27,6 +27,7 @@ from spothive.domain.execution import (
     DisruptionBudget,
     Wave,
     activity_line,
+    added_capacity,
     launch_ladder,
     monthly,
     plan_waves,
@@ -315,14 +316,7 @@ class ExecutionSteps:
                                "saving_per_hour": round(saves, 6), "line": line})
             # recorded at once: should the next one fail, the rollback knows this node is gone (not to uncordon)
             self._save_wave(self._job(org_id, job_id), index, stage="terminating", terminated=list(terminated))
-        for x in launched:  # new capacity of the plan itself (not a one-for-one replacement) costs money
-            if x.get("for") not in retiring:
-                cost = float(x["price_per_hour"])
-                cap = "Spot" if x["capacity_type"] == "spot" else "On-Demand"
-                terminated.append({"node": x["node"], "instance_id": x["instance_id"], "state": "running",
-                                   "saving_per_hour": round(-cost, 6), "added": True,
-                                   "line": f"Added {x['node']} ({x['instance_type']} {cap}) in {x['zone']} — "
-                                           f"costs ${monthly(cost):,.2f}/month"})
+        terminated.extend(added_capacity(launched, retiring))
         job = self._job(org_id, job_id)
         progress = self._progress(job)
         done_before = {m["instance_id"] for m in progress.get("moves") or []}

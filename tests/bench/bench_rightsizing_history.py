@@ -53,7 +53,7 @@ def main() -> None:
         folder = UsageFolder(store, clock)
         rng = random.Random(3)
         print(f"{'workloads':>9} {'fold p50 ms':>11} {'fold p95 ms':>11} {'read ms':>8} {'bytes/workload':>14}"
-              f" {'baseline json ms':>16}")
+              f" {'baseline json ms':>16} {'check':>6}")
         for workloads in (50, 200, 2000):
             org = f"org-{workloads}"
             for h in range(24):  # a day of hourly history first
@@ -73,9 +73,14 @@ def main() -> None:
             store.all(org, "c")
             read = (time.perf_counter() - t0) * 1000
             used = int(client.memory_usage(history_key(org, "c")) or 0)
+            # checked apart from the folder: straight from Redis, one field per workload, each a JSON document
+            raw = client.hgetall(history_key(org, "c"))
+            ok = len(raw) == workloads and all(isinstance(json.loads(v), dict) for v in raw.values())
             folds.sort()
             print(f"{workloads:>9} {statistics.median(folds):>11.1f} {folds[int(0.95 * (len(folds) - 1))]:>11.1f}"
-                  f" {read:>8.1f} {used / workloads:>14.0f} {statistics.median(encodes):>16.2f}")
+                  f" {read:>8.1f} {used / workloads:>14.0f} {statistics.median(encodes):>16.2f} {'ok' if ok else 'FAIL':>6}")
+            if not ok:
+                raise SystemExit(f"{workloads} workloads: the stored history has {len(raw)} fields")
     finally:
         proc.terminate()
         proc.wait()

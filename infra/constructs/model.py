@@ -25,6 +25,13 @@ def _deps_code(root: Path) -> lambda_.Code:
     )
 
 
+#: Where the Advisor worker leaves each ingest's transition for the model endpoint to fit on.
+TRANSITION_PREFIX = "calibration/transitions/"
+#: A transition is read by the recalibration its ingest asked for (and that request's retries) and by no
+#: one after: the fitted figures live on in the records and the model card, so a month is ample.
+TRANSITION_RETENTION_DAYS = 30
+
+
 class Model(Construct):
     """The ML layers (lightgbm/numpy with libgomp, ``spothive_models``), the artifact bucket and the ML workers.
 
@@ -45,6 +52,10 @@ class Model(Construct):
         self.artifacts = secure_bucket(
             self, "Artifacts", server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="artifacts/",
+            lifecycle_rules=[s3.LifecycleRule(
+                id="expire-advisor-transitions", prefix=TRANSITION_PREFIX,
+                expiration=Duration.days(TRANSITION_RETENTION_DAYS),
+            )],
         )
         self.ml_layer = lambda_.LayerVersion(
             self,

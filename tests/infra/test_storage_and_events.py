@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from infra.actions import OBJECT_ACTIONS
@@ -53,6 +55,21 @@ def test_data_bucket_is_private_encrypted_tls_only_and_logged(synth):
     (policy,) = policies
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for s in policy["PolicyDocument"]["Statement"])
+
+
+def test_advisor_transitions_expire_and_nothing_else_in_the_model_bucket_does(synth):
+    from spothive.adapters.aws.calibration_store import PREFIX
+    from spothive.services.model_recalibration import transition_key
+
+    # Given the model bucket as synthesized
+    props = synth.hub["Resources"][synth.logical_id(synth.built.hub.model.artifacts)]["Properties"]
+    (rule,) = props["LifecycleConfiguration"]["Rules"]
+    # Then only the transitions the Advisor worker writes expire, after a month
+    key = PREFIX + transition_key(datetime(2026, 12, 2, 6, 0, tzinfo=UTC))
+    assert key.startswith(rule["Prefix"]) and rule["Prefix"] == "calibration/transitions/"
+    assert rule["ExpirationInDays"] == 30 and rule["Status"] == "Enabled"
+    # And the calibration documents and model cards beside them do not
+    assert not (PREFIX + "v1/calibration.json").startswith(rule["Prefix"])
 
 
 @pytest.mark.parametrize("spec", topology.ALL_FUNCTIONS, ids=lambda s: s.name)

@@ -65,7 +65,12 @@ def lambda_handler(
 
         @functools.wraps(fn)
         def handler(event: dict[str, Any] | None = None, context: Any = None) -> Any:
-            return traced(event if event is not None else {}, context if context is not None else _LocalContext(aws_request_id=str(uuid.uuid4())))
+            try:
+                return traced(event if event is not None else {}, context if context is not None else _LocalContext(aws_request_id=str(uuid.uuid4())))
+            finally:
+                # the local stack runs every handler in one process: what it logs between invocations
+                # must not carry the last handler's request id and function name
+                logger.clear_state()
 
         return handler
 

@@ -91,3 +91,18 @@ def test_every_scheduled_worker_names_its_mapping_component() -> None:
     for schedule in topology.SCHEDULES:
         module = importlib.import_module("functions." + topology.function(schedule.function).handler.split(".")[0])
         assert f'component=("{COMPONENT_IDS[schedule.function]}", ' in inspect.getsource(module), schedule.function
+
+
+def test_what_is_logged_after_a_handler_returns_carries_none_of_its_context(logs: io.StringIO) -> None:
+    import functions.optimization_steps as steps
+    from spothive.wiring import optimization
+
+    # Given a step handler that ran in this process with the job's correlation id
+    optimization.steps.set_override(_Steps())
+    steps.decide({"org_id": "org-1", "cluster_id": "c-1", "job_id": "job-7"})
+    # When the process logs something afterwards (the local stack's API, ticker or another thread)
+    logger.info("between invocations")
+    # Then that line has neither the job's correlation id nor the handler's Lambda context
+    (line,) = [json.loads(x) for x in logs.getvalue().splitlines() if "between invocations" in x]
+    assert "correlation_id" not in line and "function_request_id" not in line
+    assert "cold_start" not in line

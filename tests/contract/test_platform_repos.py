@@ -139,6 +139,9 @@ def test_rates_keep_history_oldest_first_and_the_last_state(rates):
     assert rates.state("us-east-1") == {"Linux#c5.xlarge": (3, 55)}
     assert rates.state("eu-west-1") == {}
     assert rates.history("us-east-1#Linux#m5.large") == []
+    # the state knows when it was stored: the previous state's forecast horizon is measured from it
+    assert rates.since("us-east-1") == later.replace(microsecond=0)
+    assert rates.since("eu-west-1") is None
 
 
 def test_a_revocation_holds_until_it_expires_and_is_idempotent(deny, clock):

@@ -7,8 +7,9 @@ Feed: ``{"spot_advisor": {region: {os: {type: {"r": bucket 0..4, "s": savings %}
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from spothive.domain.errors import InvalidInput
@@ -58,6 +59,24 @@ def parse_feed(data: Any) -> dict[str, dict[str, Rate]]:
     if not out:
         raise InvalidInput("the feed lists no regions", field="spot_advisor")
     return out
+
+
+#: The risk contract's shortest horizon; feeds come every 6 h, so an ingest that follows a change at once
+#: judges a one-day forecast.
+MIN_HORIZON_DAYS = 1.0
+#: The contract's longest horizon (five years).
+MAX_HORIZON_DAYS = 1826.0
+
+
+def forecast_horizon_days(previous_since: Iterable[datetime | None], now: datetime) -> float:
+    """How far ahead the previous state forecast the new one: from the newest moment a previous state was
+    stored (it held from then until ``now``) to ``now``, within the contract's horizons; one day when no
+    previous state carries its time."""
+    stamps = [s for s in previous_since if s is not None]
+    if not stamps:
+        return MIN_HORIZON_DAYS
+    days = (now - max(stamps)).total_seconds() / 86400
+    return round(min(MAX_HORIZON_DAYS, max(MIN_HORIZON_DAYS, days)), 4)
 
 
 def diff_rates(region: str, stored: Mapping[str, Rate], fresh: Mapping[str, Rate]) -> list[RateChange]:

@@ -111,6 +111,11 @@ class InterruptionRates(Protocol):
         """Append a history item per changed pool, then replace the region's state."""
         ...
 
+    def since(self, region: str) -> datetime | None:
+        """When the region's state was last replaced (one GetItem); None before the first, or for a state
+        stored before its time was kept."""
+        ...
+
     def history(self, pool: str) -> list[tuple[datetime, Rate]]:
         """Every stored rate of a pool, oldest first (a Query)."""
         ...

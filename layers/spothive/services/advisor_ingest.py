@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from spothive.domain.advisor_feed import Rate, diff_rates, parse_feed
+from spothive.domain.advisor_feed import Rate, diff_rates, forecast_horizon_days, parse_feed
 from spothive.domain.errors import DependencyFailed, InvalidInput
 from spothive.ports.clock import Clock
 from spothive.ports.risk import AdvisorFeedSource, InterruptionRates
@@ -29,8 +29,11 @@ LOG = logging.getLogger(__name__)
 
 #: Receives every pool's rate after an ingest (``{region: {"os#type": (bucket, savings)}}``).
 ContextSink = Callable[[Mapping[str, Mapping[str, Rate]]], None]
-#: Recalibrates the served model on (previous state, new rates, ingest time); returns its report.
-Recalibrate = Callable[[Mapping[str, Mapping[str, Rate]], Mapping[str, Mapping[str, Rate]], datetime], dict[str, Any]]
+#: Recalibrates the served model on (previous state, new rates, ingest time, forecast horizon in days);
+#: returns its report.
+Recalibrate = Callable[
+    [Mapping[str, Mapping[str, Rate]], Mapping[str, Mapping[str, Rate]], datetime, float], dict[str, Any]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +99,11 @@ class AdvisorIngest:
         now = self._clock.now()
         changed: dict[str, int] = {}
         previous: dict[str, dict[str, Rate]] = {}
+        since: list[datetime | None] = []
         for region, fresh in sorted(parsed.items()):
             previous[region] = self._rates.state(region)
+            if previous[region]:
+                since.append(self._rates.since(region))
             changes = diff_rates(region, previous[region], fresh)
             if changes:
                 self._rates.record(region, changes, fresh, now)
@@ -113,16 +119,16 @@ class AdvisorIngest:
         return AdvisorReport(
             "updated" if total else "unchanged", regions=len(parsed), pools=sum(len(r) for r in parsed.values()),
             changed=total, context_refreshed=refreshed, changed_by_region=changed,
-            recalibration=self._recalibrated(previous, parsed, now) if total else None,
+            recalibration=self._recalibrated(previous, parsed, now, forecast_horizon_days(since, now)) if total else None,
         )
 
     def _recalibrated(self, previous: Mapping[str, Mapping[str, Rate]], fresh: Mapping[str, Mapping[str, Rate]],
-                      now: datetime) -> dict[str, Any] | None:
+                      now: datetime, horizon_days: float) -> dict[str, Any] | None:
         """The recalibration's report; a failure is reported, never undoes the stored rates."""
         if self._recalibrate is None or not any(previous.values()):
             return None  # the first ingest has no earlier forecast to judge
         try:
-            return self._recalibrate(previous, fresh, now)
+            return self._recalibrate(previous, fresh, now, horizon_days)
         except Exception as exc:
             LOG.warning("risk model not recalibrated: %s", exc)
             return {"status": "failed", "reason": str(exc)}

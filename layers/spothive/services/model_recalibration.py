@@ -47,11 +47,14 @@ class ModelRecalibration:
         self._horizon_days = horizon_days
         self._base_card = base_card
 
-    def record_transition(self, previous: Rates, fresh: Rates, observed_at: datetime) -> str:
-        """Store the pools of the previous state and of the new feed; returns the transition's key."""
+    def record_transition(self, previous: Rates, fresh: Rates, observed_at: datetime,
+                          horizon_days: float | None = None) -> str:
+        """Store the pools of the previous state and of the new feed, and how long the previous state held
+        (the forecast's horizon); returns the transition's key."""
         key = transition_key(observed_at)
         self._store.put_transition(key, {
             "observed_at": observed_at.isoformat(timespec="seconds"),
+            "horizon_days": self._horizon_days if horizon_days is None else horizon_days,
             "previous": {r: {k: list(v) for k, v in pools.items()} for r, pools in previous.items()},
             "fresh": {r: {k: list(v) for k, v in pools.items()} for r, pools in fresh.items()},
         })
@@ -65,7 +68,8 @@ class ModelRecalibration:
         if done is not None:
             return _report(done, stored, key, self._apply(model, stored), reason="already recorded")
         transition = self._store.transition(key)
-        fitted = self._fit(model, _rates(transition["previous"]), _rates(transition["fresh"]), self._horizon_days)
+        horizon = float(transition.get("horizon_days", self._horizon_days))  # older transitions carry none
+        fitted = self._fit(model, _rates(transition["previous"]), _rates(transition["fresh"]), horizon)
         if fitted is None:
             return {"status": "skipped", "reason": "this process serves no recalibratable model", "transition": key}
         model_version, result, served = fitted
@@ -73,7 +77,7 @@ class ModelRecalibration:
             stored = self._store.document(model_version) or empty_document(model_version)
         observed = str(transition["observed_at"])
         record = {**result, "observed_at": observed, "feed_date": observed[:10], "transition": key,
-                  "horizon_days": self._horizon_days, "calibration": served,
+                  "horizon_days": horizon, "calibration": served,
                   "recorded_at": self._clock.now().isoformat(timespec="seconds")}
         document = append_record(stored, record)
         self._store.save(document, model_card(document, self._base_card(model_version)))

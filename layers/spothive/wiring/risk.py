@@ -212,10 +212,10 @@ def recalibrate_served(transition_key: str, model: RiskModel) -> dict[str, Any]:
 Rates = Mapping[str, Mapping[str, Rate]]
 
 
-def _request_recalibration(previous: Rates, fresh: Rates, now: datetime) -> dict[str, Any]:
+def _request_recalibration(previous: Rates, fresh: Rates, now: datetime, horizon_days: float) -> dict[str, Any]:
     """Store the transition, then recalibrate where the model is served: the model endpoint (async invoke)
     when one is configured, else this process's in-process model if it serves one."""
-    key = model_recalibration().record_transition(previous, fresh, now)
+    key = model_recalibration().record_transition(previous, fresh, now, horizon_days)
     function = settings.load(AdvisorSettings).model_function_name
     if function:
         from spothive.adapters.aws.recalibration_trigger import LambdaRecalibrationTrigger

@@ -181,3 +181,21 @@ def test_the_model_endpoint_recalibrates_on_the_workers_request(
     assert answer["statusCode"] == 200
     assert isinstance(model_endpoint._MODEL, FollowedModel)
     assert served_primary(model_endpoint._MODEL).calibration_version == 1
+
+
+def test_the_forecast_is_judged_at_the_horizon_the_previous_state_held(served: dict[str, Any]) -> None:
+    previous, fresh = doubling_feeds()
+    clock = FixedClock(datetime(2031, 3, 1, 6, tzinfo=UTC))
+    wired().pin("clock", clock)
+    # Given a feed ingested on 1 March
+    write_feed(served["feed"], previous)
+    worker_advisor.handler({})
+    # When the next feed that changes pools arrives 30 days later
+    clock.set(datetime(2031, 3, 31, 6, tzinfo=UTC))
+    write_feed(served["feed"], fresh)
+    recal = worker_advisor.handler({})["recalibration"]
+    # Then the previous state's forecast is scored 30 days ahead, and the record and the transition say so
+    record = risk.model_recalibration().card()["recalibrations"][-1]
+    assert record["horizon_days"] == 30.0 and record["observed_at"] == "2031-03-31T06:00:00+00:00"
+    assert risk.calibration_store().transition(recal["transition"])["horizon_days"] == 30.0
+

@@ -147,6 +147,7 @@ class MemoryInterruptionRates:
     def __init__(self) -> None:
         self.states: dict[str, dict[str, Rate]] = {}
         self.pools: dict[str, dict[str, Rate]] = {}  # pool → observed_at (ISO, seconds) → rate
+        self.stored_at: dict[str, datetime] = {}
         self.writes = 0
 
     def state(self, region: str) -> dict[str, Rate]:
@@ -157,7 +158,11 @@ class MemoryInterruptionRates:
         for change in changes:
             self.pools.setdefault(change.pool, {})[stamp] = change.after
         self.states[region] = dict(state)
+        self.stored_at[region] = observed_at.replace(microsecond=0)
         self.writes += 1
+
+    def since(self, region: str) -> datetime | None:
+        return self.stored_at.get(region)
 
     def history(self, pool: str) -> list[tuple[datetime, Rate]]:
         return [(datetime.fromisoformat(at), rate) for at, rate in sorted(self.pools.get(pool, {}).items())]

@@ -78,3 +78,22 @@ def test_given_sink_failure_when_run_then_rates_still_recorded() -> None:
     report = AdvisorIngest(BytesFeed(b'{"spot_advisor": {"us-east-1": {"Linux": {"c5.large": {"r": 1, "s": 5}}}}}'),
                            rates, FixedClock(datetime(2026, 3, 8, tzinfo=UTC)), broken).run()
     assert report.status == "updated" and rates.writes == 1 and not report.context_refreshed
+
+
+def test_the_forecast_horizon_is_how_long_the_previous_state_held_within_the_contract() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from spothive.domain.advisor_feed import forecast_horizon_days
+
+    now = datetime(2031, 3, 31, 6, tzinfo=UTC)
+    # Given a previous state stored 30 days ago in one region and 45 days ago in another
+    since = [now - timedelta(days=30), now - timedelta(days=45)]
+    # Then the forecast being judged was made when the newest of them was stored
+    assert forecast_horizon_days(since, now) == 30.0
+    # And a change right after the previous one is judged at the contract's shortest horizon, one day
+    assert forecast_horizon_days([now - timedelta(hours=6)], now) == 1.0
+    # And a state stored before its time was kept counts for nothing; with none, one day
+    assert forecast_horizon_days([None, now - timedelta(days=2, hours=12)], now) == 2.5
+    assert forecast_horizon_days([None], now) == 1.0
+    # And ten years is capped at the contract's longest horizon
+    assert forecast_horizon_days([now - timedelta(days=3650)], now) == 1826.0

@@ -27,6 +27,7 @@ class InterruptionRateModel(Model):
     savings = NumberAttribute(null=True)
     previous_bucket = NumberAttribute(null=True)
     rates = UnicodeAttribute(null=True)  # state items: JSON {"os#type": [bucket, savings]}
+    since = UnicodeAttribute(null=True)  # state items: when the state was stored (ISO, seconds)
 
 
 models.register(InterruptionRateModel, schema.INTERRUPTION_RATES)
@@ -36,11 +37,14 @@ class DynamoInterruptionRates:
     """``InterruptionRates`` on DynamoDB (GetItem, batch writes and Queries only)."""
 
     def state(self, region: str) -> dict[str, Rate]:
-        try:
-            item = InterruptionRateModel.get(STATE_PREFIX + region, LATEST, consistent_read=True)
-        except InterruptionRateModel.DoesNotExist:
+        item = _state_item(region)
+        if item is None:
             return {}
         return {k: (int(v[0]), int(v[1])) for k, v in json.loads(item.rates or "{}").items()}
+
+    def since(self, region: str) -> datetime | None:
+        item = _state_item(region)
+        return datetime.fromisoformat(item.since) if item is not None and item.since else None
 
     def record(self, region: str, changes: Sequence[RateChange], state: Mapping[str, Rate], observed_at: datetime) -> None:
         stamp = observed_at.isoformat(timespec="seconds")
@@ -51,8 +55,15 @@ class DynamoInterruptionRates:
                     previous_bucket=change.before[0] if change.before else None,
                 ))
         InterruptionRateModel(STATE_PREFIX + region, LATEST, rates=json.dumps(
-            {k: list(v) for k, v in sorted(state.items())}, separators=(",", ":"))).save()
+            {k: list(v) for k, v in sorted(state.items())}, separators=(",", ":")), since=stamp).save()
 
     def history(self, pool: str) -> list[tuple[datetime, Rate]]:
         return [(datetime.fromisoformat(i.observed_at), (int(i.bucket), int(i.savings)))
                 for i in InterruptionRateModel.query(pool)]
+
+
+def _state_item(region: str) -> InterruptionRateModel | None:
+    try:
+        return InterruptionRateModel.get(STATE_PREFIX + region, LATEST, consistent_read=True)
+    except InterruptionRateModel.DoesNotExist:
+        return None

@@ -203,8 +203,8 @@ def check(
             errors.append(f"{name}: over capacity {short}")
     for b in snapshot.get("pdbs", []):
         n = moved_per_owner[(b.get("namespace", "default"), b["selector_owner"])]
-        if n > int(b["max_unavailable"]):
-            errors.append(f"PDB {b['name']}: {n} pods move, {b['max_unavailable']} allowed")
+        if n and int(b["max_unavailable"]) <= 0:  # evictions are paced by the PDB; none allowed: none may move
+            errors.append(f"PDB {b['name']}: {n} pods move, the PDB allows no disruption")
     errors.extend(_spread(pods, place, labels, today_labels, float(policy.get("max_workload_share", 0.5))))
     return errors
 

@@ -180,14 +180,14 @@ def validate_plan(
         workload.pods, labels, today_labels, capacity, placements, policy.max_workload_share
     ):
         out.append(Violation(kind, subject, message))
-    for pdb in snapshot.pdbs:
+    for pdb in snapshot.pdbs:  # a PDB paces evictions; one that allows none makes a drain impossible
         n = moved.get((pdb.namespace, pdb.selector_owner), 0)
-        if n > pdb.max_unavailable:
+        if n and pdb.max_unavailable <= 0:
             out.append(
                 Violation(
                     "pdb",
                     f"{pdb.namespace}/{pdb.name}",
-                    f"{n} pods of {pdb.namespace}/{pdb.name} move; max_unavailable is {pdb.max_unavailable}",
+                    f"{n} pods of {pdb.namespace}/{pdb.name} move; the PDB allows no disruption",
                 )
             )
     return out

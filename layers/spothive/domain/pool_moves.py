@@ -27,7 +27,7 @@ from spothive.domain.pricing import is_flagged
 #: Key a risk move's ``drain_node`` and ``remove_node`` actions carry (why the node leaves).
 RISK_KEY = "risk"
 #: Why a node waits for the next plan: the risk moves before it spent its pods' disruption budget.
-PDB_DEFERRED = "stays: a PodDisruptionBudget allows no more of its pods to move in this plan"
+PDB_DEFERRED = "stays: a PodDisruptionBudget allows none of its pods to be evicted"
 
 
 def flagged_spot_nodes(snapshot: Snapshot, flagged: Collection[str]) -> list[str]:
@@ -57,16 +57,11 @@ def plan_with_risk_moves(
             stays[name] = "stays: it runs do-not-disrupt, excluded-namespace or system-critical pods"
         else:
             going[name] = why
-    budget = _pdb_budget(snapshot)
-    used: dict[tuple[str, str], int] = {}
-    for name in [n.name for n in snapshot.nodes if n.name in going]:  # PDBs first: a drain never breaks one
-        counts = _pdb_use(snapshot, {name}, budget)
-        if any(used.get(k, 0) + c > budget[k] for k, c in counts.items()):
+    closed = _closed_pdbs(snapshot)
+    for name in [n.name for n in snapshot.nodes if n.name in going]:  # a drain could never finish
+        if any(p.node == name and not p.is_daemonset and (p.namespace, p.owner) in closed for p in snapshot.pods):
             stays[name] = PDB_DEFERRED
             going.pop(name)
-            continue
-        for k, c in counts.items():
-            used[k] = used.get(k, 0) + c
     for _ in range(len(going) + 1):
         if not going:
             return plan_consolidation(snapshot, catalog, policy, solver), stays
@@ -100,32 +95,13 @@ def _plan_without(
             {**p.node_selector, ARCH_LABEL: arch}
         moved[p.key] = node.name
         pods.append(replace(p, node=None, node_selector=selector))
-    # the risk moves spend their pods' disruption budgets: the rest of the plan gets what is left
-    used = _pdb_use(snapshot, set(going), _pdb_budget(snapshot))
-    pdbs = tuple(replace(b, max_unavailable=max(0, b.max_unavailable - used.get((b.namespace, b.selector_owner), 0)))
-                 for b in snapshot.pdbs)
-    reduced = replace(snapshot, nodes=tuple(n for n in snapshot.nodes if n.name not in going), pods=tuple(pods),
-                      pdbs=pdbs)
+    reduced = replace(snapshot, nodes=tuple(n for n in snapshot.nodes if n.name not in going), pods=tuple(pods))
     return plan_consolidation(reduced, catalog, policy, solver), moved
 
 
-def _pdb_budget(snapshot: Snapshot) -> dict[tuple[str, str], int]:
-    """Pods of each ``(namespace, owner)`` PDB that may move in one plan (the tightest PDB of the key)."""
-    budget: dict[tuple[str, str], int] = {}
-    for b in snapshot.pdbs:
-        key = (b.namespace, b.selector_owner)
-        budget[key] = max(0, min(budget.get(key, b.max_unavailable), b.max_unavailable))
-    return budget
-
-
-def _pdb_use(snapshot: Snapshot, names: set[str], budget: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], int]:
-    """Pods under a PDB that draining ``names`` moves, per PDB key."""
-    counts: dict[tuple[str, str], int] = {}
-    for p in snapshot.pods:
-        key = (p.namespace, p.owner)
-        if p.node in names and not p.is_daemonset and p.owner and key in budget:
-            counts[key] = counts.get(key, 0) + 1
-    return counts
+def _closed_pdbs(snapshot: Snapshot) -> set[tuple[str, str]]:
+    """``(namespace, owner)`` of every PDB that allows no disruption (its pods cannot be evicted now)."""
+    return {(b.namespace, b.selector_owner) for b in snapshot.pdbs if b.max_unavailable <= 0}
 
 
 def _arch(catalog: Catalog, instance_type: str) -> str | None:

@@ -8,7 +8,7 @@ from spothive.domain.action_groups import action_groups, decide_groups
 from spothive.domain.packing.model import PlanNode, policy_from_dict, snapshot_from_dict
 from spothive.domain.plan_validation import validate_plan
 from spothive.domain.pool_choice import PoolView, choice_reason, explain_choices
-from spothive.domain.pool_moves import flagged_spot_nodes, plan_with_risk_moves
+from spothive.domain.pool_moves import PDB_DEFERRED, flagged_spot_nodes, plan_with_risk_moves
 from spothive.domain.risk_signals import FlagLevel, PoolFlag
 from tests.unit.engine.helpers import node, pod, tiny_catalog
 
@@ -98,12 +98,19 @@ def test_explain_choices_rewrites_add_node_reasons_and_records_the_pool_replaced
     assert adds[0].evidence["replaces_pool"] == "z-a:m5.xlarge" and adds[0].evidence["pool"] == "z-a:m5.large"
 
 
-def test_risk_moves_spend_pdb_budgets_first_and_a_node_past_the_budget_stays() -> None:
-    # Given one pod of "a" on each flagged node and a PDB letting one pod of "a" move at a time
+def test_a_pdb_paces_risk_moves_and_one_that_allows_no_eviction_keeps_its_nodes() -> None:
+    # Given one pod of "a" on each flagged node and a PDB letting one pod of "a" be evicted at a time
     doc = {**DOC, "pdbs": [{"namespace": "app", "name": "a", "selector_owner": "a", "max_unavailable": 1}]}
     snap = snapshot_from_dict(doc)
     plan, stays = plan_with_risk_moves(snap, tiny_catalog(), _policy(), {"s1": "f", "s2": "f"})
-    # Then s1 moves, s2 stays until a later plan, and the plan keeps the PDB
-    assert stays == {"s2": "stays: a PodDisruptionBudget allows no more of its pods to move in this plan"}
-    assert [a["node"] for a in plan.actions if a["type"] == "remove_node"] == ["s1"]
+    # Then both leave in this plan (the drains' evictions wait for the PDB), and the plan is valid
+    assert stays == {}
+    assert sorted(a["node"] for a in plan.actions if a["type"] == "remove_node") == ["s1", "s2"]
     assert validate_plan(snap, tiny_catalog(), plan.to_dict(), _policy()) == []
+    # Given instead a PDB that allows no disruption
+    closed = snapshot_from_dict({**DOC, "pdbs": [{**doc["pdbs"][0], "max_unavailable": 0}]})
+    plan, stays = plan_with_risk_moves(closed, tiny_catalog(), _policy(), {"s1": "f", "s2": "f"})
+    # Then both stay with the reason, and nothing of "a" moves
+    assert stays == {"s1": PDB_DEFERRED, "s2": PDB_DEFERRED}
+    assert [a for a in plan.actions if a["type"] == "remove_node" and a["node"] in ("s1", "s2")] == []
+    assert validate_plan(closed, tiny_catalog(), plan.to_dict(), _policy()) == []

@@ -179,13 +179,19 @@ def test_a_kept_on_demand_node_is_not_moved_to_spot_in_a_pool_the_choice_keeps_o
 
 
 def test_a_risk_move_a_pdb_defers_is_reported_for_the_next_plan() -> None:
-    # Given two Spot nodes in the flagged pool, one pod of "a" on each, and a PDB letting one move at a time
+    # Given two Spot nodes in the flagged pool, one pod of "a" on each, and a PDB allowing no disruption
     doc = {"nodes": [node("s1", capacity="spot"), node("s2", capacity="spot")],
            "pods": [pod("a1", "s1", cpu=1500, owner="a"), pod("a2", "s2", cpu=1500, owner="a")],
-           "pdbs": [{"namespace": "app", "name": "a", "selector_owner": "a", "max_unavailable": 1}]}
+           "pdbs": [{"namespace": "app", "name": "a", "selector_owner": "a", "max_unavailable": 0}]}
     clock = FixedClock(NOW)
     chosen = _choice(MemorySignals({FLAG.key: FLAG}), clock, MemoryPoolWatchStore()).plan(
         "org", "c1", doc, tiny_catalog(), POLICY)
-    # Then s1 moves now and s2 is deferred to the next plan, in the stored summary too
-    assert [a["node"] for a in chosen.plan.actions if a["type"] == "remove_node"] == ["s1"]
-    assert chosen.deferred == ["s2"] and chosen.summary()["deferred"] == ["s2"]
+    # Then neither can be drained now: both are deferred to a later plan, in the stored summary too
+    assert [a["node"] for a in chosen.plan.actions if a["type"] == "remove_node"] == []
+    assert chosen.deferred == ["s1", "s2"] and chosen.summary()["deferred"] == ["s1", "s2"]
+    # And with a PDB allowing one eviction at a time both move now (the drains wait for the PDB)
+    paced = {**doc, "pdbs": [{**doc["pdbs"][0], "max_unavailable": 1}]}
+    chosen = _choice(MemorySignals({FLAG.key: FLAG}), clock, MemoryPoolWatchStore()).plan(
+        "org", "c1", paced, tiny_catalog(), POLICY)
+    assert sorted(a["node"] for a in chosen.plan.actions if a["type"] == "remove_node") == ["s1", "s2"]
+    assert chosen.deferred == []

@@ -250,6 +250,14 @@ def build_offers(
     return offers
 
 
+def pdb_move_budget(max_unavailable: int, pods: int) -> int:
+    """Pods of a PDB one plan may move: all of them when the PDB allows any disruption, none when it allows
+    none. A PDB paces evictions, it does not size a plan: the drains go through the Eviction API, which
+    refuses (429) an eviction the PDB does not allow until the pods evicted before it run again elsewhere,
+    and the agent retries it (docs/adr/0015)."""
+    return pods if max_unavailable > 0 else 0
+
+
 def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -> Problem:
     """Index the snapshot against the catalog; raise CatalogError for unknown or unpriced node types.
 
@@ -324,13 +332,10 @@ def build_problem(snapshot: Snapshot, catalog: Catalog, policy: PackingPolicy) -
         movable=movable,
         pod_pdb=pod_pdb,
         pdb_budget=[
-            max(
-                0,
-                min(
-                    o.max_unavailable
-                    for o in snapshot.pdbs
-                    if (o.namespace, o.selector_owner) == (b.namespace, b.selector_owner)
-                ),
+            pdb_move_budget(
+                min(o.max_unavailable for o in snapshot.pdbs
+                    if (o.namespace, o.selector_owner) == (b.namespace, b.selector_owner)),
+                len(snapshot.pods),
             )
             for b in snapshot.pdbs
         ],

@@ -113,9 +113,11 @@ def parallel_tests() -> ParallelTests:
     """A/B tests of two models on two instances."""
     from spothive.adapters.aws.ec2_switch import StsSwitchCloud
     from spothive.services.parallel_tests import ParallelTests
+    from spothive.wiring import optimization  # SAFE_MODE levels are composed there (it imports lab)
 
     return ParallelTests(accounts.tenancy(), inventory.repo(), model_registry(), lab_repo(),
-                         StsSwitchCloud(kernel.core().region), model_router(), kernel.clock(), ledger=kernel.ledger())
+                         StsSwitchCloud(kernel.core().region), model_router(), kernel.clock(), ledger=kernel.ledger(),
+                         safe_modes=optimization.safe_modes())
 
 
 @component

@@ -154,7 +154,7 @@ class ParallelTests:
         """Why the test's change is a dry run: the global or tenant level, or either instance's cluster."""
         if self._safe_modes is None:
             return None
-        clusters = sorted({i.cluster_id for i in instances if i.cluster_id}) or [None]
+        clusters: list[str | None] = [*sorted({i.cluster_id for i in instances if i.cluster_id})] or [None]
         reasons: list[str] = []
         for cluster_id in clusters:
             why = self._safe_modes.effective(org_id, cluster_id).reason()

@@ -73,7 +73,7 @@ def live_switch() -> LiveSwitch:
     publisher = streams.streams() if streams.stream_settings().websocket_endpoint else None
     return LiveSwitch(StsSwitchCloud(kernel.core().region), lab_repo(), pricing.catalogs(),
                       kernel.safe_mode(), kernel.clock(), global_safe_mode=kernel.global_safe_mode(),
-                      safe_modes=optimization.safe_modes(), publisher=publisher)
+                      safe_modes=optimization.safe_modes(), publisher=publisher, ledger=kernel.ledger())
 
 
 @component

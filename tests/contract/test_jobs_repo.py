@@ -84,3 +84,21 @@ def test_recent_lists_one_clusters_jobs_newest_first_and_never_another_orgs(repo
     assert [j.job_id for j in repo.recent("org-1", "c-1")] == ["job-4", "job-1", "job-0"]
     assert [j.job_id for j in repo.recent("org-1", "c-1", limit=2)] == ["job-4", "job-1"]
     assert [j.job_id for j in repo.recent("org-2", "c-1")] == ["job-3"]
+
+
+def test_a_job_written_before_the_cluster_index_is_indexed_by_its_next_update(kind, repo, ledger):
+    from spothive.adapters.dynamo.jobs_repo import JobModel
+
+    if kind == "memory":  # the fake has no index to miss: it is listed from the start
+        repo.create(job(), started())
+        assert [j.job_id for j in repo.recent("org-1", "c-1")] == ["job-1"]
+        return
+    # Given a running job stored without ``cluster_key``, as jobs were before the by_cluster index
+    repo.create(job(), started())
+    JobModel("org-1", "job-1").update(actions=[JobModel.cluster_key.remove()])
+    assert repo.recent("org-1", "c-1") == []
+    # When its execution's next step updates it
+    repo.update("org-1", "job-1", data={"progress": {"waves": {}}})
+    # Then automation's by_cluster query lists it again, with its data intact
+    (listed,) = repo.recent("org-1", "c-1")
+    assert (listed.job_id, listed.status, listed.data["progress"]) == ("job-1", JobStatus.RUNNING, {"waves": {}})

@@ -49,6 +49,14 @@ RETRY_AFTER_FAILURE = timedelta(hours=1)
 #: busy cluster's snapshot changes with every pod, and discovery (every 5 min) triggers automation too, so
 #: without it a cluster would get a new preview every scan (the hourly cadence the policy promises).
 MIN_INTERVAL = timedelta(hours=1)
+#: A job still ``running`` with no update for this long is stale: its execution is dead (timed out, aborted,
+#: lost). The optimization state machine has no whole-run timeout (waves are unbounded in number, and an
+#: execution-level timeout cannot be caught, so it would skip the wave rollback); instead every step bounds
+#: the quiet between two job updates: each wave updates the job as it registers a task-token wait (at most
+#: ``SPOTHIVE_EXECUTION_READY/DRAIN_TIMEOUT_SECONDS``, 900 s) and each Lambda step is at most 300 s times its
+#: retries — under 1.5 h in all (``tests/unit/engine/test_automation_stale.py`` derives it from the ASL and
+#: the topology). Six hours leaves a wide margin, so a live execution is never taken for a dead one.
+STALE_AFTER = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +232,11 @@ class RecentJob:
     fingerprint: str | None
     created_at: datetime
     failed: bool = False  # failed (or failed and compensated)
+    updated_at: datetime | None = None  # the job's last write (``None``: its creation)
+
+    def stale(self, now: datetime) -> bool:
+        """Still ``running`` but silent for :data:`STALE_AFTER`: its execution is dead."""
+        return self.running and now - (self.updated_at or self.created_at) >= STALE_AFTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,19 +255,31 @@ def decide_start(mode: str, recent: list[RecentJob], fingerprint: str, now: date
     job of the same kind covered within :data:`FRESH_FOR`, at most one of a kind per :data:`MIN_INTERVAL`,
     and not within :data:`RETRY_AFTER_FAILURE` of a
     failed job of the same kind — both counting only jobs since the policy last changed (a changed policy
-    can change the plan)."""
+    can change the plan).
+
+    A :meth:`RecentJob.stale` job blocks nothing: its execution is dead. It is ignored rather than marked
+    failed: nothing is written over a record the execution itself owns (a write racing a resumed record
+    step would leave either outcome), and the job stays visible as it was left. A stale *execution* may have
+    stopped mid-wave (nodes cordoned, replacements launched), so ``auto`` then starts previews only until
+    the policy is saved again after it (a person has looked at the cluster)."""
     if mode == "off":
         return Start(False, True, "mode off: automation never plans this cluster")
     if mode not in ("recommend", "auto"):
         return Start(False, True, f"unknown mode {mode!r}: nothing started")
-    running = next((j for j in recent if j.running), None)
+    running = next((j for j in recent if j.running and not j.stale(now)), None)
     if running is not None:
         return Start(False, True, f"job {running.job_id} is still running for the cluster")
-    dry_run = mode == "recommend" or safe_mode is not None
+    dead = next((j for j in recent if j.stale(now) and not j.dry_run
+                 and (policy_changed_at is None or j.created_at >= policy_changed_at)), None)
+    dry_run = mode == "recommend" or safe_mode is not None or dead is not None
     if mode == "recommend":
         why = "mode recommend: a preview of what auto would carry out"
     elif safe_mode is not None:
         why = f"mode auto, but SAFE_MODE is on ({safe_mode}): preview only"
+    elif dead is not None:
+        why = (f"mode auto, but execution {dead.job_id} went stale (no update for "
+               f"{STALE_AFTER.total_seconds() / 3600:.0f} h) and may have stopped mid-wave: preview only "
+               f"until the policy is saved again")
     else:
         why = "mode auto: carrying out what pays back, within the disruption budget"
     kind = "preview" if dry_run else "execution"

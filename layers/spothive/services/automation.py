@@ -5,6 +5,13 @@ Orgs come from the accounts table's ``by_status`` index (active accounts), clust
 partition, a cluster's recent jobs from the jobs table's ``by_cluster`` index: keyed queries only. A
 cluster whose policy was never saved is not automated (nobody has chosen a mode for it yet). One cluster's
 failure never stops the others.
+
+A job left ``running`` by a dead execution (no update for ``STALE_AFTER``) no longer blocks its cluster;
+see :func:`~spothive.domain.automation.decide_start`. Jobs written before jobs were indexed by cluster
+(``cluster_key``, 2026-12-02) are missing from ``by_cluster`` until their next write, which indexes them
+(a keyed update in the jobs repository): a live execution writes within minutes, so it is seen again; a
+finished one can only hide a preview from the fresh/interval rules, and only until its 30-day TTL. Nothing
+backfills on read: finding the unindexed jobs would take a Scan.
 """
 
 from __future__ import annotations
@@ -112,4 +119,4 @@ def _recent(job: Job) -> RecentJob:
         or snapshot_fingerprint(None)
     return RecentJob(job.job_id, job.status == JobStatus.RUNNING, job.status == JobStatus.SUCCEEDED, job.dry_run,
                      str(fingerprint), job.created_at,
-                     failed=job.status in (JobStatus.FAILED, JobStatus.COMPENSATED))
+                     failed=job.status in (JobStatus.FAILED, JobStatus.COMPENSATED), updated_at=job.updated_at)

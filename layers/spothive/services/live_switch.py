@@ -12,7 +12,9 @@ detached and the replacement terminated, the volumes back on the original, the o
 writes the outcome. Every step appends ``{"step", "started_at", "duration_ms", "result"}`` to
 ``telemetry["steps"]`` and saves the experiment, so it can be watched while it runs; each save is then
 handed to the :class:`~spothive.ports.streams.LabPublisher` (on AWS: pushed to the sockets following the
-experiment), best effort. Under SAFE_MODE every step is a recorded dry run that changes nothing.
+experiment), best effort. Under SAFE_MODE every step is a recorded dry run that changes nothing; ``record``
+then writes the dry run to the tenant's audit ledger (``lab.live_switch.dry_run``: the steps it would have
+run and why), as the optimizer's dry run does.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import DependencyFailed, InvalidInput, ServiceUnavailable, SpotHiveError
 from spothive.domain.switch import InstanceFacts, step_entry
+from spothive.ports.audit import AuditLedger
 from spothive.ports.clock import Clock
 from spothive.ports.lab import LabRepo, SwitchCloud, SwitchGateway
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.safety import SafeModeFlag
 from spothive.ports.streams import LabPublisher
-from spothive.services.safe_mode import SafeModeService
+from spothive.services.safe_mode import PLATFORM_ORG, SafeModeService
 from spothive.services.step_errors import error_summary
 
 LOG = logging.getLogger(__name__)
@@ -43,6 +47,8 @@ POLLED = {"check_stopped": "stopped", "check_detached": "detached", "check_runni
           "verify": "healthy", "check_rollback": "rollback_done"}
 #: A polled step gives up after this many looks (the state machine's Wait sets the pace).
 MAX_POLLS = 120
+#: The actor of a live switch's audit records (the state machine acts, started by a platform admin).
+SYSTEM_ACTOR = "system:live-switch"
 
 
 class SwitchFailed(SpotHiveError):
@@ -57,7 +63,8 @@ class LiveSwitch:
 
     def __init__(self, cloud: SwitchCloud, lab: LabRepo, catalogs: CatalogSource, safe_mode: SafeModeFlag,
                  clock: Clock, *, global_safe_mode: bool = False, safe_modes: SafeModeService | None = None,
-                 publisher: LabPublisher | None = None) -> None:
+                 publisher: LabPublisher | None = None, ledger: AuditLedger | None = None) -> None:
+        self._ledger = ledger
         self._safe_modes = safe_modes
         self._publisher = publisher
         self._cloud = cloud
@@ -113,8 +120,7 @@ class LiveSwitch:
             return "dry_run requested"
         if self._global_safe_mode:
             return "SAFE_MODE setting"
-        org_id = state.get("org_id") or ((self._lab.get(str(state["experiment_id"])) or {}).get("telemetry")
-                                         or {}).get("org_id")
+        org_id = self._org(state)
         if self._safe_modes is not None and isinstance(org_id, str) and org_id:
             # the tenant's and the instance's cluster's levels count as much as the global one
             cluster_id = state.get("cluster_id")
@@ -123,6 +129,12 @@ class LiveSwitch:
             return "SAFE_MODE flag" if self._safe_mode.is_on() else None
         except ServiceUnavailable:
             return "SAFE_MODE flag unreadable (cache unavailable): assumed on"
+
+    def _org(self, state: Mapping[str, Any]) -> str | None:
+        """The experiment's org: in the state, else (an older input) in the experiment record."""
+        record = self._lab.get(str(state["experiment_id"])) or {} if not state.get("org_id") else {}
+        org_id = state.get("org_id") or record.get("org_id") or (record.get("telemetry") or {}).get("org_id")
+        return org_id if isinstance(org_id, str) and org_id else None
 
     def _dry(self, step: str, state: State) -> str:
         """What the step would do, recorded; the instance is only described (in ``prepare``)."""
@@ -315,9 +327,21 @@ class LiveSwitch:
                 e["result"].startswith("failed") for e in state.get("log", [])):
             state = self._log_failure(state)
         outcome = self._outcome(state)
+        if outcome == "dry_run":
+            self._audit_dry_run(state)
         self._save(state, outcome)
         state["outcome"] = outcome
         return state
+
+    def _audit_dry_run(self, state: State) -> None:
+        """The tenant's chain (the platform's for an experiment of no org) records what was not done."""
+        if self._ledger is None:
+            return
+        self._ledger.write(self._org(state) or PLATFORM_ORG, AuditEntry(
+            SYSTEM_ACTOR, "lab.live_switch.dry_run", "instance", str(state["instance_id"]),
+            after={"experiment_id": state["experiment_id"], "would": list(state.get("would", [])),
+                   "safe_mode": state.get("dry_run")},
+            reason=f"dry run: nothing changed ({state.get('dry_run')})"))
 
 
 def _iso(at: datetime) -> str:

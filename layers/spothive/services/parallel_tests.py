@@ -7,6 +7,11 @@ against its model (``ArmObserver``, from the Spot-events worker); results set ea
 followed them (calibration). Stopping one (``POST /api/lab/parallel/{id}/stop``) removes the routing tags it
 set, in the account and in the inventory copy, and marks the arms and the test ``stopped``: interruptions
 after that no longer count.
+
+Under SAFE_MODE (global, the tenant's, or the cluster of either instance) configure and stop are dry runs:
+the ledger records what would have been tagged or untagged and why, and nothing is changed — no tag in the
+account, no inventory copy, no arm record (so no interruption is counted), no scoring. A dry-run configure
+keeps its test record as ``dry_run`` (stopping it is a 409); a dry-run stop leaves the test ``running``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 from spothive.domain.audit import AuditEntry
 from spothive.domain.calibration import calibration
 from spothive.domain.errors import Conflict, DependencyFailed, InvalidInput, NotFound
+from spothive.domain.inventory import DiscoveredInstance
 from spothive.domain.model_registry import ModelStatus
 from spothive.domain.risk_signals import parse_signal
 from spothive.ports.audit import AuditLedger
@@ -30,6 +36,7 @@ from spothive.ports.risk import ModelRegistry
 from spothive.ports.tenancy import TenancyRepo
 from spothive.services.lab_experiments import linked_instance
 from spothive.services.model_routing import MODEL_TAG, ModelRouter
+from spothive.services.safe_mode import SafeModeService
 
 #: Models an A/B test may route to: validated ones (candidates) and the production model.
 TESTABLE = (ModelStatus.CANDIDATE, ModelStatus.PRODUCTION)
@@ -46,8 +53,10 @@ class ParallelTests:
     """Configure A/B tests, record what happens to their instances, and compare the models."""
 
     def __init__(self, tenancy: TenancyRepo, inventory: InventoryRepo, registry: ModelRegistry, lab: LabRepo,
-                 cloud: SwitchCloud, router: ModelRouter, clock: Clock, *, ledger: AuditLedger | None = None) -> None:
+                 cloud: SwitchCloud, router: ModelRouter, clock: Clock, *, ledger: AuditLedger | None = None,
+                 safe_modes: SafeModeService | None = None) -> None:
         self._ledger = ledger
+        self._safe_modes = safe_modes
         self._tenancy = tenancy
         self._inventory = inventory
         self._registry = registry
@@ -76,6 +85,19 @@ class ParallelTests:
             arms.append((arm, instance, account, model_id))
         test_id = f"ab-{uuid.uuid4().hex[:16]}"
         now = self._clock.now()
+        described = [{"arm": arm, "instance_id": i.instance_id, "model_id": m, "instance_type": i.instance_type,
+                      "zone": i.zone} for arm, i, _, m in arms]
+        why = self._safe_mode(org_id, [i for _, i, _, _ in arms])
+        if why is not None:
+            would = [{"instance_id": i.instance_id, "tag": {MODEL_TAG: m}} for _, i, _, m in arms]
+            self._lab.save(test_id, {
+                "kind": "ab-test", "status": "dry_run", "model_id": model_a, "created_at": _iso(now),
+                "org_id": org_id, "instance_id": instance_a, "telemetry": {
+                    "org_id": org_id, "arms": described, "requested_by": actor, "started_at": _iso(now),
+                    "safe_mode": why, "would": would}})
+            self._dry_run(actor, org_id, test_id, "configure", why, would)
+            return {"test_id": test_id, "mode": "dry_run", "safe_mode": why, "arms": described, "would": would,
+                    "predictions": []}
         tagged = []
         for arm, instance, account, model_id in arms:
             assert account.role_arn is not None
@@ -87,8 +109,6 @@ class ParallelTests:
                 "kind": "ab-arm", "status": "running", "model_id": model_id, "created_at": _iso(now), "org_id": org_id,
                 "instance_id": instance.instance_id, "telemetry": {"test_id": test_id, "arm": arm, "org_id": org_id}})
             tagged.append(routed)
-        described = [{"arm": arm, "instance_id": i.instance_id, "model_id": m, "instance_type": i.instance_type,
-                      "zone": i.zone} for arm, i, _, m in arms]
         self._lab.save(test_id, {
             "kind": "ab-test", "status": "running", "model_id": model_a, "created_at": _iso(now),
             "org_id": org_id, "instance_id": instance_a, "telemetry": {"org_id": org_id, "arms": described, "requested_by": actor,
@@ -106,8 +126,15 @@ class ParallelTests:
         telemetry = test["telemetry"]
         org_id = str(telemetry["org_id"])
         now = self._clock.now()
+        found = {str(arm["instance_id"]): self._found(org_id, str(arm["instance_id"])) for arm in telemetry["arms"]}
+        why = self._safe_mode(org_id, [i for i in found.values() if i is not None])
+        if why is not None:
+            would = [{"instance_id": arm["instance_id"], "untag": {MODEL_TAG: arm["model_id"]},
+                      "discovered": found[str(arm["instance_id"])] is not None} for arm in telemetry["arms"]]
+            self._dry_run(actor, org_id, test_id, "stop", why, would)
+            return {"test_id": test_id, "status": "running", "mode": "dry_run", "safe_mode": why, "would": would}
         stopped = {"stopped_by": actor, "stopped_at": _iso(now)}
-        untagged = [self._untag(org_id, arm, now) for arm in telemetry["arms"]]
+        untagged = [self._untag(org_id, arm, found[str(arm["instance_id"])], now) for arm in telemetry["arms"]]
         for arm in telemetry["arms"]:
             key = _arm_key(arm["instance_id"])
             record = self._lab.get(key)
@@ -123,11 +150,34 @@ class ParallelTests:
                                                   after={"status": "stopped", "untagged": untagged}))
         return {"test_id": test_id, "status": "stopped", **stopped, "untagged": untagged}
 
-    def _untag(self, org_id: str, arm: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    def _safe_mode(self, org_id: str, instances: list[DiscoveredInstance]) -> str | None:
+        """Why the test's change is a dry run: the global or tenant level, or either instance's cluster."""
+        if self._safe_modes is None:
+            return None
+        clusters: list[str | None] = [*sorted({i.cluster_id for i in instances if i.cluster_id})] or [None]
+        reasons: list[str] = []
+        for cluster_id in clusters:
+            why = self._safe_modes.effective(org_id, cluster_id).reason()
+            if why is not None and why not in reasons:
+                reasons.append(why)
+        return "; ".join(reasons) or None
+
+    def _dry_run(self, actor: str, org_id: str, test_id: str, step: str, why: str,
+                 would: list[dict[str, Any]]) -> None:
+        """The tenant's chain records what the step would have done, as the optimizer's dry run does."""
+        if self._ledger is not None:
+            self._ledger.write(org_id, AuditEntry(actor, "lab.ab_test.dry_run", "ab-test", test_id,
+                                                  after={"step": step, "would": would, "safe_mode": why},
+                                                  reason=f"SAFE_MODE: {step} not carried out ({why})"))
+
+    def _found(self, org_id: str, instance_id: str) -> DiscoveredInstance | None:
+        return next((s.instance for s in self._inventory.list_instances(org_id)
+                     if s.instance.instance_id == instance_id), None)
+
+    def _untag(self, org_id: str, arm: Mapping[str, Any], found: DiscoveredInstance | None,
+               now: datetime) -> dict[str, Any]:
         """Remove this arm's routing tag where it still names the arm's model; what was done."""
         instance_id, model_id = str(arm["instance_id"]), str(arm["model_id"])
-        found = next((s.instance for s in self._inventory.list_instances(org_id)
-                      if s.instance.instance_id == instance_id), None)
         if found is None:  # gone from the inventory (terminated): nothing left to route
             return {"instance_id": instance_id, "account": "instance no longer discovered", "inventory": False}
         account = self._tenancy.get_account(org_id, found.account_id)

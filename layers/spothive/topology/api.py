@@ -117,8 +117,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # list queries orgs by_listing, then each client's accounts, clusters and instances; the lab checks
         # an instance is the org's and its account linked, records experiments and A/B predictions, and puts
         # the routing tag on the inventory copy of an A/B test's instances (and, through the customer role,
-        # on the instances); the lab stream reads experiments; worker health reads the agents' action
-        # backlog counter (one GetItem on agent-actions) and the hive mind's interruption history (Redis)
+        # on the instances) unless SAFE_MODE (Redis) makes it a dry run; the lab stream reads experiments;
+        # worker health reads the agents' action backlog counters (one Query on agent-actions) and the hive mind's interruption history (Redis)
         tables=_tables(**{**_CALLER, "revoked_tokens": W}, orgs=R, accounts=R, clusters=R, instances=W,
                        ml_models=W, audit_logs=A, lab_experiments=W, agent_actions=R),
         # the model card route reads the served model's calibration document and card (calibration/)

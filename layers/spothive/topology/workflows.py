@@ -78,9 +78,9 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "switch-step", "live_switch_steps.handler", "Live-switch experiment steps",
         services=(f"{_SVC}live_switch.LiveSwitch", f"{_SVC}streams.StreamService.lab_saved"),
-        # the experiment item is put after every step; SAFE_MODE is read from Redis; each step is pushed to
-        # the sockets following the experiment's lab stream
-        tables=_tables(lab_experiments=W, stream_connections=R), needs_redis=True, settings=_PUSH_SETTINGS,
+        # the experiment item is put after every step; SAFE_MODE is read from Redis (a dry run is audited in
+        # the tenant's chain); each step is pushed to the sockets following the experiment's lab stream
+        tables=_tables(lab_experiments=W, stream_connections=R, audit_logs=A), needs_redis=True, settings=_PUSH_SETTINGS,
         iam=(_ASSUME, _PUSH), timeout_s=120,
         reserved_concurrency=2,  # platform admins run one experiment at a time
     ),

@@ -73,7 +73,7 @@ def live_switch() -> LiveSwitch:
     publisher = streams.streams() if streams.stream_settings().websocket_endpoint else None
     return LiveSwitch(StsSwitchCloud(kernel.core().region), lab_repo(), pricing.catalogs(),
                       kernel.safe_mode(), kernel.clock(), global_safe_mode=kernel.global_safe_mode(),
-                      safe_modes=optimization.safe_modes(), publisher=publisher)
+                      safe_modes=optimization.safe_modes(), publisher=publisher, ledger=kernel.ledger())
 
 
 @component
@@ -113,9 +113,11 @@ def parallel_tests() -> ParallelTests:
     """A/B tests of two models on two instances."""
     from spothive.adapters.aws.ec2_switch import StsSwitchCloud
     from spothive.services.parallel_tests import ParallelTests
+    from spothive.wiring import optimization  # SAFE_MODE levels are composed there (it imports lab)
 
     return ParallelTests(accounts.tenancy(), inventory.repo(), model_registry(), lab_repo(),
-                         StsSwitchCloud(kernel.core().region), model_router(), kernel.clock(), ledger=kernel.ledger())
+                         StsSwitchCloud(kernel.core().region), model_router(), kernel.clock(), ledger=kernel.ledger(),
+                         safe_modes=optimization.safe_modes())
 
 
 @component

@@ -18,6 +18,7 @@ from spothive.domain.tenancy import Account, AccountStatus, Org
 from spothive.services.lab_experiments import LabExperiments
 from spothive.services.model_routing import MODEL_TAG, ModelRouter
 from spothive.services.parallel_tests import ArmObserver, ParallelTests
+from spothive.services.safe_mode import SafeModeService
 from tests.support.fakes import Fakes, FixedCatalogs, ScriptedEc2
 from tests.support.fakes.jobs import RecordingWorkflows
 
@@ -66,13 +67,14 @@ def models() -> dict[str, SeenModel]:
     return {"mdl-a": SeenModel("a", 0.05), "mdl-b": SeenModel("b", 0.4), "production": SeenModel("prod", 0.2)}
 
 
-def lab(world: Fakes, models: dict[str, SeenModel]) -> tuple[ParallelTests, ScriptedEc2]:
+def lab(world: Fakes, models: dict[str, SeenModel],
+        safe_modes: SafeModeService | None = None) -> tuple[ParallelTests, ScriptedEc2]:
     ec2 = ScriptedEc2(*(InstanceFacts(i, "running", t, "ami-1", "subnet-1", z, "on-demand", "/dev/xvda", None)
                         for i, t, z in ((A, "m5.xlarge", "us-east-1a"), (B, "c5.2xlarge", "us-east-1b"))))
     router = ModelRouter(models["production"], lambda model_id: models[model_id], world.lab, FixedCatalogs(),
                          world.clock)
     return ParallelTests(world.tenancy, world.inventory, world.models, world.lab, ec2, router, world.clock,
-                         ledger=world.ledger), ec2
+                         ledger=world.ledger, safe_modes=safe_modes), ec2
 
 
 def test_configuring_tags_each_instance_and_each_model_scores_only_its_own(world, models):

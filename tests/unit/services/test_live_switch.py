@@ -206,3 +206,31 @@ def test_the_tenant_and_cluster_safe_mode_levels_make_the_switch_a_dry_run(world
     assert after["dry_run"] == reason
     assert (ec2.calls == []) is (reason is not None)
     assert ec2.instances[ORIGINAL.instance_id].state == ("running" if reason else "stopping")
+
+
+def test_a_dry_run_switch_is_recorded_in_the_tenants_audit_ledger_with_what_it_would_have_done(world):
+    # Given the tenant's SAFE_MODE on and an experiment of org-1's instance
+    ec2 = ScriptedEc2(ORIGINAL)
+    switches = MemorySafeModeSwitches()
+    switches.scopes["org:org-1"] = True
+    service = LiveSwitch(ec2, world.lab, FixedCatalogs(), world.safe_mode, world.clock, ledger=world.ledger,
+                         safe_modes=SafeModeService(switches, world.ledger))
+    steps = ["prepare", "stop", "check_stopped", "detach_volumes", "check_detached", "launch_spot",
+             "check_running", "attach_volumes", "verify"]
+    # When every step and the record run
+    run(service, world, [*steps, "record"], {**START, "org_id": "org-1"})
+    # Then nothing changed, and org-1's chain holds one dry-run record: the steps not done, and why
+    assert ec2.calls == []
+    (audited,) = world.ledger.chains["org-1"]
+    assert (audited.actor, audited.action, audited.resource_type, audited.resource_id) == (
+        "system:live-switch", "lab.live_switch.dry_run", "instance", ORIGINAL.instance_id)
+    assert audited.after == {"experiment_id": "exp-1", "would": steps[1:], "safe_mode": "tenant SAFE_MODE on"}
+
+
+def test_a_switch_carried_out_writes_no_dry_run_record(world):
+    # Given no SAFE_MODE, When the switch runs to its record, Then the ledger holds no dry run
+    service = LiveSwitch(ScriptedEc2(ORIGINAL), world.lab, FixedCatalogs(), world.safe_mode, world.clock,
+                         ledger=world.ledger)
+    state = run(service, world, [*HAPPY, "record"], {**START, "org_id": "org-1"})
+    assert state["outcome"] == "switched"
+    assert world.ledger.chains.get("org-1", []) == []

@@ -55,12 +55,14 @@ def scripted(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         monkeypatch.setattr(agent_actions, "TransactWrite", txn)
         monkeypatch.setattr(agent_actions.action_backlog, "connection", lambda: None)
         monkeypatch.setattr(agent_actions, "_pause", lambda seconds: None)
+        stored = agent_actions.AgentActionModel("org-1#c-1", "job-1.w0.cordon.0", backlog_day="2027-01-01")
+        monkeypatch.setattr(agent_actions.DynamoAgentActions, "_get", staticmethod(lambda key, aid: stored))
         return txn
     return install
 
 
 def test_an_acknowledgement_cancelled_by_a_concurrent_counter_update_is_tried_again(scripted) -> None:  # type: ignore[no-untyped-def]
-    # Given two transactions cancelled because another one held the #total counter
+    # Given two transactions cancelled because another one held the cluster's counter
     txn = scripted(Cancelled(None, None, "TransactionConflict"), Cancelled(None, "TransactionConflict", None))
     # When the agent acknowledges its action
     outcome = agent_actions.DynamoAgentActions().acknowledge("org-1", "c-1", "job-1.w0.cordon.0", AT)
@@ -76,5 +78,6 @@ def test_a_counter_that_stays_contended_is_a_503_to_retry(scripted) -> None:  # 
 
 def test_a_failed_condition_is_not_tried_again(scripted) -> None:  # type: ignore[no-untyped-def]
     txn = scripted(Cancelled("ConditionalCheckFailed", None, None))
-    assert agent_actions.DynamoAgentActions._counted("org-1", "c-1", lambda t: None, queued=1) is False
+    assert agent_actions.DynamoAgentActions._counted("org-1", "c-1", "2027-01-01", lambda t: None,
+                                                     queued=1) is False
     assert txn.commits == 1

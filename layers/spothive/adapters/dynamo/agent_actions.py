@@ -3,7 +3,8 @@
 Every state change is a conditional write, so two acknowledgements (two replicas, a restarted agent, a
 replayed request) cannot both win and a result is kept once. ``queued_cluster`` is set only while the
 action is queued: the sparse ``by_queued`` index is the long-poll's oldest-first list of open actions.
-Each state change also moves the backlog counters in the same transaction (``action_backlog``).
+Each state change also moves the backlog counters of the action's expiry day in the same transaction
+(``action_backlog``); an action stored before the counters were bucketed (no ``backlog_day``) moves none.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from spothive.domain.worker_health import ActionBacklog
 #: How long an action stays readable after it was queued.
 RETENTION = timedelta(days=30)
 _CONDITION_FAILED = "ConditionalCheckFailed"
-#: Every state change also ADDs to the one ``#total`` counter, so two transactions at once (two agents
-#: acknowledging) cancel one with ``TransactionConflict``: nothing was written, so it is tried again.
+#: Every state change also ADDs to its cluster's counter and a shard of the total, so two transactions at
+#: once (two agents acknowledging) may cancel one with ``TransactionConflict``: nothing was written, so it
+#: is tried again.
 _CONFLICT = "TransactionConflict"
 CONFLICT_ATTEMPTS = 5
 _pause = time.sleep
@@ -72,6 +74,7 @@ class AgentActionModel(Model):
     result = UnicodeAttribute(null=True)  # the agent's first result (JSON)
     result_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    backlog_day = UnicodeAttribute(null=True)  # the counters' bucket (its expiry day); None: never counted
     by_queued = _ByQueued()
     by_action = _ByAction()
 
@@ -99,12 +102,13 @@ class DynamoAgentActions:
         key, now, new = cluster_key(org_id, cluster_id), self._now(), 0
         for action in actions:
             aid = str(action["id"])
+            day = action_backlog.backlog_day(now + RETENTION)
             item = AgentActionModel(
                 key, aid, org_id=org_id, cluster_id=cluster_id, job_id=job_id, state=ActionState.QUEUED.value,
                 body=json.dumps(action, sort_keys=True, default=str), created_at=now, queued_cluster=key,
-                queued_at=f"{now.isoformat()}#{aid}", expires_at=now + RETENTION,
+                queued_at=f"{now.isoformat()}#{aid}", expires_at=now + RETENTION, backlog_day=day,
             )
-            if self._counted(org_id, cluster_id, lambda txn, item=item: txn.save(
+            if self._counted(org_id, cluster_id, day, lambda txn, item=item: txn.save(
                     item, condition=AgentActionModel.action_id.does_not_exist()), queued=1):
                 new += 1
         return Enqueued(tuple(str(a["id"]) for a in actions), new)
@@ -112,7 +116,10 @@ class DynamoAgentActions:
     def withdraw(self, org_id: str, cluster_id: str, action_ids: Sequence[str]) -> Withdrawn:
         key, gone, taken = cluster_key(org_id, cluster_id), [], []
         for aid in action_ids:
-            if self._counted(org_id, cluster_id, lambda txn, aid=aid: txn.update(
+            before = self._get(key, aid)
+            if before is None:
+                continue
+            if self._counted(org_id, cluster_id, before.backlog_day, lambda txn, aid=aid: txn.update(
                     AgentActionModel(key, aid),
                     actions=[AgentActionModel.state.set(ActionState.WITHDRAWN.value),
                              AgentActionModel.queued_cluster.remove()],
@@ -138,24 +145,28 @@ class DynamoAgentActions:
         return None
 
     def backlog(self) -> ActionBacklog:
-        """``ActionBacklogCounts``: every cluster's unfinished actions (one GetItem)."""
-        return action_backlog.read(action_backlog.TOTAL)
+        """``ActionBacklogCounts``: every cluster's unexpired unfinished actions (one Query of the total's
+        shards from today's bucket on)."""
+        return action_backlog.read(action_backlog.total_prefix(), self._now().astimezone(UTC).date())
 
     def cluster_backlog(self, org_id: str, cluster_id: str) -> ActionBacklog:
-        """``ActionBacklogCounts``: one cluster's unfinished actions (one GetItem)."""
-        return action_backlog.read(action_backlog.counter_key(org_id, cluster_id))
+        """``ActionBacklogCounts``: one cluster's unexpired unfinished actions (one Query)."""
+        return action_backlog.read(action_backlog.counter_key(org_id, cluster_id),
+                                   self._now().astimezone(UTC).date())
 
     @staticmethod
-    def _counted(org_id: str, cluster_id: str, change: Callable[[TransactWrite], Any], *, queued: int = 0,
-                 in_flight: int = 0) -> bool:
-        """Run one conditional state change with its counter moves in one transaction; False when its
-        condition failed (nothing written, nothing counted). A transaction cancelled by a concurrent one on
-        the same counter is tried again (a few times, with jitter); still conflicting, it is a 503 to retry."""
+    def _counted(org_id: str, cluster_id: str, day: str | None, change: Callable[[TransactWrite], Any], *,
+                 queued: int = 0, in_flight: int = 0) -> bool:
+        """Run one conditional state change with its counter moves (bucket ``day``; ``None``: none) in one
+        transaction; False when its condition failed (nothing written, nothing counted). A transaction
+        cancelled by a concurrent one on the same counter is tried again (a few times, with jitter); still
+        conflicting, it is a 503 to retry."""
         for attempt in range(CONFLICT_ATTEMPTS):
             try:
                 with TransactWrite(connection=action_backlog.connection()) as txn:
                     change(txn)
-                    action_backlog.count(txn, org_id, cluster_id, queued=queued, in_flight=in_flight)
+                    if day is not None:
+                        action_backlog.count(txn, org_id, cluster_id, day, queued=queued, in_flight=in_flight)
             except TransactWriteError as exc:
                 reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
                 if reasons and reasons[0] == _CONDITION_FAILED:
@@ -172,7 +183,10 @@ class DynamoAgentActions:
 
     def acknowledge(self, org_id: str, cluster_id: str, action_id: str, at: datetime) -> AckOutcome | None:
         key = cluster_key(org_id, cluster_id)
-        if self._counted(org_id, cluster_id, lambda txn: txn.update(
+        before = self._get(key, action_id)
+        if before is None:
+            return None
+        if self._counted(org_id, cluster_id, before.backlog_day, lambda txn: txn.update(
                 AgentActionModel(key, action_id),
                 actions=[AgentActionModel.state.set(ActionState.ACKNOWLEDGED.value),
                          AgentActionModel.acknowledged_at.set(at), AgentActionModel.queued_cluster.remove()],
@@ -186,7 +200,10 @@ class DynamoAgentActions:
         key = cluster_key(org_id, cluster_id)
         status = ActionState(str(result.get("status", ActionState.FAILED.value)))
         final = status if status in FINAL_STATES else ActionState.FAILED
-        if self._counted(org_id, cluster_id, lambda txn: txn.update(
+        before = self._get(key, action_id)
+        if before is None:
+            return None
+        if self._counted(org_id, cluster_id, before.backlog_day, lambda txn: txn.update(
                 AgentActionModel(key, action_id),
                 actions=[AgentActionModel.state.set(final.value), AgentActionModel.result_at.set(at),
                          AgentActionModel.result.set(json.dumps(result, sort_keys=True, default=str))],

@@ -3,7 +3,7 @@ cluster's jobs newest first).
 
 The step data (plan, risk, decision, execution) is JSON text per step so that each step overwrites only
 its own part. Audited writes go through the ledger's transaction; ``audit_once`` keys make them
-idempotent.
+idempotent. A job written before ``cluster_key`` existed is indexed by its next update (no Scan).
 """
 
 from __future__ import annotations
@@ -136,7 +136,13 @@ class DynamoJobsRepo:
             actions.append(JobModel.execution_arn.set(execution_arn))
         for key, value in (data or {}).items():
             actions.append(JobModel.steps[key].set(json.dumps(value, default=str)))
-        JobModel(org_id, job_id).update(actions=actions, condition=JobModel.job_id.exists())
+        item = JobModel(org_id, job_id)
+        item.update(actions=actions, condition=JobModel.job_id.exists())  # the item as it now is
+        if item.cluster_key is None and item.cluster_id:
+            # written before jobs were indexed by cluster: indexed at its next write (keyed, once), so a
+            # live execution of such a job becomes visible to automation's ``by_cluster`` query again
+            item.update(actions=[JobModel.cluster_key.set(cluster_key(org_id, item.cluster_id))],
+                        condition=JobModel.cluster_key.does_not_exist())
 
     def audit_once(self, org_id: str, job_id: str, key: str, audit: AuditEntry) -> int | None:
         def build(txn: TransactWrite) -> None:

@@ -14,11 +14,12 @@ import pytest
 
 from spothive.adapters.cache.deny_list import CachedTokenDenyList
 from spothive.adapters.cache.heartbeats import RedisHeartbeats
-from spothive.adapters.cache.hot_prices import RedisHotPrices
+from spothive.adapters.cache.hot_prices import RETENTION_SECONDS, RedisHotPrices, prices_key
 from spothive.adapters.cache.rate_limiter import RedisRateLimiter
 from spothive.adapters.cache.risk_tracker import RedisRiskTracker
 from spothive.adapters.cache.safe_mode import SAFE_MODE_KEY, RedisSafeMode
 from spothive.domain.errors import RateLimited
+from spothive.domain.price_freshness import RegionPrices
 from spothive.domain.rate_limits import RateLimit
 from spothive.domain.risk_signals import FlagLevel, PoolSignal, SignalKind
 from tests.support.fakes import (
@@ -50,14 +51,27 @@ def test_a_heartbeat_is_read_back_to_the_microsecond(kind, clock, redis_or_none)
     assert beats.last_seen("org-2", "c-1") is None  # keys are per org: another tenant never reads it
 
 
-def test_hot_prices_are_replaced_whole_on_each_store(kind, clock, redis_or_none):
-    prices = MemoryHotPrices(clock) if kind == "memory" else RedisHotPrices(redis_or_none, "us-east-1")
-    assert prices.spot() == {}
+def test_hot_prices_are_replaced_whole_per_region_and_kept_past_the_freshness_ttl(kind, clock, redis_or_none):
+    prices = MemoryHotPrices(clock) if kind == "memory" else RedisHotPrices(redis_or_none)
+    region = f"eu-west-{uuid.uuid4().hex[:4]}"  # the Redis server is shared by the suite
+    assert prices.latest(region) is None
 
-    prices.store({("m5.large", "us-east-1a"): 0.035, ("c5.large", "us-east-1b"): 0.031}, {"m5.large": 0.096}, NOW)
-    prices.store({("m5.large", "us-east-1a"): 0.041}, {"m5.large": 0.096}, NOW + timedelta(minutes=5))
+    # Given two stores of one region and one of another
+    prices.store(RegionPrices(region, {"m5.large": 0.107}, {("m5.large", f"{region}a"): 0.035,
+                                                              ("c5.large", f"{region}b"): 0.031}, NOW))
+    later = NOW + timedelta(minutes=5)
+    prices.store(RegionPrices(region, {"m5.large": 0.111}, {("m5.large", f"{region}a"): 0.041}, later,
+                              {"Linux#m5.large": (2, 61)}))
+    prices.store(RegionPrices(f"{region}-other", {"m5.large": 0.096}, {}, NOW))
 
-    assert prices.spot() == {("m5.large", "us-east-1a"): 0.041}
+    # Then the region's last store is read back whole, with its fetch time and Advisor state
+    found = prices.latest(region)
+    assert found == RegionPrices(region, {"m5.large": 0.111}, {("m5.large", f"{region}a"): 0.041}, later,
+                                 {"Linux#m5.large": (2, 61)})
+    assert prices.latest(f"{region}-other").on_demand == {"m5.large": 0.096}
+    if kind == "redis":  # last known prices outlive the 15-minute freshness TTL by days
+        ttl = redis_or_none.ttl(prices_key(region))
+        assert RETENTION_SECONDS - 5 <= ttl <= RETENTION_SECONDS == 7 * 24 * 3600
 
 
 def test_a_caller_over_the_limit_is_refused_within_one_moving_window(kind, redis_or_none):

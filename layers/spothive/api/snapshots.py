@@ -17,7 +17,7 @@ from spothive.wiring import pricing
 
 def known_instance_types() -> Collection[str]:
     """The instance types of the hub's catalog (a snapshot naming another is refused)."""
-    return pricing.catalogs().catalog().types.keys()
+    return pricing.catalogs().snapshot.types.keys()
 
 
 KnownTypes = Annotated[Collection[str], Depends(known_instance_types)]

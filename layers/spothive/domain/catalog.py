@@ -9,7 +9,8 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -109,6 +110,10 @@ class Catalog:
     advisor: Mapping[str, AdvisorEntry] = field(default_factory=dict)
     zones: tuple[str, ...] = ()
     region: str = "us-east-1"
+    #: True when a price is not a fresh one of ``region`` (a stale one or the snapshot's, with a buffer).
+    prices_estimated: bool = False
+    #: When the prices were fetched (None: the shipped snapshot's).
+    prices_as_of: datetime | None = None
 
     def get(self, name: str) -> InstanceType | None:
         """The type called ``name`` or None."""
@@ -145,13 +150,8 @@ class Catalog:
         """A copy with spot prices and/or advisor data replaced (zones follow the spot prices)."""
         spots = dict(spot_prices) if spot_prices is not None else dict(self.spot_prices)
         zones = tuple(sorted({zone for _, zone in spots} | set(self.zones if spot_prices is None else ())))
-        return Catalog(
-            types=self.types,
-            spot_prices=spots,
-            advisor=dict(advisor) if advisor is not None else dict(self.advisor),
-            zones=zones,
-            region=self.region,
-        )
+        return replace(self, spot_prices=spots, zones=zones,
+                       advisor=dict(advisor) if advisor is not None else dict(self.advisor))
 
 
 def _int(value: str | None, default: int = 0) -> int:
@@ -297,4 +297,4 @@ def merge_types(catalog: Catalog, extra: Iterable[InstanceType]) -> Catalog:
     """A copy of ``catalog`` with more instance types."""
     types = dict(catalog.types)
     types.update({t.name: t for t in extra})
-    return Catalog(types, catalog.spot_prices, catalog.advisor, catalog.zones, catalog.region)
+    return replace(catalog, types=types)

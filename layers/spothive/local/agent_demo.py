@@ -50,7 +50,7 @@ def catalog_rows(instance_types: set[str]) -> dict[str, dict[str, Any]]:
     """Allocatable per instance type from the hub's catalog, in the simulator's row format."""
     from spothive.wiring import pricing
 
-    catalog = pricing.catalogs().catalog()
+    catalog = pricing.catalogs().snapshot
     rows = {}
     for name in instance_types:
         t = catalog.get(name)

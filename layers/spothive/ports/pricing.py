@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Protocol
 
 from spothive.domain.catalog import AdvisorEntry, Catalog
+from spothive.domain.price_freshness import RegionPrices
 
 
 class CatalogSource(Protocol):
-    """The instance catalog with the freshest prices known (hot prices over the built-in snapshot)."""
+    """The instance catalog priced for a region with the freshest prices known (hot prices over the built-in
+    snapshot; ``prices_estimated`` says when they are not fresh ones of that region)."""
 
-    def catalog(self) -> Catalog: ...
+    def catalog(self, region: str) -> Catalog: ...
 
 
 class HotPrices(Protocol):
     """Prices refreshed every five minutes (SVC-PRICE-01), shared by every function."""
 
-    def store(
-        self, spot: dict[tuple[str, str], float], on_demand: dict[str, float], at: datetime
-    ) -> None: ...
+    def store(self, prices: RegionPrices) -> None:
+        """Replace the region's prices whole."""
+        ...
 
-    def spot(self) -> dict[tuple[str, str], float]: ...
+    def latest(self, region: str) -> RegionPrices | None:
+        """The region's last stored prices however old (None when never stored); one keyed read."""
+        ...
 
 
 class PriceFeed(Protocol):

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 
-from spothive.domain.catalog import Catalog
 from spothive.domain.client_list import (
     AgentState,
     ClientStatus,
@@ -23,12 +22,13 @@ from spothive.domain.client_list import (
 )
 from spothive.domain.errors import Forbidden, InvalidInput
 from spothive.domain.identity import Principal
-from spothive.domain.spend import price_nodes, total
+from spothive.domain.spend import total
 from spothive.domain.tenancy import Account, Org
 from spothive.ports.agents import Heartbeats
 from spothive.ports.inventory import InventoryRepo
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.tenancy import TenancyRepo
+from spothive.services.regional_pricing import CatalogsOnce, price_by_region
 
 MAX_LIMIT = 100
 #: With a status filter, how many clients one request examines at most per client it returns: a page
@@ -79,7 +79,7 @@ class AdminClients:
         prefix = name_prefix(name)
         after = decode_cursor(cursor, prefix)
         budget = limit * (EXAMINE_FACTOR if status else 1)
-        catalog = self._catalogs.catalog()
+        catalog = CatalogsOnce(self._catalogs)
         orgs = self._repo.client_orgs(prefix, after)
         found: list[ClientSummary] = []
         examined = 0
@@ -95,16 +95,18 @@ class AdminClients:
                         return ClientPage(found, encode_cursor(name_key(org.name, org.org_id)))
         return ClientPage(found, None)
 
-    def _summary(self, org: Org, catalog: Catalog) -> ClientSummary:
+    def _summary(self, org: Org, catalogs: CatalogSource) -> ClientSummary:
         accounts = self._repo.list_accounts(org.org_id)
         agents = [AgentState(c.cluster_id, c.name, self._heartbeats.last_seen(org.org_id, c.cluster_id))
                   for c in self._inventory.list_clusters(org.org_id)]
         running = [s.instance for s in self._inventory.list_instances(org.org_id) if s.instance.state == "running"]
-        spend = total(price_nodes(catalog, ((i.instance_id, i.instance_type, i.lifecycle, i.zone) for i in running)))
+        priced, by_region = price_by_region(catalogs, running)
+        spend = total(priced)
         return ClientSummary(
             org=org, status=client_status(accounts), accounts=accounts, agents=agents,
             running_instances=len(running), monthly_spend=spend.monthly,
-            realized_monthly_savings=realized_spot_savings(
-                catalog, ((i.instance_type, i.lifecycle, i.zone) for i in running)),
+            realized_monthly_savings=round(sum(realized_spot_savings(
+                catalog, ((i.instance_type, i.lifecycle, i.zone) for i in running if i.region == region))
+                for region, catalog in by_region.items()), 2),
         )
 

@@ -14,12 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from spothive.domain.automation import Threshold, apply_threshold
+from spothive.domain.catalog import Catalog
 from spothive.domain.decisions import Action, ActionPlan, RiskView, SpotReplacement, resolve_conflicts
 from spothive.domain.execution import kept_node_spot_moves, snapshot_fingerprint
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
+from spothive.domain.price_freshness import DEFAULT_REGION
 from spothive.domain.pricing import is_flagged
 from spothive.domain.projection import PlanOutcome, instances_fingerprint, outcome_of
 from spothive.domain.spend import MAX_SAFE_BUCKET, price_nodes, spot_moves, total
@@ -69,8 +71,10 @@ class ClusterPlanner:
 
     def detect(self, org_id: str, cluster_id: str, *, remember: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
         """(what the detect step stores, its summary): the packer over the latest snapshot when there is one,
-        else Spot-only moves; ``inputs`` names the snapshot (or instances) fingerprint and policy version."""
-        catalog = self._catalogs.catalog()
+        else Spot-only moves; ``inputs`` names the snapshot (or instances) fingerprint, policy version and the
+        region priced for; ``prices`` says whether those prices were estimated and as of when."""
+        region = self.region(org_id, cluster_id)
+        catalog = self._catalogs.catalog(region)
         snapshot = self._snapshots.latest(org_id, cluster_id)
         versioned = self._policy(org_id, cluster_id, snapshot)
         if snapshot is not None:
@@ -126,9 +130,11 @@ class ClusterPlanner:
             after = round(before - sum(m.on_demand_hourly - m.spot_hourly for m in moves), 6)
             targets = [m.instance_id for m in moves]
         detected["cost_before_per_hour"] = round(before, 6)
-        detected["inputs"] = _inputs(fingerprint, versioned)
+        detected["inputs"] = _inputs(fingerprint, versioned, region)
+        detected["prices"] = prices_of(catalog)
         summary = {"basis": detected["basis"], "opportunities": len(targets), "targets": targets,
-                   "cost_before_per_hour": round(before, 6), "cost_after_per_hour": round(after, 6)}
+                   "cost_before_per_hour": round(before, 6), "cost_after_per_hour": round(after, 6),
+                   **detected["prices"]}
         if detected["plan"] is not None:
             summary["optimality_gap"] = detected["plan"].get("optimality_gap")
         return detected, summary
@@ -142,12 +148,18 @@ class ClusterPlanner:
             fingerprint = instances_fingerprint(
                 (s.instance.instance_id, s.instance.instance_type, s.instance.lifecycle, s.instance.zone)
                 for s in self._inventory.list_instances(org_id, cluster_id) if s.instance.state == "running")
-        return _inputs(fingerprint, self._policy(org_id, cluster_id, snapshot))
+        return _inputs(fingerprint, self._policy(org_id, cluster_id, snapshot), self.region(org_id, cluster_id))
+
+    def region(self, org_id: str, cluster_id: str) -> str:
+        """The cluster's region (its stored record's; the catalog's default for a cluster not stored)."""
+        cluster = self._inventory.get_cluster(org_id, cluster_id)
+        return cluster.region if cluster is not None else DEFAULT_REGION
 
     def assess(self, detected: Mapping[str, Any], model: RiskModel, hive: HiveMind | None,
                now: datetime) -> dict[str, Any]:
         """Interruption probability of every target Spot pool by ``model`` and the hive mind's live flags."""
-        return score_pools(target_pools(detected), self._catalogs.catalog(), model, hive, now)
+        region = str((detected.get("inputs") or {}).get("region") or DEFAULT_REGION)
+        return score_pools(target_pools(detected), self._catalogs.catalog(region), model, hive, now)
 
     def now(self, org_id: str, cluster_id: str, model: RiskModel, hive: HiveMind | None,
             now: datetime) -> PlanNow:
@@ -179,9 +191,16 @@ def decide_plan(detected: Mapping[str, Any], risk: Mapping[str, Any],
     return decision
 
 
-def _inputs(fingerprint: str, versioned: VersionedPolicy) -> dict[str, Any]:
+def _inputs(fingerprint: str, versioned: VersionedPolicy, region: str) -> dict[str, Any]:
+    # the region is an input: a plan priced for another (or no) region is not reused for this one
     return {"fingerprint": fingerprint, "policy_version": versioned.version, "template_id": versioned.template_id,
-            "template_version": versioned.template_version}
+            "template_version": versioned.template_version, "region": region}
+
+
+def prices_of(catalog: Catalog) -> dict[str, Any]:
+    """``prices_estimated`` and ``prices_as_of`` (ISO or None) of the prices a result was computed with."""
+    as_of = catalog.prices_as_of
+    return {"prices_estimated": catalog.prices_estimated, "prices_as_of": as_of.isoformat() if as_of else None}
 
 
 def target_pools(detected: Mapping[str, Any]) -> list[tuple[str, str]]:

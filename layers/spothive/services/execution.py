@@ -16,7 +16,7 @@ waves superseded and the new ones numbered after them; past that bound the wave 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +25,8 @@ from spothive.domain.audit import AuditEntry
 from spothive.domain.errors import NotFound
 from spothive.domain.execution import (
     DisruptionBudget,
+    Launch,
+    Retirement,
     Wave,
     activity_line,
     added_capacity,
@@ -36,6 +38,7 @@ from spothive.domain.execution import (
     stale_reason,
 )
 from spothive.domain.jobs import Job
+from spothive.domain.price_freshness import region_of_zone
 from spothive.ports.agents import ActionWake, AgentActions
 from spothive.ports.clock import Clock
 from spothive.ports.execution import CapacityGateway
@@ -210,7 +213,7 @@ class ExecutionSteps:
         if wave.launches:
             gateway, cluster_name, nodegroup = self._gateway_for(org_id, cluster_id)
             group = gateway.group_context(cluster_name, nodegroup)
-            catalog = self._catalogs.catalog()
+            catalog = self._catalogs.catalog(_region(job, wave.launches))
             _, on_demand = self._budget_for(org_id, cluster_id)
             for launch in wave.launches:
                 ladder = launch_ladder(launch, sorted(group.subnets),
@@ -295,7 +298,7 @@ class ExecutionSteps:
         gateway = self._gateway_for(org_id, cluster_id)[0] if wave.retire else None
         terminated: list[dict[str, Any]] = []
         retiring = {r.node for r in wave.retire}
-        catalog = self._catalogs.catalog()
+        catalog = self._catalogs.catalog(_region(job, wave.retire))
         for r in wave.retire:
             assert gateway is not None
             after = gateway.terminate(r.instance_id)
@@ -394,3 +397,11 @@ class ExecutionSteps:
             reason=f"{len(moves)} node(s) replaced or removed; saves ${monthly(per_hour):,.2f}/month"
                    + (f"; {len(pending)} pod(s) Pending" if pending else "; nothing Pending")))
         return {k: v for k, v in realized.items() if k != "lines"}
+
+
+def _region(job: Job, nodes: Sequence[Launch | Retirement]) -> str:
+    """The cluster's region: the one its plan was made for, else its nodes' zone's."""
+    outcome = job.data.get("outcome") or {}
+    if outcome.get("region"):
+        return str(outcome["region"])
+    return region_of_zone(nodes[0].zone if nodes else "")

@@ -164,7 +164,7 @@ class LiveSwitch:
             raise InvalidInput(f"instance {facts.instance_id} already runs on Spot", field="instance_id")
         state["instance"] = asdict(replace(facts, user_data=None))  # read again at launch, never carried
         state["stopped"] = False
-        state["telemetry"] = {"started_at": _iso(self._clock.now()), **self._prices(facts)}
+        state["telemetry"] = {"started_at": _iso(self._clock.now()), **self._prices(facts, str(state["region"]))}
         return f"{facts.instance_type} in {facts.zone}, {len(facts.data_volumes)} data volume(s)"
 
     def _stop(self, gateway: SwitchGateway, state: State) -> str:
@@ -277,8 +277,8 @@ class LiveSwitch:
         return "original restarted" if state["rolled_back"] else f"failed: {state['rollback_error']}"
 
     # ---- record --------------------------------------------------------------------------------------
-    def _prices(self, facts: InstanceFacts) -> dict[str, float | None]:
-        catalog = self._catalogs.catalog()
+    def _prices(self, facts: InstanceFacts, region: str) -> dict[str, float | None]:
+        catalog = self._catalogs.catalog(region)
         return {"price_before": catalog.price(facts.instance_type, "on-demand", None),
                 "price_after": catalog.price(facts.instance_type, "spot", facts.zone)}
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from spothive.domain.errors import NotFound
 from spothive.domain.identity import Principal
-from spothive.domain.inventory import StoredInstance
 from spothive.domain.jobs import JobStatus
 from spothive.domain.packing.milp import MilpSolver
+from spothive.domain.price_freshness import combined_basis
 from spothive.domain.projection import PlanOutcome, outcome_of
 from spothive.domain.rightsizing_ec2 import Ec2Recommendation
 from spothive.domain.rightsizing_savings import SizingSavings
-from spothive.domain.spend import PricedNode, Spend, price_nodes, total
+from spothive.domain.spend import PricedNode, Spend, total
 from spothive.ports.clock import Clock
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.jobs import ClusterJobs
@@ -25,6 +25,7 @@ from spothive.services.cluster_plan import ClusterPlanner, PlanNow
 from spothive.services.hive_mind import HiveMind
 from spothive.services.plan_inputs import ClusterPolicies
 from spothive.services.pool_choice import PoolChoice
+from spothive.services.regional_pricing import price_by_region
 from spothive.services.risk_heuristic import HeuristicRiskModel
 from spothive.services.utilization import RightSizing
 from spothive.services.workload_sizing import WorkloadRightSizing
@@ -59,6 +60,10 @@ class ClusterProjection:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     risk_model: str | None = None
     decision: Mapping[str, Any] = field(default_factory=dict)
+    #: True when a price used was not a fresh one of the cluster's region (stale + 10 %, or the snapshot's)
+    prices_estimated: bool = False
+    #: When the oldest price used was fetched (None: the shipped snapshot's)
+    prices_as_of: datetime | None = None
 
     @property
     def monthly_savings(self) -> float:
@@ -76,6 +81,10 @@ class Kpis:
     running_instances: int
     spot_instances: int
     clusters: int
+    #: True when a price used was not a fresh one of its instance's region
+    prices_estimated: bool = False
+    #: When the oldest price used was fetched (None: the shipped snapshot's, or no instance)
+    prices_as_of: datetime | None = None
 
     @property
     def monthly_savings(self) -> float:
@@ -117,8 +126,7 @@ class MetricsService:
     def kpis(self, principal: Principal) -> Kpis:
         """Σ hourly price x 730 over running instances, and the same after each cluster's projection."""
         running = [s for s in self._inventory.list_instances(principal.org_id) if s.instance.state == "running"]
-        catalog = self._catalogs.catalog()
-        priced = price_nodes(catalog, (_node(s) for s in running))
+        priced, catalogs = price_by_region(self._catalogs, [s.instance for s in running])
         now = total(priced)
         by_cluster: dict[str, list[PricedNode]] = {}
         standalone: list[PricedNode] = []
@@ -126,8 +134,11 @@ class MetricsService:
             cid = stored.instance.cluster_id
             (by_cluster.setdefault(cid, []) if cid else standalone).append(node)
         projected_hourly = total(standalone).hourly
+        estimated, as_of = combined_basis(catalogs.values())
         for cluster_id, nodes in by_cluster.items():
-            projected_hourly += _projected_hourly(self._project(principal.org_id, cluster_id, nodes), nodes)
+            projection = self._project(principal.org_id, cluster_id, nodes)
+            projected_hourly += _projected_hourly(projection, nodes)
+            estimated = estimated or projection.prices_estimated
         return Kpis(
             monthly_spend=now.monthly,
             projected_monthly_spend=Spend(projected_hourly, 0).monthly,
@@ -135,6 +146,8 @@ class MetricsService:
             running_instances=len(running),
             spot_instances=sum(1 for s in running if s.instance.lifecycle == "spot"),
             clusters=len(by_cluster),
+            prices_estimated=estimated,
+            prices_as_of=as_of,
         )
 
     def projection(self, principal: Principal, cluster_id: str) -> ClusterProjection:
@@ -144,7 +157,7 @@ class MetricsService:
         running = [
             s for s in self._inventory.list_instances(principal.org_id, cluster_id) if s.instance.state == "running"
         ]
-        nodes = price_nodes(self._catalogs.catalog(), (_node(s) for s in running))
+        nodes, _ = price_by_region(self._catalogs, [s.instance for s in running])
         projection = self._project(principal.org_id, cluster_id, nodes)
         if self._workloads is not None:
             projection = replace(projection, with_rightsizing=self._workloads.repacked(principal.org_id, cluster_id))
@@ -179,7 +192,7 @@ class MetricsService:
             optimality_gap=round(float(gap), 4) if gap is not None else None, outcome=outcome,
             source="preview" if job_id else "estimate", preview_job_id=job_id,
             inputs=dict(detected.get("inputs") or {}), risk_model=plan_now.risk.get("model"),
-            decision=plan_now.decision,
+            decision=plan_now.decision, **_prices(detected.get("prices")),
         )
 
     def _preview(self, org_id: str, cluster_id: str, inputs: Mapping[str, Any]) -> tuple[str, PlanNow] | None:
@@ -205,6 +218,10 @@ def _projected_hourly(projection: ClusterProjection, nodes: list[PricedNode]) ->
     return today - min(max(saving, 0.0), today)
 
 
-def _node(stored: StoredInstance) -> tuple[str, str, str, str]:
-    i = stored.instance
-    return i.instance_id, i.instance_type, i.lifecycle, i.zone
+def _prices(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A plan's recorded price basis as ``ClusterProjection`` fields (a plan without one: estimated)."""
+    if not isinstance(stored, Mapping):
+        return {"prices_estimated": True, "prices_as_of": None}
+    as_of = stored.get("prices_as_of")
+    return {"prices_estimated": bool(stored.get("prices_estimated")),
+            "prices_as_of": datetime.fromisoformat(as_of) if isinstance(as_of, str) else None}

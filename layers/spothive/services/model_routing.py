@@ -53,9 +53,10 @@ class ModelRouter:
             groups.setdefault(instance.tags.get(MODEL_TAG) or PRODUCTION, []).append(i)
         results: list[dict[str, Any]] = [{} for _ in instances]
         now = self._clock.now()
-        catalog = self._catalogs.catalog()
+        catalogs = {region: self._catalogs.catalog(region) for region in {i.region for i in instances}}
         for model_id, members in groups.items():
-            requests = [(i, risk_input(catalog, instances[i].zone, instances[i].instance_type, now)) for i in members]
+            requests = [(i, risk_input(catalogs[instances[i].region], instances[i].zone, instances[i].instance_type,
+                                       now)) for i in members]
             batch = [r for _, r in requests if r is not None]
             try:
                 model = self._production if model_id == PRODUCTION else self._model(model_id)

@@ -19,9 +19,10 @@ class NamespaceCostService:
 
     def by_namespace(self, principal: Principal, cluster_id: str) -> CostAllocation | None:
         """The allocation, or None while the cluster has no snapshot (no agent has reported its pods yet)."""
-        if self._inventory.get_cluster(principal.org_id, cluster_id) is None:
+        cluster = self._inventory.get_cluster(principal.org_id, cluster_id)
+        if cluster is None:
             raise NotFound(f"cluster {cluster_id} not found", field="cluster_id")
         snapshot = self._snapshots.latest(principal.org_id, cluster_id)
         if snapshot is None:
             return None
-        return allocate(snapshot, self._catalogs.catalog())
+        return allocate(snapshot, self._catalogs.catalog(cluster.region))

@@ -53,7 +53,7 @@ class JobView:
             if isinstance(automation, dict) else None,
             # what the approved actions are worth, and the inputs decided on (the projection shows the same)
             "outcome": outcome_of(detected, decision).to_dict() | dict(detected.get("inputs") or {})
-            if decision else None,
+            | dict(detected.get("prices") or {}) if decision else None,
         }
 
     def progress(self) -> dict[str, Any]:

@@ -92,7 +92,8 @@ class RightSizing:
     def for_stored(self, org_id: str, stored: Sequence[StoredInstance]) -> list[Ec2Recommendation]:
         """Recommendations for stored instances, from their histograms (empty ones: no samples yet)."""
         histograms = self._repo.get_many(org_id, [s.instance.instance_key for s in stored])
-        catalog = self._catalogs.catalog()
+        catalogs = {region: self._catalogs.catalog(region) for region in {s.instance.region for s in stored}}
         return [recommend_ec2(s.instance.instance_id, s.instance.instance_type,
-                              histograms.get(s.instance.instance_key) or UtilizationHistogram(), catalog)
+                              histograms.get(s.instance.instance_key) or UtilizationHistogram(),
+                              catalogs[s.instance.region])
                 for s in stored]

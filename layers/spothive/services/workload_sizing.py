@@ -13,6 +13,7 @@ from spothive.domain.identity import Principal
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import PackingPolicy, Snapshot, snapshot_from_dict
 from spothive.domain.plan_policy import carried_policy
+from spothive.domain.price_freshness import DEFAULT_REGION
 from spothive.domain.rightsizing import SizingPolicy
 from spothive.domain.rightsizing_history import (
     WorkloadHistory,
@@ -131,7 +132,9 @@ class WorkloadRightSizing:
     def _savings(self, org_id: str, cluster_id: str, raw: Mapping[str, Any], snapshot: Snapshot,
                  recs: Mapping[str, WorkloadRecommendation]) -> SizingSavings:
         pods = pod_recommendations(((p.namespace, p.name, p.owner) for p in snapshot.pods), recs)
-        return rightsizing_savings(snapshot, self._catalogs.catalog(), self._packing(org_id, cluster_id, raw), pods,
+        cluster = self._inventory.get_cluster(org_id, cluster_id)
+        catalog = self._catalogs.catalog(cluster.region if cluster is not None else DEFAULT_REGION)
+        return rightsizing_savings(snapshot, catalog, self._packing(org_id, cluster_id, raw), pods,
                                    solver=self._solver)
 
     def _packing(self, org_id: str, cluster_id: str, raw: Mapping[str, Any]) -> PackingPolicy:

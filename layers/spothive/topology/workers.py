@@ -46,7 +46,9 @@ WORKER_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "worker-prices", "worker_prices.handler", "Refresh hot Spot and On-Demand prices (SVC-PRICE-01)",
         services=(f"{_SVC}prices.PriceRefresher",),
-        needs_redis=True, settings=("SPOTHIVE_PRICE_SOURCE",),
+        # every scanned region's prices, each beside its ingested Spot Advisor state (one GetItem per region)
+        tables=_tables(interruption_rates=R),
+        needs_redis=True, settings=("SPOTHIVE_PRICE_SOURCE", "SPOTHIVE_SCAN_REGIONS"),
         iam=(Grant(("pricing:GetProducts", "ec2:DescribeSpotPriceHistory"), Target.ANY,
                    reason="the Pricing API and Spot price history support no resource-level permissions"),),
         timeout_s=120, async_invoked=True, reserved_concurrency=1,  # one refresh at a time (5-minute schedule)

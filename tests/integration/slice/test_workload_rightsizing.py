@@ -91,7 +91,7 @@ def test_the_saving_is_the_difference_of_the_plans_with_and_without_the_recommen
     # Given the same catalog, policy and planner as the projection, run here directly
     raw = _snapshot()
     snapshot = snapshot_from_dict(raw)
-    catalog = pricing.catalogs().catalog()
+    catalog = pricing.catalogs().catalog("us-east-1")
     policy = configuration.cluster_policies().for_cluster(tenant.org_id, cluster_id, raw)
     recs = {k: recommend_workload(k, h)
             for k, h in workload_sizing.usage_histories().all(tenant.org_id, cluster_id).items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from spothive.domain.advisor_feed import Rate, RateChange
@@ -12,31 +12,26 @@ from spothive.domain.audit import AuditEntry
 from spothive.domain.catalog import Catalog, load_builtin_catalog
 from spothive.domain.errors import Conflict, ServiceUnavailable
 from spothive.domain.model_registry import ModelRecord, ModelStatus
+from spothive.domain.price_freshness import RegionPrices
 from spothive.ports.clock import Clock
 from tests.support.fakes.audit import MemoryLedger
 
-#: Hot prices expire after three refresh periods (the Redis keys' TTL).
-HOT_PRICES_TTL = timedelta(seconds=900)
 #: The ledger partition of platform-wide records (the model registry's).
 PLATFORM_ORG = "platform"
 
 
 class MemoryHotPrices:
-    """``HotPrices`` replaced whole on each store; gone once older than the TTL on ``clock``."""
+    """``HotPrices`` per region, replaced whole on each store and kept however old (freshness is the reader's)."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self.prices: dict[tuple[str, str], float] = {}
-        self.on_demand: dict[str, float] = {}
-        self.stored_at: datetime | None = None
+        self.regions: dict[str, RegionPrices] = {}
 
-    def store(self, spot: dict[tuple[str, str], float], on_demand: dict[str, float], at: datetime) -> None:
-        self.prices, self.on_demand, self.stored_at = dict(spot), dict(on_demand), self._clock.now()
+    def store(self, prices: RegionPrices) -> None:
+        self.regions[prices.region] = prices
 
-    def spot(self) -> dict[tuple[str, str], float]:
-        if self.stored_at is None or self._clock.now() - self.stored_at >= HOT_PRICES_TTL:
-            return {}
-        return dict(self.prices)
+    def latest(self, region: str) -> RegionPrices | None:
+        return self.regions.get(region)
 
 
 class SafeMode:
@@ -169,10 +164,13 @@ class MemoryInterruptionRates:
 
 
 class FixedCatalogs:
-    """``CatalogSource`` serving one catalog (the built-in snapshot unless given)."""
+    """``CatalogSource`` serving one catalog (the built-in snapshot unless given) for every region; records
+    the regions asked for."""
 
     def __init__(self, catalog: Catalog | None = None) -> None:
         self._catalog = catalog or load_builtin_catalog()
+        self.regions: list[str] = []
 
-    def catalog(self) -> Catalog:
+    def catalog(self, region: str) -> Catalog:
+        self.regions.append(region)
         return self._catalog

@@ -73,7 +73,7 @@ def test_a_switch_moves_the_data_volumes_to_a_spot_copy_that_carries_every_attri
     assert all(set(s) == {"step", "started_at", "duration_ms", "result"} for s in steps)
     assert steps[2]["result"] == "stopping" and steps[3]["result"] == "stopped"
     assert steps[-1]["result"] == "healthy"
-    catalog = FixedCatalogs().catalog()
+    catalog = FixedCatalogs().catalog("us-east-1")
     assert saved["telemetry"]["price_before"] == catalog.price("m5.large", "on-demand", None)
     assert saved["telemetry"]["price_after"] == catalog.price("m5.large", "spot", "us-east-1a")
 

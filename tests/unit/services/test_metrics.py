@@ -170,3 +170,25 @@ def test_a_preview_of_another_snapshot_is_not_reused(world):
         ALICE, cluster.cluster_id)
     assert (shown.source, shown.preview_job_id) == ("estimate", None)
     assert shown.outcome.approved == shown.outcome.planned >= 1
+
+
+def test_a_preview_planned_for_no_region_is_not_reused_and_the_cluster_is_priced_in_its_own(world):
+    # Given a preview of the same snapshot whose inputs name no region (planned before prices were per region)
+    (cluster,) = world.inventory.list_clusters("org-1")
+    world.snapshots.save("org-1", cluster.cluster_id, {"nodes": [node_doc("n-1"), node_doc("n-2")], "pods": [
+        {"namespace": "app", "name": f"web-{i}", "node": f"n-{i}", "cpu_m": 250, "memory_mib": 512} for i in (1, 2)]})
+    preview_job(world, cluster.cluster_id, RiskyEverywhere())
+    job = world.jobs.get("org-1", "job-1")
+    assert job is not None and job.data["detect"]["inputs"]["region"] == "us-east-1"
+    inputs = {k: v for k, v in job.data["detect"]["inputs"].items() if k != "region"}
+    world.jobs.update("org-1", "job-1", data={"detect": {**job.data["detect"], "inputs": inputs}})
+    catalogs = FixedCatalogs()
+
+    # When the projection is computed
+    shown = MetricsService(world.inventory, catalogs, world.snapshots, jobs=world.jobs).projection(
+        ALICE, cluster.cluster_id)
+
+    # Then it is an estimate made now for the cluster's region, with the prices' basis of that catalog
+    assert (shown.source, shown.preview_job_id, shown.inputs["region"]) == ("estimate", None, "us-east-1")
+    assert set(catalogs.regions) == {"us-east-1"}
+    assert (shown.prices_estimated, shown.prices_as_of) == (False, None)

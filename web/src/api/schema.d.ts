@@ -1871,6 +1871,17 @@ export interface components {
             blocked_actions?: components["schemas"]["BriefAction"][];
             /** Skipped Actions */
             skipped_actions?: components["schemas"]["BriefAction"][];
+            /**
+             * Prices Estimated
+             * @description the plan's prices were not fresh ones of the cluster's region: the last known + 10 %, or the shipped snapshot's
+             * @default false
+             */
+            prices_estimated: boolean;
+            /**
+             * Prices As Of
+             * @description when the plan's prices were fetched; null: the shipped snapshot's
+             */
+            prices_as_of?: string | null;
         };
         /** Client */
         Client: {
@@ -2251,6 +2262,16 @@ export interface components {
             };
             /** Audit Seqs */
             audit_seqs: number[];
+            /**
+             * Prices Estimated
+             * @description the plan's prices were not fresh ones of the cluster's region (last known + 10 %, or the snapshot's); null: not planned yet
+             */
+            prices_estimated?: boolean | null;
+            /**
+             * Prices As Of
+             * @description when the plan's prices were fetched
+             */
+            prices_as_of?: string | null;
         };
         /** JobStarted */
         JobStarted: {
@@ -2300,6 +2321,17 @@ export interface components {
              * @default 730
              */
             hours_per_month: number;
+            /**
+             * Prices Estimated
+             * @description a price used was not a fresh one of its region: the last known + 10 %, or the shipped snapshot's
+             * @default false
+             */
+            prices_estimated: boolean;
+            /**
+             * Prices As Of
+             * @description when the oldest price used was fetched; null: the shipped snapshot's
+             */
+            prices_as_of?: string | null;
         };
         /**
          * Light

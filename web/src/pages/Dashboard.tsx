@@ -57,6 +57,12 @@ function Kpis() {
         <span className="kpi-label">Monthly spend</span>
         <span className="kpi-value">{usd(k.monthly_spend)}</span>
         <span className="muted">{k.running_instances} running instances in {k.clusters} cluster(s)</span>
+        {k.prices_estimated ? (
+          <span className="muted" data-testid="prices-estimated"
+                title="Some prices are not fresh: the last known price + 10 %, or the shipped catalog's">
+            Prices estimated{k.prices_as_of ? ` (as of ${new Date(k.prices_as_of).toLocaleString()})` : ""}
+          </span>
+        ) : null}
       </div>
       <div className="kpi card">
         <span className="kpi-label">Projected after Spot moves</span>

@@ -23,9 +23,16 @@ PRICING_LOCATIONS = {
     "us-west-1": "US West (N. California)",
     "us-west-2": "US West (Oregon)",
     "eu-west-1": "EU (Ireland)",
+    "eu-west-2": "EU (London)",
+    "eu-west-3": "EU (Paris)",
+    "eu-north-1": "EU (Stockholm)",
     "eu-central-1": "EU (Frankfurt)",
     "ap-southeast-1": "Asia Pacific (Singapore)",
     "ap-northeast-1": "Asia Pacific (Tokyo)",
+    "ap-southeast-2": "Asia Pacific (Sydney)",
+    "ap-south-1": "Asia Pacific (Mumbai)",
+    "ca-central-1": "Canada (Central)",
+    "sa-east-1": "South America (Sao Paulo)",
 }
 
 
@@ -89,7 +96,8 @@ class AwsPriceFeed:
         return out
 
     def on_demand_prices(self, instance_types: Iterable[str] | None = None) -> Mapping[str, float]:
-        """Linux, shared tenancy, no pre-installed software on-demand prices from the Pricing API."""
+        """Linux, shared tenancy, no pre-installed software on-demand prices of this region from the Pricing API
+        (queried in us-east-1, filtered by the region's location)."""
         location = PRICING_LOCATIONS.get(self.region, self.region)
         filters = [
             {"Type": "TERM_MATCH", "Field": field, "Value": value}

@@ -1,4 +1,10 @@
-"""Hot prices in Redis: ``spot_prices:<region>`` hash of ``type|zone`` → USD/h (TTL 15 min)."""
+"""Hot prices in Redis: one hash per region, ``prices:<region>``, kept for days after its last refresh.
+
+Fields: ``od|<type>`` and ``spot|<type>|<zone>`` → USD/h, ``adv|<os>#<type>`` → ``bucket,savings`` (the
+ingested Spot Advisor state), ``_fetched_at`` → ISO time. Freshness is decided
+from ``_fetched_at`` by the reader (``domain.price_freshness``), not by the key expiring: a stale price is
+still the last known one the spec's Level-2 fallback needs. Reads are one HGETALL of a known key.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +12,53 @@ from datetime import datetime
 
 import redis
 
-TTL_SECONDS = 900  # three refresh periods: stale prices expire rather than linger
+from spothive.domain.price_freshness import RegionPrices
+
+#: Last known prices outlive a stopped refresher by a week, then go (a region no longer scanned).
+RETENTION_SECONDS = 7 * 24 * 3600
+FETCHED_AT = "_fetched_at"
+
+
+def prices_key(region: str) -> str:
+    """The Redis hash holding a region's prices."""
+    return f"prices:{region}"
 
 
 class RedisHotPrices:
-    """``HotPrices`` in two Redis hashes per region."""
+    """``HotPrices`` in one Redis hash per region."""
 
-    def __init__(self, client: redis.Redis, region: str) -> None:
+    def __init__(self, client: redis.Redis) -> None:
         self._redis = client
-        self._spot_key = f"spot_prices:{region}"
-        self._od_key = f"ondemand_prices:{region}"
 
-    def store(self, spot: dict[tuple[str, str], float], on_demand: dict[str, float], at: datetime) -> None:
-        pipe = self._redis.pipeline()
-        pipe.delete(self._spot_key, self._od_key)
-        if spot:
-            pipe.hset(self._spot_key, mapping={f"{t}|{z}": str(p) for (t, z), p in spot.items()})
-        if on_demand:
-            pipe.hset(self._od_key, mapping={t: str(p) for t, p in on_demand.items()})
-        pipe.hset(self._spot_key, "_updated_at", at.isoformat())
-        pipe.expire(self._spot_key, TTL_SECONDS)
-        pipe.expire(self._od_key, TTL_SECONDS)
+    def store(self, prices: RegionPrices) -> None:
+        """Replace the region's hash whole (in one MULTI) and keep it ``RETENTION_SECONDS``."""
+        key = prices_key(prices.region)
+        fields = {f"od|{t}": str(p) for t, p in prices.on_demand.items()}
+        fields.update({f"spot|{t}|{z}": str(p) for (t, z), p in prices.spot.items()})
+        fields.update({f"adv|{pool}": f"{b},{s}" for pool, (b, s) in prices.advisor.items()})
+        fields[FETCHED_AT] = prices.fetched_at.isoformat()
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.delete(key)
+        pipe.hset(key, mapping=fields)
+        pipe.expire(key, RETENTION_SECONDS)
         pipe.execute()
 
-    def spot(self) -> dict[tuple[str, str], float]:
-        raw = self._redis.hgetall(self._spot_key)
-        prices: dict[tuple[str, str], float] = {}
-        for field, value in raw.items():
-            if "|" in field:
-                itype, zone = field.split("|", 1)
-                prices[(itype, zone)] = float(value)
-        return prices
+    def latest(self, region: str) -> RegionPrices | None:
+        """The region's last stored prices, or None when the hash is absent."""
+        raw = self._redis.hgetall(prices_key(region))
+        if FETCHED_AT not in raw:
+            return None
+        on_demand: dict[str, float] = {}
+        spot: dict[tuple[str, str], float] = {}
+        advisor: dict[str, tuple[int, int]] = {}
+        for name, value in raw.items():
+            kind, _, rest = name.partition("|")
+            if kind == "od":
+                on_demand[rest] = float(value)
+            elif kind == "spot" and "|" in rest:
+                itype, zone = rest.split("|", 1)
+                spot[(itype, zone)] = float(value)
+            elif kind == "adv":
+                bucket, _, savings = value.partition(",")
+                advisor[rest] = (int(bucket), int(savings))
+        return RegionPrices(region, on_demand, spot, datetime.fromisoformat(raw[FETCHED_AT]), advisor)

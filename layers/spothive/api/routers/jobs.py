@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
-from pydantic import BaseModel, ConfigDict, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from spothive.api.deps import CurrentPrincipal
 from spothive.services.optimization_jobs import OptimizationJobs
@@ -42,6 +43,9 @@ class JobResponse(BaseModel):
     decisions: dict[str, Any]
     progress: dict[str, Any]
     audit_seqs: list[int]
+    prices_estimated: bool | None = Field(None, description="the plan's prices were not fresh ones of the "
+                                          "cluster's region (last known + 10 %, or the snapshot's); null: not planned yet")
+    prices_as_of: datetime | None = Field(None, description="when the plan's prices were fetched")
 
 
 @router.post("/api/clusters/{cluster_id}/optimize", response_model=JobStarted, status_code=202)
@@ -63,8 +67,17 @@ def get_job(cluster_id: str, job_id: str, principal: CurrentPrincipal, optimizat
     return JobResponse(
         job_id=job.job_id, cluster_id=job.cluster_id, status=job.status, actor=job.actor, dry_run=job.dry_run,
         created_at=job.created_at, updated_at=job.updated_at, execution_arn=job.execution_arn, error=job.error,
-        decisions=view.summary(), progress=view.progress(), audit_seqs=list(job.audit_seqs),
+        decisions=view.summary(), progress=view.progress(), audit_seqs=list(job.audit_seqs), **_prices(job.data),
     )
+
+
+def _prices(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan's price basis as the response's fields (none before the detect step ran)."""
+    detected = data.get("detect")
+    prices = detected.get("prices") if isinstance(detected, Mapping) else None
+    if not isinstance(prices, Mapping):
+        return {}
+    return {"prices_estimated": bool(prices.get("prices_estimated")), "prices_as_of": prices.get("prices_as_of")}
 
 
 @router.post("/api/clusters/{cluster_id}/jobs/{job_id}/approve", response_model=JobStarted, status_code=202)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -29,6 +30,10 @@ class KpiSet(BaseModel):
     unpriced_instances: int
     clusters: int
     hours_per_month: int = 730
+    prices_estimated: bool = Field(False, description="a price used was not a fresh one of its region: the "
+                                   "last known + 10 %, or the shipped snapshot's")
+    prices_as_of: datetime | None = Field(None, description="when the oldest price used was fetched; null: "
+                                          "the shipped snapshot's")
 
 
 class Rightsizing(BaseModel):
@@ -86,6 +91,10 @@ class ChartData(BaseModel):
     approved_actions: list[BriefAction] = Field(default_factory=list)
     blocked_actions: list[BriefAction] = Field(default_factory=list)
     skipped_actions: list[BriefAction] = Field(default_factory=list)
+    prices_estimated: bool = Field(False, description="the plan's prices were not fresh ones of the cluster's "
+                                   "region: the last known + 10 %, or the shipped snapshot's")
+    prices_as_of: datetime | None = Field(None, description="when the plan's prices were fetched; null: the "
+                                          "shipped snapshot's")
 
 
 def _brief(actions: Any) -> list[BriefAction]:
@@ -99,7 +108,8 @@ def kpi(principal: CurrentPrincipal, metrics: Metrics) -> KpiSet:
     return KpiSet(
         monthly_spend=k.monthly_spend, projected_monthly_spend=k.projected_monthly_spend,
         monthly_savings=k.monthly_savings, running_instances=k.running_instances, spot_instances=k.spot_instances,
-        unpriced_instances=k.unpriced_instances, clusters=k.clusters,
+        unpriced_instances=k.unpriced_instances, clusters=k.clusters, prices_estimated=k.prices_estimated,
+        prices_as_of=k.prices_as_of,
     )
 
 
@@ -119,7 +129,8 @@ def projection(
         template_version=p.inputs.get("template_version"), risk_model=p.risk_model,
         **(p.outcome.counts() if p.outcome is not None else {}),
         approved_actions=_brief(p.decision.get("approved")), blocked_actions=_brief(p.decision.get("blocked")),
-        skipped_actions=_brief(p.decision.get("skipped")),
+        skipped_actions=_brief(p.decision.get("skipped")), prices_estimated=p.prices_estimated,
+        prices_as_of=p.prices_as_of,
     )
 
 

@@ -277,42 +277,6 @@ def activity_line(retired: Retirement, launched: Mapping[str, Any] | None, savin
     return f"Removed {old}; its pods moved to cheaper capacity — {saves}"
 
 
-@dataclass(frozen=True, slots=True)
-class KeptNodeMove:
-    """A node the plan keeps that runs On-Demand while Spot of its type is cheaper in its own zone."""
-
-    instance_id: str
-    node: str
-    instance_type: str
-    zone: str
-    saving_per_hour: float
-    reason: str
-
-
-def kept_node_spot_moves(snapshot: Mapping[str, Any], removed: Iterable[str],
-                         price: Any, max_bucket_ok: Any = None) -> list[KeptNodeMove]:
-    """Spot replacements for On-Demand nodes the plan keeps, in the node's own zone (its pods' volumes and
-    spread stay put), skipping nodes that run a ``do-not-disrupt`` pod. ``price(type, capacity, zone)``
-    prices a pool (``None`` when unknown); ``max_bucket_ok(type)`` says whether Spot Advisor allows it."""
-    gone = set(removed)
-    pinned = {p.get("node") for p in snapshot.get("pods") or [] if p.get("do_not_disrupt")}
-    moves = []
-    for name, node in node_instances(snapshot).items():
-        if name in gone or name in pinned or node.get("capacity_type") == "spot" or not node.get("instance_id"):
-            continue
-        itype, zone = str(node.get("instance_type")), str(node.get("zone"))
-        if max_bucket_ok is not None and not max_bucket_ok(itype):
-            continue
-        od, spot = price(itype, "on-demand", zone), price(itype, "spot", zone)
-        if od is None or spot is None or spot >= od:
-            continue
-        saving = round(od - spot, 6)
-        moves.append(KeptNodeMove(str(node["instance_id"]), name, itype, zone, saving,
-                                  f"{name} stays in the plan: Spot {itype} in {zone} costs ${spot:.4f}/h against "
-                                  f"${od:.4f}/h On-Demand, saving ${monthly(saving):,.2f}/month"))
-    return moves
-
-
 def added_capacity(launched: Sequence[Mapping[str, Any]], retiring: Collection[str]) -> list[dict[str, Any]]:
     """The wave's launches that replace no retiring node: new capacity of the plan itself, which costs money
     (a negative saving, with its activity line)."""

@@ -41,6 +41,9 @@ def validate_plan(
 ) -> list[Violation]:
     """Every broken constraint in ``plan``: capacity, selectors, arch, taints, pinning, PDBs, coverage.
 
+    A ``replace_with_spot`` action drains its kept node: its pods count as moved (pinning, PDBs), and no pod
+    of the plan may move onto it (it would move twice).
+
     Every kept and new node must hold the DaemonSet overhead besides its workload (a kept node may keep at
     least the workload it runs today); DaemonSet pods never move and stay placed on kept nodes.
     """
@@ -108,6 +111,8 @@ def validate_plan(
     unplaced = set(plan.get("unplaced", []))
     excluded = policy.all_excluded_namespaces
     moved: dict[tuple[str, str], int] = {}
+    # a Spot replacement drains its kept node: every pod there moves, so it must be free to move
+    replaced = {str(a.get("node")) for a in plan.get("actions", []) if a.get("type") == "replace_with_spot"}
     new_names = {str(n["name"]) for n in plan.get("nodes", []) if n.get("new")}
     for pod in daemons:
         target = placements.get(pod.key)
@@ -132,6 +137,13 @@ def validate_plan(
         cap[1] -= pod.memory_mib
         cap[2] -= pod.gpu
         cap[3] -= 1
+        if pod.node in replaced and target == pod.node:
+            if pod.do_not_disrupt or pod.namespace in excluded or pod.system_critical:
+                out.append(Violation("pinned", key, f"{key} must stay on {pod.node}, which is replaced with Spot"))
+            if pod.owner:
+                moved[(pod.namespace, pod.owner)] = moved.get((pod.namespace, pod.owner), 0) + 1
+        if target in replaced and target != pod.node:
+            out.append(Violation("replaced", key, f"{key} moves onto {target}, which is replaced with Spot too"))
         if target != pod.node:
             if pod.node is not None and (pod.do_not_disrupt or pod.namespace in excluded or pod.system_critical):
                 out.append(Violation("pinned", key, f"{key} must stay on {pod.node} but moves to {target}"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from spothive.domain.catalog import Catalog
 from spothive.domain.pricing import HOURS_PER_MONTH, is_flagged
@@ -71,13 +72,21 @@ def total(nodes: Iterable[PricedNode]) -> Spend:
 
 def spot_moves(catalog: Catalog, nodes: Iterable[PricedNode], flags: Collection[str] = ()) -> list[SpotMove]:
     """On-Demand nodes with a cheaper, acceptable and unflagged Spot pool of the same type."""
+    return spot_opportunities(catalog, nodes, flags)[0]
+
+
+def spot_opportunities(
+    catalog: Catalog, nodes: Iterable[PricedNode], flags: Collection[str] = ()
+) -> tuple[list[SpotMove], list[dict[str, Any]]]:
+    """(moves, skipped): On-Demand nodes with a cheaper, acceptable and unflagged Spot pool of the same type,
+    and those whose cheaper Spot pool is too unstable (Spot Advisor bucket above ``MAX_SAFE_BUCKET``), each
+    skipped with its reason and evidence."""
     moves: list[SpotMove] = []
+    skipped: list[dict[str, Any]] = []
     for node in nodes:
         if node.lifecycle == "spot" or node.hourly is None:
             continue
         advisor = catalog.advisor.get(node.instance_type)
-        if advisor is not None and advisor.bucket > MAX_SAFE_BUCKET:
-            continue
         pools = [(z, p) for z, p in catalog.spot_zones(node.instance_type) if not is_flagged(flags, z, node.instance_type)]
         if pools:
             zone, spot = pools[0]
@@ -88,12 +97,22 @@ def spot_moves(catalog: Catalog, nodes: Iterable[PricedNode], flags: Collection[
             zone, spot = node.zone, spot_any
         if spot >= node.hourly:
             continue
+        if advisor is not None and advisor.bucket > MAX_SAFE_BUCKET:
+            saving = round(node.hourly - spot, 6)
+            skipped.append({
+                "node": node.instance_id, "instance_type": node.instance_type, "zone": zone,
+                "saving_per_hour": saving,
+                "reason": f"skipped: Spot Advisor bucket {advisor.bucket} of {node.instance_type} is above the "
+                          f"safe maximum {MAX_SAFE_BUCKET} (would save ${saving:.4f}/h)",
+                "evidence": {"instance_type": node.instance_type, "zone": zone, "saving_per_hour": saving,
+                             "advisor_bucket": advisor.bucket, "max_safe_bucket": MAX_SAFE_BUCKET}})
+            continue
         bucket = f"advisor bucket {advisor.bucket}" if advisor else "no advisor data"
         moves.append(SpotMove(
             node.instance_id, node.instance_type, zone, node.hourly, spot,
             f"{node.instance_type} Spot in {zone} at ${spot:.4f}/h vs ${node.hourly:.4f}/h On-Demand ({bucket})",
         ))
-    return moves
+    return moves, skipped
 
 
 def after_spot_moves(nodes: list[PricedNode], moves: list[SpotMove]) -> Spend:

@@ -16,15 +16,15 @@ from typing import Any
 from spothive.domain.automation import Threshold, apply_threshold
 from spothive.domain.catalog import Catalog
 from spothive.domain.decisions import Action, ActionPlan, RiskView, SpotReplacement, resolve_conflicts
-from spothive.domain.execution import kept_node_spot_moves, snapshot_fingerprint
+from spothive.domain.execution import snapshot_fingerprint
 from spothive.domain.packing.milp import MilpSolver
 from spothive.domain.packing.model import snapshot_from_dict
 from spothive.domain.packing.planner import plan_consolidation
 from spothive.domain.plan_policy import carried_policy
 from spothive.domain.price_freshness import DEFAULT_REGION
-from spothive.domain.pricing import is_flagged
-from spothive.domain.projection import PlanOutcome, instances_fingerprint, outcome_of
-from spothive.domain.spend import MAX_SAFE_BUCKET, price_nodes, spot_moves, total
+from spothive.domain.projection import SPOT_REPLACEMENT, PlanOutcome, instances_fingerprint, outcome_of
+from spothive.domain.spend import price_nodes, spot_opportunities, total
+from spothive.domain.spot_replacement import kept_node_replacements
 from spothive.ports.inventory import InventoryRepo, SnapshotStore
 from spothive.ports.pricing import CatalogSource
 from spothive.ports.risk import RiskModel
@@ -86,19 +86,16 @@ class ClusterPlanner:
                 plan = chosen.plan
             else:
                 plan = plan_consolidation(snapshot_from_dict(snapshot), catalog, policy, solver=self._solver)
-            removed = [str(a.get("node")) for a in plan.actions if a.get("type") == "remove_node"]
+            used = chosen.policy if chosen is not None else policy
 
-            def advisor_ok(itype: str) -> bool:
+            def bucket(itype: str) -> int | None:
                 entry = catalog.advisor.get(itype)
-                return entry is None or entry.bucket <= MAX_SAFE_BUCKET
+                return entry.bucket if entry is not None else None
 
-            def price(itype: str, capacity: str, zone: str) -> float | None:
-                # a kept node never moves into a pool the choice keeps out (flagged, or held after a fallback)
-                if capacity == "spot" and chosen is not None and is_flagged(chosen.policy.flagged_pools, zone, itype):
-                    return None
-                return catalog.price(itype, capacity, zone)
-
-            kept = kept_node_spot_moves(snapshot, removed, price, advisor_ok)
+            # a kept node never moves into a pool the choice keeps out (flagged, or held after a fallback)
+            plan_doc = plan.to_dict()
+            kept, spot_skipped = kept_node_replacements(snapshot, plan_doc, used, catalog.price, bucket,
+                                                        used.flagged_pools)
             on_node: dict[str, int] = {}
             for pod in snapshot.get("pods") or []:
                 on_node[str(pod.get("node"))] = on_node.get(str(pod.get("node")), 0) + 1
@@ -108,8 +105,8 @@ class ClusterPlanner:
                  "saving_per_hour": m.saving_per_hour, "reason": m.reason, "pods": on_node.get(m.node, 0)}
                 for m in kept]
             fingerprint = snapshot_fingerprint(snapshot)  # the preview's approval is bound to it
-            detected: dict[str, Any] = {"basis": "planner", "plan": plan.to_dict(), "spot": spot_kept,
-                                        "fingerprint": fingerprint}
+            detected: dict[str, Any] = {"basis": "planner", "plan": plan_doc, "spot": spot_kept,
+                                        "spot_skipped": spot_skipped, "fingerprint": fingerprint}
             if chosen is not None:
                 detected["pools"] = chosen.summary()
             before = plan.cost_before_per_hour
@@ -120,11 +117,11 @@ class ClusterPlanner:
                        if s.instance.state == "running"]
             described = [(i.instance_id, i.instance_type, i.lifecycle, i.zone) for i in running]
             nodes = price_nodes(catalog, described)
-            moves = spot_moves(catalog, nodes)
+            moves, spot_skipped = spot_opportunities(catalog, nodes)
             spot: list[dict[str, Any]] = [{"node": m.instance_id, "instance_type": m.instance_type, "zone": m.zone,
                      "saving_per_hour": round(m.on_demand_hourly - m.spot_hourly, 6), "reason": m.reason}
                     for m in moves]
-            detected = {"basis": "spot-only", "plan": None, "spot": spot}
+            detected = {"basis": "spot-only", "plan": None, "spot": spot, "spot_skipped": spot_skipped}
             fingerprint = instances_fingerprint(described)
             before = total(nodes).hourly
             after = round(before - sum(m.on_demand_hourly - m.spot_hourly for m in moves), 6)
@@ -185,10 +182,19 @@ def decide_plan(detected: Mapping[str, Any], risk: Mapping[str, Any],
         held = apply_threshold(decided, threshold, pods_by_node(detected))
         decided = ActionPlan(held.actions, decided.blocked, held.groups)
         decision |= {"skipped": [action_dict(a) for a in held.held], "threshold": threshold.to_dict()}
+    # Spot replacements a safety rule left out before risk was assessed: skipped, each saying why
+    decision["skipped"] = [*decision.get("skipped", ()), *skipped_replacements(detected)]
     groups = decided.groups.to_dict() if decided.groups is not None else None
     decision |= {"approved": [action_dict(a) for a in decided.actions],
                  "blocked": [action_dict(a) for a in decided.blocked], "groups": groups}
     return decision
+
+
+def skipped_replacements(detected: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The JSON actions of the Spot replacements detect left out (advisor bucket, policy, pinned pods, PDBs)."""
+    return [{"type": SPOT_REPLACEMENT, "target": str(s["node"]), "reason": str(s["reason"]),
+             "evidence": dict(s.get("evidence") or {}), "details": {}}
+            for s in detected.get("spot_skipped", ())]
 
 
 def _inputs(fingerprint: str, versioned: VersionedPolicy, region: str) -> dict[str, Any]:

@@ -195,12 +195,16 @@ def test_with_the_same_risk_answers_the_projection_is_the_preview_to_the_cent(st
 
 def test_blocks_by_the_preview_model_show_in_the_projection_and_follow_a_policy_change(  # type: ignore[no-untyped-def]
         stack, client, cluster, blocking):
-    # Given batch pods are excluded (policy version 1): their nodes stay and are offered Spot replacements
+    # Given batch pods are excluded (policy version 1): their nodes stay, and are not offered Spot either (a
+    # replacement would drain them): each such replacement is skipped, saying why
     exclude(client, cluster, ["batch"], 0)
     estimate = projection(client, cluster)
     assert (estimate["source"], estimate["policy_version"]) == ("estimate", 1)
-    kept = {a["target"] for a in estimate["approved_actions"] if a["type"] == "replace_with_spot"}
-    assert kept, estimate["approved_actions"]
+    pinned = {a["target"] for a in estimate["skipped_actions"]
+              if a["type"] == "replace_with_spot" and "pods that never move" in a["reason"]}
+    assert pinned, estimate["skipped_actions"]
+    replaced = {a["target"] for a in estimate["approved_actions"] if a["type"] == "replace_with_spot"}
+    assert not replaced & pinned
     # and a production model that scores the c5.2xlarge and m6i.large Spot pools at 45% (the heuristic: 10-20%)
     blocking(RISKY_TYPES)
     # When the preview runs

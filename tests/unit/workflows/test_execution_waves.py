@@ -9,12 +9,13 @@ from spothive.domain.execution import (
     Launch,
     Retirement,
     activity_line,
-    kept_node_spot_moves,
     launch_ladder,
     plan_waves,
     snapshot_fingerprint,
     stale_reason,
 )
+from spothive.domain.packing.model import PackingPolicy
+from spothive.domain.spot_replacement import kept_node_replacements
 
 
 def snapshot(n: int) -> dict[str, Any]:
@@ -93,7 +94,8 @@ def test_kept_on_demand_nodes_move_to_spot_in_their_zone_unless_pinned() -> None
     snap = snapshot(3)
     snap["pods"].append({"namespace": "batch", "name": "job", "node": "ip-2", "do_not_disrupt": True})
     prices = {"on-demand": 0.192, "spot": 0.07}
-    moves = kept_node_spot_moves(snap, ["ip-0"], lambda t, c, z: prices[c])
+    plan = {"placements": {}, "actions": [{"type": "remove_node", "node": "ip-0"}]}
+    moves, _ = kept_node_replacements(snap, plan, PackingPolicy(), lambda t, c, z: prices[c])
     assert [(m.node, m.instance_id, m.zone, m.saving_per_hour) for m in moves] == [
         ("ip-1", "i-1", "us-east-1a", 0.122)]
 

@@ -16,6 +16,8 @@ from spothive.domain.packing.problem import Bin, Offer
 from spothive.domain.packing.spread_groups import Group, node_limit, pool_limit
 from spothive.domain.packing.workload_spread import Spreader
 
+_Row = tuple[float, int, int, int, int, Offer]  # an offer's price and capacity, unpacked for the scan
+
 
 def _used(b: Bin) -> tuple[int, int, int, int]:
     return (b.cap[0] - b.free_c, b.cap[1] - b.free_m, b.cap[2] - b.free_g, b.cap[3] - b.free_n)
@@ -25,8 +27,8 @@ def _pool(o: Offer) -> tuple[str, str] | None:
     return (o.itype.name, o.zone) if o.capacity_type == "spot" else None
 
 
-def _merge_offer(sp: Spreader, a: Bin, b: Bin) -> Offer | None:
-    """The cheapest offer of a's zone holding both nodes' pods within every group's limits, or None."""
+def _merge_offer(sp: Spreader, a: Bin, b: Bin, offers: list[_Row]) -> Offer | None:
+    """The cheapest of ``offers`` (a's zone, cheapest first) holding both nodes' pods within every group's limits, or None."""
     assert a.offer is not None and b.offer is not None
     pr = sp.pr
     need = [x + y for x, y in zip(_used(a), _used(b), strict=True)]
@@ -41,10 +43,11 @@ def _merge_offer(sp: Spreader, a: Bin, b: Bin) -> Offer | None:
         return None
     pools = (_pool(a.offer), _pool(b.offer))
     budget = a.price + b.price - 1e-9
-    for o in sp.index.by_price:
-        if o.price >= budget:
+    nc, nm, ng, nn = need
+    for price, c, m, g_, n, o in offers:
+        if price >= budget:
             return None
-        if o.zone != a.offer.zone or any(o.cap[r] < need[r] for r in range(4)):
+        if c < nc or m < nm or g_ < ng or n < nn:
             continue
         if not all(offer_accepts(o, k) for k in classes):
             continue
@@ -114,7 +117,10 @@ def merge_pairs(sp: Spreader, deadline: float, clock: Callable[[], float], candi
     for b in lay.bins:
         if b.active and b.offer is not None and b.pods and not b.pinned:
             zones.setdefault(b.offer.zone, []).append(b)
-    for members in zones.values():
+    by_zone: dict[str, list[_Row]] = {}
+    for offer in sp.index.by_price:
+        by_zone.setdefault(offer.zone, []).append((offer.price, *offer.cap[:4], offer))
+    for zone, members in zones.items():
         pool = sorted(members, key=lambda b: (fill(b), b.idx))[:candidates]
         for i, a in enumerate(pool):
             for b in pool[i + 1 :]:
@@ -122,8 +128,8 @@ def merge_pairs(sp: Spreader, deadline: float, clock: Callable[[], float], candi
                     return saved
                 if not a.active or not b.active:
                     continue
-                o = _merge_offer(sp, a, b)
+                merged = _merge_offer(sp, a, b, by_zone.get(zone, []))
                 price = a.price + b.price
-                if o is not None and _apply(sp, a, b, o):
-                    saved += price - o.price
+                if merged is not None and _apply(sp, a, b, merged):
+                    saved += price - merged.price
     return saved

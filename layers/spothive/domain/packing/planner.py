@@ -21,8 +21,8 @@ from spothive.domain.packing.pool_bound import as_vec, device_slots, pool_capped
 from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
-from spothive.domain.packing.spread_improve import compact, resize
-from spothive.domain.packing.workload_spread import spread_workloads
+from spothive.domain.packing.spread_improve import consolidate
+from spothive.domain.packing.workload_spread import Spreader, spread_workloads
 from spothive.domain.packing.zone_hints import assign_spread_zones
 
 #: Removal thresholds tried: remove a node when its price exceeds kappa x the shadow value of its pods.
@@ -258,11 +258,10 @@ def plan_consolidation(
         if improved is not None:
             best, method = improved, "milp"
     spread_spot_pools(best, index)
-    spreader = spread_workloads(best, index)
+    spreader = spread_workloads(best, index) or Spreader(best, index, [])  # no groups: no limits to keep
     if spreader is not None:
         deadline = clock() + policy.improve_time_limit_s
-        compact(spreader, deadline, clock)
-        resize(spreader, deadline, clock)
+        consolidate(spreader, deadline, clock)
     if best.cost() > sum(problem.node_prices) + 1e-9 and all(o >= 0 for o in problem.pod_orig):
         best = initial_layout(problem, kept)  # spreading cost more than it saved: leave the cluster as it is
     return build_plan(best, bound_value, kept, method, clock() - started)

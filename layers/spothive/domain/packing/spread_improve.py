@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from spothive.domain.packing.merge import merge_pairs
 from spothive.domain.packing.offers import offer_accepts
 from spothive.domain.packing.problem import Bin
 from spothive.domain.packing.spread_groups import Group, pool_limit
@@ -114,3 +115,20 @@ def resize(sp: Spreader, deadline: float, clock: Callable[[], float]) -> float:
             b.free_c, b.free_m, b.free_g, b.free_n = (o.cap[r] - need[r] for r in range(4))
             break
     return saved
+
+
+def consolidate(sp: Spreader, deadline: float, clock: Callable[[], float], rounds: int = 4) -> float:
+    """Alternate emptying and right-sizing while either lowers the cost; return the hourly saving.
+
+    Every step only removes a node or gives it a cheaper offer, so the cost never rises; a right-sized
+    node has less free room and a lower price, which changes which nodes are worth emptying next.
+    """
+    before = sp.layout.cost()
+    for _ in range(rounds):
+        cost = sp.layout.cost()
+        compact(sp, deadline, clock)
+        resize(sp, deadline, clock)
+        merge_pairs(sp, deadline, clock)
+        if sp.layout.cost() >= cost - 1e-9 or clock() > deadline:
+            break
+    return before - sp.layout.cost()

@@ -22,6 +22,7 @@ from spothive.domain.packing.problem import Bin, Problem, build_problem
 from spothive.domain.packing.shapes import aggregate
 from spothive.domain.packing.spread import spread_spot_pools
 from spothive.domain.packing.spread_improve import consolidate
+from spothive.domain.packing.twins import keep_twins
 from spothive.domain.packing.workload_spread import Spreader, spread_workloads
 from spothive.domain.packing.zone_hints import assign_spread_zones
 
@@ -262,6 +263,7 @@ def plan_consolidation(
     if spreader is not None:
         deadline = clock() + policy.improve_time_limit_s
         consolidate(spreader, deadline, clock)
+    keep_twins(best)  # never replace a node by a new one just like it: that only disrupts
     if best.cost() > sum(problem.node_prices) + 1e-9 and all(o >= 0 for o in problem.pod_orig):
         best = initial_layout(problem, kept)  # spreading cost more than it saved: leave the cluster as it is
     return build_plan(best, bound_value, kept, method, clock() - started)

@@ -15,6 +15,7 @@ from spothive.domain.packing.model import PackingPolicy, Snapshot, snapshot_from
 from spothive.domain.plan_policy import carried_policy
 from spothive.domain.rightsizing import SizingPolicy
 from spothive.domain.rightsizing_history import (
+    MAX_PAGE,
     WorkloadHistory,
     WorkloadRecommendation,
     fold_sample,
@@ -32,7 +33,6 @@ from spothive.ports.rightsizing import UsageHistories
 from spothive.services.plan_inputs import ClusterPolicies
 
 LOG = logging.getLogger(__name__)
-MAX_PAGE = 200
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,14 @@ PLANNER = ("spothive.domain.decisions", "spothive.domain.packing.planner", "spot
 #: Store clients: a worker's module import loads none of them (its first call builds what it uses).
 STORES = ("redis", "pynamodb", "botocore.client", "spothive.adapters")
 
+#: What a route group's init leaves to its components' builders (SnapStart's prime loads them before the
+#: snapshot): the services behind its routes (the routers name them for typing only), and redis-py.
+ROUTE_SERVICES = ("redis", "spothive.services.metrics", "spothive.services.workload_sizing",
+                  "spothive.services.agents", "spothive.services.cluster_plan", "spothive.domain.packing.milp")
+
 #: function → what its module must never import.
 NEVER: dict[str, tuple[str, ...]] = {
-    **{spec.name: MODEL for spec in topology.API_FUNCTIONS},
+    **{spec.name: MODEL + ROUTE_SERVICES for spec in topology.API_FUNCTIONS},
     "worker-prices": IDENTITY + SOLVER + MODEL + API,
     "worker-discovery": IDENTITY + SOLVER + MODEL + API,
     "worker-advisor": IDENTITY + SOLVER + MODEL + API,

@@ -29,6 +29,8 @@ from spothive.domain.rightsizing import DecayingHistogram, Recommendation, Sizin
 
 #: The window MOD-SIZE-01 reads (14 days of metrics); buckets older than this fade out.
 WINDOW_S = 14 * 24 * 3600.0
+#: Workloads per page of a cluster's recommendations (the API's ``limit`` bound).
+MAX_PAGE = 200
 #: Observations a recommendation needs besides ``min_history_s`` of span before it is confident.
 MIN_SAMPLES = 12
 #: Highest bucket index kept (CPU: ~1900 cores, memory: ~1.9 TiB with the default layout): bounds a history.

@@ -16,6 +16,7 @@ from spothive.domain.plan_policy import carried_policy
 from spothive.domain.price_freshness import DEFAULT_REGION
 from spothive.domain.rightsizing import SizingPolicy
 from spothive.domain.rightsizing_history import (
+    MAX_PAGE,
     WorkloadHistory,
     WorkloadRecommendation,
     fold_sample,
@@ -33,7 +34,6 @@ from spothive.ports.rightsizing import UsageHistories
 from spothive.services.plan_inputs import ClusterPolicies
 
 LOG = logging.getLogger(__name__)
-MAX_PAGE = 200
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from spothive.api.deps import CurrentPrincipal
-from spothive.services.audit import AuditService
 from spothive.wiring import audit as audit_wiring
 
+if TYPE_CHECKING:  # the wiring imports a service when it builds it (SnapStart's prime, or a first request)
+    from spothive.services.audit import AuditService
+
 router = APIRouter(prefix="/api/activity", tags=["activity"])
-Audit = Annotated[AuditService, Depends(audit_wiring.audit)]
+Audit = Annotated["AuditService", Depends(audit_wiring.audit)]
 
 
 class ActivityEvent(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,19 +13,21 @@ from spothive.api.deps import Limiter
 from spothive.api.snapshots import KnownTypes, SizeCapped, checked_body, checked_snapshot
 from spothive.domain.errors import Forbidden, Unauthorized
 from spothive.domain.rate_limits import AGENT, AGENT_ADDRESS
-from spothive.services.agent_actions import AgentChannel
-from spothive.services.agents import AgentService
-from spothive.services.execution_callbacks import ExecutionCallbacks
-from spothive.services.safe_mode import SafeModeService
 from spothive.wiring import agents as agents_wiring
 from spothive.wiring import optimization as optimization_wiring
 
+if TYPE_CHECKING:  # the wiring imports a service when it builds it (SnapStart's prime, or a first request)
+    from spothive.services.agent_actions import AgentChannel
+    from spothive.services.agents import AgentService
+    from spothive.services.execution_callbacks import ExecutionCallbacks
+    from spothive.services.safe_mode import SafeModeService
+
 LOG = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/agent", tags=["agent"])
-Agents = Annotated[AgentService, Depends(agents_wiring.agents)]
-Channel = Annotated[AgentChannel, Depends(agents_wiring.channel)]
-SafeModes = Annotated[SafeModeService, Depends(optimization_wiring.safe_modes)]
-Callbacks = Annotated[ExecutionCallbacks, Depends(optimization_wiring.execution_callbacks)]
+Agents = Annotated["AgentService", Depends(agents_wiring.agents)]
+Channel = Annotated["AgentChannel", Depends(agents_wiring.channel)]
+SafeModes = Annotated["SafeModeService", Depends(optimization_wiring.safe_modes)]
+Callbacks = Annotated["ExecutionCallbacks", Depends(optimization_wiring.execution_callbacks)]
 ActionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", description="the action's id")]
 _bearer = HTTPBearer(auto_error=False, description="Per-cluster agent token")
 

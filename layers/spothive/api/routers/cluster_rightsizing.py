@@ -3,19 +3,22 @@ what they save once the cluster is re-packed with them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from spothive.api.deps import CurrentPrincipal
 from spothive.domain.pricing import HOURS_PER_MONTH
-from spothive.domain.rightsizing_savings import SizingSavings
-from spothive.services.workload_sizing import MAX_PAGE, WorkloadRightSizing, WorkloadSizing
+from spothive.domain.rightsizing_history import MAX_PAGE
 from spothive.wiring import workload_sizing
 
+if TYPE_CHECKING:  # the wiring imports a service when it builds it (SnapStart's prime, or a first request)
+    from spothive.domain.rightsizing_savings import SizingSavings
+    from spothive.services.workload_sizing import WorkloadRightSizing, WorkloadSizing
+
 router = APIRouter(tags=["clusters"])
-Sizing = Annotated[WorkloadRightSizing, Depends(workload_sizing.workload_rightsizing)]
+Sizing = Annotated["WorkloadRightSizing", Depends(workload_sizing.workload_rightsizing)]
 
 
 class Requests(BaseModel):

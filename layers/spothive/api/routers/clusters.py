@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field
 
 from spothive.api.deps import CurrentPrincipal
 from spothive.api.snapshots import KnownTypes, SizeCapped, checked_snapshot
-from spothive.services.agents import AgentService
-from spothive.services.cluster_discovery import ClusterDiscover
-from spothive.services.clusters import ClusterService, ClusterView
 from spothive.wiring import accounts, inventory
 from spothive.wiring import agents as agents_wiring
 
+if TYPE_CHECKING:  # the wiring imports a service when it builds it (SnapStart's prime, or a first request)
+    from spothive.services.agents import AgentService
+    from spothive.services.cluster_discovery import ClusterDiscover
+    from spothive.services.clusters import ClusterService, ClusterView
+
 router = APIRouter(tags=["clusters"])
-Agents = Annotated[AgentService, Depends(agents_wiring.agents)]
-Clusters = Annotated[ClusterService, Depends(inventory.clusters)]
-Discover = Annotated[ClusterDiscover, Depends(accounts.cluster_discover)]
+Agents = Annotated["AgentService", Depends(agents_wiring.agents)]
+Clusters = Annotated["ClusterService", Depends(inventory.clusters)]
+Discover = Annotated["ClusterDiscover", Depends(accounts.cluster_discover)]
 
 
 class AgentLight(BaseModel):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Path
 
 from spothive.api.deps import CurrentPrincipal
 from spothive.api.routers.metrics import Rightsizing, rightsizing_response
-from spothive.services.utilization import RightSizing
 from spothive.wiring import optimization
 
+if TYPE_CHECKING:  # the wiring imports a service when it builds it (SnapStart's prime, or a first request)
+    from spothive.services.utilization import RightSizing
+
 router = APIRouter(prefix="/api/instances", tags=["metrics"])
-Sizing = Annotated[RightSizing, Depends(optimization.rightsizing)]
+Sizing = Annotated["RightSizing", Depends(optimization.rightsizing)]
 
 
 @router.get("/{instance_id}/rightsizing", response_model=Rightsizing)

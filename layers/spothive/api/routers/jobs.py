@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from spothive.api.deps import CurrentPrincipal
-from spothive.services.optimization_jobs import OptimizationJobs
 from spothive.wiring import optimization
 
+if TYPE_CHECKING:  # the wiring imports a service when it builds it (SnapStart's prime, or a first request)
+    from spothive.services.optimization_jobs import OptimizationJobs
+
 router = APIRouter(tags=["optimization"])
-Jobs = Annotated[OptimizationJobs, Depends(optimization.optimization_jobs)]
+Jobs = Annotated["OptimizationJobs", Depends(optimization.optimization_jobs)]
 
 
 class OptimizeRequest(BaseModel):

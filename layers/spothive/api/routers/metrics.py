@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -11,14 +11,16 @@ from pydantic import BaseModel, Field
 from spothive.api.deps import CurrentPrincipal
 from spothive.api.routers.cluster_rightsizing import Repacked, repacked_response
 from spothive.domain.pricing import HOURS_PER_MONTH
-from spothive.domain.rightsizing_ec2 import Ec2Recommendation
-from spothive.services.metrics import MetricsService
-from spothive.services.namespace_costs import NamespaceCostService
 from spothive.wiring import optimization
 
+if TYPE_CHECKING:  # the wiring imports a service when it builds it (SnapStart's prime, or a first request)
+    from spothive.domain.rightsizing_ec2 import Ec2Recommendation
+    from spothive.services.metrics import MetricsService
+    from spothive.services.namespace_costs import NamespaceCostService
+
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
-Metrics = Annotated[MetricsService, Depends(optimization.metrics)]
-NamespaceCosts = Annotated[NamespaceCostService, Depends(optimization.namespace_costs)]
+Metrics = Annotated["MetricsService", Depends(optimization.metrics)]
+NamespaceCosts = Annotated["NamespaceCostService", Depends(optimization.namespace_costs)]
 
 
 class KpiSet(BaseModel):

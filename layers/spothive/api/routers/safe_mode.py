@@ -4,19 +4,21 @@ The effective flag is on when any level (global, tenant, cluster) is on or canno
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from spothive.api.deps import CurrentPrincipal
-from spothive.services.clusters import ClusterService
-from spothive.services.safe_mode import SafeModeService, SafeModeState
 from spothive.wiring import inventory, optimization
 
+if TYPE_CHECKING:  # the wiring imports a service when it builds it (SnapStart's prime, or a first request)
+    from spothive.services.clusters import ClusterService
+    from spothive.services.safe_mode import SafeModeService, SafeModeState
+
 router = APIRouter(tags=["safe-mode"])
-SafeModes = Annotated[SafeModeService, Depends(optimization.safe_modes)]
-Clusters = Annotated[ClusterService, Depends(inventory.clusters)]
+SafeModes = Annotated["SafeModeService", Depends(optimization.safe_modes)]
+Clusters = Annotated["ClusterService", Depends(inventory.clusters)]
 
 
 class SafeModeChange(BaseModel):

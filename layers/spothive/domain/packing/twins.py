@@ -5,7 +5,8 @@ there (its labels and taints allow each of them, its room holds them all) and th
 from __future__ import annotations
 
 from spothive.domain.packing.layout import Layout
-from spothive.domain.packing.problem import CAPACITY_LABEL, ZONE_LABEL, Bin
+from spothive.domain.packing.model import CAPACITY_LABEL, ZONE_LABEL
+from spothive.domain.packing.problem import Bin
 
 
 def keep_twins(layout: Layout) -> int:

@@ -1,11 +1,25 @@
 // A stored policy change must move the savings projection: the planner reads the cluster's policy.
-// Its own spec and its own stack user, so a failure here names exactly this behaviour.
+// Its own spec, its own stack user and its own browser, so a failure here names exactly this behaviour
+// (the single-process Chromium build can die as the journey's context closes; a fresh one cannot inherit that).
 import { readFileSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { type APIRequestContext, type Page, chromium, expect, test } from "@playwright/test";
 
 const stack = JSON.parse(process.env.SPOTHIVE_E2E ?? "{}") as { api_url: string; role_arn: string; snapshot_file: string };
 
-test("changing the bin-pack policy changes the dashboard's projection", async ({ page, request }) => {
+test("changing the bin-pack policy changes the dashboard's projection", async ({ request }) => {
+  const browser = await chromium.launch({
+    executablePath: process.env.SPOTHIVE_CHROMIUM_PATH,
+    args: JSON.parse(process.env.SPOTHIVE_CHROMIUM_ARGS ?? "[]"),
+  });
+  try {
+    const page = await (await browser.newContext({ baseURL: stack.api_url, viewport: { width: 1366, height: 900 } })).newPage();
+    await projectionFollowsPolicy(page, request);
+  } finally {
+    await browser.close();
+  }
+});
+
+async function projectionFollowsPolicy(page: Page, request: APIRequestContext): Promise<void> {
   const email = `proj-${Date.now()}@acme.example`;
   const password = "E2e-Password-2026!";
   const signup = await request.post(`${stack.api_url}/api/auth/signup`, { data: { org_name: "Projection Co", email, password } });
@@ -38,4 +52,4 @@ test("changing the bin-pack policy changes the dashboard's projection", async ({
   await page.getByRole("link", { name: "Dashboard" }).click();
   await expect(figures).toContainText("planner");
   expect((await figures.textContent()) ?? "", "the projection after bin-pack 50 → 20 equals the one before").not.toBe(before);
-});
+}

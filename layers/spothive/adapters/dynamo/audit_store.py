@@ -84,7 +84,7 @@ class AuditStore:
         """
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
-                time.sleep(random.uniform(0, 0.01 * min(attempt, 10)))  # jittered back-off
+                time.sleep(random.uniform(0, 0.025 * min(attempt, 10)))  # jittered back-off, up to ~3 s in all
             head = self.head(org_id)
             record = next_record(org_id, head, entry, self._now())
             audit_at: tuple[int, ...] = ()

@@ -37,6 +37,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A moto server on loopback; every boto3 client in the process points at it."""
+    from spothive.local.moto_dynamodb import serialize_writes
+
+    serialize_writes()  # as the local stack does: moto's transactions restore whole tables on failure
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -66,6 +66,9 @@ class MotoServer:
         )
         from werkzeug.serving import make_server
 
+        from spothive.local.moto_dynamodb import serialize_writes
+
+        serialize_writes()  # a failing transaction must not restore a table another thread just wrote
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").addFilter(_quiet_fail_states)
         app = DomainDispatcherApplication(create_backend_app)

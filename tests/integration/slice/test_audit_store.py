@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from spothive.adapters.dynamo.audit_store import AuditStore
+from spothive.adapters.dynamo.audit_store import AuditModel, AuditStore
 from spothive.domain.audit import AuditEntry, verify_chain
 from spothive.wiring import kernel
 
@@ -33,6 +33,28 @@ def test_concurrent_appends_form_one_unbroken_chain(hub: dict[str, str]) -> None
     assert [r.seq for r in records] == seqs
     assert verify_chain(records, store.head(org)) == []
     assert {r.after["n"] for r in records if r.after} == set(range(8))
+
+
+def test_a_burst_of_racing_appends_leaves_the_ledger_writable(hub: dict[str, str]) -> None:
+    # Given a ledger table holding another tenant's 300 records (a transaction copies the whole table)
+    store, org = _store(), f"org-{uuid.uuid4().hex[:8]}"
+    with AuditModel.batch_write() as batch:
+        for n in range(300):
+            batch.save(AuditModel(f"org-bulk-{uuid.uuid4().hex[:6]}", n + 1))
+    # And eight writers racing on one tenant's chain head (many of their transactions fail and retry)
+
+    def append(n: int) -> int:
+        return store.write(org, AuditEntry("system:test", "test.race", "thing", str(n))).seq
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        seqs = sorted(pool.map(append, range(48)))
+    # When one more record is appended
+    last = store.write(org, AuditEntry("system:test", "test.after", "thing", "last"))
+    # Then every record is in one unbroken chain and the head follows the last (no failed transaction
+    # restored a table half-written by another)
+    assert seqs == list(range(1, 49)) and last.seq == 49
+    records = list(store.records(org))
+    assert len(records) == 49 and verify_chain(records, store.head(org)) == []
 
 
 def test_newest_first_and_pagination(hub: dict[str, str]) -> None:

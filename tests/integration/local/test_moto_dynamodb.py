@@ -1,5 +1,5 @@
-"""The local moto server's DynamoDB writes are serialized: a transaction's copy-and-restore never
-interleaves with another write (moto restores whole tables when a transaction fails)."""
+"""The local moto server's DynamoDB transactions run one at a time: a transaction's copy-and-restore never
+interleaves with another transaction (moto restores whole tables when a transaction fails)."""
 
 from __future__ import annotations
 
@@ -29,11 +29,11 @@ def test_a_write_waits_while_a_transaction_copies_the_table(monkeypatch: pytest.
         done: dict[str, float] = {}
 
         def other_write() -> None:
-            client.put_item(TableName="t", Item={"k": {"S": "other"}})
+            client.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {"k": {"S": "other"}}}}])
             done["other"] = time.monotonic()
 
         def slow_copy(obj: Any, *args: Any) -> Any:
-            # Given another request that writes while the transaction copies the table
+            # Given another transaction that writes while this one copies the table
             threading.Thread(target=other_write).start()
             time.sleep(0.3)
             done["copied"] = time.monotonic()

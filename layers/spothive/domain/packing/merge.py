@@ -14,7 +14,7 @@ from collections.abc import Callable
 from spothive.domain.packing.offers import offer_accepts
 from spothive.domain.packing.problem import Bin, Offer
 from spothive.domain.packing.spread_groups import Group, node_limit, pool_limit
-from spothive.domain.packing.workload_spread import Spreader
+from spothive.domain.packing.workload_spread import Spreader, settle
 
 _Row = tuple[float, int, int, int, int, Offer]  # an offer's price and capacity, unpacked for the scan
 
@@ -93,11 +93,8 @@ def _apply(sp: Spreader, a: Bin, b: Bin, o: Offer) -> bool:
             break
         sp._relink(p, a)
         moved.append(p)
-    if not b.pods:
-        b.active = False
+    if settle(sp, b, moved):
         return True
-    for p in reversed(moved):
-        sp._relink(p, b)
     _repool(sp, a, pool, old_pool)
     a.offer, a.price, a.labels, a.cap, a.free_c, a.free_m, a.free_g, a.free_n = old
     return False

@@ -16,7 +16,7 @@ from spothive.domain.packing.merge import merge_pairs
 from spothive.domain.packing.offers import offer_accepts
 from spothive.domain.packing.problem import Bin
 from spothive.domain.packing.spread_groups import Group, pool_limit
-from spothive.domain.packing.workload_spread import Spreader
+from spothive.domain.packing.workload_spread import Spreader, settle
 
 
 def _utilisation(sp: Spreader, b: Bin) -> float:
@@ -44,12 +44,8 @@ def _empty(sp: Spreader, victim: Bin, targets: list[Bin]) -> bool:
             break
         sp._relink(pod, best)
         moved.append(pod)
-    if not victim.pods:
-        victim.active = False
-        return True
-    for pod in reversed(moved):
-        sp._relink(pod, victim)
-    return False
+    return settle(sp, victim, moved)
+
 
 
 def compact(sp: Spreader, deadline: float, clock: Callable[[], float]) -> int:

@@ -396,3 +396,13 @@ def spread_workloads(layout: Layout, index: OfferIndex) -> Spreader | None:
     spreader = Spreader(layout, index, groups)
     spreader.run()
     return spreader
+
+
+def settle(sp: Spreader, victim: Bin, moved: list[int]) -> bool:
+    """Close ``victim`` when the moves emptied it (True); otherwise put ``moved`` back on it (False)."""
+    if not victim.pods:
+        victim.active = False
+        return True
+    for pod in reversed(moved):
+        sp._relink(pod, victim)
+    return False

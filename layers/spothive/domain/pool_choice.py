@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from spothive.domain.packing.model import Decision, Plan, PlanNode
 from spothive.domain.pricing import pool_key
@@ -41,16 +41,21 @@ def family(instance_type: str) -> str:
 
 
 def flag_phrase(flag: PoolFlag, view: PoolView, same_type: bool = True) -> str:
-    """``us-east-1a flagged by 3 interruption reports in the last 30 min (last 4 min ago)``."""
+    """``us-east-1a flagged by 3 interruption reports in the last 30 min (last at 10:16 UTC)``.
+
+    The last report is named by its clock time, not "N min ago": the same inputs must give the same reason,
+    so a projection read twice, or beside its preview, says the same thing.
+    """
     where = flag.zone if same_type else f"{flag.instance_type} in {flag.zone}"
     text = f"{where} flagged by {flag.count} interruption report{'s' if flag.count != 1 else ''} in the last " \
            f"{view.window_minutes} min"
-    if flag.last_seen and view.now is not None:
+    if flag.last_seen:
         try:
-            ago = (view.now - datetime.fromisoformat(flag.last_seen)).total_seconds() // 60
-            text += f" (last {int(max(ago, 0))} min ago)"
+            seen = datetime.fromisoformat(flag.last_seen)
         except (TypeError, ValueError):
-            pass
+            return text
+        if seen.tzinfo is not None:
+            text += f" (last at {seen.astimezone(UTC):%H:%M} UTC)"
     return text
 
 

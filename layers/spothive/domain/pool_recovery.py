@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 #: How long a pool must stay safe before Spot capacity may return to it.
 HOLD = timedelta(minutes=60)
@@ -83,15 +83,21 @@ def standing(
     """Held while it has been safe for less than ``hold`` or its risk is above ``ratio`` x ``limit``."""
     safe_for = now - watch.last_unsafe
     ceiling = ratio * limit
-    minutes = int(safe_for.total_seconds() // 60)
+    since = _clock_time(watch.last_unsafe)  # a time, not "N min ago": the same inputs give the same reason
     if safe_for < hold:
-        return Standing(watch.pool, True, f"held: {watch.reason} {minutes} min ago; Spot returns after "
-                                          f"{int(hold.total_seconds() // 60)} min safe")
+        return Standing(watch.pool, True, f"held: {watch.reason} at {since}; Spot returns after "
+                                          f"{int(hold.total_seconds() // 60)} min safe "
+                                          f"(at {_clock_time(watch.last_unsafe + hold)})")
     if probability > ceiling:
-        return Standing(watch.pool, True, f"held: safe for {minutes} min but risk {probability:.1%} is above "
+        return Standing(watch.pool, True, f"held: safe since {since} but risk {probability:.1%} is above "
                                           f"{ratio:g} x the {limit:.0%} limit ({ceiling:.1%})")
-    return Standing(watch.pool, False, f"returned: safe for {minutes} min and risk {probability:.1%} at most "
+    return Standing(watch.pool, False, f"returned: safe since {since} and risk {probability:.1%} at most "
                                        f"{ceiling:.1%}")
+
+
+def _clock_time(at: datetime) -> str:
+    """``2026-03-08 10:00 UTC``."""
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def settle(

@@ -73,7 +73,7 @@ def test_the_reason_names_the_pool_chosen_and_the_flagged_zone_it_was_rerouted_f
     view = PoolView({"z-b:m5.xlarge": 0.04}, {FLAG.key: FLAG}, {}, 20, NOW)
     chosen = PlanNode("spothive-new-0001", "m5.xlarge", "spot", "z-b", True, 0.09)
     assert choice_reason(chosen, view) == (
-        "m5.xlarge Spot in z-b: z-a flagged by 3 interruption reports in the last 20 min (last 4 min ago)")
+        "m5.xlarge Spot in z-b: z-a flagged by 3 interruption reports in the last 20 min (last at 10:16 UTC)")
     # another family, and On-Demand, say which fallback they are
     other = PlanNode("n2", "m7g.xlarge", "spot", "z-a", True, 0.05)
     assert choice_reason(other, view, left="z-a:m5.xlarge").startswith(
@@ -94,7 +94,7 @@ def test_explain_choices_rewrites_add_node_reasons_and_records_the_pool_replaced
     # the cheapest unflagged pool is the smaller m5.large in the same zone (the flag is per pool)
     assert [d.reason.split("; ")[0] for d in adds] == [
         "spothive-new-0001: m5.large Spot in z-a: another size: m5.xlarge in z-a flagged by 3 interruption "
-        "reports in the last 30 min (last 4 min ago)"]
+        "reports in the last 30 min (last at 10:16 UTC)"]
     assert adds[0].evidence["replaces_pool"] == "z-a:m5.xlarge" and adds[0].evidence["pool"] == "z-a:m5.large"
 
 

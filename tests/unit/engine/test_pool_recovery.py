@@ -37,8 +37,8 @@ def test_a_pool_is_held_for_the_whole_hold_even_when_its_risk_is_low() -> None:
     found = standing(watch, 0.03, LIMIT, T0 + timedelta(minutes=59, seconds=59))
     # Then it is still held, and says for how long
     assert found.held
-    assert found.reason == ("held: flagged by the hive mind (3 interruption report(s)) 59 min ago; Spot returns "
-                            "after 60 min safe")
+    assert found.reason == ("held: flagged by the hive mind (3 interruption report(s)) at 2026-03-08 10:00 UTC; Spot "
+                            "returns after 60 min safe (at 2026-03-08 11:00 UTC)")
 
 
 def test_a_pool_returns_at_exactly_the_hold_when_its_risk_is_at_most_half_the_limit() -> None:
@@ -46,11 +46,12 @@ def test_a_pool_returns_at_exactly_the_hold_when_its_risk_is_at_most_half_the_li
     at_hold = T0 + timedelta(minutes=60)
     # 0.10 is exactly 0.5 x 0.2: it returns
     found = standing(watch, 0.10, LIMIT, at_hold)
-    assert not found.held and found.reason == "returned: safe for 60 min and risk 10.0% at most 10.0%"
+    assert not found.held and found.reason == "returned: safe since 2026-03-08 10:00 UTC and risk 10.0% at most 10.0%"
     # 0.11 is below the limit but above half of it: it stays out (no flapping around the limit)
     hovering = standing(watch, 0.11, LIMIT, at_hold + timedelta(hours=5))
     assert hovering.held
-    assert hovering.reason == "held: safe for 360 min but risk 11.0% is above 0.5 x the 20% limit (10.0%)"
+    assert hovering.reason == ("held: safe since 2026-03-08 10:00 UTC but risk 11.0% is above 0.5 x the 20% "
+                              "limit (10.0%)")
 
 
 def test_settle_forgets_returned_pools_and_counts_a_missing_reading_as_at_the_limit() -> None:

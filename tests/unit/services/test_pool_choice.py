@@ -38,7 +38,7 @@ def test_a_flagged_pool_is_left_and_held_and_the_reason_names_the_flag() -> None
     assert "RISK:z-a:m5.xlarge" in chosen.policy.flagged_pools and "z-a:m5.xlarge" in chosen.policy.flagged_pools
     # the remove decision says why the node leaves, with the flag's numbers
     leave = next(d for d in chosen.plan.decisions if d.action == "remove_node" and d.reason.startswith("s1:"))
-    assert "z-a flagged by 3 interruption reports in the last 20 min (last 8 min ago)" in leave.reason
+    assert "z-a flagged by 3 interruption reports in the last 20 min (last at 10:12 UTC)" in leave.reason
     assert leave.evidence["risk_move"] is True
     # the pool is watched from now on
     assert list(store.get("org", "c1")) == ["z-a:m5.xlarge"]
@@ -62,7 +62,7 @@ def test_after_the_flag_expires_the_pool_stays_out_until_the_hold_is_over() -> N
     # still held: the risk threshold holds it after the time has passed
     clock.value = NOW + timedelta(minutes=61)
     later = choice.plan("org", "c1", DOC, tiny_catalog(), POLICY, remember=True)
-    assert later.summary()["held"]["z-a:m5.xlarge"].startswith("held: safe for 61 min but risk 15.0%")
+    assert later.summary()["held"]["z-a:m5.xlarge"].startswith("held: safe since 2026-03-08 10:20 UTC but risk 15.0%")
 
 
 def test_the_projection_plans_like_detect_and_writes_nothing() -> None:

@@ -26,7 +26,7 @@ from spothive.domain.audit import AuditEntry, AuditRecord, ChainHead, next_recor
 from spothive.domain.errors import Conflict
 
 HEAD_SEQ = 0
-MAX_ATTEMPTS = 25
+MAX_ATTEMPTS = 40  # 8 writers racing on one head under a loaded host still commit (about 6 s of back-off at most)
 
 
 class AuditModel(Model):
@@ -84,7 +84,7 @@ class AuditStore:
         """
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
-                time.sleep(random.uniform(0, 0.025 * min(attempt, 10)))  # jittered back-off, up to ~3 s in all
+                time.sleep(random.uniform(0, 0.025 * min(attempt, 10)))  # jittered back-off, up to ~6 s in all
             head = self.head(org_id)
             record = next_record(org_id, head, entry, self._now())
             audit_at: tuple[int, ...] = ()
